@@ -1,0 +1,40 @@
+// The key registry (SCIENCE.md section 7): every job key with its type, default, range,
+// the models that use it, and whether it belongs to the training part of a config.
+// It turns a partial config (a JSON object from a sweep file) into a resolved JobConfig,
+// and a JobConfig into its canonical JSON and config hash (SCIENCE.md section 5).
+//
+// Thread-safe: the registry is immutable after static initialisation.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/job_config.h"
+#include "nlohmann/json.hpp"
+
+namespace sweep {
+
+// Resolves a partial config: checks every key is known, of the right type and in range,
+// fills defaults (model-dependent ones such as r = min(8, d), format and eval_lengths),
+// and checks cross-key rules (r <= d, ...). Keys the job's model does not use are
+// ignored. Errors are INVALID_ARGUMENT and name the key: `r: 12 > d = 8 (r must be <= d)`.
+absl::StatusOr<JobConfig> ResolveJobConfig(const nlohmann::json& partial);
+
+// The canonical JSON of a resolved config: only the keys its model uses, sorted, no
+// whitespace. Parsing it back with ResolveJobConfig gives the same JobConfig.
+std::string CanonicalJson(const JobConfig& config);
+
+// Hex SHA-256 of CanonicalJson(config): the identity of a grid cell.
+std::string ConfigHash(const JobConfig& config);
+
+// Hex SHA-256 of the training part only (drops eval_tasks, eval_lengths, eps): the key
+// under which a trained model's checkpoint is stored and reused.
+std::string TrainingHash(const JobConfig& config);
+
+// Every key name the registry knows, and whether `model` uses `key`.
+const std::vector<std::string>& AllJobKeys();
+bool ModelUsesKey(std::string_view model, std::string_view key);
+
+}  // namespace sweep

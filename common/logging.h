@@ -1,0 +1,9 @@
+// Logging setup for binaries only (STYLE.md 2.6): spdlog to stderr, levels from the
+// environment (SPDLOG_LEVEL=debug). Libraries log through spdlog directly; numerics never logs.
+#pragma once
+
+#include <string_view>
+
+namespace sweep {
+void InitLogging(std::string_view level = "info");
+}  // namespace sweep

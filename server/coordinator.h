@@ -1,0 +1,111 @@
+// Coordinator: the sweep service's core, with no gRPC in it (server/service.* adapts it to
+// the wire). It owns the Storage writer and implements the lease state machine of
+// RELIABILITY.md section 3: leases with expiry extended by heartbeats, the attempt number
+// as fencing token, idempotent reports keyed by (job_id, attempt), cancellation delivered
+// in heartbeat replies, and a drain mode for graceful shutdown.
+//
+// All state lives in SQLite: a Coordinator opened on the file of a killed one continues
+// its sweeps. Thread-safe: every method may be called from any gRPC handler thread.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/clock.h"
+#include "storage/records.h"
+
+namespace sweep::server {
+
+struct CoordinatorOptions {
+  std::string db_path;                                  // SQLite file, created if missing
+  std::chrono::milliseconds lease_ttl{30'000};          // a lease expires this long after
+                                                        // its last heartbeat
+  std::chrono::milliseconds reap_interval{1'000};       // how often expired leases requeue
+  std::chrono::milliseconds max_lease_wait{15'000};     // longest long-poll in Lease()
+  int64_t max_jobs_per_sweep = 1'000'000;
+  absl::Status Validate() const;
+};
+
+struct WorkerHello {
+  std::string worker_id;       // chosen by the worker (host-pid-random); re-registering is OK
+  std::string host;
+  int slots = 1;
+  std::string build_version;
+};
+
+struct HeartbeatReply {
+  bool cancel_requested = false;     // the job's sweep was cancelled: stop and drop the job
+  TimePoint lease_expires_at;
+};
+
+// Why a long poll came back without a job.
+enum class NoLeaseReason { kTimeout, kDraining };
+
+class Coordinator {
+ public:
+  static absl::StatusOr<std::unique_ptr<Coordinator>> Open(const CoordinatorOptions& options,
+                                                          const Clock& clock);
+  ~Coordinator();
+  Coordinator(const Coordinator&) = delete;
+  Coordinator& operator=(const Coordinator&) = delete;
+
+  // Stores a sweep and its jobs in one transaction. A repeated request_id returns the
+  // first outcome with existing = true. INVALID_ARGUMENT if over max_jobs_per_sweep.
+  absl::StatusOr<storage::SubmitOutcome> Submit(const storage::NewSweep& sweep);
+
+  absl::Status RegisterWorker(const WorkerHello& hello);
+
+  // Long poll: grants the oldest queued job (or an expired lease's job) with attempt + 1,
+  // waiting up to `wait` (capped at max_lease_wait) for one to appear. Returns nullopt
+  // on timeout; UNAVAILABLE "draining" once BeginDrain() was called. `cancelled` is
+  // polled so that a handler whose client went away returns early.
+  absl::StatusOr<std::optional<storage::Lease>> Lease(const std::string& worker_id,
+                                                      std::chrono::milliseconds wait,
+                                                      const std::function<bool()>& cancelled);
+
+  // Extends the lease of (job_id, attempt, worker_id) and records progress. ABORTED when
+  // that attempt is no longer current (expired and re-leased, or the job ended).
+  absl::StatusOr<HeartbeatReply> Heartbeat(int64_t job_id, int attempt,
+                                           const std::string& worker_id, int64_t step,
+                                           int64_t total);
+
+  // Stores the outcome of (job_id, attempt). OK for the current attempt (stored) and for
+  // an exact replay of an accepted report; ABORTED for a stale attempt or a different
+  // payload under an accepted key; nothing is written then. Replies only after COMMIT.
+  absl::Status Report(int64_t job_id, int attempt, const storage::JobReport& report);
+
+  // Hands a job back (worker draining): requeued at once, the attempt does not count.
+  absl::Status Release(int64_t job_id, int attempt, const std::string& worker_id);
+
+  // Queued jobs become cancelled at once; running ones learn it from their next heartbeat.
+  absl::Status Cancel(int64_t sweep_id);
+
+  // Read side, also served by storage directly for `--db`.
+  absl::StatusOr<std::vector<storage::SweepSummary>> ListSweeps();
+  absl::StatusOr<storage::SweepSummary> GetSweep(int64_t sweep_id);
+  absl::StatusOr<std::vector<storage::JobRecord>> ListJobs(int64_t sweep_id,
+                                                           std::optional<JobState> state);
+  absl::StatusOr<std::vector<storage::ResultGroup>> Results(const storage::ResultsQuery& q);
+  absl::StatusOr<std::vector<storage::CurveGroup>> Curves(const storage::ResultsQuery& q);
+  absl::StatusOr<std::vector<storage::WorkerRecord>> ListWorkers();
+
+  // Drain: new leases are refused (UNAVAILABLE "draining") and long polls return now.
+  // Reports and heartbeats are still served until the process stops.
+  void BeginDrain();
+  bool draining() const;
+
+  // Requeues expired leases now (also done on every Lease call and by a reaper thread).
+  absl::Status ReapExpired();
+
+ private:
+  struct Impl;
+  explicit Coordinator(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace sweep::server

@@ -1,0 +1,118 @@
+// Plain records that storage returns and the coordinator, the RPC layer and the CLI pass
+// around. The contract between storage/, server/ and client/: change with care.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/job_config.h"
+#include "common/job_result.h"
+#include "common/job_state.h"
+
+namespace sweep::storage {
+
+// What a client submits: the sweep's name and source text (kept for provenance) and its
+// jobs, already validated and resolved by common/spec.
+struct NewSweep {
+  std::string request_id;   // client-chosen idempotency key (UUID); unique
+  std::string name;
+  std::string spec_text;    // the sweep file as submitted
+  std::vector<JobConfig> jobs;
+  bool use_cache = true;    // satisfy jobs from earlier successful results with equal hash
+  int max_attempts = 3;
+};
+
+struct SubmitOutcome {
+  int64_t sweep_id = 0;
+  int64_t jobs_total = 0;
+  int64_t jobs_cached = 0;
+  bool existing = false;    // the request_id was seen before; nothing new was written
+};
+
+// Counts per state for one sweep, plus the timing needed for rate and ETA.
+struct SweepSummary {
+  int64_t sweep_id = 0;
+  std::string name;
+  TimePoint created_at;
+  bool cancel_requested = false;
+  int64_t total = 0, queued = 0, running = 0, succeeded = 0, failed = 0, cancelled = 0;
+  int64_t cached = 0;        // succeeded jobs satisfied from the cache (subset of succeeded)
+  std::optional<TimePoint> first_finished_at, last_finished_at;
+};
+
+struct JobRecord {
+  int64_t job_id = 0;
+  int64_t sweep_id = 0;
+  JobState state = JobState::kQueued;
+  FailureKind failure = FailureKind::kNone;
+  int attempt = 0;           // attempts started so far
+  bool cached = false;
+  std::string config_hash;
+  std::string config_json;   // canonical JSON (common/job_keys.h)
+  std::string worker_id;     // current or last holder
+  std::string error;         // last error, for failed jobs
+  int64_t progress_step = 0, progress_total = 0;
+  std::optional<TimePoint> lease_expires_at;
+};
+
+// A job handed to a worker: the attempt number is the fencing token.
+struct Lease {
+  int64_t job_id = 0;
+  int64_t sweep_id = 0;
+  int attempt = 0;
+  std::string config_json;
+  TimePoint expires_at;
+};
+
+// What a worker reports at the end of an attempt.
+struct JobReport {
+  bool ok = true;                 // false: the job failed deterministically (error)
+  std::string error;              // set when !ok
+  JobResult result;               // set when ok (a diverged run is ok=true + divergence)
+  std::string worker_id;
+  std::string build_version;
+  double wall_seconds = 0;
+};
+
+struct WorkerRecord {
+  std::string worker_id;
+  std::string host;
+  int slots = 0;
+  std::string build_version;
+  TimePoint registered_at, last_seen_at;
+  int64_t running = 0;            // jobs it holds now
+  int64_t completed = 0;          // results it reported
+};
+
+// One aggregated row of `sweep results`: a group (values of the group-by keys) and the
+// mean / std / count over its succeeded jobs (typically over seeds).
+struct ResultGroup {
+  std::map<std::string, std::string> key;  // group-by key -> value (canonical JSON text)
+  int64_t count = 0;
+  double mse_mean = 0, mse_std = 0;
+  double nmse_mean = 0, nmse_std = 0;
+  int64_t diverged = 0;           // failed as diverged in this group (counted, not averaged)
+};
+
+struct ResultsQuery {
+  int64_t sweep_id = 0;
+  std::map<std::string, std::string> where;  // key=value filters on config keys
+  std::vector<std::string> group_by;         // empty: every config key except seed
+};
+
+// The curve of a group: nmse/mse at each n averaged over the group's jobs.
+struct CurvePoint {
+  int n = 0;
+  int64_t count = 0;
+  double mse_mean = 0, mse_se = 0, nmse_mean = 0, nmse_se = 0;
+};
+struct CurveGroup {
+  std::map<std::string, std::string> key;
+  std::vector<CurvePoint> points;
+};
+
+}  // namespace sweep::storage

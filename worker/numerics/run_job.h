@@ -1,0 +1,29 @@
+// RunJob: the whole interface between the service and the numerics (STYLE.md 2.10.3).
+// A job is a pure function of its resolved config (SCIENCE.md section 5): same config,
+// same build, one thread -> bit-identical result. No I/O, no logging, no globals.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <stop_token>
+
+#include "absl/status/statusor.h"
+#include "common/job_config.h"
+#include "common/job_result.h"
+
+namespace sweep::numerics {
+
+struct RunHooks {
+  // Checked between steps; when stop is requested RunJob returns CANCELLED promptly.
+  std::stop_token stop;
+  // Called now and then with (step, total) so the worker can heartbeat progress.
+  std::function<void(int64_t step, int64_t total)> on_progress;
+};
+
+// Runs one job end to end: pretraining (if the model has any) and evaluation.
+// Errors: INVALID_ARGUMENT for a config the numerics cannot run (a deterministic job
+// error, never retried), CANCELLED when hooks.stop fired. A diverged training run is
+// not an error: it returns a JobResult whose `divergence` is set.
+absl::StatusOr<JobResult> RunJob(const JobConfig& config, const RunHooks& hooks);
+
+}  // namespace sweep::numerics
