@@ -1,0 +1,93 @@
+#include "worker/numerics/nets/attention.h"
+
+#include <cmath>
+#include <limits>
+
+#include "worker/numerics/nets/init.h"
+
+namespace sweep::numerics::nets {
+
+template <typename T>
+CausalSelfAttention<T>::CausalSelfAttention(ParamSet<T>& params, const std::string& prefix,
+                                            int D, int H, bool softmax, int num_layers,
+                                            std::mt19937_64& rng)
+    : D_(D), H_(H), dh_(D / H), softmax_(softmax), scale_(T(1) / std::sqrt(T(D / H))) {
+  W_qkv_ = Linear<T>(params, prefix + "W_qkv", prefix + "b_qkv", D, 3 * D);
+  FillNormal(W_qkv_.weight(), 0.02, rng);
+  W_o_ = Linear<T>(params, prefix + "W_o", prefix + "b_o", D, D);
+  FillNormal(W_o_.weight(), 0.02 / std::sqrt(2.0 * num_layers), rng);
+}
+
+template <typename T>
+void CausalSelfAttention<T>::Forward(const Mat<T>& X, SeqShape seq, Mat<T>& out) {
+  seq_ = seq;
+  X_ = X;
+  W_qkv_.Forward(X, qkv_);
+  ctx_.resize(D_, X.cols());
+  P_.resize(static_cast<size_t>(seq.batch) * H_);
+  const int T_len = seq.T;
+  for (int b = 0; b < seq.batch; ++b) {
+    for (int h = 0; h < H_; ++h) {
+      const int c0 = b * T_len;
+      auto Q = qkv_.block(h * dh_, c0, dh_, T_len);
+      auto K = qkv_.block(D_ + h * dh_, c0, dh_, T_len);
+      auto V = qkv_.block(2 * D_ + h * dh_, c0, dh_, T_len);
+      Mat<T>& P = P_[b * H_ + h];
+      P.resize(T_len, T_len);
+      P.noalias() = K.transpose() * Q;  // (keys, queries)
+      for (int t = 0; t < T_len; ++t) {
+        auto col = P.col(t).head(t + 1);
+        if (softmax_) {
+          col *= scale_;
+          col.array() = (col.array() - col.maxCoeff()).exp();
+          col /= col.sum();
+        } else {
+          col *= scale_ / T(t + 1);
+        }
+        P.col(t).tail(T_len - t - 1).setZero();
+      }
+      ctx_.block(h * dh_, c0, dh_, T_len).noalias() = V * P;
+    }
+  }
+  W_o_.Forward(ctx_, out);
+}
+
+template <typename T>
+void CausalSelfAttention<T>::Backward(const Mat<T>& dout, Mat<T>& dX) {
+  Mat<T> dctx;
+  W_o_.Backward(ctx_, dout, &dctx);
+  Mat<T> dqkv(3 * D_, dout.cols());
+  Mat<T> dP;
+  const int T_len = seq_.T;
+  for (int b = 0; b < seq_.batch; ++b) {
+    for (int h = 0; h < H_; ++h) {
+      const int c0 = b * T_len;
+      auto Q = qkv_.block(h * dh_, c0, dh_, T_len);
+      auto K = qkv_.block(D_ + h * dh_, c0, dh_, T_len);
+      auto V = qkv_.block(2 * D_ + h * dh_, c0, dh_, T_len);
+      auto dO = dctx.block(h * dh_, c0, dh_, T_len);
+      const Mat<T>& P = P_[b * H_ + h];
+      dqkv.block(2 * D_ + h * dh_, c0, dh_, T_len).noalias() = dO * P.transpose();
+      dP.noalias() = V.transpose() * dO;
+      for (int t = 0; t < T_len; ++t) {
+        auto col = dP.col(t).head(t + 1);
+        if (softmax_) {
+          // dS = P (.) (dP - <P, dP>), then the 1/sqrt(dh) of the scores.
+          const T dot = P.col(t).head(t + 1).dot(col);
+          col.array() = P.col(t).head(t + 1).array() * (col.array() - dot) * scale_;
+        } else {
+          col *= scale_ / T(t + 1);
+        }
+        dP.col(t).tail(T_len - t - 1).setZero();
+      }
+      dqkv.block(h * dh_, c0, dh_, T_len).noalias() = K * dP;
+      dqkv.block(D_ + h * dh_, c0, dh_, T_len).noalias() = Q * dP.transpose();
+    }
+  }
+  W_qkv_.Backward(X_, dqkv, &dX);
+}
+
+template class CausalSelfAttention<float>;
+template class CausalSelfAttention<double>;
+
+}  // namespace sweep::numerics::nets

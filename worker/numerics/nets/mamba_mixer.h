@@ -1,0 +1,60 @@
+// The Mamba mixer of SCIENCE.md section 3, on a batch of sequences U (D, cols):
+//   [a; z] = W_xz u;  a <- SiLU(conv(a));  Delta = softplus(W_dt a + b_dt);
+//   B = W_B a;  C = W_C a;  y = scan(a, Delta, B, C);  out = W_out (y (.) SiLU(z)).
+// With selective = false, Delta = softplus(b_dt), B and C are learned vectors that do
+// not depend on the input (the LTI ablation). conv = 0 turns the convolution off.
+// Tensor names: "<prefix>W_xz", "conv_w", "conv_b", "W_dt", "b_dt", "W_B", "W_C"
+// (or "B", "C" when not selective), "A_log", "D", "W_out" (docs/checkpoints.md).
+#pragma once
+
+#include <random>
+#include <string>
+
+#include "worker/numerics/nets/conv1d.h"
+#include "worker/numerics/nets/linear.h"
+#include "worker/numerics/nets/selective_scan.h"
+#include "worker/numerics/nets/tensor.h"
+
+namespace sweep::numerics::nets {
+
+struct MixerShape {
+  int D = 64;       // model width
+  int E = 128;      // inner channels (expand * D)
+  int n = 16;       // state size
+  int conv = 4;     // conv kernel, 0 = off
+  bool selective = true;
+};
+
+template <typename T>
+class MambaMixer {
+ public:
+  // Creates and initialises the parameters (see docs/checkpoints.md for the scheme).
+  MambaMixer(ParamSet<T>& params, const std::string& prefix, const MixerShape& shape,
+             int num_layers, std::mt19937_64& rng);
+  MambaMixer(const MambaMixer&) = delete;
+  MambaMixer& operator=(const MambaMixer&) = delete;
+
+  void Forward(const Mat<T>& U, SeqShape seq, Mat<T>& out);
+  // Uses the activations of the last Forward; accumulates parameter gradients.
+  void Backward(const Mat<T>& dout, Mat<T>& dU);
+
+ private:
+  void ComputeDeltaBC();
+  void BackwardDeltaBC(const Mat<T>& ddelta, const Mat<T>& dB, const Mat<T>& dC, Mat<T>& da);
+
+  MixerShape shape_;
+  SeqShape seq_;
+  Linear<T> W_xz_, W_dt_, W_B_, W_C_, W_out_;
+  CausalConv1d<T> conv_;
+  SelectiveScan<T> scan_;
+  Param<T>* b_dt_ = nullptr;
+  Param<T>* B_vec_ = nullptr;  // non-selective B (n)
+  Param<T>* C_vec_ = nullptr;  // non-selective C (n)
+  // Activations kept for Backward, all (rows, cols).
+  Mat<T> U_, a_pre_, z_, a_conv_, a_, dt_pre_, delta_, B_, C_, y_, gate_, yg_;
+};
+
+extern template class MambaMixer<float>;
+extern template class MambaMixer<double>;
+
+}  // namespace sweep::numerics::nets

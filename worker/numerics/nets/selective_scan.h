@@ -1,0 +1,55 @@
+// The selective scan of Mamba (SCIENCE.md section 3), per channel e and state k:
+//   s_t[e,k] = exp(Delta_t[e] A[e,k]) s_{t-1}[e,k] + Delta_t[e] B_t[k] a_t[e],  s_0 = 0
+//   y_t[e]   = sum_k C_t[k] s_t[e,k] + Dskip[e] a_t[e],   A = -exp(A_log)
+// Owns A_log (E, n) and the skip D (E). Inputs a, Delta (E, cols), B, C (n, cols).
+//
+// Memory: the forward pass keeps only its inputs. Backward recomputes the states of one
+// sequence at a time into a scratch buffer (T * E * n scalars, reused: no allocation in
+// the time loop), so memory does not grow with batch * T * E * n and the buffer stays in
+// cache. The state of one step is an (E, n) column-major block: the k loop walks
+// contiguous E-long columns, which Eigen vectorises.
+#pragma once
+
+#include <string>
+
+#include "worker/numerics/nets/tensor.h"
+
+namespace sweep::numerics::nets {
+
+template <typename T>
+class SelectiveScan {
+ public:
+  SelectiveScan() = default;
+  // A_log[e, k] = log(k + 1) (S4D-real init, SCIENCE.md section 3), D = 1.
+  SelectiveScan(ParamSet<T>& params, const std::string& prefix, int E, int n);
+
+  void Forward(const Mat<T>& a, const Mat<T>& delta, const Mat<T>& B, const Mat<T>& C,
+               SeqShape shape, Mat<T>& y);
+  // Uses the inputs of the last Forward. Overwrites da, ddelta, dB, dC; accumulates the
+  // gradients of A_log and D.
+  void Backward(const Mat<T>& dy, Mat<T>& da, Mat<T>& ddelta, Mat<T>& dB, Mat<T>& dC);
+
+ private:
+  void RecomputeStates(int col0, int T_len);
+  void BackwardSequence(const Mat<T>& dy, int col0, int T_len, Mat<T>& da, Mat<T>& ddelta,
+                        Mat<T>& dB, Mat<T>& dC);
+
+  Param<T>* A_log_ = nullptr;
+  Param<T>* D_ = nullptr;
+  int E_ = 0;
+  int n_ = 0;
+  SeqShape shape_;
+  const Mat<T>* a_ = nullptr;  // inputs of the last Forward, owned by the caller
+  const Mat<T>* delta_ = nullptr;
+  const Mat<T>* B_ = nullptr;
+  const Mat<T>* C_ = nullptr;
+  Mat<T> A_;       // (E, n) = -exp(A_log)
+  Mat<T> states_;  // (E * n, T): s_t of one sequence
+  Mat<T> decay_;   // (E * n, T): exp(Delta_t A) of one sequence
+  Mat<T> gA_;      // (E, n) gradient wrt A
+};
+
+extern template class SelectiveScan<float>;
+extern template class SelectiveScan<double>;
+
+}  // namespace sweep::numerics::nets
