@@ -1,7 +1,6 @@
 #include "worker/numerics/nets/attention.h"
 
 #include <cmath>
-#include <limits>
 
 #include "worker/numerics/nets/init.h"
 

@@ -1,0 +1,169 @@
+#include "server/coordinator.h"
+
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <stop_token>
+#include <thread>
+
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+#include "spdlog/spdlog.h"
+#include "storage/reader.h"
+#include "storage/store.h"
+#include "server/coordinator_impl.h"
+
+namespace sweep::server {
+absl::Status CoordinatorOptions::Validate() const {
+  if (db_path.empty()) return absl::InvalidArgumentError("db_path: empty");
+  if (lease_ttl.count() <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat("lease_ttl: ", lease_ttl.count(), " ms (must be > 0)"));
+  }
+  if (reap_interval.count() <= 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("reap_interval: ", reap_interval.count(), " ms (must be > 0)"));
+  }
+  if (max_lease_wait.count() < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_lease_wait: ", max_lease_wait.count(), " ms (must be >= 0)"));
+  }
+  if (max_jobs_per_sweep < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_jobs_per_sweep: ", max_jobs_per_sweep, " (must be >= 1)"));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Coordinator::Impl::ReapLocked() {
+  SWEEP_ASSIGN_OR_RETURN(int64_t expired, store->ReapExpired(clock.Now()));
+  if (expired > 0) {
+    spdlog::warn("{} expired lease(s) requeued or failed", expired);
+    WakeLocked();
+  }
+  return absl::OkStatus();
+}
+
+void Coordinator::Impl::ReaperLoop(std::stop_token stop) {
+  std::unique_lock lock(mu);
+  while (!stop.stop_requested()) {
+    // Returns early only when stop is requested; the predicate never holds otherwise.
+    reaper_cv.wait_for(lock, stop, options.reap_interval, [] { return false; });
+    if (stop.stop_requested()) break;
+    absl::Status s = ReapLocked();
+    if (!s.ok()) spdlog::error("reaper: {}", s.ToString());
+  }
+}
+
+Coordinator::Coordinator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Coordinator::~Coordinator() {
+  impl_->reaper.request_stop();
+  if (impl_->reaper.joinable()) impl_->reaper.join();
+  std::lock_guard lock(impl_->mu);
+  // A clean shutdown leaves an empty -wal file (RELIABILITY.md 3.9).
+  absl::Status s = impl_->store->Checkpoint();
+  if (!s.ok()) spdlog::warn("checkpoint at shutdown: {}", s.ToString());
+}
+
+absl::StatusOr<std::unique_ptr<Coordinator>> Coordinator::Open(const CoordinatorOptions& options,
+                                                               const Clock& clock) {
+  SWEEP_RETURN_IF_ERROR(options.Validate());
+  auto impl = std::make_unique<Impl>(options, clock);
+  {
+    std::lock_guard lock(impl->mu);
+    SWEEP_ASSIGN_OR_RETURN(impl->store, storage::Store::Open(options.db_path));
+  }
+  {
+    std::lock_guard lock(impl->reader_mu);
+    SWEEP_ASSIGN_OR_RETURN(impl->reader, storage::Reader::Open(options.db_path));
+  }
+  Impl* raw = impl.get();
+  impl->reaper = std::jthread([raw](std::stop_token stop) { raw->ReaperLoop(stop); });
+  return std::unique_ptr<Coordinator>(new Coordinator(std::move(impl)));
+}
+
+absl::StatusOr<storage::SubmitOutcome> Coordinator::Submit(const storage::NewSweep& sweep) {
+  if (static_cast<int64_t>(sweep.jobs.size()) > impl_->options.max_jobs_per_sweep) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("sweep \"", sweep.name, "\": ", sweep.jobs.size(), " jobs > limit ",
+                     impl_->options.max_jobs_per_sweep, " (max_jobs_per_sweep)"));
+  }
+  // Canonical JSON and hashes are computed outside the lock: they cost CPU, not storage.
+  std::vector<storage::PreparedJob> jobs;
+  jobs.reserve(sweep.jobs.size());
+  for (const JobConfig& config : sweep.jobs) jobs.push_back(storage::PrepareJob(config));
+  std::lock_guard lock(impl_->mu);
+  SWEEP_ASSIGN_OR_RETURN(storage::SubmitOutcome out,
+                         impl_->store->SubmitPrepared(sweep, jobs, impl_->clock.Now()));
+  if (out.existing) {
+    spdlog::info("sweep {} resubmitted (request {}): nothing new", out.sweep_id,
+                 sweep.request_id);
+  } else {
+    spdlog::info("sweep {} \"{}\" submitted: {} jobs, {} cached", out.sweep_id, sweep.name,
+                 out.jobs_total, out.jobs_cached);
+    impl_->WakeLocked();
+  }
+  return out;
+}
+
+absl::Status Coordinator::RegisterWorker(const WorkerHello& hello) {
+  storage::WorkerRecord w;
+  w.worker_id = hello.worker_id;
+  w.host = hello.host;
+  w.slots = hello.slots;
+  w.build_version = hello.build_version;
+  std::lock_guard lock(impl_->mu);
+  SWEEP_RETURN_IF_ERROR(impl_->store->RegisterWorker(w, impl_->clock.Now()));
+  spdlog::info("worker {} joined ({} slots, build {})", hello.worker_id, hello.slots,
+               hello.build_version);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<storage::SweepSummary>> Coordinator::ListSweeps() {
+  std::lock_guard lock(impl_->reader_mu);
+  return impl_->reader->ListSweeps();
+}
+
+absl::StatusOr<storage::SweepSummary> Coordinator::GetSweep(int64_t sweep_id) {
+  std::lock_guard lock(impl_->reader_mu);
+  return impl_->reader->GetSweep(sweep_id);
+}
+
+absl::StatusOr<std::vector<storage::JobRecord>> Coordinator::ListJobs(
+    int64_t sweep_id, std::optional<JobState> state) {
+  std::lock_guard lock(impl_->reader_mu);
+  return impl_->reader->ListJobs(sweep_id, state);
+}
+
+absl::StatusOr<std::vector<storage::ResultGroup>> Coordinator::Results(
+    const storage::ResultsQuery& q) {
+  std::lock_guard lock(impl_->reader_mu);
+  return impl_->reader->Results(q);
+}
+
+absl::StatusOr<std::vector<storage::CurveGroup>> Coordinator::Curves(
+    const storage::ResultsQuery& q) {
+  std::lock_guard lock(impl_->reader_mu);
+  return impl_->reader->Curves(q);
+}
+
+absl::StatusOr<std::vector<storage::WorkerRecord>> Coordinator::ListWorkers() {
+  std::lock_guard lock(impl_->reader_mu);
+  return impl_->reader->ListWorkers();
+}
+
+void Coordinator::BeginDrain() {
+  std::lock_guard lock(impl_->mu);
+  if (!impl_->draining.exchange(true)) spdlog::info("draining: no new leases");
+  impl_->WakeLocked();
+}
+
+bool Coordinator::draining() const { return impl_->draining.load(); }
+
+absl::Status Coordinator::ReapExpired() {
+  std::lock_guard lock(impl_->mu);
+  return impl_->ReapLocked();
+}
+
+}  // namespace sweep::server

@@ -1,0 +1,96 @@
+// The lease state machine of the Coordinator (RELIABILITY.md 3.1-3.4): long-poll grants,
+// heartbeats, reports, hand-backs and cancellation. The checks and writes themselves run
+// in storage::Store transactions; this file adds the lock, the wake-ups and the logs.
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+#include "server/coordinator_impl.h"
+#include "spdlog/spdlog.h"
+
+namespace sweep::server {
+namespace {
+
+// A long poll wakes at least this often to ask its handler whether the client left.
+constexpr std::chrono::milliseconds kCancelPollInterval{50};
+
+}  // namespace
+
+absl::StatusOr<std::optional<storage::Lease>> Coordinator::Lease(
+    const std::string& worker_id, std::chrono::milliseconds wait,
+    const std::function<bool()>& cancelled) {
+  // The poll's length is wall time (steady clock); lease expiry uses the injected Clock.
+  const auto deadline = std::chrono::steady_clock::now() +
+                        std::clamp(wait, std::chrono::milliseconds(0),
+                                   impl_->options.max_lease_wait);
+  std::unique_lock lock(impl_->mu);
+  for (;;) {
+    if (impl_->draining) return absl::UnavailableError("draining: no new leases");
+    const uint64_t seen = impl_->generation;
+    SWEEP_ASSIGN_OR_RETURN(
+        std::optional<storage::Lease> lease,
+        impl_->store->LeaseNext(worker_id, impl_->clock.Now(), impl_->options.lease_ttl));
+    if (lease) {
+      spdlog::info("job {} leased by {} (attempt {})", lease->job_id, worker_id,
+                   lease->attempt);
+      return lease;
+    }
+    // Wait for a wake-up (new work, drain) without touching the DB on every slice.
+    while (impl_->generation == seen && !impl_->draining) {
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= deadline || (cancelled && cancelled())) return std::optional<storage::Lease>();
+      impl_->work_cv.wait_until(lock, std::min(deadline, now + kCancelPollInterval));
+    }
+  }
+}
+
+absl::StatusOr<HeartbeatReply> Coordinator::Heartbeat(int64_t job_id, int attempt,
+                                                      const std::string& worker_id,
+                                                      int64_t step, int64_t total) {
+  std::lock_guard lock(impl_->mu);
+  absl::StatusOr<storage::LeaseRenewal> renewal = impl_->store->Heartbeat(
+      job_id, attempt, worker_id, step, total, impl_->clock.Now(), impl_->options.lease_ttl);
+  if (!renewal.ok()) {
+    spdlog::warn("heartbeat from {} refused: {}", worker_id, renewal.status().ToString());
+    return renewal.status();
+  }
+  spdlog::debug("heartbeat job {} attempt {} step {}/{}", job_id, attempt, step, total);
+  return HeartbeatReply{renewal->cancel_requested, renewal->expires_at};
+}
+
+absl::Status Coordinator::Report(int64_t job_id, int attempt, const storage::JobReport& report) {
+  std::lock_guard lock(impl_->mu);
+  absl::StatusOr<bool> stored = impl_->store->Report(job_id, attempt, report, impl_->clock.Now());
+  if (!stored.ok()) {
+    spdlog::warn("report for job {} attempt {} refused: {}", job_id, attempt,
+                 stored.status().ToString());
+    return stored.status();
+  }
+  if (!*stored) {
+    spdlog::info("job {} attempt {}: replayed report acknowledged", job_id, attempt);
+  } else if (!report.ok) {
+    spdlog::error("job {} failed: {}", job_id, report.error);
+  } else if (!report.result.divergence.empty()) {
+    spdlog::warn("job {} diverged: {}", job_id, report.result.divergence);
+  } else {
+    spdlog::info("job {} done by {} (attempt {})", job_id, report.worker_id, attempt);
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Coordinator::Release(int64_t job_id, int attempt, const std::string& worker_id) {
+  std::lock_guard lock(impl_->mu);
+  SWEEP_RETURN_IF_ERROR(impl_->store->Release(job_id, attempt, worker_id, impl_->clock.Now()));
+  spdlog::info("job {} attempt {} handed back by {}", job_id, attempt, worker_id);
+  impl_->WakeLocked();
+  return absl::OkStatus();
+}
+
+absl::Status Coordinator::Cancel(int64_t sweep_id) {
+  std::lock_guard lock(impl_->mu);
+  SWEEP_ASSIGN_OR_RETURN(int64_t cancelled, impl_->store->Cancel(sweep_id, impl_->clock.Now()));
+  spdlog::info("sweep {} cancelled: {} queued jobs cancelled", sweep_id, cancelled);
+  return absl::OkStatus();
+}
+
+}  // namespace sweep::server

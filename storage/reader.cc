@@ -1,0 +1,170 @@
+#include "storage/reader.h"
+
+#include <filesystem>
+
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+#include "storage/reader_impl.h"
+#include "storage/results_query.h"
+#include "storage/schema.h"
+#include "storage/sqlite.h"
+#include "storage/transaction.h"
+
+namespace sweep::storage {
+namespace {
+
+std::optional<TimePoint> OptTime(const Statement& st, int col) {
+  if (st.IsNull(col)) return std::nullopt;
+  return FromUnixMillis(st.Int(col));
+}
+
+void AddStateCount(SweepSummary& s, const std::string& state, int64_t n) {
+  std::optional<JobState> parsed = ParseJobState(state);
+  if (!parsed) return;  // a sweep without jobs yields one NULL state row
+  s.total += n;
+  switch (*parsed) {
+    case JobState::kQueued: s.queued += n; break;
+    case JobState::kRunning: s.running += n; break;
+    case JobState::kSucceeded: s.succeeded += n; break;
+    case JobState::kFailed: s.failed += n; break;
+    case JobState::kCancelled: s.cancelled += n; break;
+  }
+}
+
+// One row per (sweep, state): counts, cached count and the finish-time range.
+absl::StatusOr<std::vector<SweepSummary>> Summaries(Connection& conn,
+                                                    std::optional<int64_t> sweep_id) {
+  SWEEP_ASSIGN_OR_RETURN(
+      Statement * st,
+      conn.Cached("SELECT s.sweep_id, s.name, s.created_at, s.cancel_requested, j.state,"
+                  " count(j.job_id), coalesce(sum(j.cached), 0), min(j.finished_at),"
+                  " max(j.finished_at) FROM sweeps s LEFT JOIN jobs j"
+                  " ON j.sweep_id = s.sweep_id WHERE ?1 IS NULL OR s.sweep_id = ?1"
+                  " GROUP BY s.sweep_id, j.state ORDER BY s.sweep_id"));
+  st->Bind(1, sweep_id);
+  std::vector<SweepSummary> out;
+  for (;;) {
+    SWEEP_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    if (out.empty() || out.back().sweep_id != st->Int(0)) {
+      SweepSummary s;
+      s.sweep_id = st->Int(0);
+      s.name = st->Text(1);
+      s.created_at = FromUnixMillis(st->Int(2));
+      s.cancel_requested = st->Int(3) != 0;
+      out.push_back(std::move(s));
+    }
+    SweepSummary& s = out.back();
+    AddStateCount(s, st->Text(4), st->Int(5));
+    s.cached += st->Int(6);
+    if (auto first = OptTime(*st, 7); first && (!s.first_finished_at || *first < *s.first_finished_at))
+      s.first_finished_at = first;
+    if (auto last = OptTime(*st, 8); last && (!s.last_finished_at || *last > *s.last_finished_at))
+      s.last_finished_at = last;
+  }
+  st->Reset();
+  return out;
+}
+
+JobRecord ReadJob(const Statement& st) {
+  JobRecord j;
+  j.job_id = st.Int(0);
+  j.sweep_id = st.Int(1);
+  j.state = ParseJobState(st.Text(2)).value_or(JobState::kQueued);
+  j.failure = ParseFailureKind(st.Text(3)).value_or(FailureKind::kNone);
+  j.attempt = static_cast<int>(st.Int(4));
+  j.cached = st.Int(5) != 0;
+  j.config_hash = st.Text(6);
+  j.config_json = st.Text(7);
+  j.worker_id = st.Text(8);
+  j.error = st.Text(9);
+  j.progress_step = st.Int(10);
+  j.progress_total = st.Int(11);
+  j.lease_expires_at = OptTime(st, 12);
+  return j;
+}
+
+}  // namespace
+
+Reader::Reader(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Reader::~Reader() = default;
+
+absl::StatusOr<std::unique_ptr<Reader>> Reader::Open(const std::string& db_path) {
+  std::error_code ec;
+  if (!std::filesystem::exists(db_path, ec)) {
+    return absl::NotFoundError(absl::StrCat(db_path, ": no such file"));
+  }
+  auto impl = std::make_unique<Impl>();
+  SWEEP_ASSIGN_OR_RETURN(impl->conn, Connection::Open(db_path, /*read_only=*/true));
+  SWEEP_RETURN_IF_ERROR(impl->conn->Exec("PRAGMA busy_timeout = 5000"));
+  SWEEP_RETURN_IF_ERROR(CheckSchemaVersion(*impl->conn, db_path));
+  return std::unique_ptr<Reader>(new Reader(std::move(impl)));
+}
+
+absl::StatusOr<std::vector<SweepSummary>> Reader::ListSweeps() {
+  return Summaries(*impl_->conn, std::nullopt);
+}
+
+absl::StatusOr<SweepSummary> Reader::GetSweep(int64_t sweep_id) {
+  SWEEP_ASSIGN_OR_RETURN(std::vector<SweepSummary> all, Summaries(*impl_->conn, sweep_id));
+  if (all.empty()) return absl::NotFoundError(absl::StrCat("sweep ", sweep_id, ": no such sweep"));
+  return std::move(all.front());
+}
+
+absl::StatusOr<std::vector<JobRecord>> Reader::ListJobs(int64_t sweep_id,
+                                                        std::optional<JobState> state) {
+  Connection& conn = *impl_->conn;
+  // One read transaction: the existence check and the listing see the same snapshot.
+  SWEEP_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(conn, Transaction::Mode::kRead));
+  SWEEP_ASSIGN_OR_RETURN(std::vector<SweepSummary> sweep, Summaries(conn, sweep_id));
+  if (sweep.empty()) return absl::NotFoundError(absl::StrCat("sweep ", sweep_id, ": no such sweep"));
+  SWEEP_ASSIGN_OR_RETURN(
+      Statement * st,
+      conn.Cached("SELECT job_id, sweep_id, state, failure_kind, attempt, cached, config_hash,"
+                  " config_json, coalesce(lease_owner, ''), error, progress_step,"
+                  " progress_total, lease_expires_at FROM jobs WHERE sweep_id = ?1"
+                  " AND (?2 IS NULL OR state = ?2) ORDER BY job_id"));
+  st->Bind(1, sweep_id);
+  if (state) st->Bind(2, JobStateName(*state));
+  std::vector<JobRecord> out;
+  for (;;) {
+    SWEEP_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    out.push_back(ReadJob(*st));
+  }
+  st->Reset();
+  return out;
+}
+
+absl::StatusOr<std::vector<ResultGroup>> Reader::Results(const ResultsQuery& q) {
+  SWEEP_ASSIGN_OR_RETURN(Transaction txn,
+                         Transaction::Begin(*impl_->conn, Transaction::Mode::kRead));
+  return QueryResults(*impl_->conn, q);
+}
+
+absl::StatusOr<std::vector<CurveGroup>> Reader::Curves(const ResultsQuery& q) {
+  SWEEP_ASSIGN_OR_RETURN(Transaction txn,
+                         Transaction::Begin(*impl_->conn, Transaction::Mode::kRead));
+  return QueryCurves(*impl_->conn, q);
+}
+
+absl::StatusOr<std::vector<WorkerRecord>> Reader::ListWorkers() {
+  SWEEP_ASSIGN_OR_RETURN(
+      Statement * st,
+      impl_->conn->Cached("SELECT w.worker_id, w.host, w.slots, w.build_version,"
+                          " w.registered_at, w.last_seen_at, w.completed, (SELECT count(*)"
+                          " FROM jobs j WHERE j.state = 'running' AND j.lease_owner ="
+                          " w.worker_id) FROM workers w ORDER BY w.worker_id"));
+  std::vector<WorkerRecord> out;
+  for (;;) {
+    SWEEP_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    out.push_back(WorkerRecord{st->Text(0), st->Text(1), static_cast<int>(st->Int(2)),
+                               st->Text(3), FromUnixMillis(st->Int(4)),
+                               FromUnixMillis(st->Int(5)), st->Int(7), st->Int(6)});
+  }
+  st->Reset();
+  return out;
+}
+
+}  // namespace sweep::storage

@@ -1,0 +1,238 @@
+#include "storage/results_query.h"
+
+#include <cmath>
+#include <cstdlib>
+#include <limits>
+#include <map>
+#include <unordered_map>
+
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+#include "nlohmann/json.hpp"
+#include "storage/nonfinite.h"
+
+namespace sweep::storage {
+namespace {
+
+using GroupKey = std::map<std::string, std::string>;
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+// Welford's running mean and sum of squared deviations; NaN inputs propagate.
+struct Moments {
+  int64_t n = 0;
+  double mean = 0, m2 = 0;
+  void Add(double x) {
+    ++n;
+    const double delta = x - mean;
+    mean += delta / static_cast<double>(n);
+    m2 += delta * (x - mean);
+  }
+  double Mean() const { return n > 0 ? mean : kNaN; }
+  // Sample standard deviation (n - 1); undefined (NaN) below two values.
+  double Std() const { return n > 1 ? std::sqrt(m2 / static_cast<double>(n - 1)) : kNaN; }
+  double Se() const { return n > 1 ? Std() / std::sqrt(static_cast<double>(n)) : kNaN; }
+};
+
+bool ValidKey(const std::string& key) {
+  if (key.empty() || key.size() > 64) return false;
+  for (char c : key) {
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return false;
+  }
+  return true;
+}
+
+// Numbers compare numerically, everything else as text, so d=8 sorts before d=16.
+bool ValueLess(const std::string& a, const std::string& b) {
+  char* ea = nullptr;
+  char* eb = nullptr;
+  const double x = std::strtod(a.c_str(), &ea);
+  const double y = std::strtod(b.c_str(), &eb);
+  if (!a.empty() && !b.empty() && *ea == '\0' && *eb == '\0' && x != y) return x < y;
+  return a < b;
+}
+bool KeyLess(const GroupKey& a, const GroupKey& b) {
+  return std::lexicographical_compare(
+      a.begin(), a.end(), b.begin(), b.end(), [](const auto& p, const auto& q) {
+        if (p.first != q.first) return p.first < q.first;
+        return ValueLess(p.second, q.second);
+      });
+}
+
+// The SQL that selects grouping columns, then `extra` columns, from jobs j (joined as the
+// caller says), filtered by sweep and `where`. Column 0.. group_cols-1 are the group.
+struct Selection {
+  std::string sql;
+  std::vector<std::string> binds;  // after ?1 = sweep_id
+  int group_cols = 0;
+};
+
+absl::StatusOr<Selection> BuildSelection(const ResultsQuery& q, const std::string& extra,
+                                         const std::string& from_where) {
+  Selection s;
+  std::string cols;
+  if (q.group_by.empty()) {
+    cols = "json_remove(j.config_json, '$.seed')";  // every key except seed, as one object
+    s.group_cols = 1;
+  } else {
+    for (const std::string& key : q.group_by) {
+      if (!ValidKey(key)) {
+        return absl::InvalidArgumentError(absl::StrCat("group_by: bad key \"", key, "\""));
+      }
+      absl::StrAppend(&cols, s.group_cols > 0 ? ", " : "", "j.config_json -> '$.", key, "'");
+      ++s.group_cols;
+    }
+  }
+  std::string filter;
+  for (const auto& [key, value] : q.where) {
+    if (!ValidKey(key)) {
+      return absl::InvalidArgumentError(absl::StrCat("where: bad key \"", key, "\""));
+    }
+    absl::StrAppend(&filter, " AND j.config_json -> '$.", key, "' = ?",
+                    s.binds.size() + 2);
+    s.binds.push_back(CanonicalWhereValue(value));
+  }
+  s.sql = absl::StrCat("SELECT ", cols, ", ", extra, " ", from_where, filter);
+  return s;
+}
+
+// Turns the grouping columns of the current row into a GroupKey (cached by raw text so
+// each distinct group's JSON is parsed once).
+class GroupKeys {
+ public:
+  GroupKeys(const ResultsQuery& q, int cols) : q_(q), cols_(cols) {}
+  std::string Raw(const Statement& st) const {
+    std::string raw;
+    for (int i = 0; i < cols_; ++i) absl::StrAppend(&raw, st.Text(i), "\x1f");
+    return raw;
+  }
+  GroupKey Parse(const Statement& st) const {
+    GroupKey key;
+    if (q_.group_by.empty()) {
+      const nlohmann::json obj = nlohmann::json::parse(st.Text(0), nullptr, false);
+      if (obj.is_object()) {
+        for (const auto& [k, v] : obj.items()) key[k] = v.dump();
+      }
+      return key;
+    }
+    for (int i = 0; i < cols_; ++i) {
+      key[q_.group_by[i]] = st.IsNull(i) ? "null" : st.Text(i);
+    }
+    return key;
+  }
+
+ private:
+  const ResultsQuery& q_;
+  int cols_;
+};
+
+absl::Status CheckSweep(Connection& conn, int64_t sweep_id) {
+  SWEEP_ASSIGN_OR_RETURN(Statement * st,
+                         conn.Cached("SELECT 1 FROM sweeps WHERE sweep_id = ?"));
+  st->Bind(1, sweep_id);
+  SWEEP_ASSIGN_OR_RETURN(bool found, st->Step());
+  st->Reset();
+  if (!found) return absl::NotFoundError(absl::StrCat("sweep ", sweep_id, ": no such sweep"));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::unique_ptr<Statement>> PrepareSelection(Connection& conn,
+                                                            const Selection& s,
+                                                            int64_t sweep_id) {
+  SWEEP_ASSIGN_OR_RETURN(auto st, conn.Prepare(s.sql));
+  st->Bind(1, sweep_id);
+  for (size_t i = 0; i < s.binds.size(); ++i) st->Bind(static_cast<int>(i) + 2, s.binds[i]);
+  return st;
+}
+
+struct ResultAcc {
+  GroupKey key;
+  Moments mse, nmse;
+  int64_t diverged = 0;
+};
+
+}  // namespace
+
+std::string CanonicalWhereValue(const std::string& value) {
+  nlohmann::json parsed = nlohmann::json::parse(value, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded() || parsed.is_object() || parsed.is_array()) {
+    return nlohmann::json(value).dump();
+  }
+  return parsed.dump();
+}
+
+absl::StatusOr<std::vector<ResultGroup>> QueryResults(Connection& conn, const ResultsQuery& q) {
+  SWEEP_RETURN_IF_ERROR(CheckSweep(conn, q.sweep_id));
+  SWEEP_ASSIGN_OR_RETURN(
+      Selection sel,
+      BuildSelection(q, "j.state, r.mse, r.nmse, coalesce(r.nan_mask, 0)",
+                     "FROM jobs j LEFT JOIN results r ON r.job_id = j.result_job_id"
+                     " WHERE j.sweep_id = ?1 AND j.state IN ('succeeded', 'failed')"
+                     " AND (j.state = 'succeeded' OR j.failure_kind = 'diverged')"));
+  SWEEP_ASSIGN_OR_RETURN(auto st, PrepareSelection(conn, sel, q.sweep_id));
+  const GroupKeys keys(q, sel.group_cols);
+  const int c = sel.group_cols;
+  std::unordered_map<std::string, ResultAcc> groups;
+  for (;;) {
+    SWEEP_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    auto [it, inserted] = groups.try_emplace(keys.Raw(*st));
+    if (inserted) it->second.key = keys.Parse(*st);
+    if (st->Text(c) != "succeeded") {
+      ++it->second.diverged;
+      continue;
+    }
+    const int64_t mask = st->Int(c + 3);
+    it->second.mse.Add(ReadMetric(*st, c + 1, mask, kResMse));
+    it->second.nmse.Add(ReadMetric(*st, c + 2, mask, kResNmse));
+  }
+  std::vector<ResultGroup> out;
+  out.reserve(groups.size());
+  for (auto& [raw, acc] : groups) {
+    out.push_back(ResultGroup{std::move(acc.key), acc.mse.n, acc.mse.Mean(), acc.mse.Std(),
+                              acc.nmse.Mean(), acc.nmse.Std(), acc.diverged});
+  }
+  std::sort(out.begin(), out.end(),
+            [](const ResultGroup& a, const ResultGroup& b) { return KeyLess(a.key, b.key); });
+  return out;
+}
+
+absl::StatusOr<std::vector<CurveGroup>> QueryCurves(Connection& conn, const ResultsQuery& q) {
+  SWEEP_RETURN_IF_ERROR(CheckSweep(conn, q.sweep_id));
+  SWEEP_ASSIGN_OR_RETURN(
+      Selection sel,
+      BuildSelection(q, "c.n, c.mse, c.nmse, c.nan_mask",
+                     "FROM jobs j JOIN eval_curves c ON c.job_id = j.result_job_id"
+                     " WHERE j.sweep_id = ?1 AND j.state = 'succeeded'"));
+  SWEEP_ASSIGN_OR_RETURN(auto st, PrepareSelection(conn, sel, q.sweep_id));
+  const GroupKeys keys(q, sel.group_cols);
+  const int c = sel.group_cols;
+  struct Acc {
+    GroupKey key;
+    std::map<int, std::pair<Moments, Moments>> by_n;  // n -> (mse, nmse)
+  };
+  std::unordered_map<std::string, Acc> groups;
+  for (;;) {
+    SWEEP_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    auto [it, inserted] = groups.try_emplace(keys.Raw(*st));
+    if (inserted) it->second.key = keys.Parse(*st);
+    const int64_t mask = st->Int(c + 3);
+    auto& [mse, nmse] = it->second.by_n[static_cast<int>(st->Int(c))];
+    mse.Add(ReadMetric(*st, c + 1, mask, kCurveMse));
+    nmse.Add(ReadMetric(*st, c + 2, mask, kCurveNmse));
+  }
+  std::vector<CurveGroup> out;
+  for (auto& [raw, acc] : groups) {
+    CurveGroup g{std::move(acc.key), {}};
+    for (const auto& [n, m] : acc.by_n) {
+      g.points.push_back(
+          CurvePoint{n, m.first.n, m.first.Mean(), m.first.Se(), m.second.Mean(), m.second.Se()});
+    }
+    out.push_back(std::move(g));
+  }
+  std::sort(out.begin(), out.end(),
+            [](const CurveGroup& a, const CurveGroup& b) { return KeyLess(a.key, b.key); });
+  return out;
+}
+
+}  // namespace sweep::storage

@@ -1,0 +1,158 @@
+#include "storage/schema.h"
+
+#include <array>
+
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+#include "storage/transaction.h"
+
+namespace sweep::storage {
+namespace {
+
+// Version 1. Times are unix milliseconds (INTEGER). Metrics are REAL; SQLite cannot store
+// NaN (it binds as NULL), so each row with metrics has a nan_mask whose bit i says "metric
+// i is NaN" (storage/nonfinite.h lists the bits). +-Inf are stored as REAL.
+constexpr const char* kV1 = R"sql(
+CREATE TABLE sweeps (
+  sweep_id         INTEGER PRIMARY KEY,
+  request_id       TEXT    NOT NULL UNIQUE,
+  name             TEXT    NOT NULL,
+  spec_text        TEXT    NOT NULL,
+  created_at       INTEGER NOT NULL,
+  cancel_requested INTEGER NOT NULL DEFAULT 0,
+  max_attempts     INTEGER NOT NULL,
+  use_cache        INTEGER NOT NULL,
+  jobs_total       INTEGER NOT NULL,
+  jobs_cached      INTEGER NOT NULL
+);
+CREATE TABLE jobs (
+  job_id           INTEGER PRIMARY KEY,
+  sweep_id         INTEGER NOT NULL REFERENCES sweeps(sweep_id),
+  config_hash      TEXT    NOT NULL,
+  training_hash    TEXT    NOT NULL,
+  config_json      TEXT    NOT NULL,
+  model            TEXT    NOT NULL,
+  state            TEXT    NOT NULL,
+  failure_kind     TEXT    NOT NULL DEFAULT 'none',
+  attempt          INTEGER NOT NULL DEFAULT 0,
+  lost_attempts    INTEGER NOT NULL DEFAULT 0,
+  cached           INTEGER NOT NULL DEFAULT 0,
+  result_job_id    INTEGER REFERENCES jobs(job_id),
+  priority         INTEGER NOT NULL DEFAULT 0,
+  lease_owner      TEXT,
+  lease_expires_at INTEGER,
+  progress_step    INTEGER NOT NULL DEFAULT 0,
+  progress_total   INTEGER NOT NULL DEFAULT 0,
+  error            TEXT    NOT NULL DEFAULT '',
+  created_at       INTEGER NOT NULL,
+  finished_at      INTEGER
+);
+CREATE INDEX jobs_by_sweep_state ON jobs(sweep_id, state);
+CREATE INDEX jobs_by_config_hash ON jobs(config_hash, state);
+CREATE INDEX jobs_queue ON jobs(priority, job_id) WHERE state = 'queued';
+CREATE INDEX jobs_leases ON jobs(lease_expires_at) WHERE state = 'running';
+CREATE TABLE results (
+  job_id         INTEGER PRIMARY KEY REFERENCES jobs(job_id),
+  attempt        INTEGER NOT NULL,
+  digest         TEXT    NOT NULL,
+  mse            REAL,
+  nmse           REAL,
+  n_at_eps       INTEGER,
+  ey2            REAL,
+  ie             INTEGER NOT NULL,
+  ge             INTEGER NOT NULL,
+  wall_seconds   REAL,
+  train_seconds  REAL,
+  eval_seconds   REAL,
+  divergence     TEXT    NOT NULL DEFAULT '',
+  worker_id      TEXT    NOT NULL,
+  build_version  TEXT    NOT NULL,
+  training_hash  TEXT    NOT NULL,
+  provenance     TEXT    NOT NULL DEFAULT '{}',
+  nan_mask       INTEGER NOT NULL DEFAULT 0,
+  created_at     INTEGER NOT NULL
+);
+CREATE TABLE eval_curves (
+  job_id   INTEGER NOT NULL REFERENCES jobs(job_id),
+  n        INTEGER NOT NULL,
+  mse      REAL,
+  se       REAL,
+  nmse     REAL,
+  nan_mask INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (job_id, n)
+) WITHOUT ROWID;
+CREATE TABLE loss_curves (
+  job_id   INTEGER NOT NULL REFERENCES jobs(job_id),
+  step     INTEGER NOT NULL,
+  loss     REAL,
+  nan_mask INTEGER NOT NULL DEFAULT 0,
+  PRIMARY KEY (job_id, step)
+) WITHOUT ROWID;
+CREATE TABLE workers (
+  worker_id     TEXT    PRIMARY KEY,
+  host          TEXT    NOT NULL,
+  slots         INTEGER NOT NULL,
+  build_version TEXT    NOT NULL,
+  registered_at INTEGER NOT NULL,
+  last_seen_at  INTEGER NOT NULL,
+  completed     INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE attempts (
+  job_id     INTEGER NOT NULL REFERENCES jobs(job_id),
+  attempt    INTEGER NOT NULL,
+  worker_id  TEXT    NOT NULL,
+  leased_at  INTEGER NOT NULL,
+  ended_at   INTEGER,
+  outcome    TEXT    NOT NULL DEFAULT 'running',
+  digest     TEXT,
+  error      TEXT    NOT NULL DEFAULT '',
+  PRIMARY KEY (job_id, attempt)
+) WITHOUT ROWID;
+CREATE TABLE events (
+  event_id  INTEGER PRIMARY KEY,
+  at        INTEGER NOT NULL,
+  sweep_id  INTEGER,
+  job_id    INTEGER,
+  attempt   INTEGER,
+  kind      TEXT    NOT NULL,
+  worker_id TEXT    NOT NULL DEFAULT '',
+  detail    TEXT    NOT NULL DEFAULT ''
+);
+CREATE INDEX events_by_job ON events(job_id, event_id);
+CREATE INDEX events_by_sweep ON events(sweep_id, event_id);
+)sql";
+
+constexpr std::array<const char*, 1> kMigrations = {kV1};
+
+}  // namespace
+
+int LatestSchemaVersion() { return static_cast<int>(kMigrations.size()); }
+
+absl::Status Migrate(Connection& conn) {
+  SWEEP_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(conn, Transaction::Mode::kWrite));
+  SWEEP_ASSIGN_OR_RETURN(int64_t version, conn.QueryInt("PRAGMA user_version"));
+  if (version > LatestSchemaVersion()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("schema version ", version, " is newer than this build's ",
+                     LatestSchemaVersion(), "; use a newer sweep build"));
+  }
+  for (int64_t v = version; v < LatestSchemaVersion(); ++v) {
+    SWEEP_RETURN_IF_ERROR(conn.Exec(kMigrations[v]));
+  }
+  // user_version lives in the file header and is part of this transaction.
+  SWEEP_RETURN_IF_ERROR(conn.Exec(absl::StrCat("PRAGMA user_version = ", LatestSchemaVersion())));
+  return txn.Commit();
+}
+
+absl::Status CheckSchemaVersion(Connection& conn, const std::string& path) {
+  SWEEP_ASSIGN_OR_RETURN(int64_t version, conn.QueryInt("PRAGMA user_version"));
+  if (version == LatestSchemaVersion()) return absl::OkStatus();
+  if (version == 0) {
+    return absl::FailedPreconditionError(absl::StrCat(path, ": not a sweep database"));
+  }
+  return absl::FailedPreconditionError(
+      absl::StrCat(path, ": schema version ", version, ", this build reads version ",
+                   LatestSchemaVersion()));
+}
+
+}  // namespace sweep::storage

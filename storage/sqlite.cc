@@ -1,0 +1,148 @@
+#include "storage/sqlite.h"
+
+#include <sqlite3.h>
+
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+
+namespace sweep::storage {
+
+absl::Status SqliteStatus(int rc, sqlite3* db, std::string_view what) {
+  const std::string message = absl::StrCat(
+      std::string(what), ": ", db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  switch (rc & 0xff) {  // primary code; extended codes keep their primary in the low byte
+    case SQLITE_OK:
+    case SQLITE_ROW:
+    case SQLITE_DONE:
+      return absl::OkStatus();
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+      return absl::UnavailableError(absl::StrCat(message, " (database is locked; retry)"));
+    case SQLITE_FULL:
+      return absl::ResourceExhaustedError(absl::StrCat("storage full: ", message));
+    case SQLITE_CORRUPT:
+    case SQLITE_NOTADB:
+      return absl::DataLossError(absl::StrCat("database corrupt: ", message));
+    default:
+      return absl::InternalError(message);
+  }
+}
+
+Statement::~Statement() { sqlite3_finalize(stmt_); }
+
+Statement& Statement::Bind(int i, int64_t v) {
+  SWEEP_CHECK(sqlite3_bind_int64(stmt_, i, v) == SQLITE_OK);
+  return *this;
+}
+Statement& Statement::Bind(int i, double v) {
+  SWEEP_CHECK(sqlite3_bind_double(stmt_, i, v) == SQLITE_OK);
+  return *this;
+}
+Statement& Statement::Bind(int i, std::string_view v) {
+  SWEEP_CHECK(sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()),
+                                SQLITE_TRANSIENT) == SQLITE_OK);
+  return *this;
+}
+Statement& Statement::BindNull(int i) {
+  SWEEP_CHECK(sqlite3_bind_null(stmt_, i) == SQLITE_OK);
+  return *this;
+}
+
+absl::StatusOr<bool> Statement::Step() {
+  const int rc = sqlite3_step(stmt_);
+  if (rc == SQLITE_ROW) return true;
+  if (rc == SQLITE_DONE) return false;
+  return SqliteStatus(rc, db_, sqlite3_sql(stmt_));
+}
+
+absl::Status Statement::Run() {
+  for (;;) {
+    SWEEP_ASSIGN_OR_RETURN(bool row, Step());
+    if (!row) return absl::OkStatus();
+  }
+}
+
+void Statement::Reset() {
+  sqlite3_reset(stmt_);
+  sqlite3_clear_bindings(stmt_);
+}
+
+bool Statement::IsNull(int col) const {
+  return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
+}
+int64_t Statement::Int(int col) const { return sqlite3_column_int64(stmt_, col); }
+double Statement::Real(int col) const { return sqlite3_column_double(stmt_, col); }
+std::string Statement::Text(int col) const {
+  const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
+  return p == nullptr ? std::string() : std::string(p, sqlite3_column_bytes(stmt_, col));
+}
+std::optional<int64_t> Statement::OptInt(int col) const {
+  if (IsNull(col)) return std::nullopt;
+  return Int(col);
+}
+
+absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& path,
+                                                             bool read_only) {
+  sqlite3* db = nullptr;
+  const int flags = (read_only ? SQLITE_OPEN_READONLY
+                               : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+                    SQLITE_OPEN_NOMUTEX;
+  const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
+  if (rc != SQLITE_OK) {
+    absl::Status s = SqliteStatus(rc, db, absl::StrCat("open ", path));
+    sqlite3_close(db);
+    return s;
+  }
+  sqlite3_extended_result_codes(db, 1);
+  return std::unique_ptr<Connection>(new Connection(db));
+}
+
+Connection::~Connection() {
+  cache_.clear();  // statements must be finalized before the close
+  sqlite3_close(db_);
+}
+
+absl::Status Connection::Exec(const std::string& sql) {
+  const int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr);
+  return SqliteStatus(rc, db_, sql.substr(0, 80));
+}
+
+absl::StatusOr<std::unique_ptr<Statement>> Connection::Prepare(const std::string& sql) {
+  sqlite3_stmt* stmt = nullptr;
+  const int rc = sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &stmt,
+                                    nullptr);
+  if (rc != SQLITE_OK) {
+    sqlite3_finalize(stmt);
+    return SqliteStatus(rc, db_, absl::StrCat("prepare ", sql.substr(0, 80)));
+  }
+  return std::make_unique<Statement>(db_, stmt);
+}
+
+absl::StatusOr<Statement*> Connection::Cached(const std::string& sql) {
+  auto it = cache_.find(sql);
+  if (it == cache_.end()) {
+    SWEEP_ASSIGN_OR_RETURN(auto stmt, Prepare(sql));
+    it = cache_.emplace(sql, std::move(stmt)).first;
+  }
+  it->second->Reset();
+  return it->second.get();
+}
+
+absl::StatusOr<std::string> Connection::QueryText(const std::string& sql) {
+  SWEEP_ASSIGN_OR_RETURN(auto stmt, Prepare(sql));
+  SWEEP_ASSIGN_OR_RETURN(bool row, stmt->Step());
+  if (!row) return absl::InternalError(absl::StrCat("no row from ", sql));
+  return stmt->Text(0);
+}
+
+absl::StatusOr<int64_t> Connection::QueryInt(const std::string& sql) {
+  SWEEP_ASSIGN_OR_RETURN(auto stmt, Prepare(sql));
+  SWEEP_ASSIGN_OR_RETURN(bool row, stmt->Step());
+  if (!row) return absl::InternalError(absl::StrCat("no row from ", sql));
+  return stmt->Int(0);
+}
+
+int64_t Connection::Changes() const { return sqlite3_changes64(db_); }
+int64_t Connection::LastInsertRowid() const { return sqlite3_last_insert_rowid(db_); }
+
+}  // namespace sweep::storage

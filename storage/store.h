@@ -1,0 +1,126 @@
+// Store: the one writer of a sweep database. Every write and every checkpoint goes
+// through its single connection (Debian's SQLite 3.40.1 has the WAL-reset bug, so a
+// second writer connection is never opened: RELIABILITY.md 3.5). Each method is one
+// BEGIN IMMEDIATE transaction that either commits whole or rolls back, and returns only
+// after COMMIT, so "OK" means durable (WAL, synchronous=FULL).
+//
+// The lease state machine's storage half lives here, because its checks must run inside
+// the same transaction as its writes (the attempt number is a fencing token checked at
+// the storage layer: RELIABILITY.md 3.2-3.3). Time is passed in by the caller (the
+// coordinator's injected Clock), so the Store has no clock of its own.
+//
+// Attempt counting: jobs.attempt goes up by one on every lease grant, whatever the
+// previous attempt's fate, so it is a monotonic fencing token. jobs.lost_attempts counts
+// only the attempts whose lease expired; a job fails as `lost` when it reaches the
+// sweep's max_attempts. A hand-back (Release) does not count.
+//
+// Not thread-safe: the coordinator serialises calls with its mutex.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/clock.h"
+#include "common/job_config.h"
+#include "storage/records.h"
+#include "storage/sqlite.h"
+
+namespace sweep::storage {
+
+// A job in the form storage keeps: the canonical JSON of its resolved config and hashes.
+struct PreparedJob {
+  std::string config_json;
+  std::string config_hash;
+  std::string training_hash;
+  std::string model;
+};
+// Uses common/job_keys.h (CanonicalJson, ConfigHash, TrainingHash).
+PreparedJob PrepareJob(const JobConfig& config);
+
+// What a heartbeat learns.
+struct LeaseRenewal {
+  bool cancel_requested = false;
+  TimePoint expires_at;
+};
+
+class Store {
+ public:
+  // Opens or creates the file, sets WAL / synchronous=FULL / busy_timeout=5000 /
+  // foreign_keys=ON, runs quick_check (DATA_LOSS if it fails) and migrates the schema.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& db_path);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Stores the sweep and its jobs in one transaction. A request_id seen before returns
+  // that sweep's outcome with existing = true and writes nothing; an empty request_id
+  // gets a fresh one (no idempotency). With use_cache, a job whose config_hash already
+  // has a succeeded result is stored succeeded + cached, pointing at that result.
+  absl::StatusOr<SubmitOutcome> Submit(const NewSweep& sweep, TimePoint now);
+  // The same with the jobs already prepared (sweep.jobs is ignored).
+  absl::StatusOr<SubmitOutcome> SubmitPrepared(const NewSweep& sweep,
+                                               const std::vector<PreparedJob>& jobs,
+                                               TimePoint now);
+
+  // Inserts or refreshes a worker row (registered_at is kept on re-registration).
+  absl::Status RegisterWorker(const WorkerRecord& worker, TimePoint now);
+
+  // Requeues expired leases, then grants the first queued job (priority, then job_id)
+  // to `worker_id` with attempt + 1 until now + ttl. nullopt when nothing is queued.
+  absl::StatusOr<std::optional<Lease>> LeaseNext(const std::string& worker_id, TimePoint now,
+                                                 std::chrono::milliseconds ttl);
+
+  // Extends the lease of the current (job_id, attempt, worker_id) to now + ttl and
+  // records progress. NOT_FOUND for an unknown job; ABORTED "attempt 1 superseded by 2",
+  // "job 7 finished (succeeded)" or "... held by w2" otherwise; nothing is written then.
+  absl::StatusOr<LeaseRenewal> Heartbeat(int64_t job_id, int attempt,
+                                         const std::string& worker_id, int64_t step,
+                                         int64_t total, TimePoint now,
+                                         std::chrono::milliseconds ttl);
+
+  // Stores the outcome of (job_id, attempt): true when stored now, false for an exact
+  // replay of an accepted report (same payload digest). ABORTED (nothing written) for a
+  // stale attempt or a different payload. A report for a job whose sweep was cancelled
+  // cancels the job and returns FAILED_PRECONDITION; its result is not stored.
+  absl::StatusOr<bool> Report(int64_t job_id, int attempt, const JobReport& report,
+                              TimePoint now);
+
+  // Hands the current attempt back: requeued (or cancelled if its sweep was), not
+  // counted as lost. ABORTED when (job_id, attempt, worker_id) is not current.
+  absl::Status Release(int64_t job_id, int attempt, const std::string& worker_id,
+                       TimePoint now);
+
+  // Sets cancel_requested and cancels the sweep's queued jobs; returns how many.
+  // NOT_FOUND for an unknown sweep. Idempotent.
+  absl::StatusOr<int64_t> Cancel(int64_t sweep_id, TimePoint now);
+
+  // Requeues (or fails as lost, or cancels) every running job whose lease expired at or
+  // before `now`; returns how many leases expired.
+  absl::StatusOr<int64_t> ReapExpired(TimePoint now);
+
+  // wal_checkpoint(TRUNCATE): for a clean shutdown, so the -wal file ends empty.
+  absl::Status Checkpoint();
+
+  // The writer connection, for tests (pragmas, max_page_count) and the benchmark.
+  Connection& connection() { return *conn_; }
+
+ private:
+  explicit Store(std::unique_ptr<Connection> conn) : conn_(std::move(conn)) {}
+  absl::StatusOr<int64_t> ReapLocked(TimePoint now);
+  absl::StatusOr<std::optional<int64_t>> CachedResultFor(const std::string& config_hash);
+  absl::Status InsertResult(int64_t job_id, int attempt, const std::string& digest,
+                            const JobReport& report, TimePoint now);
+  absl::Status FinishAttempt(int64_t job_id, int attempt, std::string_view outcome,
+                             TimePoint now, const std::string& digest,
+                             const std::string& error);
+
+  std::unique_ptr<Connection> conn_;
+  int64_t auto_request_ids_ = 0;
+};
+
+}  // namespace sweep::storage

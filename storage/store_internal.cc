@@ -1,0 +1,72 @@
+#include "storage/store_internal.h"
+
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+
+namespace sweep::storage::internal {
+
+absl::Status AddEvent(Connection& conn, TimePoint at, std::optional<int64_t> sweep_id,
+                      std::optional<int64_t> job_id, std::optional<int> attempt,
+                      std::string_view kind, std::string_view worker_id,
+                      std::string_view detail) {
+  SWEEP_ASSIGN_OR_RETURN(
+      Statement * st,
+      conn.Cached("INSERT INTO events(at, sweep_id, job_id, attempt, kind, worker_id, detail)"
+                  " VALUES (?, ?, ?, ?, ?, ?, ?)"));
+  st->Bind(1, ToUnixMillis(at)).Bind(2, sweep_id).Bind(3, job_id);
+  st->Bind(4, attempt).Bind(5, kind).Bind(6, worker_id).Bind(7, detail);
+  return st->Run();
+}
+
+absl::StatusOr<LeaseRow> LoadLeaseRow(Connection& conn, int64_t job_id) {
+  SWEEP_ASSIGN_OR_RETURN(
+      Statement * st,
+      conn.Cached("SELECT j.sweep_id, j.state, j.attempt, j.lost_attempts, s.max_attempts,"
+                  " coalesce(j.lease_owner, ''), s.cancel_requested"
+                  " FROM jobs j JOIN sweeps s ON s.sweep_id = j.sweep_id WHERE j.job_id = ?"));
+  st->Bind(1, job_id);
+  SWEEP_ASSIGN_OR_RETURN(bool found, st->Step());
+  if (!found) return absl::NotFoundError(absl::StrCat("job ", job_id, ": no such job"));
+  LeaseRow row;
+  row.job_id = job_id;
+  row.sweep_id = st->Int(0);
+  const std::string state = st->Text(1);
+  std::optional<JobState> parsed = ParseJobState(state);
+  if (!parsed) {
+    return absl::DataLossError(absl::StrCat("job ", job_id, ": unknown state \"", state, "\""));
+  }
+  row.state = *parsed;
+  row.attempt = static_cast<int>(st->Int(2));
+  row.lost_attempts = static_cast<int>(st->Int(3));
+  row.max_attempts = static_cast<int>(st->Int(4));
+  row.owner = st->Text(5);
+  row.cancel_requested = st->Int(6) != 0;
+  st->Reset();  // release the read cursor before the caller writes
+  return row;
+}
+
+absl::Status CheckCurrent(const LeaseRow& row, int attempt, const std::string& worker_id) {
+  if (attempt < row.attempt) {
+    return absl::AbortedError(absl::StrCat("job ", row.job_id, ": attempt ", attempt,
+                                           " superseded by ", row.attempt));
+  }
+  if (attempt > row.attempt) {
+    return absl::AbortedError(absl::StrCat("job ", row.job_id, ": attempt ", attempt,
+                                           " was never granted (current ", row.attempt, ")"));
+  }
+  if (row.state == JobState::kQueued) {
+    return absl::AbortedError(absl::StrCat("job ", row.job_id, ": lease of attempt ", attempt,
+                                           " expired (job requeued)"));
+  }
+  if (row.state != JobState::kRunning) {
+    return absl::AbortedError(absl::StrCat("job ", row.job_id, " finished (",
+                                           std::string(JobStateName(row.state)), ")"));
+  }
+  if (!worker_id.empty() && worker_id != row.owner) {
+    return absl::AbortedError(absl::StrCat("job ", row.job_id, ": attempt ", attempt,
+                                           " is held by ", row.owner, ", not ", worker_id));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace sweep::storage::internal

@@ -1,0 +1,42 @@
+// Helpers shared by the Store's .cc files (not part of the storage API).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "common/clock.h"
+#include "common/job_state.h"
+#include "storage/sqlite.h"
+
+namespace sweep::storage::internal {
+
+// Appends one row to `events` (every job transition is recorded).
+absl::Status AddEvent(Connection& conn, TimePoint at, std::optional<int64_t> sweep_id,
+                      std::optional<int64_t> job_id, std::optional<int> attempt,
+                      std::string_view kind, std::string_view worker_id,
+                      std::string_view detail);
+
+// The lease-relevant state of one job and its sweep.
+struct LeaseRow {
+  int64_t job_id = 0;
+  int64_t sweep_id = 0;
+  JobState state = JobState::kQueued;
+  int attempt = 0;
+  int lost_attempts = 0;
+  int max_attempts = 0;
+  std::string owner;
+  bool cancel_requested = false;
+};
+
+// NOT_FOUND "job 7: no such job".
+absl::StatusOr<LeaseRow> LoadLeaseRow(Connection& conn, int64_t job_id);
+
+// OK when (attempt, worker_id) holds the job's current lease; otherwise ABORTED with
+// the reason ("job 7: attempt 1 superseded by 2", "job 7 finished (succeeded)", ...).
+// An empty worker_id skips the owner check.
+absl::Status CheckCurrent(const LeaseRow& row, int attempt, const std::string& worker_id);
+
+}  // namespace sweep::storage::internal

@@ -1,0 +1,213 @@
+// The lease half of the Store: grant, heartbeat, hand-back, expiry and cancellation.
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+#include "storage/store.h"
+#include "storage/store_internal.h"
+#include "storage/transaction.h"
+
+namespace sweep::storage {
+namespace {
+
+using internal::AddEvent;
+
+struct Expired {
+  int64_t job_id, sweep_id;
+  int attempt, lost_attempts, max_attempts;
+  std::string owner;
+  bool cancel_requested;
+};
+
+absl::StatusOr<std::vector<Expired>> FindExpired(Connection& conn, TimePoint now) {
+  SWEEP_ASSIGN_OR_RETURN(
+      Statement * st,
+      conn.Cached("SELECT j.job_id, j.sweep_id, j.attempt, j.lost_attempts, s.max_attempts,"
+                  " coalesce(j.lease_owner, ''), s.cancel_requested"
+                  " FROM jobs j JOIN sweeps s ON s.sweep_id = j.sweep_id"
+                  " WHERE j.state = 'running' AND j.lease_expires_at <= ?"));
+  st->Bind(1, ToUnixMillis(now));
+  std::vector<Expired> out;
+  for (;;) {
+    SWEEP_ASSIGN_OR_RETURN(bool row, st->Step());
+    if (!row) break;
+    out.push_back(Expired{st->Int(0), st->Int(1), static_cast<int>(st->Int(2)),
+                          static_cast<int>(st->Int(3)), static_cast<int>(st->Int(4)),
+                          st->Text(5), st->Int(6) != 0});
+  }
+  st->Reset();
+  return out;
+}
+
+// Moves a job out of `running` into `state` and clears its lease (the owner is kept as
+// the last holder).
+absl::Status EndLease(Connection& conn, int64_t job_id, std::string_view state,
+                      std::string_view failure_kind, const std::string& error,
+                      std::optional<TimePoint> finished_at, int lost_attempts) {
+  SWEEP_ASSIGN_OR_RETURN(
+      Statement * st,
+      conn.Cached("UPDATE jobs SET state = ?, failure_kind = ?, error = ?, finished_at = ?,"
+                  " lost_attempts = ?, lease_expires_at = NULL WHERE job_id = ?"));
+  st->Bind(1, state).Bind(2, failure_kind).Bind(3, error);
+  if (finished_at) st->Bind(4, ToUnixMillis(*finished_at));
+  st->Bind(5, lost_attempts).Bind(6, job_id);
+  return st->Run();
+}
+
+}  // namespace
+
+absl::Status Store::FinishAttempt(int64_t job_id, int attempt, std::string_view outcome,
+                                  TimePoint now, const std::string& digest,
+                                  const std::string& error) {
+  SWEEP_ASSIGN_OR_RETURN(
+      Statement * st,
+      conn_->Cached("UPDATE attempts SET outcome = ?, ended_at = ?, digest = ?, error = ?"
+                    " WHERE job_id = ? AND attempt = ?"));
+  st->Bind(1, outcome).Bind(2, ToUnixMillis(now));
+  if (!digest.empty()) st->Bind(3, digest);
+  st->Bind(4, error).Bind(5, job_id).Bind(6, attempt);
+  return st->Run();
+}
+
+absl::StatusOr<int64_t> Store::ReapLocked(TimePoint now) {
+  SWEEP_ASSIGN_OR_RETURN(std::vector<Expired> expired, FindExpired(*conn_, now));
+  for (const Expired& e : expired) {
+    const int lost = e.lost_attempts + 1;
+    const std::string error =
+        absl::StrCat("lease of attempt ", e.attempt, " held by ", e.owner, " expired (", lost,
+                     " of ", e.max_attempts, " attempts lost)");
+    SWEEP_RETURN_IF_ERROR(FinishAttempt(e.job_id, e.attempt, "lost", now, "", error));
+    std::string_view kind;
+    if (e.cancel_requested) {
+      kind = "cancelled";
+      SWEEP_RETURN_IF_ERROR(EndLease(*conn_, e.job_id, "cancelled", "none", "", now, lost));
+    } else if (lost >= e.max_attempts) {
+      kind = "failed";
+      SWEEP_RETURN_IF_ERROR(EndLease(*conn_, e.job_id, "failed", "lost", error, now, lost));
+    } else {
+      kind = "requeued";
+      SWEEP_RETURN_IF_ERROR(
+          EndLease(*conn_, e.job_id, "queued", "none", error, std::nullopt, lost));
+    }
+    SWEEP_RETURN_IF_ERROR(
+        AddEvent(*conn_, now, e.sweep_id, e.job_id, e.attempt, kind, e.owner, error));
+  }
+  return static_cast<int64_t>(expired.size());
+}
+
+absl::StatusOr<int64_t> Store::ReapExpired(TimePoint now) {
+  SWEEP_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*conn_, Transaction::Mode::kWrite));
+  SWEEP_ASSIGN_OR_RETURN(int64_t n, ReapLocked(now));
+  if (n == 0) return n;  // nothing written; the rollback is free
+  SWEEP_RETURN_IF_ERROR(txn.Commit());
+  return n;
+}
+
+absl::StatusOr<std::optional<Lease>> Store::LeaseNext(const std::string& worker_id,
+                                                      TimePoint now,
+                                                      std::chrono::milliseconds ttl) {
+  if (worker_id.empty()) return absl::InvalidArgumentError("worker_id: empty");
+  SWEEP_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*conn_, Transaction::Mode::kWrite));
+  SWEEP_ASSIGN_OR_RETURN(int64_t reaped, ReapLocked(now));
+  SWEEP_ASSIGN_OR_RETURN(
+      Statement * pick,
+      conn_->Cached("UPDATE jobs SET state = 'running', attempt = attempt + 1,"
+                    " lease_owner = ?1, lease_expires_at = ?2, progress_step = 0,"
+                    " progress_total = 0 WHERE job_id = (SELECT job_id FROM jobs"
+                    " WHERE state = 'queued' ORDER BY priority, job_id LIMIT 1)"
+                    " RETURNING job_id, sweep_id, attempt, config_json"));
+  const TimePoint expires = now + ttl;
+  pick->Bind(1, worker_id).Bind(2, ToUnixMillis(expires));
+  SWEEP_ASSIGN_OR_RETURN(bool got, pick->Step());
+  if (!got) {
+    pick->Reset();
+    if (reaped > 0) SWEEP_RETURN_IF_ERROR(txn.Commit());
+    return std::optional<Lease>();
+  }
+  Lease lease{pick->Int(0), pick->Int(1), static_cast<int>(pick->Int(2)), pick->Text(3),
+              expires};
+  SWEEP_RETURN_IF_ERROR(pick->Run());  // finish the RETURNING statement
+  SWEEP_ASSIGN_OR_RETURN(
+      Statement * att, conn_->Cached("INSERT INTO attempts(job_id, attempt, worker_id,"
+                                     " leased_at) VALUES (?, ?, ?, ?)"));
+  att->Bind(1, lease.job_id).Bind(2, lease.attempt).Bind(3, worker_id);
+  att->Bind(4, ToUnixMillis(now));
+  SWEEP_RETURN_IF_ERROR(att->Run());
+  SWEEP_RETURN_IF_ERROR(AddEvent(*conn_, now, lease.sweep_id, lease.job_id, lease.attempt,
+                                 "leased", worker_id, ""));
+  SWEEP_RETURN_IF_ERROR(txn.Commit());
+  return std::optional<Lease>(std::move(lease));
+}
+
+absl::StatusOr<LeaseRenewal> Store::Heartbeat(int64_t job_id, int attempt,
+                                              const std::string& worker_id, int64_t step,
+                                              int64_t total, TimePoint now,
+                                              std::chrono::milliseconds ttl) {
+  SWEEP_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*conn_, Transaction::Mode::kWrite));
+  SWEEP_ASSIGN_OR_RETURN(internal::LeaseRow row, internal::LoadLeaseRow(*conn_, job_id));
+  SWEEP_RETURN_IF_ERROR(internal::CheckCurrent(row, attempt, worker_id));
+  const TimePoint expires = now + ttl;
+  SWEEP_ASSIGN_OR_RETURN(
+      Statement * st,
+      conn_->Cached("UPDATE jobs SET lease_expires_at = ?, progress_step = ?,"
+                    " progress_total = ? WHERE job_id = ?"));
+  st->Bind(1, ToUnixMillis(expires)).Bind(2, step).Bind(3, total).Bind(4, job_id);
+  SWEEP_RETURN_IF_ERROR(st->Run());
+  SWEEP_ASSIGN_OR_RETURN(
+      Statement * seen, conn_->Cached("UPDATE workers SET last_seen_at = ? WHERE worker_id = ?"));
+  seen->Bind(1, ToUnixMillis(now)).Bind(2, worker_id);
+  SWEEP_RETURN_IF_ERROR(seen->Run());
+  SWEEP_RETURN_IF_ERROR(txn.Commit());
+  return LeaseRenewal{row.cancel_requested, expires};
+}
+
+absl::Status Store::Release(int64_t job_id, int attempt, const std::string& worker_id,
+                            TimePoint now) {
+  SWEEP_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*conn_, Transaction::Mode::kWrite));
+  SWEEP_ASSIGN_OR_RETURN(internal::LeaseRow row, internal::LoadLeaseRow(*conn_, job_id));
+  SWEEP_RETURN_IF_ERROR(internal::CheckCurrent(row, attempt, worker_id));
+  SWEEP_RETURN_IF_ERROR(FinishAttempt(job_id, attempt, "released", now, "", ""));
+  const char* state = row.cancel_requested ? "cancelled" : "queued";
+  std::optional<TimePoint> finished;
+  if (row.cancel_requested) finished = now;
+  // lost_attempts is unchanged: a hand-back is not a lost attempt.
+  SWEEP_RETURN_IF_ERROR(
+      EndLease(*conn_, job_id, state, "none", "", finished, row.lost_attempts));
+  SWEEP_RETURN_IF_ERROR(AddEvent(*conn_, now, row.sweep_id, job_id, attempt,
+                                 row.cancel_requested ? "cancelled" : "released", worker_id,
+                                 ""));
+  return txn.Commit();
+}
+
+absl::StatusOr<int64_t> Store::Cancel(int64_t sweep_id, TimePoint now) {
+  SWEEP_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*conn_, Transaction::Mode::kWrite));
+  SWEEP_ASSIGN_OR_RETURN(
+      Statement * flag,
+      conn_->Cached("UPDATE sweeps SET cancel_requested = 1 WHERE sweep_id = ?"));
+  flag->Bind(1, sweep_id);
+  SWEEP_RETURN_IF_ERROR(flag->Run());
+  if (conn_->Changes() == 0) {
+    return absl::NotFoundError(absl::StrCat("sweep ", sweep_id, ": no such sweep"));
+  }
+  SWEEP_ASSIGN_OR_RETURN(
+      Statement * ev,
+      conn_->Cached("INSERT INTO events(at, sweep_id, job_id, attempt, kind) SELECT ?, sweep_id,"
+                    " job_id, attempt, 'cancelled' FROM jobs WHERE sweep_id = ?"
+                    " AND state = 'queued'"));
+  ev->Bind(1, ToUnixMillis(now)).Bind(2, sweep_id);
+  SWEEP_RETURN_IF_ERROR(ev->Run());
+  SWEEP_ASSIGN_OR_RETURN(
+      Statement * jobs,
+      conn_->Cached("UPDATE jobs SET state = 'cancelled', finished_at = ? WHERE sweep_id = ?"
+                    " AND state = 'queued'"));
+  jobs->Bind(1, ToUnixMillis(now)).Bind(2, sweep_id);
+  SWEEP_RETURN_IF_ERROR(jobs->Run());
+  const int64_t cancelled = conn_->Changes();
+  SWEEP_RETURN_IF_ERROR(AddEvent(*conn_, now, sweep_id, std::nullopt, std::nullopt,
+                                 "cancel_requested", "",
+                                 absl::StrCat(cancelled, " queued jobs cancelled")));
+  SWEEP_RETURN_IF_ERROR(txn.Commit());
+  return cancelled;
+}
+
+}  // namespace sweep::storage

@@ -1,0 +1,142 @@
+// The report half of the Store: idempotent, fenced storage of an attempt's outcome
+// (RELIABILITY.md 3.3).
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+#include "storage/nonfinite.h"
+#include "storage/report_digest.h"
+#include "storage/store.h"
+#include "storage/store_internal.h"
+#include "storage/transaction.h"
+
+namespace sweep::storage {
+namespace {
+
+// The digest an earlier accepted report left on (job_id, attempt), if any.
+absl::StatusOr<std::optional<std::string>> AcceptedDigest(Connection& conn, int64_t job_id,
+                                                          int attempt) {
+  SWEEP_ASSIGN_OR_RETURN(Statement * st,
+                         conn.Cached("SELECT digest FROM attempts WHERE job_id = ?"
+                                     " AND attempt = ? AND digest IS NOT NULL"));
+  st->Bind(1, job_id).Bind(2, attempt);
+  SWEEP_ASSIGN_OR_RETURN(bool found, st->Step());
+  std::optional<std::string> digest;
+  if (found) digest = st->Text(0);
+  st->Reset();
+  return digest;
+}
+
+absl::Status InsertCurves(Connection& conn, int64_t job_id, const JobResult& r) {
+  SWEEP_ASSIGN_OR_RETURN(
+      Statement * eval, conn.Cached("INSERT INTO eval_curves(job_id, n, mse, se, nmse, nan_mask)"
+                                    " VALUES (?, ?, ?, ?, ?, ?)"));
+  for (const EvalPoint& p : r.curve) {
+    eval->Reset();
+    int64_t mask = 0;
+    eval->Bind(1, job_id).Bind(2, p.n);
+    BindMetric(*eval, 3, p.mse, kCurveMse, mask);
+    BindMetric(*eval, 4, p.se, kCurveSe, mask);
+    BindMetric(*eval, 5, p.nmse, kCurveNmse, mask);
+    eval->Bind(6, mask);
+    SWEEP_RETURN_IF_ERROR(eval->Run());
+  }
+  SWEEP_ASSIGN_OR_RETURN(
+      Statement * loss, conn.Cached("INSERT INTO loss_curves(job_id, step, loss, nan_mask)"
+                                    " VALUES (?, ?, ?, ?)"));
+  for (const LossPoint& p : r.loss_curve) {
+    loss->Reset();
+    int64_t mask = 0;
+    loss->Bind(1, job_id).Bind(2, p.step);
+    BindMetric(*loss, 3, p.loss, kLoss, mask);
+    loss->Bind(4, mask);
+    SWEEP_RETURN_IF_ERROR(loss->Run());
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status Store::InsertResult(int64_t job_id, int attempt, const std::string& digest,
+                                 const JobReport& report, TimePoint now) {
+  SWEEP_ASSIGN_OR_RETURN(
+      Statement * st,
+      conn_->Cached("INSERT INTO results(job_id, attempt, digest, mse, nmse, n_at_eps, ey2, ie,"
+                    " ge, wall_seconds, train_seconds, eval_seconds, divergence, worker_id,"
+                    " build_version, training_hash, nan_mask, created_at) SELECT ?1, ?2, ?3,"
+                    " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, training_hash, ?16,"
+                    " ?17 FROM jobs WHERE job_id = ?1"));
+  const JobResult& r = report.result;
+  int64_t mask = 0;
+  st->Bind(1, job_id).Bind(2, attempt).Bind(3, digest);
+  BindMetric(*st, 4, r.mse, kResMse, mask);
+  BindMetric(*st, 5, r.nmse, kResNmse, mask);
+  st->Bind(6, r.n_at_eps);
+  BindMetric(*st, 7, r.ey2, kResEy2, mask);
+  st->Bind(8, r.ie).Bind(9, r.ge);
+  BindMetric(*st, 10, report.wall_seconds, kResWall, mask);
+  BindMetric(*st, 11, r.train_seconds, kResTrain, mask);
+  BindMetric(*st, 12, r.eval_seconds, kResEval, mask);
+  st->Bind(13, r.divergence).Bind(14, report.worker_id).Bind(15, report.build_version);
+  st->Bind(16, mask).Bind(17, ToUnixMillis(now));
+  SWEEP_RETURN_IF_ERROR(st->Run());
+  return InsertCurves(*conn_, job_id, r);
+}
+
+absl::StatusOr<bool> Store::Report(int64_t job_id, int attempt, const JobReport& report,
+                                   TimePoint now) {
+  SWEEP_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*conn_, Transaction::Mode::kWrite));
+  SWEEP_ASSIGN_OR_RETURN(internal::LeaseRow row, internal::LoadLeaseRow(*conn_, job_id));
+  const std::string digest = ReportDigest(report);
+  SWEEP_ASSIGN_OR_RETURN(std::optional<std::string> accepted,
+                         AcceptedDigest(*conn_, job_id, attempt));
+  if (accepted) {
+    if (*accepted == digest) return false;  // exact replay: already durable
+    return absl::AbortedError(absl::StrCat("job ", job_id, ": attempt ", attempt,
+                                           " already reported a different result"));
+  }
+  SWEEP_RETURN_IF_ERROR(internal::CheckCurrent(row, attempt, report.worker_id));
+  const std::string& worker = report.worker_id.empty() ? row.owner : report.worker_id;
+  if (row.cancel_requested) {
+    SWEEP_RETURN_IF_ERROR(FinishAttempt(job_id, attempt, "cancelled", now, "", ""));
+    SWEEP_ASSIGN_OR_RETURN(Statement * st,
+                           conn_->Cached("UPDATE jobs SET state = 'cancelled', finished_at = ?,"
+                                         " lease_expires_at = NULL WHERE job_id = ?"));
+    st->Bind(1, ToUnixMillis(now)).Bind(2, job_id);
+    SWEEP_RETURN_IF_ERROR(st->Run());
+    SWEEP_RETURN_IF_ERROR(internal::AddEvent(*conn_, now, row.sweep_id, job_id, attempt,
+                                             "cancelled", worker, "report after cancel"));
+    SWEEP_RETURN_IF_ERROR(txn.Commit());
+    return absl::FailedPreconditionError(
+        absl::StrCat("sweep ", row.sweep_id, " was cancelled; result of job ", job_id,
+                     " not stored"));
+  }
+  // Outcome: ok -> succeeded; ok + divergence -> failed/diverged (result and its loss
+  // curve kept, never retried); !ok -> failed/error (deterministic, never retried).
+  const bool diverged = report.ok && !report.result.divergence.empty();
+  const char* state = report.ok && !diverged ? "succeeded" : "failed";
+  const char* kind = diverged ? "diverged" : (report.ok ? "none" : "error");
+  const std::string error = diverged ? report.result.divergence : report.error;
+  if (report.ok) SWEEP_RETURN_IF_ERROR(InsertResult(job_id, attempt, digest, report, now));
+  SWEEP_RETURN_IF_ERROR(FinishAttempt(job_id, attempt, report.ok && !diverged ? "succeeded"
+                                                                              : kind,
+                                      now, digest, error));
+  SWEEP_ASSIGN_OR_RETURN(
+      Statement * job,
+      conn_->Cached("UPDATE jobs SET state = ?, failure_kind = ?, error = ?, finished_at = ?,"
+                    " lease_expires_at = NULL, result_job_id = ? WHERE job_id = ?"));
+  job->Bind(1, state).Bind(2, kind).Bind(3, error).Bind(4, ToUnixMillis(now));
+  if (report.ok) job->Bind(5, job_id);
+  job->Bind(6, job_id);
+  SWEEP_RETURN_IF_ERROR(job->Run());
+  SWEEP_ASSIGN_OR_RETURN(
+      Statement * w,
+      conn_->Cached("UPDATE workers SET completed = completed + 1, last_seen_at = ?"
+                    " WHERE worker_id = ?"));
+  w->Bind(1, ToUnixMillis(now)).Bind(2, worker);
+  SWEEP_RETURN_IF_ERROR(w->Run());
+  SWEEP_RETURN_IF_ERROR(internal::AddEvent(*conn_, now, row.sweep_id, job_id, attempt,
+                                           diverged ? "diverged" : state, worker, error));
+  SWEEP_RETURN_IF_ERROR(txn.Commit());
+  return true;
+}
+
+}  // namespace sweep::storage

@@ -1,0 +1,69 @@
+#include "worker/numerics/nets/sequence_model.h"
+
+#include "absl/strings/str_cat.h"
+#include "worker/numerics/nets/mamba_model.h"
+#include "worker/numerics/nets/transformer_model.h"
+
+namespace sweep::numerics::nets {
+namespace {
+
+absl::Status Positive(const char* key, int value) {
+  if (value >= 1) return absl::OkStatus();
+  return absl::InvalidArgumentError(absl::StrCat(key, ": ", value, " < 1 (must be positive)"));
+}
+
+}  // namespace
+
+absl::StatusOr<ModelShape> ShapeFromConfig(const JobConfig& config) {
+  if (config.model != "mamba" && config.model != "transformer") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("model: \"", config.model, "\" is not a trained sequence model"));
+  }
+  for (auto [key, value] : {std::pair{"d", config.d}, {"N", config.N}, {"L", config.L},
+                            {"D", config.D}, {"batch", config.batch}}) {
+    if (absl::Status s = Positive(key, value); !s.ok()) return s;
+  }
+  if (config.format != "interleaved" && config.format != "paired") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("format: \"", config.format, "\" (must be interleaved or paired)"));
+  }
+  ModelShape shape;
+  shape.model = config.model;
+  shape.d_in = config.d + 1;
+  shape.max_T = config.format == "interleaved" ? 2 * config.N + 1 : config.N + 1;
+  shape.L = config.L;
+  shape.D = config.D;
+  if (config.model == "mamba") {
+    if (absl::Status s = Positive("n", config.n); !s.ok()) return s;
+    if (absl::Status s = Positive("expand", config.expand); !s.ok()) return s;
+    if (config.conv < 0) {
+      return absl::InvalidArgumentError(absl::StrCat("conv: ", config.conv, " < 0"));
+    }
+    shape.mixer = MixerShape{config.D, config.expand * config.D, config.n, config.conv,
+                             config.selective};
+  } else {
+    if (absl::Status s = Positive("H", config.H); !s.ok()) return s;
+    if (config.D % config.H != 0) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "H: ", config.H, " does not divide D = ", config.D, " (heads split D evenly)"));
+    }
+    if (config.attention != "softmax" && config.attention != "linear") {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "attention: \"", config.attention, "\" (must be softmax or linear)"));
+    }
+    shape.H = config.H;
+    shape.softmax = config.attention == "softmax";
+  }
+  return shape;
+}
+
+template <typename T>
+std::unique_ptr<SequenceModel<T>> MakeModel(const ModelShape& shape, std::mt19937_64& rng) {
+  if (shape.model == "mamba") return std::make_unique<MambaModel<T>>(shape, rng);
+  return std::make_unique<TransformerModel<T>>(shape, rng);
+}
+
+template std::unique_ptr<SequenceModel<float>> MakeModel(const ModelShape&, std::mt19937_64&);
+template std::unique_ptr<SequenceModel<double>> MakeModel(const ModelShape&, std::mt19937_64&);
+
+}  // namespace sweep::numerics::nets

@@ -1,0 +1,102 @@
+#include "worker/numerics/nets/trained_model.h"
+
+#include <algorithm>
+#include <random>
+
+#include "absl/strings/str_cat.h"
+
+namespace sweep::numerics::nets {
+namespace {
+
+constexpr int kPredictChunk = 128;  // prompts per forward pass in Predict
+constexpr uint64_t kInitStream = 0x6d6f64656c696e69;  // "modelini": init != data stream
+
+template <typename T>
+Eigen::MatrixXd PredictChunk(SequenceModel<T>& net, const PromptBatch& p, PromptFormat format,
+                             int d_model) {
+  Mat<T> tokens;
+  RowVec<T> pred;
+  const SeqShape seq = BuildTokens(p, format, d_model, tokens);
+  net.Forward(tokens, seq, pred);
+  return ReadPredictions(pred, p, format);
+}
+
+PromptBatch Slice(const PromptBatch& p, int first, int count) {
+  PromptBatch s;
+  s.count = count, s.N = p.N, s.d = p.d;
+  s.x = p.x.middleCols(first * (p.N + 1), count * (p.N + 1));
+  s.y = p.y.segment(first * (p.N + 1), count * (p.N + 1));
+  return s;
+}
+
+template <typename T>
+Eigen::VectorXd PredictSequence(SequenceModel<T>& net, const Eigen::MatrixXd& tokens) {
+  Mat<T> in = tokens.cast<T>();
+  RowVec<T> pred;
+  net.Forward(in, SeqShape{1, int(tokens.cols())}, pred);
+  return pred.transpose().template cast<double>();
+}
+
+}  // namespace
+
+absl::StatusOr<TrainedModel> TrainedModel::Create(const JobConfig& config) {
+  if (config.dtype != "float32" && config.dtype != "float64") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("dtype: \"", config.dtype, "\" (must be float32 or float64)"));
+  }
+  TrainedModel m;
+  auto shape = ShapeFromConfig(config);
+  if (!shape.ok()) return shape.status();
+  m.config_ = config;
+  m.shape_ = *shape;
+  m.format_ = config.format == "paired" ? PromptFormat::kPaired : PromptFormat::kInterleaved;
+  std::seed_seq seq{uint64_t(config.seed), kInitStream};
+  std::mt19937_64 rng(seq);
+  if (config.dtype == "float64") {
+    m.f64_ = MakeModel<double>(m.shape_, rng);
+  } else {
+    m.f32_ = MakeModel<float>(m.shape_, rng);
+  }
+  return m;
+}
+
+absl::StatusOr<Eigen::MatrixXd> Predict(TrainedModel& model, const PromptBatch& prompts) {
+  const int d_model = model.shape().d_in - 1;
+  const int T = model.format() == PromptFormat::kInterleaved ? 2 * prompts.N + 1 : prompts.N + 1;
+  // Mamba has no positions, so it may be evaluated on longer contexts than it was
+  // trained on; the transformer's learned positions stop at max_T.
+  const bool too_long = model.shape().model == "transformer" && T > model.shape().max_T;
+  if (prompts.d > d_model || too_long || prompts.N < 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "prompts: d = ", prompts.d, ", N = ", prompts.N, " do not fit a model trained with d = ",
+        d_model, ", N = ", model.config().N));
+  }
+  Eigen::MatrixXd out(ReadsPerPrompt(prompts, model.format()), prompts.count);
+  for (int first = 0; first < prompts.count; first += kPredictChunk) {
+    const int count = std::min(kPredictChunk, prompts.count - first);
+    const PromptBatch chunk = Slice(prompts, first, count);
+    out.middleCols(first, count) =
+        model.f32() ? PredictChunk(*model.f32(), chunk, model.format(), d_model)
+                    : PredictChunk(*model.f64(), chunk, model.format(), d_model);
+  }
+  return out;
+}
+
+absl::StatusOr<std::vector<Eigen::VectorXd>> PredictTokens(
+    TrainedModel& model, const std::vector<Eigen::MatrixXd>& sequences) {
+  std::vector<Eigen::VectorXd> out;
+  for (size_t i = 0; i < sequences.size(); ++i) {
+    const Eigen::MatrixXd& s = sequences[i];
+    const bool too_long = model.shape().model == "transformer" && s.cols() > model.shape().max_T;
+    if (s.rows() != model.shape().d_in || s.cols() < 1 || too_long) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "prompts[", i, "]: ", s.cols(), " tokens of width ", s.rows(), "; the model takes 1..",
+          model.shape().max_T, " tokens of width ", model.shape().d_in));
+    }
+    out.push_back(model.f32() ? PredictSequence(*model.f32(), s)
+                              : PredictSequence(*model.f64(), s));
+  }
+  return out;
+}
+
+}  // namespace sweep::numerics::nets

@@ -1,0 +1,94 @@
+#include "worker/numerics/nets/trainer.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "absl/strings/str_cat.h"
+#include "worker/numerics/nets/adam.h"
+
+namespace sweep::numerics::nets {
+namespace {
+
+constexpr int kLossEvery = 50;
+
+int Grow(double start, double frac, int full) {
+  const int lo = std::clamp(int(std::ceil(start * full)), 1, full);
+  return std::clamp(lo + int(std::floor(frac * (full - lo))), lo, full);
+}
+
+std::string DivergenceMessage(int step, double loss) {
+  const char* what = std::isnan(loss) ? "nan" : (loss > 0 ? "inf" : "-inf");
+  return absl::StrCat("diverged at step ", step, ": loss ", what);
+}
+
+}  // namespace
+
+TrainOptions TrainOptionsFromConfig(const JobConfig& c) {
+  TrainOptions o;
+  o.steps = c.steps, o.batch = c.batch, o.lr = c.lr, o.clip = c.clip, o.warmup = c.warmup;
+  o.cosine = c.schedule == "cosine";
+  o.format = c.format == "paired" ? PromptFormat::kPaired : PromptFormat::kInterleaved;
+  o.d = c.d, o.N = c.N;
+  o.curriculum = c.curriculum;
+  o.curriculum_start = c.curriculum_start;
+  o.curriculum_ramp = c.curriculum_ramp;
+  return o;
+}
+
+CurriculumStage CurriculumAt(const TrainOptions& o, int step) {
+  if (!o.curriculum) return {o.d, o.N};
+  const double ramp_steps = o.curriculum_ramp * o.steps;
+  const double frac = ramp_steps <= 0 ? 1.0 : std::min(1.0, step / ramp_steps);
+  return {Grow(o.curriculum_start, frac, o.d), Grow(o.curriculum_start, frac, o.N)};
+}
+
+template <typename T>
+absl::StatusOr<TrainOutcome> Train(SequenceModel<T>& model, const TrainOptions& o,
+                                   const BatchSource& source, const RunHooks& hooks) {
+  Adam<T> adam(model.params());
+  TrainOutcome out;
+  PromptBatch prompts;
+  Mat<T> tokens;
+  RowVec<T> pred, dpred;
+  double loss_sum = 0;
+  int loss_count = 0;
+  for (int step = 0; step < o.steps; ++step) {
+    if (hooks.stop.stop_requested()) {
+      return absl::CancelledError(absl::StrCat("training cancelled at step ", step));
+    }
+    source(CurriculumAt(o, step), o.batch, prompts);
+    const SeqShape seq = BuildTokens(prompts, o.format, o.d, tokens);
+    model.params().ZeroGrad();
+    model.Forward(tokens, seq, pred);
+    const double loss = SquaredLoss(pred, prompts, o.format, dpred);
+    if (!std::isfinite(loss)) {
+      out.divergence = DivergenceMessage(step, loss);
+      break;
+    }
+    model.Backward(dpred);
+    const double norm = ClipGradNorm(model.params(), o.clip);
+    if (!std::isfinite(norm)) {
+      out.divergence = absl::StrCat("diverged at step ", step, ": gradient norm ",
+                                    std::isnan(norm) ? "nan" : "inf");
+      break;
+    }
+    adam.Step(ScheduledLr(o.lr, step, o.steps, o.warmup, o.cosine));
+    out.steps_done = step + 1;
+    loss_sum += loss, ++loss_count;
+    if (out.steps_done % kLossEvery == 0 || out.steps_done == o.steps) {
+      out.loss_curve.push_back({out.steps_done, loss_sum / loss_count});
+      loss_sum = 0, loss_count = 0;
+    }
+    if (hooks.on_progress && (out.steps_done % 10 == 0 || out.steps_done == o.steps)) {
+      hooks.on_progress(out.steps_done, o.steps);
+    }
+  }
+  return out;
+}
+
+template absl::StatusOr<TrainOutcome> Train(SequenceModel<float>&, const TrainOptions&,
+                                            const BatchSource&, const RunHooks&);
+template absl::StatusOr<TrainOutcome> Train(SequenceModel<double>&, const TrainOptions&,
+                                            const BatchSource&, const RunHooks&);
+
+}  // namespace sweep::numerics::nets

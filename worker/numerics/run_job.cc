@@ -1,0 +1,20 @@
+#include "worker/numerics/run_job.h"
+
+#include "absl/strings/str_cat.h"
+#include "worker/numerics/krr_job.h"
+#include "worker/numerics/mamba_theory_job.h"
+#include "worker/numerics/nets/sequence_model_job.h"
+
+namespace sweep::numerics {
+
+absl::StatusOr<JobResult> RunJob(const JobConfig& config, const RunHooks& hooks) {
+  if (config.model == "krr") return RunKrrJob(config, hooks);
+  if (config.model == "mamba-theory") return RunMambaTheoryJob(config, hooks);
+  if (config.model == "mamba" || config.model == "transformer") {
+    return nets::RunSequenceModelJob(config, hooks);
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "model: \"", config.model, "\" (expected mamba, mamba-theory, transformer or krr)"));
+}
+
+}  // namespace sweep::numerics
