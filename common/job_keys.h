@@ -33,8 +33,15 @@ std::string ConfigHash(const JobConfig& config);
 // under which a trained model's checkpoint is stored and reused.
 std::string TrainingHash(const JobConfig& config);
 
-// Every key name the registry knows, and whether `model` uses `key`.
+// Every key name the registry knows (sorted, the canonical order), and whether `model`
+// uses `key`. Keys a model does not use are dropped from its resolved config.
 const std::vector<std::string>& AllJobKeys();
 bool ModelUsesKey(std::string_view model, std::string_view key);
+
+// The model names, in registry order: mamba, mamba-theory, transformer, krr.
+const std::vector<std::string>& AllModels();
+
+// Whether `key` is part of TrainingHash (all keys except eval_tasks, eval_lengths, eps).
+bool IsTrainingKey(std::string_view key);
 
 }  // namespace sweep

@@ -35,8 +35,39 @@ absl::Status CoordinatorOptions::Validate() const {
   return absl::OkStatus();
 }
 
-absl::Status Coordinator::Impl::ReapLocked() {
-  SWEEP_ASSIGN_OR_RETURN(int64_t expired, store->ReapExpired(clock.Now()));
+absl::Status Coordinator::Impl::Write(std::unique_lock<std::mutex>& lock,
+                                      const std::function<absl::Status()>& body) {
+  Writer self;
+  self.body = &body;
+  writers.push_back(&self);
+  while (!self.done && writers.front() != &self) self.cv.wait(lock);
+  if (self.done) return self.status;  // a leader committed it for us
+  std::vector<Writer*> batch;
+  std::vector<const std::function<absl::Status()>*> ops;
+  for (Writer* w : writers) {
+    if (batch.size() == kMaxBatch) break;
+    batch.push_back(w);
+    ops.push_back(w->body);
+  }
+  lock.unlock();  // only the leader touches the Store; others may queue meanwhile
+  std::vector<absl::Status> statuses = store->RunBatch(ops);
+  lock.lock();
+  for (size_t i = 0; i < batch.size(); ++i) {
+    writers.pop_front();
+    batch[i]->status = std::move(statuses[i]);
+    batch[i]->done = true;
+    if (batch[i] != &self) batch[i]->cv.notify_one();
+  }
+  if (!writers.empty()) writers.front()->cv.notify_one();  // the next leader
+  return self.status;
+}
+
+absl::Status Coordinator::Impl::ReapLocked(std::unique_lock<std::mutex>& lock) {
+  int64_t expired = 0;
+  SWEEP_RETURN_IF_ERROR(Write(lock, [&]() -> absl::Status {
+    SWEEP_ASSIGN_OR_RETURN(expired, store->ReapExpired(clock.Now()));
+    return absl::OkStatus();
+  }));
   if (expired > 0) {
     spdlog::warn("{} expired lease(s) requeued or failed", expired);
     WakeLocked();
@@ -50,7 +81,7 @@ void Coordinator::Impl::ReaperLoop(std::stop_token stop) {
     // Returns early only when stop is requested; the predicate never holds otherwise.
     reaper_cv.wait_for(lock, stop, options.reap_interval, [] { return false; });
     if (stop.stop_requested()) break;
-    absl::Status s = ReapLocked();
+    absl::Status s = ReapLocked(lock);
     if (!s.ok()) spdlog::error("reaper: {}", s.ToString());
   }
 }
@@ -60,8 +91,7 @@ Coordinator::Coordinator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Coordinator::~Coordinator() {
   impl_->reaper.request_stop();
   if (impl_->reaper.joinable()) impl_->reaper.join();
-  std::lock_guard lock(impl_->mu);
-  // A clean shutdown leaves an empty -wal file (RELIABILITY.md 3.9).
+  // No writer is left (handlers have returned before destruction). A clean shutdown leaves an empty -wal file (RELIABILITY.md 3.9).
   absl::Status s = impl_->store->Checkpoint();
   if (!s.ok()) spdlog::warn("checkpoint at shutdown: {}", s.ToString());
 }
@@ -70,10 +100,7 @@ absl::StatusOr<std::unique_ptr<Coordinator>> Coordinator::Open(const Coordinator
                                                                const Clock& clock) {
   SWEEP_RETURN_IF_ERROR(options.Validate());
   auto impl = std::make_unique<Impl>(options, clock);
-  {
-    std::lock_guard lock(impl->mu);
-    SWEEP_ASSIGN_OR_RETURN(impl->store, storage::Store::Open(options.db_path));
-  }
+  SWEEP_ASSIGN_OR_RETURN(impl->store, storage::Store::Open(options.db_path));
   {
     std::lock_guard lock(impl->reader_mu);
     SWEEP_ASSIGN_OR_RETURN(impl->reader, storage::Reader::Open(options.db_path));
@@ -93,9 +120,12 @@ absl::StatusOr<storage::SubmitOutcome> Coordinator::Submit(const storage::NewSwe
   std::vector<storage::PreparedJob> jobs;
   jobs.reserve(sweep.jobs.size());
   for (const JobConfig& config : sweep.jobs) jobs.push_back(storage::PrepareJob(config));
-  std::lock_guard lock(impl_->mu);
-  SWEEP_ASSIGN_OR_RETURN(storage::SubmitOutcome out,
-                         impl_->store->SubmitPrepared(sweep, jobs, impl_->clock.Now()));
+  std::unique_lock lock(impl_->mu);
+  storage::SubmitOutcome out;
+  SWEEP_RETURN_IF_ERROR(impl_->Write(lock, [&]() -> absl::Status {
+    SWEEP_ASSIGN_OR_RETURN(out, impl_->store->SubmitPrepared(sweep, jobs, impl_->clock.Now()));
+    return absl::OkStatus();
+  }));
   if (out.existing) {
     spdlog::info("sweep {} resubmitted (request {}): nothing new", out.sweep_id,
                  sweep.request_id);
@@ -113,8 +143,9 @@ absl::Status Coordinator::RegisterWorker(const WorkerHello& hello) {
   w.host = hello.host;
   w.slots = hello.slots;
   w.build_version = hello.build_version;
-  std::lock_guard lock(impl_->mu);
-  SWEEP_RETURN_IF_ERROR(impl_->store->RegisterWorker(w, impl_->clock.Now()));
+  std::unique_lock lock(impl_->mu);
+  SWEEP_RETURN_IF_ERROR(
+      impl_->Write(lock, [&] { return impl_->store->RegisterWorker(w, impl_->clock.Now()); }));
   spdlog::info("worker {} joined ({} slots, build {})", hello.worker_id, hello.slots,
                hello.build_version);
   return absl::OkStatus();
@@ -162,8 +193,8 @@ void Coordinator::BeginDrain() {
 bool Coordinator::draining() const { return impl_->draining.load(); }
 
 absl::Status Coordinator::ReapExpired() {
-  std::lock_guard lock(impl_->mu);
-  return impl_->ReapLocked();
+  std::unique_lock lock(impl_->mu);
+  return impl_->ReapLocked(lock);
 }
 
 }  // namespace sweep::server

@@ -5,6 +5,8 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <stop_token>
@@ -17,16 +19,28 @@
 
 namespace sweep::server {
 
-// Locking: mu guards the writer Store and the wake-up generation; reader_mu guards the
+// Locking. mu guards the wake-up generation and the queue of pending writes. The Store
+// is used only by the current write leader (see Write), with mu released, so a batch of
+// writes shares one transaction and one fsync (group commit). reader_mu guards the
 // read-only connection, so long queries never hold up leases and reports.
 struct Coordinator::Impl {
   Impl(const CoordinatorOptions& o, const Clock& c) : options(o), clock(c) {}
+
+  // One queued write: `body` runs on the leader's thread inside the batch transaction.
+  struct Writer {
+    const std::function<absl::Status()>* body = nullptr;
+    absl::Status status;
+    bool done = false;
+    std::condition_variable cv;
+  };
+  static constexpr size_t kMaxBatch = 128;
 
   const CoordinatorOptions options;
   const Clock& clock;
 
   std::mutex mu;
-  std::unique_ptr<storage::Store> store ABSL_GUARDED_BY(mu);
+  std::unique_ptr<storage::Store> store;  // used by the write leader only
+  std::deque<Writer*> writers ABSL_GUARDED_BY(mu);
   // Bumped (and work_cv notified) whenever a lease may have become grantable or the
   // coordinator starts draining: Submit, Release, a reap that requeued, BeginDrain.
   uint64_t generation ABSL_GUARDED_BY(mu) = 0;
@@ -37,13 +51,18 @@ struct Coordinator::Impl {
   std::unique_ptr<storage::Reader> reader ABSL_GUARDED_BY(reader_mu);
 
   std::condition_variable_any reaper_cv;
-  std::jthread reaper;  // last member: stopped and joined first on destruction
+  std::jthread reaper;  // stopped and joined first on destruction
 
   void WakeLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     ++generation;
     work_cv.notify_all();
   }
-  absl::Status ReapLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu);
+  // Queues `body` and returns its status once its batch has committed (LevelDB's
+  // DBImpl::Write: the writer at the front of the queue commits everyone queued behind
+  // it). `lock` holds mu on entry and on return; it is released while a batch runs.
+  absl::Status Write(std::unique_lock<std::mutex>& lock,
+                     const std::function<absl::Status()>& body);
+  absl::Status ReapLocked(std::unique_lock<std::mutex>& lock);
   void ReaperLoop(std::stop_token stop);
 };
 

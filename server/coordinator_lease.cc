@@ -27,9 +27,12 @@ absl::StatusOr<std::optional<storage::Lease>> Coordinator::Lease(
   for (;;) {
     if (impl_->draining) return absl::UnavailableError("draining: no new leases");
     const uint64_t seen = impl_->generation;
-    SWEEP_ASSIGN_OR_RETURN(
-        std::optional<storage::Lease> lease,
-        impl_->store->LeaseNext(worker_id, impl_->clock.Now(), impl_->options.lease_ttl));
+    std::optional<storage::Lease> lease;
+    SWEEP_RETURN_IF_ERROR(impl_->Write(lock, [&]() -> absl::Status {
+      SWEEP_ASSIGN_OR_RETURN(lease, impl_->store->LeaseNext(worker_id, impl_->clock.Now(),
+                                                            impl_->options.lease_ttl));
+      return absl::OkStatus();
+    }));
     if (lease) {
       spdlog::info("job {} leased by {} (attempt {})", lease->job_id, worker_id,
                    lease->attempt);
@@ -47,26 +50,35 @@ absl::StatusOr<std::optional<storage::Lease>> Coordinator::Lease(
 absl::StatusOr<HeartbeatReply> Coordinator::Heartbeat(int64_t job_id, int attempt,
                                                       const std::string& worker_id,
                                                       int64_t step, int64_t total) {
-  std::lock_guard lock(impl_->mu);
-  absl::StatusOr<storage::LeaseRenewal> renewal = impl_->store->Heartbeat(
-      job_id, attempt, worker_id, step, total, impl_->clock.Now(), impl_->options.lease_ttl);
-  if (!renewal.ok()) {
-    spdlog::warn("heartbeat from {} refused: {}", worker_id, renewal.status().ToString());
-    return renewal.status();
+  std::unique_lock lock(impl_->mu);
+  storage::LeaseRenewal renewal;
+  absl::Status s = impl_->Write(lock, [&]() -> absl::Status {
+    SWEEP_ASSIGN_OR_RETURN(renewal, impl_->store->Heartbeat(job_id, attempt, worker_id, step,
+                                                            total, impl_->clock.Now(),
+                                                            impl_->options.lease_ttl));
+    return absl::OkStatus();
+  });
+  if (!s.ok()) {
+    spdlog::warn("heartbeat from {} refused: {}", worker_id, s.ToString());
+    return s;
   }
   spdlog::debug("heartbeat job {} attempt {} step {}/{}", job_id, attempt, step, total);
-  return HeartbeatReply{renewal->cancel_requested, renewal->expires_at};
+  return HeartbeatReply{renewal.cancel_requested, renewal.expires_at};
 }
 
 absl::Status Coordinator::Report(int64_t job_id, int attempt, const storage::JobReport& report) {
-  std::lock_guard lock(impl_->mu);
-  absl::StatusOr<bool> stored = impl_->store->Report(job_id, attempt, report, impl_->clock.Now());
-  if (!stored.ok()) {
-    spdlog::warn("report for job {} attempt {} refused: {}", job_id, attempt,
-                 stored.status().ToString());
-    return stored.status();
+  std::unique_lock lock(impl_->mu);
+  bool stored = false;
+  absl::Status s = impl_->Write(lock, [&]() -> absl::Status {
+    SWEEP_ASSIGN_OR_RETURN(stored, impl_->store->Report(job_id, attempt, report,
+                                                        impl_->clock.Now()));
+    return absl::OkStatus();
+  });
+  if (!s.ok()) {
+    spdlog::warn("report for job {} attempt {} refused: {}", job_id, attempt, s.ToString());
+    return s;
   }
-  if (!*stored) {
+  if (!stored) {
     spdlog::info("job {} attempt {}: replayed report acknowledged", job_id, attempt);
   } else if (!report.ok) {
     spdlog::error("job {} failed: {}", job_id, report.error);
@@ -79,16 +91,22 @@ absl::Status Coordinator::Report(int64_t job_id, int attempt, const storage::Job
 }
 
 absl::Status Coordinator::Release(int64_t job_id, int attempt, const std::string& worker_id) {
-  std::lock_guard lock(impl_->mu);
-  SWEEP_RETURN_IF_ERROR(impl_->store->Release(job_id, attempt, worker_id, impl_->clock.Now()));
+  std::unique_lock lock(impl_->mu);
+  SWEEP_RETURN_IF_ERROR(impl_->Write(lock, [&] {
+    return impl_->store->Release(job_id, attempt, worker_id, impl_->clock.Now());
+  }));
   spdlog::info("job {} attempt {} handed back by {}", job_id, attempt, worker_id);
   impl_->WakeLocked();
   return absl::OkStatus();
 }
 
 absl::Status Coordinator::Cancel(int64_t sweep_id) {
-  std::lock_guard lock(impl_->mu);
-  SWEEP_ASSIGN_OR_RETURN(int64_t cancelled, impl_->store->Cancel(sweep_id, impl_->clock.Now()));
+  std::unique_lock lock(impl_->mu);
+  int64_t cancelled = 0;
+  SWEEP_RETURN_IF_ERROR(impl_->Write(lock, [&]() -> absl::Status {
+    SWEEP_ASSIGN_OR_RETURN(cancelled, impl_->store->Cancel(sweep_id, impl_->clock.Now()));
+    return absl::OkStatus();
+  }));
   spdlog::info("sweep {} cancelled: {} queued jobs cancelled", sweep_id, cancelled);
   return absl::OkStatus();
 }

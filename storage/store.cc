@@ -1,5 +1,7 @@
 #include "storage/store.h"
 
+#include <sqlite3.h>
+
 #include "absl/strings/str_cat.h"
 #include "common/job_keys.h"
 #include "common/status.h"
@@ -59,6 +61,32 @@ absl::StatusOr<std::optional<int64_t>> Store::CachedResultFor(const std::string&
   return id;
 }
 
+absl::StatusOr<int64_t> Store::InsertJobs(int64_t sweep_id, bool use_cache,
+                                          const std::vector<PreparedJob>& jobs,
+                                          TimePoint now) {
+  SWEEP_ASSIGN_OR_RETURN(
+      Statement * job,
+      conn_->Cached("INSERT INTO jobs(sweep_id, config_hash, training_hash, config_json, model,"
+                    " state, cached, result_job_id, created_at, finished_at)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+  int64_t cached = 0;
+  for (const PreparedJob& p : jobs) {
+    std::optional<int64_t> source;
+    if (use_cache) {
+      SWEEP_ASSIGN_OR_RETURN(source, CachedResultFor(p.config_hash));
+    }
+    job->Reset();
+    job->Bind(1, sweep_id).Bind(2, p.config_hash).Bind(3, p.training_hash);
+    job->Bind(4, p.config_json).Bind(5, p.model);
+    job->Bind(6, source ? "succeeded" : "queued").Bind(7, source ? 1 : 0).Bind(8, source);
+    job->Bind(9, ToUnixMillis(now));
+    if (source) job->Bind(10, ToUnixMillis(now));
+    SWEEP_RETURN_IF_ERROR(job->Run());
+    if (source) ++cached;
+  }
+  return cached;
+}
+
 absl::StatusOr<SubmitOutcome> Store::SubmitPrepared(const NewSweep& sweep,
                                                     const std::vector<PreparedJob>& jobs,
                                                     TimePoint now) {
@@ -95,25 +123,7 @@ absl::StatusOr<SubmitOutcome> Store::SubmitPrepared(const NewSweep& sweep,
   out.sweep_id = conn_->LastInsertRowid();
   out.jobs_total = static_cast<int64_t>(jobs.size());
 
-  SWEEP_ASSIGN_OR_RETURN(
-      Statement * job,
-      conn_->Cached("INSERT INTO jobs(sweep_id, config_hash, training_hash, config_json, model,"
-                    " state, cached, result_job_id, created_at, finished_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-  for (const PreparedJob& p : jobs) {
-    std::optional<int64_t> source;
-    if (sweep.use_cache) {
-      SWEEP_ASSIGN_OR_RETURN(source, CachedResultFor(p.config_hash));
-    }
-    job->Reset();
-    job->Bind(1, out.sweep_id).Bind(2, p.config_hash).Bind(3, p.training_hash);
-    job->Bind(4, p.config_json).Bind(5, p.model);
-    job->Bind(6, source ? "succeeded" : "queued").Bind(7, source ? 1 : 0).Bind(8, source);
-    job->Bind(9, ToUnixMillis(now));
-    if (source) job->Bind(10, ToUnixMillis(now));
-    SWEEP_RETURN_IF_ERROR(job->Run());
-    if (source) ++out.jobs_cached;
-  }
+  SWEEP_ASSIGN_OR_RETURN(out.jobs_cached, InsertJobs(out.sweep_id, sweep.use_cache, jobs, now));
   SWEEP_ASSIGN_OR_RETURN(Statement * upd,
                          conn_->Cached("UPDATE sweeps SET jobs_cached = ? WHERE sweep_id = ?"));
   upd->Bind(1, out.jobs_cached).Bind(2, out.sweep_id);
@@ -138,6 +148,31 @@ absl::Status Store::RegisterWorker(const WorkerRecord& worker, TimePoint now) {
   st->Bind(4, worker.build_version).Bind(5, ToUnixMillis(now));
   SWEEP_RETURN_IF_ERROR(st->Run());
   return txn.Commit();
+}
+
+std::vector<absl::Status> Store::RunBatch(
+    const std::vector<const std::function<absl::Status()>*>& ops) {
+  std::vector<absl::Status> out(ops.size());
+  auto fail_all = [&out](const absl::Status& s) {
+    for (absl::Status& o : out) o = s;
+    return out;
+  };
+  if (ops.size() == 1) {  // no batch: the op's own transaction commits it
+    out[0] = (*ops[0])();
+    return out;
+  }
+  if (absl::Status s = conn_->Exec("BEGIN IMMEDIATE"); !s.ok()) return fail_all(s);
+  for (size_t i = 0; i < ops.size(); ++i) {
+    out[i] = (*ops[i])();
+    if (sqlite3_get_autocommit(conn_->raw())) {  // SQLite rolled the whole batch back
+      return fail_all(out[i].ok() ? absl::InternalError("batch rolled back by SQLite") : out[i]);
+    }
+  }
+  if (absl::Status s = conn_->Exec("COMMIT"); !s.ok()) {
+    (void)conn_->Exec("ROLLBACK");
+    return fail_all(s);
+  }
+  return out;
 }
 
 absl::Status Store::Checkpoint() {

@@ -19,6 +19,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -103,6 +104,14 @@ class Store {
   // before `now`; returns how many leases expired.
   absl::StatusOr<int64_t> ReapExpired(TimePoint now);
 
+  // Group commit (LevelDB's write batching): runs `ops` in order inside one BEGIN
+  // IMMEDIATE transaction and commits once, so one fsync serves the whole batch. Each op
+  // calls the methods above, whose transactions become savepoints: an op that fails is
+  // rolled back alone and keeps its status. If the batch cannot begin or commit, or
+  // SQLite aborts it midway (SQLITE_FULL, IOERR), every op gets that error. One status
+  // per op; an op's OK is durable once this returns.
+  std::vector<absl::Status> RunBatch(const std::vector<const std::function<absl::Status()>*>& ops);
+
   // wal_checkpoint(TRUNCATE): for a clean shutdown, so the -wal file ends empty.
   absl::Status Checkpoint();
 
@@ -113,6 +122,16 @@ class Store {
   explicit Store(std::unique_ptr<Connection> conn) : conn_(std::move(conn)) {}
   absl::StatusOr<int64_t> ReapLocked(TimePoint now);
   absl::StatusOr<std::optional<int64_t>> CachedResultFor(const std::string& config_hash);
+  // Inserts the sweep's jobs (cached ones as succeeded); returns how many were cached.
+  absl::StatusOr<int64_t> InsertJobs(int64_t sweep_id, bool use_cache,
+                                     const std::vector<PreparedJob>& jobs, TimePoint now);
+  // Writes an accepted report: result and curves, attempt, job state, worker, event.
+  absl::Status RecordOutcome(int64_t job_id, int64_t sweep_id, int attempt,
+                             const JobReport& report, const std::string& digest,
+                             const std::string& worker, TimePoint now);
+  // The job's sweep was cancelled while it ran: the job ends cancelled, nothing stored.
+  absl::Status CancelOnReport(int64_t job_id, int attempt, int64_t sweep_id,
+                              const std::string& worker, TimePoint now);
   absl::Status InsertResult(int64_t job_id, int attempt, const std::string& digest,
                             const JobReport& report, TimePoint now);
   absl::Status FinishAttempt(int64_t job_id, int attempt, std::string_view outcome,

@@ -55,8 +55,8 @@ absl::Status CheckCurrent(const LeaseRow& row, int attempt, const std::string& w
                                            " was never granted (current ", row.attempt, ")"));
   }
   if (row.state == JobState::kQueued) {
-    return absl::AbortedError(absl::StrCat("job ", row.job_id, ": lease of attempt ", attempt,
-                                           " expired (job requeued)"));
+    return absl::AbortedError(absl::StrCat("job ", row.job_id, ": attempt ", attempt,
+                                           " is no longer leased (job requeued)"));
   }
   if (row.state != JobState::kRunning) {
     return absl::AbortedError(absl::StrCat("job ", row.job_id, " finished (",

@@ -81,6 +81,48 @@ absl::Status Store::InsertResult(int64_t job_id, int attempt, const std::string&
   return InsertCurves(*conn_, job_id, r);
 }
 
+absl::Status Store::CancelOnReport(int64_t job_id, int attempt, int64_t sweep_id,
+                                   const std::string& worker, TimePoint now) {
+  SWEEP_RETURN_IF_ERROR(FinishAttempt(job_id, attempt, "cancelled", now, "", ""));
+  SWEEP_ASSIGN_OR_RETURN(Statement * st,
+                         conn_->Cached("UPDATE jobs SET state = 'cancelled', finished_at = ?,"
+                                       " lease_expires_at = NULL WHERE job_id = ?"));
+  st->Bind(1, ToUnixMillis(now)).Bind(2, job_id);
+  SWEEP_RETURN_IF_ERROR(st->Run());
+  return internal::AddEvent(*conn_, now, sweep_id, job_id, attempt, "cancelled", worker,
+                            "report after cancel");
+}
+
+absl::Status Store::RecordOutcome(int64_t job_id, int64_t sweep_id, int attempt,
+                                  const JobReport& report, const std::string& digest,
+                                  const std::string& worker, TimePoint now) {
+  // Outcome: ok -> succeeded; ok + divergence -> failed/diverged (result and its loss
+  // curve kept, never retried); !ok -> failed/error (deterministic, never retried).
+  const bool diverged = report.ok && !report.result.divergence.empty();
+  const char* state = report.ok && !diverged ? "succeeded" : "failed";
+  const char* kind = diverged ? "diverged" : (report.ok ? "none" : "error");
+  const std::string error = diverged ? report.result.divergence : report.error;
+  if (report.ok) SWEEP_RETURN_IF_ERROR(InsertResult(job_id, attempt, digest, report, now));
+  const char* outcome = report.ok && !diverged ? "succeeded" : kind;
+  SWEEP_RETURN_IF_ERROR(FinishAttempt(job_id, attempt, outcome, now, digest, error));
+  SWEEP_ASSIGN_OR_RETURN(
+      Statement * job,
+      conn_->Cached("UPDATE jobs SET state = ?, failure_kind = ?, error = ?, finished_at = ?,"
+                    " lease_expires_at = NULL, result_job_id = ? WHERE job_id = ?"));
+  job->Bind(1, state).Bind(2, kind).Bind(3, error).Bind(4, ToUnixMillis(now));
+  if (report.ok) job->Bind(5, job_id);
+  job->Bind(6, job_id);
+  SWEEP_RETURN_IF_ERROR(job->Run());
+  SWEEP_ASSIGN_OR_RETURN(
+      Statement * w,
+      conn_->Cached("UPDATE workers SET completed = completed + 1, last_seen_at = ?"
+                    " WHERE worker_id = ?"));
+  w->Bind(1, ToUnixMillis(now)).Bind(2, worker);
+  SWEEP_RETURN_IF_ERROR(w->Run());
+  return internal::AddEvent(*conn_, now, sweep_id, job_id, attempt,
+                            diverged ? "diverged" : state, worker, error);
+}
+
 absl::StatusOr<bool> Store::Report(int64_t job_id, int attempt, const JobReport& report,
                                    TimePoint now) {
   SWEEP_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*conn_, Transaction::Mode::kWrite));
@@ -96,45 +138,14 @@ absl::StatusOr<bool> Store::Report(int64_t job_id, int attempt, const JobReport&
   SWEEP_RETURN_IF_ERROR(internal::CheckCurrent(row, attempt, report.worker_id));
   const std::string& worker = report.worker_id.empty() ? row.owner : report.worker_id;
   if (row.cancel_requested) {
-    SWEEP_RETURN_IF_ERROR(FinishAttempt(job_id, attempt, "cancelled", now, "", ""));
-    SWEEP_ASSIGN_OR_RETURN(Statement * st,
-                           conn_->Cached("UPDATE jobs SET state = 'cancelled', finished_at = ?,"
-                                         " lease_expires_at = NULL WHERE job_id = ?"));
-    st->Bind(1, ToUnixMillis(now)).Bind(2, job_id);
-    SWEEP_RETURN_IF_ERROR(st->Run());
-    SWEEP_RETURN_IF_ERROR(internal::AddEvent(*conn_, now, row.sweep_id, job_id, attempt,
-                                             "cancelled", worker, "report after cancel"));
+    SWEEP_RETURN_IF_ERROR(CancelOnReport(job_id, attempt, row.sweep_id, worker, now));
     SWEEP_RETURN_IF_ERROR(txn.Commit());
     return absl::FailedPreconditionError(
         absl::StrCat("sweep ", row.sweep_id, " was cancelled; result of job ", job_id,
                      " not stored"));
   }
-  // Outcome: ok -> succeeded; ok + divergence -> failed/diverged (result and its loss
-  // curve kept, never retried); !ok -> failed/error (deterministic, never retried).
-  const bool diverged = report.ok && !report.result.divergence.empty();
-  const char* state = report.ok && !diverged ? "succeeded" : "failed";
-  const char* kind = diverged ? "diverged" : (report.ok ? "none" : "error");
-  const std::string error = diverged ? report.result.divergence : report.error;
-  if (report.ok) SWEEP_RETURN_IF_ERROR(InsertResult(job_id, attempt, digest, report, now));
-  SWEEP_RETURN_IF_ERROR(FinishAttempt(job_id, attempt, report.ok && !diverged ? "succeeded"
-                                                                              : kind,
-                                      now, digest, error));
-  SWEEP_ASSIGN_OR_RETURN(
-      Statement * job,
-      conn_->Cached("UPDATE jobs SET state = ?, failure_kind = ?, error = ?, finished_at = ?,"
-                    " lease_expires_at = NULL, result_job_id = ? WHERE job_id = ?"));
-  job->Bind(1, state).Bind(2, kind).Bind(3, error).Bind(4, ToUnixMillis(now));
-  if (report.ok) job->Bind(5, job_id);
-  job->Bind(6, job_id);
-  SWEEP_RETURN_IF_ERROR(job->Run());
-  SWEEP_ASSIGN_OR_RETURN(
-      Statement * w,
-      conn_->Cached("UPDATE workers SET completed = completed + 1, last_seen_at = ?"
-                    " WHERE worker_id = ?"));
-  w->Bind(1, ToUnixMillis(now)).Bind(2, worker);
-  SWEEP_RETURN_IF_ERROR(w->Run());
-  SWEEP_RETURN_IF_ERROR(internal::AddEvent(*conn_, now, row.sweep_id, job_id, attempt,
-                                           diverged ? "diverged" : state, worker, error));
+  SWEEP_RETURN_IF_ERROR(
+      RecordOutcome(job_id, row.sweep_id, attempt, report, digest, worker, now));
   SWEEP_RETURN_IF_ERROR(txn.Commit());
   return true;
 }

@@ -3,6 +3,10 @@
 // can fail with SQLITE_BUSY without waiting: RELIABILITY.md table "SQLite busy handling").
 // A Transaction that is not committed rolls back in its destructor, so an early return
 // through SWEEP_RETURN_IF_ERROR leaves nothing behind.
+//
+// Nesting: a Transaction begun while the connection is already inside one (a group
+// commit batch, Store::RunBatch) is a SAVEPOINT instead: Commit releases it, the
+// destructor rolls back to it, and durability comes with the outer COMMIT.
 #pragma once
 
 #include <memory>
@@ -16,7 +20,9 @@ class Transaction {
  public:
   enum class Mode { kRead, kWrite };
   static absl::StatusOr<Transaction> Begin(Connection& conn, Mode mode);
-  Transaction(Transaction&& other) noexcept : conn_(other.conn_) { other.conn_ = nullptr; }
+  Transaction(Transaction&& other) noexcept : conn_(other.conn_), nested_(other.nested_) {
+    other.conn_ = nullptr;
+  }
   Transaction& operator=(Transaction&&) = delete;
   Transaction(const Transaction&) = delete;
   ~Transaction();
@@ -25,8 +31,9 @@ class Transaction {
   absl::Status Commit();
 
  private:
-  explicit Transaction(Connection& conn) : conn_(&conn) {}
+  Transaction(Connection& conn, bool nested) : conn_(&conn), nested_(nested) {}
   Connection* conn_;  // null once committed or moved from
+  bool nested_;
 };
 
 }  // namespace sweep::storage

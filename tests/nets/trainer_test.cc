@@ -7,32 +7,23 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
+#include "common/link_expr.h"
 #include "worker/numerics/nets/trainer.h"
+#include "worker/numerics/task.h"
 
 namespace sweep::numerics::nets {
 namespace {
 
 using ::sweep::testing::StatusIs;
 
-// y = <beta, x> with a fresh unit beta per prompt (SCIENCE.md section 1 with link h1, r = d,
-// tau = 0): Var(y) = 1. A stand-in for the shared task sampler, enough for loop tests.
-BatchSource LinearTask(uint64_t seed) {
+// The shared task sampler on link h1 with r = d and tau = 0: y = <beta, x>, Var(y) = 1.
+BatchSource LinearTask(uint64_t seed, int d) {
+  TaskSpec spec;
+  spec.d = d, spec.r = d, spec.link = ParseLink("h1").value(), spec.tau = 0;
+  auto sampler = std::make_shared<TaskSampler>(spec, seed);
   auto rng = std::make_shared<std::mt19937_64>(seed);
-  return [rng](const CurriculumStage& stage, int count, PromptBatch& p) {
-    std::normal_distribution<double> g;
-    p.count = count, p.N = stage.N, p.d = stage.d_active;
-    p.x.resize(p.d, count * (p.N + 1));
-    p.y.resize(count * (p.N + 1));
-    for (int b = 0; b < count; ++b) {
-      Eigen::VectorXd beta(p.d);
-      for (int i = 0; i < p.d; ++i) beta[i] = g(*rng);
-      beta.normalize();
-      for (int j = 0; j <= p.N; ++j) {
-        const int c = b * (p.N + 1) + j;
-        for (int i = 0; i < p.d; ++i) p.x(i, c) = g(*rng);
-        p.y[c] = beta.dot(p.x.col(c));
-      }
-    }
+  return [sampler, rng](const CurriculumStage& stage, int count, PromptBatch& p) {
+    sampler->Sample(count, stage.N, *rng, p, stage.d_active);
   };
 }
 
@@ -52,7 +43,7 @@ TrainOptions TinyOptions(int d, int N, int steps) {
 // Mean squared error per context length n = 0..N over `count` fresh prompts.
 Eigen::VectorXd Curve(SequenceModel<float>& model, int d, int N, int count) {
   PromptBatch p;
-  LinearTask(99)({d, N}, count, p);
+  LinearTask(99, d)({d, N}, count, p);
   Mat<float> tokens;
   RowVec<float> pred;
   const SeqShape seq = BuildTokens(p, PromptFormat::kInterleaved, d, tokens);
@@ -71,7 +62,7 @@ TEST(TrainerTest, LearnsLinearTaskInContext) {
   const int d = 4, N = 16;
   std::mt19937_64 rng(1);
   auto model = MakeModel<float>(TinyShape("mamba", d, N), rng);
-  const auto out = Train(*model, TinyOptions(d, N, 400), LinearTask(2), RunHooks{});
+  const auto out = Train(*model, TinyOptions(d, N, 400), LinearTask(2, d), RunHooks{});
   ASSERT_TRUE(out.ok()) << out.status();
   EXPECT_EQ(out->divergence, "");
   EXPECT_EQ(out->loss_curve.size(), 8u);
@@ -95,7 +86,7 @@ TEST(TrainerTest, SameSeedIsBitIdentical) {
     auto model = MakeModel<float>(TinyShape("transformer", 3, 6), rng);
     TrainOptions o = TinyOptions(3, 6, 60);
     o.warmup = 10, o.cosine = true, o.curriculum = true;
-    return Train(*model, o, LinearTask(6), RunHooks{}).value().loss_curve;
+    return Train(*model, o, LinearTask(6, 3), RunHooks{}).value().loss_curve;
   };
   const auto a = run();
   const auto b = run();
@@ -107,7 +98,7 @@ TEST(TrainerTest, NanLossIsReportedAsDivergence) {
   std::mt19937_64 rng(1);
   auto model = MakeModel<float>(TinyShape("mamba", 3, 4), rng);
   int calls = 0;
-  BatchSource base = LinearTask(3);
+  BatchSource base = LinearTask(3, 3);
   BatchSource poisoned = [&](const CurriculumStage& s, int count, PromptBatch& p) {
     base(s, count, p);
     if (calls++ == 7) p.y[0] = std::nan("");
@@ -125,7 +116,7 @@ TEST(TrainerTest, StopTokenCancelsBetweenSteps) {
   RunHooks hooks{stop.get_token(), [&](int64_t step, int64_t) {
                    if (step == 20) stop.request_stop();
                  }};
-  const auto out = Train(*model, TinyOptions(3, 4, 100), LinearTask(3), hooks);
+  const auto out = Train(*model, TinyOptions(3, 4, 100), LinearTask(3, 3), hooks);
   EXPECT_THAT(out, StatusIs(absl::StatusCode::kCancelled, ::testing::HasSubstr("step 20")));
 }
 

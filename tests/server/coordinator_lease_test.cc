@@ -117,7 +117,8 @@ TEST_F(CoordinatorTest, ReleaseRequeuesWithoutCountingTheAttempt) {
   const int64_t sweep = Submit(1, "r1", /*use_cache=*/false, /*max_attempts=*/2);
   storage::Lease first = MustLease("w1");
   ASSERT_THAT(coord_->Release(first.job_id, 1, "w1"), IsOk());
-  EXPECT_THAT(coord_->Release(first.job_id, 1, "w1"), StatusIs(absl::StatusCode::kAborted, HasSubstr("")));
+  EXPECT_THAT(coord_->Release(first.job_id, 1, "w1"),
+              StatusIs(absl::StatusCode::kAborted, HasSubstr("no longer leased")));
   // Two lost leases after the hand-back: only the second one exhausts max_attempts = 2.
   EXPECT_EQ(MustLease("w2").attempt, 2);  // the fencing token still grows
   clock_.Advance(kTtl);

@@ -104,6 +104,7 @@ absl::StatusOr<std::vector<EvalPoint>> Evaluate(const JobConfig& config,
     for (int p = 0; p < count; ++p) target.col(p).setConstant(prompts.QueryY(p));
     acc.Add(pred, target);
     done += count;
+    if (hooks.on_progress) hooks.on_progress(done, config.eval_tasks);
   }
   return acc.Curve();
 }

@@ -51,7 +51,8 @@ using QueryPredictor = std::function<absl::Status(
 
 // Draws config.eval_tasks prompts of config.N context examples from Stream::kEval of
 // config.seed, in fixed chunks (so the prompts do not depend on the predictor), and
-// evaluates `predict` at config.eval_lengths. Checks hooks.stop between chunks.
+// evaluates `predict` at config.eval_lengths. Checks hooks.stop between chunks and calls
+// hooks.on_progress(prompts done, eval_tasks) after each.
 // Errors: INVALID_ARGUMENT for bad eval keys (eval_tasks < 1, a length outside [0, N],
 // lengths not ascending), CANCELLED, or the predictor's status.
 absl::StatusOr<std::vector<EvalPoint>> Evaluate(const JobConfig& config,

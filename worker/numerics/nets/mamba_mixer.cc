@@ -60,7 +60,7 @@ void MambaMixer<T>::ComputeDeltaBC() {
     B_ = B_vec_->w.col(0).replicate(1, cols);
     C_ = C_vec_->w.col(0).replicate(1, cols);
   }
-  delta_ = dt_pre_.unaryExpr([](T v) { return Softplus(v); });
+  SoftplusForward(dt_pre_, delta_);
 }
 
 template <typename T>
@@ -89,7 +89,9 @@ template <typename T>
 void MambaMixer<T>::BackwardDeltaBC(const Mat<T>& ddelta, const Mat<T>& dB, const Mat<T>& dC,
                                     Mat<T>& da) {
   // softplus' = sigmoid.
-  Mat<T> ddt = ddelta.array() * dt_pre_.unaryExpr([](T v) { return Sigmoid(v); }).array();
+  Mat<T> ddt;
+  SigmoidForward(dt_pre_, ddt);
+  ddt.array() *= ddelta.array();
   b_dt_->g.col(0) += ddt.rowwise().sum();
   if (shape_.selective) {
     W_dt_.BackwardAdd(a_, ddt, da);

@@ -1,10 +1,93 @@
 #include "worker/numerics/nets/sequence_model_job.h"
 
+#include <chrono>
+
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+#include "worker/numerics/eval.h"
+#include "worker/numerics/nets/evaluate_net.h"
+#include "worker/numerics/nets/trained_model.h"
+#include "worker/numerics/nets/trainer.h"
+#include "worker/numerics/rng.h"
+#include "worker/numerics/task.h"
+
 namespace sweep::numerics::nets {
+namespace {
+
+double Since(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+absl::Status ValidateTraining(const JobConfig& c) {
+  if (c.steps < 1) return absl::InvalidArgumentError(absl::StrCat("steps: ", c.steps, " < 1"));
+  if (!(c.lr > 0)) return absl::InvalidArgumentError(absl::StrCat("lr: ", c.lr, " (must be > 0)"));
+  if (!(c.clip >= 0)) return absl::InvalidArgumentError(absl::StrCat("clip: ", c.clip, " < 0"));
+  if (c.warmup < 0) return absl::InvalidArgumentError(absl::StrCat("warmup: ", c.warmup, " < 0"));
+  if (c.schedule != "constant" && c.schedule != "cosine") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("schedule: \"", c.schedule, "\" (must be constant or cosine)"));
+  }
+  if (c.curriculum && !(c.curriculum_start > 0 && c.curriculum_start <= 1 &&
+                        c.curriculum_ramp >= 0 && c.curriculum_ramp <= 1)) {
+    return absl::InvalidArgumentError(
+        "curriculum_start/curriculum_ramp: must lie in (0, 1] and [0, 1]");
+  }
+  if (c.threads != 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("threads: ", c.threads, " (the nets run on one thread; use worker slots)"));
+  }
+  return absl::OkStatus();
+}
+
+// Training prompts: Stream::kTrain of the job seed, one Sample() per step.
+BatchSource TrainBatches(const TaskSampler& sampler, uint64_t seed) {
+  auto rng = std::make_shared<std::mt19937_64>(MakeStream(seed, Stream::kTrain));
+  return [&sampler, rng](const CurriculumStage& stage, int count, PromptBatch& out) {
+    sampler.Sample(count, stage.N, *rng, out, stage.d_active);
+  };
+}
+
+absl::StatusOr<TrainOutcome> TrainModel(TrainedModel& model, const TaskSampler& sampler,
+                                        const JobConfig& config, const RunHooks& hooks) {
+  const TrainOptions options = TrainOptionsFromConfig(config);
+  const BatchSource source = TrainBatches(sampler, config.seed);
+  if (model.f32() != nullptr) return Train(*model.f32(), options, source, hooks);
+  return Train(*model.f64(), options, source, hooks);
+}
+
+}  // namespace
+
+absl::StatusOr<TrainedModel> TrainSequenceModel(const JobConfig& config,
+                                                const TaskSampler& sampler,
+                                                const RunHooks& hooks, TrainOutcome& outcome) {
+  SWEEP_RETURN_IF_ERROR(ValidateTraining(config));
+  SWEEP_ASSIGN_OR_RETURN(TrainedModel model, TrainedModel::Create(config));
+  SWEEP_ASSIGN_OR_RETURN(outcome, TrainModel(model, sampler, config, hooks));
+  return model;
+}
 
 absl::StatusOr<JobResult> RunSequenceModelJob(const JobConfig& config, const RunHooks& hooks) {
-  (void)hooks;
-  return absl::UnimplementedError("model " + config.model + ": not implemented yet");
+  SWEEP_ASSIGN_OR_RETURN(const TaskSampler sampler, TaskSampler::FromConfig(config));
+  JobResult result;
+  result.ey2 = sampler.SecondMoment();
+  result.ie = sampler.spec().link.ie;
+  result.ge = sampler.spec().link.ge;
+  const auto t0 = std::chrono::steady_clock::now();
+  TrainOutcome outcome;
+  SWEEP_ASSIGN_OR_RETURN(TrainedModel model, TrainSequenceModel(config, sampler, hooks, outcome));
+  result.train_seconds = Since(t0);
+  result.loss_curve = outcome.loss_curve;
+  if (!outcome.divergence.empty()) {
+    // A failed job: no evaluation of a broken model, and no NaN metrics to store.
+    result.divergence = outcome.divergence;
+    return result;
+  }
+  const auto t1 = std::chrono::steady_clock::now();
+  SWEEP_ASSIGN_OR_RETURN(const std::vector<EvalPoint> curve,
+                         EvaluateNet(model, sampler, config, hooks));
+  result.eval_seconds = Since(t1);
+  FillSummary(curve, config.eps, result);
+  return result;
 }
 
 }  // namespace sweep::numerics::nets

@@ -4,12 +4,12 @@
 #include <random>
 
 #include "absl/strings/str_cat.h"
+#include "worker/numerics/rng.h"
 
 namespace sweep::numerics::nets {
 namespace {
 
 constexpr int kPredictChunk = 128;  // prompts per forward pass in Predict
-constexpr uint64_t kInitStream = 0x6d6f64656c696e69;  // "modelini": init != data stream
 
 template <typename T>
 Eigen::MatrixXd PredictChunk(SequenceModel<T>& net, const PromptBatch& p, PromptFormat format,
@@ -50,8 +50,7 @@ absl::StatusOr<TrainedModel> TrainedModel::Create(const JobConfig& config) {
   m.config_ = config;
   m.shape_ = *shape;
   m.format_ = config.format == "paired" ? PromptFormat::kPaired : PromptFormat::kInterleaved;
-  std::seed_seq seq{uint64_t(config.seed), kInitStream};
-  std::mt19937_64 rng(seq);
+  std::mt19937_64 rng = MakeStream(config.seed, Stream::kModelInit);
   if (config.dtype == "float64") {
     m.f64_ = MakeModel<double>(m.shape_, rng);
   } else {

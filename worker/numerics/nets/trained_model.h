@@ -19,7 +19,7 @@ namespace sweep::numerics::nets {
 class TrainedModel {
  public:
   // A freshly initialised model for `config` (model mamba or transformer), drawing its
-  // initial weights from a generator seeded by config.seed. INVALID_ARGUMENT for a bad
+  // initial weights from Stream::kModelInit of config.seed. INVALID_ARGUMENT for a bad
   // shape or dtype.
   static absl::StatusOr<TrainedModel> Create(const JobConfig& config);
 

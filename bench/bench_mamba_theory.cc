@@ -1,0 +1,73 @@
+// One `mamba-theory` job at the SCIENCE.md section 3 reference settings (d=16, r=4,
+// N=512, tau=0.1, 4000 eval prompts, float64), on one thread; prints the wall time and
+// the nmse next to the reference ranges. The PyTorch reference takes about 22 s per job.
+//
+//   bench_mamba_theory                 one job: link h3, gate sigmoid, seed 0
+//   bench_mamba_theory h4 none 2       link, gate, seed
+//   bench_mamba_theory all [seed]      h2/h3/h4 x sigmoid/none
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "worker/numerics/run_job.h"
+
+namespace {
+
+struct Range {
+  const char* link;
+  const char* gate;
+  double lo, hi;  // SCIENCE.md section 3, three seeds
+};
+constexpr Range kRanges[] = {
+    {"h2", "sigmoid", 0.23, 0.26}, {"h3", "sigmoid", 0.53, 0.56}, {"h4", "sigmoid", 0.61, 0.65},
+    {"h2", "none", 0.67, 0.69},    {"h3", "none", 0.92, 0.97},    {"h4", "none", 0.67, 0.75},
+};
+
+sweep::JobConfig ReferenceConfig(const std::string& link, const std::string& gate, uint64_t seed) {
+  sweep::JobConfig c;
+  c.model = "mamba-theory", c.d = 16, c.r = 4, c.N = 512, c.link = link, c.tau = 0.1;
+  c.gate = gate, c.seed = seed, c.format = "paired", c.dtype = "float64";
+  c.eval_tasks = 4000, c.eval_lengths = {64, 128, 256, 512};
+  return c;  // K1, T1, eta1, lambda1, T2, lambda2, m: the JobConfig defaults
+}
+
+int RunOne(const std::string& link, const std::string& gate, uint64_t seed) {
+  const auto start = std::chrono::steady_clock::now();
+  absl::StatusOr<sweep::JobResult> r =
+      sweep::numerics::RunJob(ReferenceConfig(link, gate, seed), {});
+  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!r.ok()) {
+    std::fprintf(stderr, "%s\n", r.status().ToString().c_str());
+    return 1;
+  }
+  double lo = 0, hi = 0;
+  for (const Range& range : kRanges) {
+    if (link == range.link && gate == range.gate) lo = range.lo, hi = range.hi;
+  }
+  std::printf("link=%s gate=%-7s seed=%llu nmse=%.3f (se %.3f) reference %.2f-%.2f  "
+              "wall %.2f s (train %.2f s, eval %.2f s)\n",
+              link.c_str(), gate.c_str(), static_cast<unsigned long long>(seed), r->nmse,
+              r->curve.back().se / r->ey2, lo, hi, wall, r->train_seconds, r->eval_seconds);
+  std::fflush(stdout);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  if (!args.empty() && args[0] == "all") {
+    const uint64_t seed = args.size() > 1 ? std::strtoull(args[1].c_str(), nullptr, 10) : 0;
+    int rc = 0;
+    for (const char* gate : {"sigmoid", "none"}) {
+      for (const char* link : {"h2", "h3", "h4"}) rc |= RunOne(link, gate, seed);
+    }
+    return rc;
+  }
+  const std::string link = args.size() > 0 ? args[0] : "h3";
+  const std::string gate = args.size() > 1 ? args[1] : "sigmoid";
+  const uint64_t seed = args.size() > 2 ? std::strtoull(args[2].c_str(), nullptr, 10) : 0;
+  return RunOne(link, gate, seed);
+}

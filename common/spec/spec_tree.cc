@@ -1,0 +1,27 @@
+#include "common/spec/spec_tree.h"
+
+#include "absl/strings/str_cat.h"
+
+namespace sweep::spec {
+
+absl::Status PositionError(std::string_view source, Position pos, std::string_view message) {
+  if (pos.line <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat(std::string(source), ": ", std::string(message)));
+  }
+  return absl::InvalidArgumentError(absl::StrCat(std::string(source), ":", pos.line, ":",
+                                                 pos.column, ": ", std::string(message)));
+}
+
+std::string KindName(const SpecNode& node) {
+  switch (node.kind) {
+    case SpecNode::Kind::kSequence:
+      return "a list";
+    case SpecNode::Kind::kMap:
+      return "a map";
+    case SpecNode::Kind::kScalar:
+      break;
+  }
+  return node.scalar.is_null() ? "nothing" : absl::StrCat("a ", node.scalar.type_name());
+}
+
+}  // namespace sweep::spec

@@ -1,0 +1,154 @@
+// Status, result, report, lease and worker conversions (see convert.h).
+#include "proto/convert.h"
+
+#include <string>
+
+namespace sweep::wire {
+
+grpc::Status ToGrpcStatus(const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  // absl::StatusCode values equal grpc::StatusCode values by design.
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
+                      std::string(status.message()));
+}
+
+absl::Status FromGrpcStatus(const grpc::Status& status) {
+  if (status.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                      status.error_message());
+}
+
+v1::JobResult ToProto(const JobResult& r) {
+  v1::JobResult p;
+  p.set_mse(r.mse);
+  p.set_nmse(r.nmse);
+  if (r.n_at_eps) p.set_n_at_eps(*r.n_at_eps);
+  p.set_ey2(r.ey2);
+  p.set_ie(r.ie);
+  p.set_ge(r.ge);
+  for (const EvalPoint& e : r.curve) {
+    v1::EvalPoint* q = p.add_curve();
+    q->set_n(e.n);
+    q->set_mse(e.mse);
+    q->set_se(e.se);
+    q->set_nmse(e.nmse);
+  }
+  for (const LossPoint& l : r.loss_curve) {
+    v1::LossPoint* q = p.add_loss_curve();
+    q->set_step(l.step);
+    q->set_loss(l.loss);
+  }
+  p.set_train_seconds(r.train_seconds);
+  p.set_eval_seconds(r.eval_seconds);
+  p.set_divergence(r.divergence);
+  return p;
+}
+
+JobResult FromProto(const v1::JobResult& p) {
+  JobResult r;
+  r.mse = p.mse();
+  r.nmse = p.nmse();
+  if (p.has_n_at_eps()) r.n_at_eps = p.n_at_eps();
+  r.ey2 = p.ey2();
+  r.ie = p.ie();
+  r.ge = p.ge();
+  for (const v1::EvalPoint& e : p.curve()) {
+    r.curve.push_back(EvalPoint{e.n(), e.mse(), e.se(), e.nmse()});
+  }
+  for (const v1::LossPoint& l : p.loss_curve()) {
+    r.loss_curve.push_back(LossPoint{l.step(), l.loss()});
+  }
+  r.train_seconds = p.train_seconds();
+  r.eval_seconds = p.eval_seconds();
+  r.divergence = p.divergence();
+  return r;
+}
+
+v1::JobReport ToProto(const storage::JobReport& r) {
+  v1::JobReport p;
+  p.set_ok(r.ok);
+  p.set_error(r.error);
+  *p.mutable_result() = ToProto(r.result);
+  p.set_worker_id(r.worker_id);
+  p.set_build_version(r.build_version);
+  p.set_wall_seconds(r.wall_seconds);
+  return p;
+}
+
+storage::JobReport FromProto(const v1::JobReport& p) {
+  storage::JobReport r;
+  r.ok = p.ok();
+  r.error = p.error();
+  r.result = FromProto(p.result());
+  r.worker_id = p.worker_id();
+  r.build_version = p.build_version();
+  r.wall_seconds = p.wall_seconds();
+  return r;
+}
+
+v1::Lease ToProto(const storage::Lease& l) {
+  v1::Lease p;
+  p.set_job_id(l.job_id);
+  p.set_sweep_id(l.sweep_id);
+  p.set_attempt(l.attempt);
+  p.set_config_json(l.config_json);
+  p.set_expires_at_ms(ToUnixMillis(l.expires_at));
+  return p;
+}
+
+storage::Lease FromProto(const v1::Lease& p) {
+  return storage::Lease{p.job_id(), p.sweep_id(), p.attempt(), p.config_json(),
+                        FromUnixMillis(p.expires_at_ms())};
+}
+
+v1::WorkerRecord ToProto(const storage::WorkerRecord& w) {
+  v1::WorkerRecord p;
+  p.set_worker_id(w.worker_id);
+  p.set_host(w.host);
+  p.set_slots(w.slots);
+  p.set_build_version(w.build_version);
+  p.set_registered_at_ms(ToUnixMillis(w.registered_at));
+  p.set_last_seen_at_ms(ToUnixMillis(w.last_seen_at));
+  p.set_running(w.running);
+  p.set_completed(w.completed);
+  return p;
+}
+
+storage::WorkerRecord FromProto(const v1::WorkerRecord& p) {
+  return storage::WorkerRecord{p.worker_id(),
+                               p.host(),
+                               p.slots(),
+                               p.build_version(),
+                               FromUnixMillis(p.registered_at_ms()),
+                               FromUnixMillis(p.last_seen_at_ms()),
+                               p.running(),
+                               p.completed()};
+}
+
+v1::SubmitSweepResponse ToProto(const storage::SubmitOutcome& o) {
+  v1::SubmitSweepResponse p;
+  p.set_sweep_id(o.sweep_id);
+  p.set_jobs_total(o.jobs_total);
+  p.set_jobs_cached(o.jobs_cached);
+  p.set_existing(o.existing);
+  return p;
+}
+
+storage::SubmitOutcome FromProto(const v1::SubmitSweepResponse& p) {
+  return storage::SubmitOutcome{p.sweep_id(), p.jobs_total(), p.jobs_cached(), p.existing()};
+}
+
+v1::RegisterWorkerRequest ToProto(const server::WorkerHello& h) {
+  v1::RegisterWorkerRequest p;
+  p.set_worker_id(h.worker_id);
+  p.set_host(h.host);
+  p.set_slots(h.slots);
+  p.set_build_version(h.build_version);
+  return p;
+}
+
+server::WorkerHello FromProto(const v1::RegisterWorkerRequest& p) {
+  return server::WorkerHello{p.worker_id(), p.host(), p.slots(), p.build_version()};
+}
+
+}  // namespace sweep::wire

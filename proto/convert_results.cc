@@ -1,0 +1,157 @@
+// Sweep, job and query conversions (see convert.h).
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "proto/convert.h"
+
+namespace sweep::wire {
+namespace {
+
+std::map<std::string, std::string> ToMap(const google::protobuf::Map<std::string, std::string>& m) {
+  return std::map<std::string, std::string>(m.begin(), m.end());
+}
+
+void FillMap(const std::map<std::string, std::string>& m,
+             google::protobuf::Map<std::string, std::string>* out) {
+  for (const auto& [k, v] : m) (*out)[k] = v;
+}
+
+}  // namespace
+
+v1::SweepSummary ToProto(const storage::SweepSummary& s) {
+  v1::SweepSummary p;
+  p.set_sweep_id(s.sweep_id);
+  p.set_name(s.name);
+  p.set_created_at_ms(ToUnixMillis(s.created_at));
+  p.set_cancel_requested(s.cancel_requested);
+  p.set_total(s.total);
+  p.set_queued(s.queued);
+  p.set_running(s.running);
+  p.set_succeeded(s.succeeded);
+  p.set_failed(s.failed);
+  p.set_cancelled(s.cancelled);
+  p.set_cached(s.cached);
+  if (s.first_finished_at) p.set_first_finished_at_ms(ToUnixMillis(*s.first_finished_at));
+  if (s.last_finished_at) p.set_last_finished_at_ms(ToUnixMillis(*s.last_finished_at));
+  return p;
+}
+
+storage::SweepSummary FromProto(const v1::SweepSummary& p) {
+  storage::SweepSummary s;
+  s.sweep_id = p.sweep_id();
+  s.name = p.name();
+  s.created_at = FromUnixMillis(p.created_at_ms());
+  s.cancel_requested = p.cancel_requested();
+  s.total = p.total();
+  s.queued = p.queued();
+  s.running = p.running();
+  s.succeeded = p.succeeded();
+  s.failed = p.failed();
+  s.cancelled = p.cancelled();
+  s.cached = p.cached();
+  if (p.has_first_finished_at_ms()) s.first_finished_at = FromUnixMillis(p.first_finished_at_ms());
+  if (p.has_last_finished_at_ms()) s.last_finished_at = FromUnixMillis(p.last_finished_at_ms());
+  return s;
+}
+
+v1::JobRecord ToProto(const storage::JobRecord& j) {
+  v1::JobRecord p;
+  p.set_job_id(j.job_id);
+  p.set_sweep_id(j.sweep_id);
+  p.set_state(std::string(JobStateName(j.state)));
+  p.set_failure(std::string(FailureKindName(j.failure)));
+  p.set_attempt(j.attempt);
+  p.set_cached(j.cached);
+  p.set_config_hash(j.config_hash);
+  p.set_config_json(j.config_json);
+  p.set_worker_id(j.worker_id);
+  p.set_error(j.error);
+  p.set_progress_step(j.progress_step);
+  p.set_progress_total(j.progress_total);
+  if (j.lease_expires_at) p.set_lease_expires_at_ms(ToUnixMillis(*j.lease_expires_at));
+  return p;
+}
+
+absl::StatusOr<storage::JobRecord> FromProto(const v1::JobRecord& p) {
+  std::optional<JobState> state = ParseJobState(p.state());
+  if (!state) return absl::InvalidArgumentError(absl::StrCat("job.state: unknown \"", p.state(), "\""));
+  std::optional<FailureKind> failure = ParseFailureKind(p.failure());
+  if (!failure) {
+    return absl::InvalidArgumentError(absl::StrCat("job.failure: unknown \"", p.failure(), "\""));
+  }
+  storage::JobRecord j;
+  j.job_id = p.job_id();
+  j.sweep_id = p.sweep_id();
+  j.state = *state;
+  j.failure = *failure;
+  j.attempt = p.attempt();
+  j.cached = p.cached();
+  j.config_hash = p.config_hash();
+  j.config_json = p.config_json();
+  j.worker_id = p.worker_id();
+  j.error = p.error();
+  j.progress_step = p.progress_step();
+  j.progress_total = p.progress_total();
+  if (p.has_lease_expires_at_ms()) j.lease_expires_at = FromUnixMillis(p.lease_expires_at_ms());
+  return j;
+}
+
+v1::ResultsQuery ToProto(const storage::ResultsQuery& q) {
+  v1::ResultsQuery p;
+  p.set_sweep_id(q.sweep_id);
+  FillMap(q.where, p.mutable_where());
+  for (const std::string& k : q.group_by) p.add_group_by(k);
+  return p;
+}
+
+storage::ResultsQuery FromProto(const v1::ResultsQuery& p) {
+  storage::ResultsQuery q;
+  q.sweep_id = p.sweep_id();
+  q.where = ToMap(p.where());
+  q.group_by.assign(p.group_by().begin(), p.group_by().end());
+  return q;
+}
+
+v1::ResultGroup ToProto(const storage::ResultGroup& g) {
+  v1::ResultGroup p;
+  FillMap(g.key, p.mutable_key());
+  p.set_count(g.count);
+  p.set_mse_mean(g.mse_mean);
+  p.set_mse_std(g.mse_std);
+  p.set_nmse_mean(g.nmse_mean);
+  p.set_nmse_std(g.nmse_std);
+  p.set_diverged(g.diverged);
+  return p;
+}
+
+storage::ResultGroup FromProto(const v1::ResultGroup& p) {
+  return storage::ResultGroup{ToMap(p.key()), p.count(),     p.mse_mean(), p.mse_std(),
+                              p.nmse_mean(),  p.nmse_std(), p.diverged()};
+}
+
+v1::CurveGroup ToProto(const storage::CurveGroup& g) {
+  v1::CurveGroup p;
+  FillMap(g.key, p.mutable_key());
+  for (const storage::CurvePoint& c : g.points) {
+    v1::CurvePoint* q = p.add_points();
+    q->set_n(c.n);
+    q->set_count(c.count);
+    q->set_mse_mean(c.mse_mean);
+    q->set_mse_se(c.mse_se);
+    q->set_nmse_mean(c.nmse_mean);
+    q->set_nmse_se(c.nmse_se);
+  }
+  return p;
+}
+
+storage::CurveGroup FromProto(const v1::CurveGroup& p) {
+  storage::CurveGroup g;
+  g.key = ToMap(p.key());
+  for (const v1::CurvePoint& c : p.points()) {
+    g.points.push_back(storage::CurvePoint{c.n(), c.count(), c.mse_mean(), c.mse_se(),
+                                           c.nmse_mean(), c.nmse_se()});
+  }
+  return g;
+}
+
+}  // namespace sweep::wire

@@ -1,0 +1,75 @@
+// SweepServer (see server_runner.h).
+#include "server/server_runner.h"
+
+#include <grpcpp/grpcpp.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/resource_quota.h>
+
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+#include "spdlog/spdlog.h"
+
+namespace sweep::server {
+
+absl::Status ServerOptions::Validate() const {
+  if (listen.rfind(':') == std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat("listen: \"", listen, "\" is not HOST:PORT"));
+  }
+  if (max_threads < 8) return absl::InvalidArgumentError("max_threads: must be >= 8");
+  if (drain_grace.count() < 0) return absl::InvalidArgumentError("drain_grace: negative");
+  return coordinator.Validate();
+}
+
+absl::StatusOr<std::unique_ptr<SweepServer>> SweepServer::Start(const ServerOptions& options,
+                                                                const Clock& clock) {
+  SWEEP_RETURN_IF_ERROR(options.Validate());
+  std::unique_ptr<SweepServer> s(new SweepServer());
+  s->options_ = options;
+  // The DB is opened (and migrated) before the port opens, so health is SERVING only once
+  // the coordinator can serve.
+  SWEEP_ASSIGN_OR_RETURN(s->coordinator_, Coordinator::Open(options.coordinator, clock));
+  s->service_ = std::make_unique<SweepServiceImpl>(
+      *s->coordinator_, ServiceOptions{options.coordinator.max_jobs_per_sweep,
+                                       options.coordinator.lease_ttl});
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &s->port_);
+  builder.RegisterService(s->service_.get());
+  builder.SetMaxReceiveMessageSize(options.max_receive_bytes);
+  grpc::ResourceQuota quota("sweepd");
+  quota.SetMaxThreads(options.max_threads);
+  builder.SetResourceQuota(quota);
+  // Workers keep the connection alive every 60 s (worker/rpc_client.cc); accept pings
+  // that often, also with no call open (RELIABILITY.md 3.8).
+  builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
+  builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 30'000);
+  s->server_ = builder.BuildAndStart();
+  if (s->server_ == nullptr || s->port_ == 0) {
+    return absl::UnavailableError(absl::StrCat("listen: cannot bind ", options.listen));
+  }
+  s->server_->GetHealthCheckService()->SetServingStatus(true);
+  s->address_ = absl::StrCat(options.listen.substr(0, options.listen.rfind(':')), ":", s->port_);
+  spdlog::info("sweepd listening on {} (db {})", s->address_, options.coordinator.db_path);
+  return s;
+}
+
+void SweepServer::Shutdown() {
+  std::lock_guard<std::mutex> lock(shutdown_mu_);
+  if (shut_down_) return;
+  shut_down_ = true;
+  spdlog::info("draining: health NOT_SERVING, no new leases");
+  // SetServingStatus(false), not Shutdown() of the health service: the latter is final
+  // and later SetServingStatus calls would be ignored (RELIABILITY.md 1, health).
+  server_->GetHealthCheckService()->SetServingStatus(false);
+  coordinator_->BeginDrain();
+  server_->Shutdown(std::chrono::system_clock::now() + options_.drain_grace);
+  server_->Wait();
+  server_.reset();
+  service_.reset();
+  coordinator_.reset();  // closes the DB: checkpoint by the one writer
+  spdlog::info("drained and closed");
+}
+
+SweepServer::~SweepServer() { Shutdown(); }
+
+}  // namespace sweep::server

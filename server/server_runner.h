@@ -1,0 +1,63 @@
+// SweepServer: a running coordinator behind a gRPC server, as one object. Used by
+// `sweepd` (server/main.cc), by `sweep local` (in-process, on 127.0.0.1:0) and by the
+// benchmarks. Start() opens the DB, then starts listening with the health service SERVING;
+// Shutdown() drains (RELIABILITY.md 3.9): health NOT_SERVING, no new leases and long polls
+// woken, in-flight RPCs finish until the grace runs out, then the DB is closed.
+//
+// Thread-safe: Shutdown() may be called from any thread, more than once.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include <grpcpp/server.h>
+
+#include "absl/status/statusor.h"
+#include "common/clock.h"
+#include "server/coordinator.h"
+#include "server/service.h"
+
+namespace sweep::server {
+
+struct ServerOptions {
+  std::string listen = "127.0.0.1:7070";  // HOST:PORT; port 0 picks a free one
+  CoordinatorOptions coordinator;
+  // Sync-server threads. Every worker slot holds one long poll, so this must stay well
+  // above the number of slots (RELIABILITY.md 3.8); past it calls get RESOURCE_EXHAUSTED.
+  int max_threads = 512;
+  std::chrono::milliseconds drain_grace{7'000};  // below docker stop's 10 s
+  int max_receive_bytes = 4 * 1024 * 1024;        // gRPC's default, set explicitly
+  absl::Status Validate() const;
+};
+
+class SweepServer {
+ public:
+  static absl::StatusOr<std::unique_ptr<SweepServer>> Start(const ServerOptions& options,
+                                                            const Clock& clock);
+  ~SweepServer();  // Shutdown() if not done yet
+  SweepServer(const SweepServer&) = delete;
+  SweepServer& operator=(const SweepServer&) = delete;
+
+  // "HOST:PORT" actually bound (the chosen port when listening on port 0).
+  const std::string& address() const { return address_; }
+  int port() const { return port_; }
+  Coordinator& coordinator() { return *coordinator_; }
+
+  // Graceful drain, then close the DB. Blocks until done (at most drain_grace + a bit).
+  void Shutdown();
+
+ private:
+  SweepServer() = default;
+  ServerOptions options_;
+  std::unique_ptr<Coordinator> coordinator_;
+  std::unique_ptr<SweepServiceImpl> service_;
+  std::unique_ptr<grpc::Server> server_;
+  std::string address_;
+  int port_ = 0;
+  std::mutex shutdown_mu_;
+  bool shut_down_ = false;
+};
+
+}  // namespace sweep::server

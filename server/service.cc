@@ -1,0 +1,140 @@
+// Handlers of SweepServiceImpl (see service.h): convert, call, convert back.
+#include "server/service.h"
+
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "common/spec/sweep_spec.h"
+#include "proto/convert.h"
+#include "spdlog/spdlog.h"
+
+namespace sweep::server {
+
+using wire::FromProto;
+using wire::ToGrpcStatus;
+using wire::ToProto;
+
+grpc::Status SweepServiceImpl::SubmitSweep(Ctx*, const v1::SubmitSweepRequest* req,
+                                           v1::SubmitSweepResponse* resp) {
+  if (req->request_id().empty()) {
+    return ToGrpcStatus(absl::InvalidArgumentError("request_id: empty (send a fresh UUID)"));
+  }
+  absl::StatusOr<spec::SweepSpec> parsed = spec::ParseSweep(
+      req->spec_text(), req->source_name(), spec::SpecOptions{options_.max_jobs_per_sweep});
+  if (!parsed.ok()) return ToGrpcStatus(parsed.status());
+  storage::NewSweep sweep;
+  sweep.request_id = req->request_id();
+  sweep.name = parsed->name;
+  sweep.spec_text = req->spec_text();
+  sweep.jobs = std::move(parsed->jobs);
+  sweep.use_cache = req->use_cache();
+  absl::StatusOr<storage::SubmitOutcome> outcome = coordinator_.Submit(sweep);
+  if (!outcome.ok()) return ToGrpcStatus(outcome.status());
+  *resp = ToProto(*outcome);
+  resp->set_name(sweep.name);
+  return grpc::Status::OK;
+}
+
+grpc::Status SweepServiceImpl::RegisterWorker(Ctx*, const v1::RegisterWorkerRequest* req,
+                                              v1::RegisterWorkerResponse* resp) {
+  if (req->worker_id().empty()) {
+    return ToGrpcStatus(absl::InvalidArgumentError("worker_id: empty"));
+  }
+  absl::Status s = coordinator_.RegisterWorker(FromProto(*req));
+  resp->set_lease_ttl_ms(options_.lease_ttl.count());
+  return ToGrpcStatus(s);
+}
+
+grpc::Status SweepServiceImpl::LeaseJob(Ctx* ctx, const v1::LeaseJobRequest* req,
+                                        v1::LeaseJobResponse* resp) {
+  // The coordinator caps the wait at max_lease_wait (15 s), below the client's 20 s
+  // deadline; IsCancelled() ends the poll early when the worker went away.
+  auto lease = coordinator_.Lease(req->worker_id(), std::chrono::milliseconds(req->wait_ms()),
+                                  [ctx] { return ctx->IsCancelled(); });
+  if (!lease.ok()) return ToGrpcStatus(lease.status());
+  if (lease->has_value()) *resp->mutable_lease() = ToProto(**lease);
+  return grpc::Status::OK;
+}
+
+grpc::Status SweepServiceImpl::Heartbeat(Ctx*, const v1::HeartbeatRequest* req,
+                                         v1::HeartbeatResponse* resp) {
+  auto reply = coordinator_.Heartbeat(req->job_id(), req->attempt(), req->worker_id(),
+                                      req->progress_step(), req->progress_total());
+  if (!reply.ok()) return ToGrpcStatus(reply.status());
+  resp->set_cancel_requested(reply->cancel_requested);
+  resp->set_lease_expires_at_ms(ToUnixMillis(reply->lease_expires_at));
+  return grpc::Status::OK;
+}
+
+grpc::Status SweepServiceImpl::ReportResult(Ctx*, const v1::ReportResultRequest* req,
+                                            v1::ReportResultResponse*) {
+  return ToGrpcStatus(coordinator_.Report(req->job_id(), req->attempt(), FromProto(req->report())));
+}
+
+grpc::Status SweepServiceImpl::ReleaseJob(Ctx*, const v1::ReleaseJobRequest* req,
+                                          v1::ReleaseJobResponse*) {
+  return ToGrpcStatus(coordinator_.Release(req->job_id(), req->attempt(), req->worker_id()));
+}
+
+grpc::Status SweepServiceImpl::CancelSweep(Ctx*, const v1::CancelSweepRequest* req,
+                                           v1::CancelSweepResponse*) {
+  return ToGrpcStatus(coordinator_.Cancel(req->sweep_id()));
+}
+
+grpc::Status SweepServiceImpl::ListSweeps(Ctx*, const v1::ListSweepsRequest*,
+                                          v1::ListSweepsResponse* resp) {
+  auto sweeps = coordinator_.ListSweeps();
+  if (!sweeps.ok()) return ToGrpcStatus(sweeps.status());
+  for (const storage::SweepSummary& s : *sweeps) *resp->add_sweeps() = ToProto(s);
+  return grpc::Status::OK;
+}
+
+grpc::Status SweepServiceImpl::GetSweep(Ctx*, const v1::GetSweepRequest* req,
+                                        v1::GetSweepResponse* resp) {
+  auto sweep = coordinator_.GetSweep(req->sweep_id());
+  if (!sweep.ok()) return ToGrpcStatus(sweep.status());
+  *resp->mutable_sweep() = ToProto(*sweep);
+  return grpc::Status::OK;
+}
+
+grpc::Status SweepServiceImpl::ListJobs(Ctx*, const v1::ListJobsRequest* req,
+                                        v1::ListJobsResponse* resp) {
+  std::optional<JobState> state;
+  if (!req->state().empty()) {
+    state = ParseJobState(req->state());
+    if (!state) {
+      return ToGrpcStatus(absl::InvalidArgumentError(
+          absl::StrCat("state: unknown \"", req->state(), "\" (queued|running|succeeded|failed|cancelled)")));
+    }
+  }
+  auto jobs = coordinator_.ListJobs(req->sweep_id(), state);
+  if (!jobs.ok()) return ToGrpcStatus(jobs.status());
+  for (const storage::JobRecord& j : *jobs) *resp->add_jobs() = ToProto(j);
+  return grpc::Status::OK;
+}
+
+grpc::Status SweepServiceImpl::GetResults(Ctx*, const v1::GetResultsRequest* req,
+                                          v1::GetResultsResponse* resp) {
+  auto groups = coordinator_.Results(FromProto(req->query()));
+  if (!groups.ok()) return ToGrpcStatus(groups.status());
+  for (const storage::ResultGroup& g : *groups) *resp->add_groups() = ToProto(g);
+  return grpc::Status::OK;
+}
+
+grpc::Status SweepServiceImpl::GetCurves(Ctx*, const v1::GetCurvesRequest* req,
+                                         v1::GetCurvesResponse* resp) {
+  auto groups = coordinator_.Curves(FromProto(req->query()));
+  if (!groups.ok()) return ToGrpcStatus(groups.status());
+  for (const storage::CurveGroup& g : *groups) *resp->add_groups() = ToProto(g);
+  return grpc::Status::OK;
+}
+
+grpc::Status SweepServiceImpl::ListWorkers(Ctx*, const v1::ListWorkersRequest*,
+                                           v1::ListWorkersResponse* resp) {
+  auto workers = coordinator_.ListWorkers();
+  if (!workers.ok()) return ToGrpcStatus(workers.status());
+  for (const storage::WorkerRecord& w : *workers) *resp->add_workers() = ToProto(w);
+  return grpc::Status::OK;
+}
+
+}  // namespace sweep::server

@@ -1,0 +1,51 @@
+// SweepService: the thin gRPC adapter over Coordinator (STYLE.md 2.10.1). Each handler
+// converts the request with proto/convert, calls one Coordinator method and converts the
+// answer back; no state, no SQL, no lease logic lives here. SubmitSweep parses and
+// validates the sweep text on the server (common/spec), so that every client, including
+// a hand-written one, gets the same INVALID_ARGUMENT.
+//
+// Thread-safe: the sync server calls handlers from many threads; Coordinator is
+// thread-safe and this class has no mutable state.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+
+#include "server/coordinator.h"
+#include "sweep/v1/sweep.grpc.pb.h"
+
+namespace sweep::server {
+
+struct ServiceOptions {
+  int64_t max_jobs_per_sweep = 1'000'000;  // grid size limit passed to the spec parser
+  std::chrono::milliseconds lease_ttl{30'000};  // told to workers at registration
+};
+
+class SweepServiceImpl final : public v1::SweepService::Service {
+ public:
+  SweepServiceImpl(Coordinator& coordinator, const ServiceOptions& options)
+      : coordinator_(coordinator), options_(options) {}
+
+  using Ctx = grpc::ServerContext;
+  grpc::Status SubmitSweep(Ctx*, const v1::SubmitSweepRequest*, v1::SubmitSweepResponse*) override;
+  grpc::Status RegisterWorker(Ctx*, const v1::RegisterWorkerRequest*,
+                              v1::RegisterWorkerResponse*) override;
+  grpc::Status LeaseJob(Ctx*, const v1::LeaseJobRequest*, v1::LeaseJobResponse*) override;
+  grpc::Status Heartbeat(Ctx*, const v1::HeartbeatRequest*, v1::HeartbeatResponse*) override;
+  grpc::Status ReportResult(Ctx*, const v1::ReportResultRequest*,
+                            v1::ReportResultResponse*) override;
+  grpc::Status ReleaseJob(Ctx*, const v1::ReleaseJobRequest*, v1::ReleaseJobResponse*) override;
+  grpc::Status CancelSweep(Ctx*, const v1::CancelSweepRequest*, v1::CancelSweepResponse*) override;
+  grpc::Status ListSweeps(Ctx*, const v1::ListSweepsRequest*, v1::ListSweepsResponse*) override;
+  grpc::Status GetSweep(Ctx*, const v1::GetSweepRequest*, v1::GetSweepResponse*) override;
+  grpc::Status ListJobs(Ctx*, const v1::ListJobsRequest*, v1::ListJobsResponse*) override;
+  grpc::Status GetResults(Ctx*, const v1::GetResultsRequest*, v1::GetResultsResponse*) override;
+  grpc::Status GetCurves(Ctx*, const v1::GetCurvesRequest*, v1::GetCurvesResponse*) override;
+  grpc::Status ListWorkers(Ctx*, const v1::ListWorkersRequest*, v1::ListWorkersResponse*) override;
+
+ private:
+  Coordinator& coordinator_;
+  const ServiceOptions options_;
+};
+
+}  // namespace sweep::server

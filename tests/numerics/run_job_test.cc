@@ -1,0 +1,133 @@
+#include <atomic>
+#include <cmath>
+#include <stop_token>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "tests/testing/status_matchers.h"
+#include "worker/numerics/run_job.h"
+
+namespace sweep::numerics {
+namespace {
+
+using ::sweep::testing::IsOk;
+using ::sweep::testing::StatusIs;
+using ::testing::HasSubstr;
+
+JobConfig SmallTheory() {
+  JobConfig c;
+  c.model = "mamba-theory", c.d = 6, c.r = 2, c.N = 64, c.link = "h2", c.tau = 0.1;
+  c.format = "paired", c.eval_tasks = 300, c.eval_lengths = {8, 16, 32, 64};
+  c.K1 = 60, c.T1 = 64, c.T2 = 1024, c.m = 64, c.seed = 4;
+  return c;
+}
+
+JobConfig SmallKrr() {
+  JobConfig c;
+  c.model = "krr", c.d = 5, c.r = 2, c.N = 40, c.link = "h2", c.format = "paired";
+  c.eval_tasks = 60, c.eval_lengths = {0, 10, 40}, c.subspace = "random", c.seed = 2;
+  return c;
+}
+
+// Wall-clock fields are the only ones allowed to differ between identical runs.
+JobResult WithoutTimes(JobResult r) {
+  r.train_seconds = r.eval_seconds = 0;
+  return r;
+}
+
+TEST(RunJobTest, SameConfigTwiceIsBitIdentical) {
+  for (const JobConfig& c : {SmallTheory(), SmallKrr()}) {
+    absl::StatusOr<JobResult> a = RunJob(c, {}), b = RunJob(c, {});
+    ASSERT_THAT(a, IsOk());
+    ASSERT_THAT(b, IsOk());
+    EXPECT_EQ(WithoutTimes(*a), WithoutTimes(*b)) << c.model;
+    JobConfig other = c;
+    other.seed += 1;
+    absl::StatusOr<JobResult> o = RunJob(other, {});
+    ASSERT_THAT(o, IsOk());
+    EXPECT_NE(a->mse, o->mse) << c.model;
+  }
+}
+
+TEST(RunJobTest, TheoryResultHasLinkFactsCurveAndLossCurve) {
+  const JobConfig c = SmallTheory();
+  absl::StatusOr<JobResult> r = RunJob(c, {});
+  ASSERT_THAT(r, IsOk());
+  EXPECT_EQ(r->ie, 2);
+  EXPECT_EQ(r->ge, 2);
+  EXPECT_NEAR(r->ey2, 1.01, 1e-12);
+  ASSERT_EQ(r->curve.size(), 4u);
+  EXPECT_EQ(r->curve.back().n, 64);
+  EXPECT_DOUBLE_EQ(r->nmse, r->curve.back().nmse);
+  EXPECT_DOUBLE_EQ(r->nmse, r->mse / r->ey2);
+  ASSERT_EQ(r->loss_curve.size(), 2u);  // steps 50 and 60
+  EXPECT_EQ(r->loss_curve[0].step, 50);
+  EXPECT_EQ(r->loss_curve[1].step, 60);
+  EXPECT_TRUE(r->divergence.empty());
+  EXPECT_LT(r->nmse, 0.9);  // h2 is learnt in context even by this small run
+}
+
+TEST(RunJobTest, EvalSettingsDoNotChangeTraining) {
+  JobConfig c = SmallTheory();
+  absl::StatusOr<JobResult> a = RunJob(c, {});
+  c.eval_tasks = 100;
+  c.eval_lengths = {64};
+  absl::StatusOr<JobResult> b = RunJob(c, {});
+  ASSERT_THAT(a, IsOk());
+  ASSERT_THAT(b, IsOk());
+  EXPECT_EQ(a->loss_curve, b->loss_curve);
+}
+
+TEST(RunJobTest, InvalidConfigsAreInvalidArgumentNamingTheKey) {
+  JobConfig c = SmallTheory();
+  c.model = "rnn";
+  EXPECT_THAT(RunJob(c, {}), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("model")));
+  c = SmallTheory();
+  c.gate = "relu";
+  EXPECT_THAT(RunJob(c, {}), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("gate")));
+  c = SmallTheory();
+  c.format = "interleaved";
+  EXPECT_THAT(RunJob(c, {}), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("format")));
+  c = SmallTheory();
+  c.T1 = 0;
+  EXPECT_THAT(RunJob(c, {}), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("T1")));
+  c = SmallKrr();
+  c.kernel = "laplace";
+  EXPECT_THAT(RunJob(c, {}), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("kernel")));
+  c = SmallKrr();
+  c.r = 0;
+  EXPECT_THAT(RunJob(c, {}), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("r:")));
+  c = SmallKrr();
+  c.eval_lengths = {41};
+  EXPECT_THAT(RunJob(c, {}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("eval_lengths")));
+}
+
+TEST(RunJobTest, StopRequestCancelsAndProgressIsReported) {
+  JobConfig krr = SmallKrr();
+  krr.eval_tasks = 450;  // several eval chunks, so the stop lands between two of them
+  for (const JobConfig& c : {SmallTheory(), krr}) {
+    std::stop_source stop;
+    std::atomic<int> calls = 0;
+    RunHooks hooks{stop.get_token(), [&](int64_t step, int64_t total) {
+                     EXPECT_LE(step, total);
+                     if (++calls == 1) stop.request_stop();
+                   }};
+    EXPECT_THAT(RunJob(c, hooks), StatusIs(absl::StatusCode::kCancelled, HasSubstr("cancelled")))
+        << c.model;
+    EXPECT_EQ(calls, 1) << c.model;
+  }
+}
+
+TEST(RunJobTest, DivergedTheoryRunReportsDivergenceNotAnError) {
+  JobConfig c = SmallTheory();
+  c.eta1 = 1e300;  // the first Adam step throws the parameters to ~1e300
+  absl::StatusOr<JobResult> r = RunJob(c, {});
+  ASSERT_THAT(r, IsOk());
+  EXPECT_THAT(r->divergence, HasSubstr("diverged at step"));
+  EXPECT_TRUE(std::isnan(r->mse));
+}
+
+}  // namespace
+}  // namespace sweep::numerics

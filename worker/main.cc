@@ -1,0 +1,59 @@
+// sweep-worker: runs jobs for a coordinator. Parses flags (env SWEEP_COORDINATOR), runs
+// Worker until SIGTERM/SIGINT, then drains (stop leasing, finish or hand back).
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <thread>
+
+#include "CLI/CLI.hpp"
+#include "common/logging.h"
+#include "spdlog/spdlog.h"
+#include "worker/worker.h"
+
+namespace {
+
+int g_signal_pipe[2] = {-1, -1};
+
+void OnSignal(int) {
+  const char byte = 1;
+  [[maybe_unused]] ssize_t n = write(g_signal_pipe[1], &byte, 1);  // async-signal-safe
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  sweep::worker::WorkerOptions options;
+  if (const char* env = std::getenv("SWEEP_COORDINATOR")) options.coordinator = env;
+  int64_t heartbeat_ms = 0, grace_ms = 0;
+  CLI::App app{"sweep-worker: runs sweep jobs leased from sweepd"};
+  app.add_option("--coordinator", options.coordinator, "HOST:PORT (env SWEEP_COORDINATOR)")
+      ->capture_default_str();
+  app.add_option("--slots", options.slots, "jobs run at once")->capture_default_str();
+  app.add_option("--heartbeat-ms", heartbeat_ms, "heartbeat period (0: lease ttl / 3)");
+  app.add_option("--drain-grace-ms", grace_ms, "on SIGTERM, time a job may still finish");
+  app.add_option("--worker-id", options.worker_id, "default: host-pid-random");
+  CLI11_PARSE(app, argc, argv);
+  options.heartbeat = std::chrono::milliseconds(heartbeat_ms);
+  options.drain_grace = std::chrono::milliseconds(grace_ms);
+  sweep::InitLogging();
+
+  if (pipe(g_signal_pipe) != 0) return 1;
+  signal(SIGTERM, OnSignal);
+  signal(SIGINT, OnSignal);
+  signal(SIGPIPE, SIG_IGN);
+  sweep::worker::Worker worker(options, sweep::worker::MakeRunJobRunner());
+  std::thread watcher([&worker] {
+    char byte;
+    while (read(g_signal_pipe[0], &byte, 1) < 0 && errno == EINTR) {
+    }
+    worker.Stop();
+  });
+  absl::Status s = worker.Run();
+  // Wake the watcher if Run ended on its own (invalid options).
+  OnSignal(0);
+  watcher.join();
+  if (!s.ok()) spdlog::error("sweep-worker: {}", s.ToString());
+  return s.ok() ? 0 : 1;
+}

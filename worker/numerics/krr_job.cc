@@ -1,0 +1,68 @@
+#include "worker/numerics/krr_job.h"
+
+#include <chrono>
+
+#include "common/status.h"
+#include "worker/numerics/eval.h"
+
+namespace sweep::numerics {
+
+absl::StatusOr<KrrOptions> KrrOptionsFromConfig(const JobConfig& config, const LinkExpr& link) {
+  KrrOptions options;
+  if (config.kernel == "rbf") {
+    options.kernel = KernelKind::kRbf;
+  } else if (config.kernel == "poly") {
+    options.kernel = KernelKind::kPoly;
+    options.poly_degree = link.degree;
+  } else {
+    return absl::InvalidArgumentError("kernel: \"" + config.kernel + "\" (expected rbf or poly)");
+  }
+  if (config.features != "ambient" && config.features != "intrinsic") {
+    return absl::InvalidArgumentError("features: \"" + config.features +
+                                      "\" (expected ambient or intrinsic)");
+  }
+  return options;
+}
+
+absl::StatusOr<JobResult> RunKrrJob(const JobConfig& config, const RunHooks& hooks) {
+  SWEEP_ASSIGN_OR_RETURN(TaskSampler sampler, TaskSampler::FromConfig(config));
+  SWEEP_ASSIGN_OR_RETURN(KrrOptions options, KrrOptionsFromConfig(config, sampler.spec().link));
+  const bool intrinsic = config.features == "intrinsic";
+  KrrFitter fitter(options);
+  Eigen::MatrixXd features;  // (dim, N + 1) of one prompt
+  auto predict = [&](const PromptBatch& prompts, const std::vector<int>& lengths,
+                     Eigen::MatrixXd& pred) -> absl::Status {
+    const int cols = prompts.N + 1;
+    for (int p = 0; p < prompts.count; ++p) {
+      const auto x = prompts.x.middleCols(prompts.Col(p, 0), cols);
+      if (intrinsic) {
+        features.noalias() = sampler.U().transpose() * x;  // U^T x in R^r: the oracle
+      } else {
+        features = x;
+      }
+      const auto y = prompts.y.segment(prompts.Col(p, 0), cols);
+      for (size_t i = 0; i < lengths.size(); ++i) {
+        const int n = lengths[i];
+        if (n == 0) {
+          pred(i, p) = 0.0;  // no context: the best constant guess for E[y] = c_0 is unknown
+          continue;
+        }
+        fitter.Fit(features.leftCols(n), y.head(n));
+        pred(i, p) = fitter.Predict(features.col(prompts.N));
+      }
+    }
+    return absl::OkStatus();
+  };
+  const auto start = std::chrono::steady_clock::now();
+  SWEEP_ASSIGN_OR_RETURN(std::vector<EvalPoint> curve, Evaluate(config, sampler, predict, hooks));
+  JobResult result;
+  FillSummary(curve, config.eps, result);
+  result.ey2 = sampler.SecondMoment();
+  result.ie = sampler.spec().link.ie;
+  result.ge = sampler.spec().link.ge;
+  result.eval_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+}  // namespace sweep::numerics

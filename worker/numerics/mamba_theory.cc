@@ -1,0 +1,117 @@
+#include "worker/numerics/mamba_theory.h"
+
+#include <cmath>
+
+#include <Eigen/Cholesky>
+
+#include "common/status.h"
+
+namespace sweep::numerics {
+namespace {
+
+double Softplus(double x) { return std::max(x, 0.0) + std::log1p(std::exp(-std::abs(x))); }
+
+}  // namespace
+
+void MambaTheory::PromptCache::Resize(int d, int n_ctx, int count) {
+  n = n_ctx;
+  G.resize(n_ctx, count), q.resize(n_ctx, count), s.resize(n_ctx, count);
+  gx.resize(d, count);
+}
+
+TheoryParams TheoryParams::Zero(const TheoryShape& shape) {
+  TheoryParams p;
+  p.gamma = Eigen::VectorXd::Zero(shape.d);
+  p.w = Eigen::VectorXd::Zero(shape.d + 1);
+  p.a = Eigen::VectorXd::Zero(shape.m + 1);
+  return p;
+}
+
+Eigen::VectorXd TheoryParams::Flatten() const {
+  Eigen::VectorXd flat(Size());
+  flat << gamma, w, b_g, a;
+  return flat;
+}
+
+void TheoryParams::Unflatten(const Eigen::Ref<const Eigen::VectorXd>& flat) {
+  SWEEP_CHECK(flat.size() == Size());
+  Eigen::Index at = 0;
+  gamma = flat.segment(at, gamma.size()), at += gamma.size();
+  w = flat.segment(at, w.size()), at += w.size();
+  b_g = flat(at++);
+  a = flat.segment(at, a.size());
+}
+
+MambaTheory::MambaTheory(const TheoryShape& shape, std::mt19937_64& init_rng)
+    : shape_(shape), params_(TheoryParams::Zero(shape)) {
+  params_.gamma.setOnes();
+  params_.w(shape.d) = 1.0;  // rho0 = 1 on the label channel
+  params_.b_g = -std::log(double(shape.N));
+  std::normal_distribution<double> normal(0.0, 1.0);
+  std::uniform_real_distribution<double> unif(-1.0, 1.0);
+  V_.resize(shape.m, 4);
+  c_.resize(shape.m);
+  for (int k = 0; k < shape.m; ++k) {
+    for (int i = 0; i < 4; ++i) V_(k, i) = normal(init_rng);
+    c_(k) = unif(init_rng);
+  }
+  // Small random output weights, so that stage 1's first step already moves the features.
+  for (int k = 1; k <= shape.m; ++k) params_.a(k) = normal(init_rng) / std::sqrt(double(shape.m));
+}
+
+void MambaTheory::ForwardPrompt(const PromptBatch& prompts, int p, int n, PromptCache& cache,
+                                double* u) const {
+  const int d = shape_.d;
+  const auto X = prompts.x.middleCols(prompts.Col(p, 0), n);  // (d, n)
+  const auto y = prompts.y.segment(prompts.Col(p, 0), n);
+  auto gx = cache.gx.col(p);
+  gx = params_.gamma.cwiseProduct(prompts.x.col(prompts.Col(p, prompts.N)));
+  auto q = cache.q.col(p);
+  auto G = cache.G.col(p);
+  auto s = cache.s.col(p);
+  q.noalias() = X.transpose() * gx;
+  if (shape_.gated) {
+    // pre_j = w^T [x_j; y_j] + b_g; log G_j = log s_j + sum_{k>j} log(1 - s_k).
+    G.noalias() = X.transpose() * params_.w.head(d);  // G holds pre for now
+    G += params_.w(d) * y;
+    G.array() += params_.b_g;
+    double suffix = 0;  // sum_{k>j} log(1 - s_k)
+    for (int j = n - 1; j >= 0; --j) {
+      const double pre = G(j);
+      s(j) = std::exp(-Softplus(-pre));
+      G(j) = std::exp(-Softplus(-pre) + suffix);
+      suffix -= Softplus(pre);
+    }
+  } else {
+    const double s0 = 1.0 / shape_.N;
+    for (int j = 0; j < n; ++j) s(j) = s0, G(j) = s0 * std::pow(1.0 - s0, n - 1 - j);
+  }
+  u[0] = G.dot(q);
+  u[1] = G.dot(y.cwiseProduct(q));
+  u[2] = G.dot(q.cwiseProduct(q));
+  u[3] = gx.squaredNorm() * G.sum();
+}
+
+void MambaTheory::Features(const PromptBatch& prompts, int n, Eigen::MatrixXd& u) const {
+  SWEEP_CHECK(n >= 0 && n <= prompts.N && prompts.d == shape_.d);
+  PromptCache cache;
+  cache.Resize(shape_.d, n, prompts.count);
+  u.resize(4, prompts.count);
+  for (int p = 0; p < prompts.count; ++p) ForwardPrompt(prompts, p, n, cache, u.col(p).data());
+}
+
+void MambaTheory::Head(const Eigen::MatrixXd& ut, Eigen::MatrixXd& H, Eigen::VectorXd& f) const {
+  H.noalias() = V_ * ut;
+  H.colwise() += c_;
+  f.noalias() = H.cwiseMax(0.0).transpose() * params_.a.tail(shape_.m);
+  f.array() += params_.a(0);
+}
+
+void MambaTheory::Predict(const PromptBatch& prompts, int n, Eigen::VectorXd& pred) const {
+  Eigen::MatrixXd u, H;
+  Features(prompts, n, u);
+  const Eigen::MatrixXd ut = (u.colwise() - mean_).array().colwise() / std_.array();
+  Head(ut, H, pred);
+}
+
+}  // namespace sweep::numerics

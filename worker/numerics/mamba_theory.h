@@ -1,0 +1,95 @@
+// `mamba-theory` (SCIENCE.md section 3): the one-layer gated SSM with a diagonal
+// key-query product and a random-feature ReLU head that the paper analyses.
+//
+// For a prompt with context (x_j, y_j), j < n, and query x_q:
+//   s_j = sigmoid(w^T [x_j; y_j] + b_g)        (gate: none -> s_j = 1/N)
+//   G_j = s_j prod_{j<k<n} (1 - s_k)           (computed in log space)
+//   q_j = x_q^T diag(gamma) x_j
+//   u = (sum G q, sum G y q, sum G q^2, |gamma . x_q|^2 sum G)
+//   f = a_0 + sum_k a_k ReLU(v_k^T u~ + c_k),  u~ = standardised u
+// In stage 1 u~ uses the batch's mean and std and the gradient flows through them (as
+// autograd would); after Refit (stage 2) they are frozen. Everything is float64: the
+// model is tiny and float64 makes the finite-difference checks meaningful.
+//
+// Layout: batch-level matrices are (feature, prompt): u is (4, count), H is (m, count).
+// Thread-compatible: const methods may run concurrently; mutation needs exclusive access.
+#pragma once
+
+#include <random>
+
+#include <Eigen/Core>
+
+#include "worker/numerics/task.h"
+
+namespace sweep::numerics {
+
+struct TheoryShape {
+  int d = 0;
+  int N = 0;        // configured context length: sets b_g's init and the `none` gate
+  int m = 256;      // ReLU units of the head
+  bool gated = true;
+};
+
+// The trained parameters (stage 1 trains all of them; stage 2 refits only a).
+struct TheoryParams {
+  Eigen::VectorXd gamma;  // (d) key-query diagonal
+  Eigen::VectorXd w;      // (d + 1) gate weights on [x; y]
+  double b_g = 0;         // gate bias
+  Eigen::VectorXd a;      // (m + 1): a(0) = a_0, a(k) = output weight of unit k
+
+  static TheoryParams Zero(const TheoryShape& shape);
+  int Size() const { return int(gamma.size() + w.size() + 1 + a.size()); }
+  // Order: gamma, w, b_g, a (used by Adam and the gradient checker).
+  Eigen::VectorXd Flatten() const;
+  void Unflatten(const Eigen::Ref<const Eigen::VectorXd>& flat);
+};
+
+class MambaTheory {
+ public:
+  // gamma = 1, w = (0, .., 0, 1), b_g = -log N; head v_k ~ N(0, I_4), c_k ~ Unif[-1, 1],
+  // a_k ~ N(0, 1/m), a_0 = 0, all from `init_rng`. Standardisation starts at (0, 1).
+  MambaTheory(const TheoryShape& shape, std::mt19937_64& init_rng);
+
+  const TheoryShape& shape() const { return shape_; }
+  TheoryParams& params() { return params_; }
+  const TheoryParams& params() const { return params_; }
+
+  // Raw head inputs u (4, count) of `prompts` using their first n context examples.
+  void Features(const PromptBatch& prompts, int n, Eigen::MatrixXd& u) const;
+
+  // Stage-1 loss mean_p (f_p - y_p)^2 over the prompts (all N context examples), with
+  // batch standardisation; writes dLoss/dparams into `grad` (resized). No weight decay.
+  double LossAndGrad(const PromptBatch& prompts, TheoryParams& grad) const;
+
+  // Stage 2: freezes the standardisation at the mean and std of u (4, T) and refits a by
+  // ridge regression min (1/T)|Phi a - y|^2 + lambda |a_{1..m}|^2 (a_0 not penalised).
+  void Refit(const Eigen::Ref<const Eigen::MatrixXd>& u, const Eigen::Ref<const Eigen::VectorXd>& y,
+             double lambda);
+
+  // Predictions (count) with the frozen standardisation, first n context examples.
+  void Predict(const PromptBatch& prompts, int n, Eigen::VectorXd& pred) const;
+
+ private:
+  // Forward quantities of a batch, one column per prompt, kept for the backward pass.
+  struct PromptCache {
+    Eigen::MatrixXd G, q, s;  // (n, count)
+    Eigen::MatrixXd gx;       // (d, count): gamma . x_q
+    int n = 0;
+    void Resize(int d, int n_ctx, int count);
+  };
+  void ForwardPrompt(const PromptBatch& prompts, int p, int n, PromptCache& cache,
+                     double* u) const;
+  void BackwardPrompt(const PromptBatch& prompts, int p, const PromptCache& cache,
+                      const double* du, TheoryParams& grad) const;
+  // Head on standardised inputs ut (4, count): pre-activations H (m, count), f (count).
+  void Head(const Eigen::MatrixXd& ut, Eigen::MatrixXd& H, Eigen::VectorXd& f) const;
+
+  TheoryShape shape_;
+  TheoryParams params_;
+  Eigen::MatrixXd V_;  // (m, 4) fixed ReLU directions v_k^T
+  Eigen::VectorXd c_;  // (m) fixed ReLU offsets
+  Eigen::Vector4d mean_ = Eigen::Vector4d::Zero();
+  Eigen::Vector4d std_ = Eigen::Vector4d::Ones();
+};
+
+}  // namespace sweep::numerics

@@ -1,0 +1,109 @@
+// The stage-1 loss and its hand-written gradient, and the stage-2 ridge refit of
+// `mamba-theory` (SCIENCE.md section 3). Derivations are in the comments next to each
+// step; tests/numerics/mamba_theory_gradient_test.cc checks them by central differences.
+#include <cmath>
+
+#include <Eigen/Cholesky>
+
+#include "common/status.h"
+#include "worker/numerics/mamba_theory.h"
+
+namespace sweep::numerics {
+namespace {
+
+constexpr double kVarEps = 1e-12;  // variance floor of the standardisation
+
+}  // namespace
+
+void MambaTheory::BackwardPrompt(const PromptBatch& prompts, int p, const PromptCache& cache,
+                                 const double* du, TheoryParams& grad) const {
+  const int d = shape_.d, n = cache.n;
+  const auto X = prompts.x.middleCols(prompts.Col(p, 0), n);
+  const auto y = prompts.y.segment(prompts.Col(p, 0), n);
+  const auto xq = prompts.x.col(prompts.Col(p, prompts.N));
+  const auto G = cache.G.col(p);
+  const auto q = cache.q.col(p);
+  const auto gx = cache.gx.col(p);
+  // u0 = G.q, u1 = G.(y q), u2 = G.q^2, u3 = |gx|^2 sum G.
+  const double gx2 = gx.squaredNorm();
+  Eigen::VectorXd dq = G.cwiseProduct((du[0] + du[1] * y.array() + 2.0 * du[2] * q.array()).matrix());
+  // q_j = sum_c gamma_c xq_c x_jc; |gx|^2 = sum_c gamma_c^2 xq_c^2.
+  grad.gamma += xq.cwiseProduct(X * dq);
+  grad.gamma += (2.0 * du[3] * G.sum()) * params_.gamma.cwiseProduct(xq.cwiseAbs2());
+  if (!shape_.gated) return;
+  // dl_j = dG_j G_j (G = exp l); l_j = log s_j + sum_{k>j} log(1 - s_k), so
+  // dpre_j = dl_j (1 - s_j) - s_j sum_{i<j} dl_i.
+  const auto s = cache.s.col(p);
+  Eigen::VectorXd dpre(n);
+  double prefix = 0;
+  for (int j = 0; j < n; ++j) {
+    const double dG = du[0] * q(j) + du[1] * y(j) * q(j) + du[2] * q(j) * q(j) + du[3] * gx2;
+    const double dl = dG * G(j);
+    dpre(j) = dl * (1.0 - s(j)) - s(j) * prefix;
+    prefix += dl;
+  }
+  grad.w.head(d) += X * dpre;
+  grad.w(d) += y.dot(dpre);
+  grad.b_g += dpre.sum();
+}
+
+double MambaTheory::LossAndGrad(const PromptBatch& prompts, TheoryParams& grad) const {
+  SWEEP_CHECK(prompts.d == shape_.d && prompts.count >= 1);
+  const int count = prompts.count, m = shape_.m;
+  PromptCache cache;
+  cache.Resize(shape_.d, prompts.N, count);
+  Eigen::MatrixXd u(4, count);
+  for (int p = 0; p < count; ++p) ForwardPrompt(prompts, p, prompts.N, cache, u.col(p).data());
+  // Batch standardisation: ut = (u - mean) / sigma, sigma = sqrt(var + eps).
+  const Eigen::Vector4d mean = u.rowwise().mean();
+  const Eigen::MatrixXd centred = u.colwise() - mean;
+  const Eigen::Vector4d sigma =
+      (centred.array().square().rowwise().mean() + kVarEps).sqrt().matrix();
+  const Eigen::MatrixXd ut = centred.array().colwise() / sigma.array();
+  Eigen::MatrixXd H;
+  Eigen::VectorXd f;
+  Head(ut, H, f);
+  Eigen::VectorXd target(count);
+  for (int p = 0; p < count; ++p) target(p) = prompts.QueryY(p);
+  const Eigen::VectorXd resid = f - target;
+  const double loss = resid.squaredNorm() / count;
+  // Head: f = a_0 + a^T ReLU(H), H = V ut + c.
+  const Eigen::VectorXd df = (2.0 / count) * resid;
+  grad = TheoryParams::Zero(shape_);
+  grad.a(0) = df.sum();
+  grad.a.tail(m).noalias() = H.cwiseMax(0.0) * df;
+  const Eigen::MatrixXd dH =
+      ((params_.a.tail(m) * df.transpose()).array() * (H.array() > 0).cast<double>()).matrix();
+  const Eigen::MatrixXd dut = V_.transpose() * dH;  // (4, count)
+  // Standardisation backward (batch-norm): du = (dut - mean(dut) - ut mean(dut ut)) / sigma.
+  const Eigen::Vector4d m1 = dut.rowwise().mean();
+  const Eigen::Vector4d m2 = dut.cwiseProduct(ut).rowwise().mean();
+  const Eigen::MatrixXd du =
+      ((dut.colwise() - m1) - (ut.array().colwise() * m2.array()).matrix()).array().colwise() /
+      sigma.array();
+  for (int p = 0; p < count; ++p) BackwardPrompt(prompts, p, cache, du.col(p).data(), grad);
+  return loss;
+}
+
+void MambaTheory::Refit(const Eigen::Ref<const Eigen::MatrixXd>& u,
+                        const Eigen::Ref<const Eigen::VectorXd>& y, double lambda) {
+  const Eigen::Index T = u.cols();
+  const int m = shape_.m;
+  mean_ = u.rowwise().mean();
+  const Eigen::MatrixXd centred = u.colwise() - mean_;
+  std_ = (centred.array().square().rowwise().mean() + kVarEps).sqrt().matrix();
+  const Eigen::MatrixXd ut = centred.array().colwise() / std_.array();
+  Eigen::MatrixXd H = V_ * ut;
+  H.colwise() += c_;
+  Eigen::MatrixXd phi(m + 1, T);  // row 0: the constant feature of a_0
+  phi.row(0).setOnes();
+  phi.bottomRows(m) = H.cwiseMax(0.0);
+  Eigen::MatrixXd A = Eigen::MatrixXd::Zero(m + 1, m + 1);
+  A.selfadjointView<Eigen::Lower>().rankUpdate(phi, 1.0 / double(T));
+  A = A.selfadjointView<Eigen::Lower>();
+  A.diagonal().tail(m).array() += lambda;
+  const Eigen::VectorXd rhs = phi * y / double(T);
+  params_.a = A.ldlt().solve(rhs);
+}
+
+}  // namespace sweep::numerics

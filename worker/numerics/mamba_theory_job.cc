@@ -1,0 +1,158 @@
+#include "worker/numerics/mamba_theory_job.h"
+
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <string>
+
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+#include "worker/numerics/eval.h"
+#include "worker/numerics/rng.h"
+#include "worker/numerics/task.h"
+
+namespace sweep::numerics {
+namespace {
+
+constexpr int kLossEvery = 50;     // loss curve spacing (SCIENCE.md section 4)
+constexpr int kStage2Chunk = 256;  // stage-2 prompts drawn per chunk (bounded memory)
+
+absl::Status Invalid(const std::string& msg) { return absl::InvalidArgumentError(msg); }
+
+double Seconds(std::chrono::steady_clock::time_point since) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - since).count();
+}
+
+// Adam (Kingma & Ba) on the flattened parameters, with L2 weight decay in the gradient.
+class Adam {
+ public:
+  Adam(Eigen::Index size, double lr, double weight_decay)
+      : lr_(lr), wd_(weight_decay), m_(Eigen::VectorXd::Zero(size)), v_(Eigen::VectorXd::Zero(size)) {}
+  void Step(Eigen::VectorXd& theta, const Eigen::VectorXd& grad) {
+    constexpr double kBeta1 = 0.9, kBeta2 = 0.999, kEps = 1e-8;
+    ++t_;
+    const Eigen::VectorXd g = grad + wd_ * theta;
+    m_ = kBeta1 * m_ + (1 - kBeta1) * g;
+    v_ = kBeta2 * v_ + (1 - kBeta2) * g.cwiseAbs2();
+    const double c1 = 1 - std::pow(kBeta1, t_), c2 = 1 - std::pow(kBeta2, t_);
+    theta.array() -= lr_ * (m_.array() / c1) / ((v_.array() / c2).sqrt() + kEps);
+  }
+
+ private:
+  double lr_, wd_;
+  Eigen::VectorXd m_, v_;
+  int t_ = 0;
+};
+
+// Stage 1. Returns the loss curve; sets `divergence` on a non-finite loss.
+absl::Status Stage1(const JobConfig& config, const TaskSampler& sampler, MambaTheory& model,
+                    const RunHooks& hooks, JobResult& result) {
+  std::mt19937_64 rng = MakeStream(config.seed, Stream::kTrain);
+  Adam adam(model.params().Size(), config.eta1, config.lambda1);
+  PromptBatch prompts;
+  TheoryParams grad;
+  double window = 0;
+  int in_window = 0;
+  for (int step = 0; step < config.K1; ++step) {
+    if (hooks.stop.stop_requested()) {
+      return absl::CancelledError(absl::StrCat("stage 1 cancelled at step ", step));
+    }
+    sampler.Sample(config.T1, config.N, rng, prompts);
+    const double loss = model.LossAndGrad(prompts, grad);
+    if (!std::isfinite(loss)) {
+      result.divergence = absl::StrCat("diverged at step ", step, ": loss ",
+                                       std::isnan(loss) ? "nan" : "inf");
+      return absl::OkStatus();
+    }
+    Eigen::VectorXd theta = model.params().Flatten();
+    adam.Step(theta, grad.Flatten());
+    model.params().Unflatten(theta);
+    window += loss, ++in_window;
+    if ((step + 1) % kLossEvery == 0 || step + 1 == config.K1) {
+      result.loss_curve.push_back({step + 1, window / in_window});
+      window = 0, in_window = 0;
+    }
+    if (hooks.on_progress) hooks.on_progress(step + 1, config.K1);
+  }
+  return absl::OkStatus();
+}
+
+// Stage 2: features of T2 fresh prompts (in chunks), then the ridge refit of a.
+absl::Status Stage2(const JobConfig& config, const TaskSampler& sampler, MambaTheory& model,
+                    const RunHooks& hooks) {
+  std::mt19937_64 rng = MakeStream(config.seed, Stream::kStage2);
+  Eigen::MatrixXd u_all(4, config.T2), u;
+  Eigen::VectorXd y_all(config.T2);
+  PromptBatch prompts;
+  for (int done = 0; done < config.T2;) {
+    if (hooks.stop.stop_requested()) return absl::CancelledError("stage 2 cancelled");
+    const int count = std::min(kStage2Chunk, config.T2 - done);
+    sampler.Sample(count, config.N, rng, prompts);
+    model.Features(prompts, config.N, u);
+    u_all.middleCols(done, count) = u;
+    for (int p = 0; p < count; ++p) y_all(done + p) = prompts.QueryY(p);
+    done += count;
+  }
+  model.Refit(u_all, y_all, config.lambda2);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status ValidateTheoryConfig(const JobConfig& c) {
+  if (c.gate != "sigmoid" && c.gate != "none") {
+    return Invalid("gate: \"" + c.gate + "\" (expected sigmoid or none)");
+  }
+  if (!c.format.empty() && c.format != "paired") {
+    return Invalid("format: \"" + c.format + "\" (mamba-theory reads paired prompts only)");
+  }
+  if (c.N < 1) return Invalid(absl::StrCat("N: ", c.N, " < 1"));
+  if (c.K1 < 0) return Invalid(absl::StrCat("K1: ", c.K1, " < 0"));
+  if (c.T1 < 1) return Invalid(absl::StrCat("T1: ", c.T1, " < 1"));
+  if (c.T2 < 1) return Invalid(absl::StrCat("T2: ", c.T2, " < 1"));
+  if (c.m < 1) return Invalid(absl::StrCat("m: ", c.m, " < 1"));
+  if (!(c.eta1 > 0) || !std::isfinite(c.eta1)) return Invalid("eta1: must be finite and > 0");
+  if (!(c.lambda1 >= 0) || !std::isfinite(c.lambda1)) {
+    return Invalid("lambda1: must be finite and >= 0");
+  }
+  if (!(c.lambda2 > 0) || !std::isfinite(c.lambda2)) {
+    return Invalid("lambda2: must be finite and > 0");
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<JobResult> RunMambaTheoryJob(const JobConfig& config, const RunHooks& hooks) {
+  SWEEP_RETURN_IF_ERROR(ValidateTheoryConfig(config));
+  SWEEP_ASSIGN_OR_RETURN(TaskSampler sampler, TaskSampler::FromConfig(config));
+  JobResult result;
+  result.ey2 = sampler.SecondMoment();
+  result.ie = sampler.spec().link.ie;
+  result.ge = sampler.spec().link.ge;
+  std::mt19937_64 init_rng = MakeStream(config.seed, Stream::kModelInit);
+  MambaTheory model({config.d, config.N, config.m, config.gate == "sigmoid"}, init_rng);
+  const auto train_start = std::chrono::steady_clock::now();
+  SWEEP_RETURN_IF_ERROR(Stage1(config, sampler, model, hooks, result));
+  if (!result.divergence.empty()) {
+    result.mse = result.nmse = std::numeric_limits<double>::quiet_NaN();
+    result.train_seconds = Seconds(train_start);
+    return result;
+  }
+  SWEEP_RETURN_IF_ERROR(Stage2(config, sampler, model, hooks));
+  result.train_seconds = Seconds(train_start);
+  const auto eval_start = std::chrono::steady_clock::now();
+  Eigen::VectorXd pred_n;
+  auto predict = [&](const PromptBatch& prompts, const std::vector<int>& lengths,
+                     Eigen::MatrixXd& pred) -> absl::Status {
+    for (size_t i = 0; i < lengths.size(); ++i) {
+      model.Predict(prompts, lengths[i], pred_n);
+      pred.row(i) = pred_n.transpose();
+    }
+    return absl::OkStatus();
+  };
+  SWEEP_ASSIGN_OR_RETURN(std::vector<EvalPoint> curve, Evaluate(config, sampler, predict, hooks));
+  FillSummary(curve, config.eps, result);
+  result.eval_seconds = Seconds(eval_start);
+  return result;
+}
+
+}  // namespace sweep::numerics

@@ -1,0 +1,80 @@
+// Worker: the lease loop of `sweep-worker` (and of the in-process workers of `sweep
+// local`). It registers with the coordinator, then each of its K slots long-polls for a
+// lease, runs the job through a JobRunner on its own thread, heartbeats every ttl/3 with
+// progress, and reports the outcome (RELIABILITY.md 3.2-3.4, 3.7, 3.9):
+//   - a heartbeat answered cancel_requested or ABORTED stops the job and drops it;
+//   - a report is retried with the same (job, attempt) key on UNAVAILABLE or
+//     DEADLINE_EXCEEDED, with exponential backoff and full jitter; ABORTED drops it;
+//   - while the coordinator is away the slots back off and reconnect;
+//   - Stop() (SIGTERM) stops leasing; a running job may finish within drain_grace,
+//     otherwise it is stopped and handed back with ReleaseJob.
+//
+// Thread-safe: Stop() may be called from any thread while Run() runs.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <stop_token>
+#include <string>
+
+#include "absl/status/status.h"
+#include "storage/records.h"
+#include "worker/backoff.h"
+#include "worker/coordinator_client.h"
+#include "worker/job_runner.h"
+
+namespace sweep::worker {
+
+struct WorkerOptions {
+  std::string coordinator = "127.0.0.1:7070";  // HOST:PORT of sweepd
+  int slots = 1;                               // jobs run at once
+  // Heartbeat period; 0 means lease ttl / 3 as told by the coordinator at registration.
+  std::chrono::milliseconds heartbeat{0};
+  // After Stop(), how long a running job may still finish before it is handed back.
+  std::chrono::milliseconds drain_grace{0};
+  std::string worker_id;  // empty: "host-pid-random"
+  BackoffOptions backoff;
+  absl::Status Validate() const;
+};
+
+class Worker {
+ public:
+  Worker(const WorkerOptions& options, std::unique_ptr<JobRunner> runner);
+  Worker(const Worker&) = delete;
+  Worker& operator=(const Worker&) = delete;
+
+  // Runs until Stop(); returns once every slot has finished or handed back its job.
+  // Errors only for invalid options.
+  absl::Status Run();
+  void Stop() { stop_.request_stop(); }
+
+  const std::string& worker_id() const { return worker_id_; }
+  int64_t jobs_reported() const { return reported_.load(); }
+
+ private:
+  enum class Outcome { kReport, kDrop, kRelease };
+  void SlotLoop();
+  bool RegisterUntilOk();
+  void RunLease(const storage::Lease& lease);
+  Outcome Supervise(const storage::Lease& lease, std::stop_source& job_stop,
+                    const std::function<bool()>& done, std::atomic<int64_t>& step,
+                    std::atomic<int64_t>& total);
+  void ReportWithRetry(const storage::Lease& lease, const storage::JobReport& report);
+
+  WorkerOptions options_;
+  std::unique_ptr<JobRunner> runner_;
+  CoordinatorClient client_;
+  std::string worker_id_;
+  std::chrono::milliseconds heartbeat_{10'000};
+  std::stop_source stop_;
+  std::atomic<int64_t> reported_{0};
+};
+
+// "host-pid-xxxxxx": unique enough across machines and restarts.
+std::string MakeWorkerId();
+
+// Sleeps for `d` unless `stop` fires first; returns false when stopped.
+bool SleepUnlessStopped(std::chrono::milliseconds d, std::stop_token stop);
+
+}  // namespace sweep::worker

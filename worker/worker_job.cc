@@ -1,0 +1,136 @@
+// The life of one leased job (see worker.h): parse its config, run it on a job thread
+// while this slot thread heartbeats, then report, drop or hand it back.
+#include <condition_variable>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "common/build_info.h"
+#include "common/job_keys.h"
+#include "spdlog/spdlog.h"
+#include "worker/worker.h"
+
+namespace sweep::worker {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+absl::StatusOr<JobConfig> ParseConfig(const std::string& config_json) {
+  nlohmann::json json = nlohmann::json::parse(config_json, nullptr, /*allow_exceptions=*/false);
+  if (json.is_discarded()) return absl::InvalidArgumentError("config_json: not valid JSON");
+  return ResolveJobConfig(json);
+}
+
+// A heartbeat answer that means "this attempt is no longer yours".
+bool LostLease(const absl::Status& s) {
+  return absl::IsAborted(s) || absl::IsFailedPrecondition(s) || absl::IsNotFound(s);
+}
+
+storage::JobReport MakeReport(const absl::StatusOr<JobResult>& outcome, const std::string& worker_id,
+                              double wall_seconds) {
+  storage::JobReport report;
+  report.ok = outcome.ok();
+  if (outcome.ok()) {
+    report.result = *outcome;  // a diverged run is ok=true with `divergence` set
+  } else {
+    report.error = outcome.status().ToString();
+  }
+  report.worker_id = worker_id;
+  report.build_version = BuildVersion();
+  report.wall_seconds = wall_seconds;
+  return report;
+}
+
+}  // namespace
+
+void Worker::RunLease(const storage::Lease& lease) {
+  const auto start = Clock::now();
+  absl::StatusOr<JobConfig> config = ParseConfig(lease.config_json);
+  std::optional<absl::StatusOr<JobResult>> outcome;
+  Outcome what = Outcome::kReport;
+  if (!config.ok()) {
+    outcome = config.status();
+  } else {
+    std::mutex mu;
+    std::stop_source job_stop;
+    std::atomic<int64_t> step{0}, total{0};
+    std::jthread job([&] {
+      numerics::RunHooks hooks{job_stop.get_token(), [&](int64_t s, int64_t t) {
+                                 step = s;
+                                 total = t;
+                               }};
+      absl::StatusOr<JobResult> r = runner_->Run(*config, hooks);
+      std::lock_guard<std::mutex> lock(mu);
+      outcome = std::move(r);
+    });
+    what = Supervise(lease, job_stop, [&] {
+      std::lock_guard<std::mutex> lock(mu);
+      return outcome.has_value();
+    }, step, total);
+    job.join();
+  }
+  const double wall = std::chrono::duration<double>(Clock::now() - start).count();
+  if (what == Outcome::kDrop) return;
+  if (what == Outcome::kRelease && absl::IsCancelled(outcome->status())) {
+    absl::Status s = client_.Release(lease.job_id, lease.attempt, worker_id_);
+    spdlog::info("job {} attempt {} handed back: {}", lease.job_id, lease.attempt, s.ToString());
+    return;
+  }
+  ReportWithRetry(lease, MakeReport(*outcome, worker_id_, wall));
+}
+
+Worker::Outcome Worker::Supervise(const storage::Lease& lease, std::stop_source& job_stop,
+                                  const std::function<bool()>& done,
+                                  std::atomic<int64_t>& step, std::atomic<int64_t>& total) {
+  // Polls `done` at a short tick so that a finished job is reported at once; heartbeats
+  // at heartbeat_ period.
+  const auto tick = std::min(heartbeat_, std::chrono::milliseconds(50));
+  auto next_beat = Clock::now() + heartbeat_;
+  std::optional<Clock::time_point> drain_deadline;
+  Outcome what = Outcome::kReport;
+  while (!done()) {
+    std::this_thread::sleep_for(tick);
+    if (stop_.stop_requested() && !drain_deadline) drain_deadline = Clock::now() + options_.drain_grace;
+    if (drain_deadline && Clock::now() >= *drain_deadline && what == Outcome::kReport) {
+      job_stop.request_stop();  // out of grace: stop and hand back
+      what = Outcome::kRelease;
+    }
+    if (Clock::now() < next_beat || what == Outcome::kDrop) continue;
+    next_beat = Clock::now() + heartbeat_;
+    auto reply = client_.Heartbeat(lease.job_id, lease.attempt, worker_id_, step, total);
+    if ((reply.ok() && reply->cancel_requested) || LostLease(reply.status())) {
+      spdlog::info("job {} attempt {}: stopping ({})", lease.job_id, lease.attempt,
+                   reply.ok() ? "sweep cancelled" : reply.status().ToString());
+      job_stop.request_stop();
+      what = Outcome::kDrop;
+    } else if (!reply.ok()) {
+      spdlog::warn("job {}: heartbeat failed: {}", lease.job_id, reply.status().ToString());
+    }
+  }
+  return what;
+}
+
+void Worker::ReportWithRetry(const storage::Lease& lease, const storage::JobReport& report) {
+  Backoff backoff(options_.backoff);
+  std::optional<Clock::time_point> give_up;
+  while (true) {
+    absl::Status s = client_.Report(lease.job_id, lease.attempt, report);
+    if (s.ok()) {
+      ++reported_;
+      spdlog::info("job {} attempt {} reported ({})", lease.job_id, lease.attempt,
+                   report.ok ? "ok" : report.error);
+      return;
+    }
+    if (!IsRetryable(s)) {  // ABORTED: stale attempt; the coordinator keeps another
+      spdlog::warn("job {} attempt {}: report refused: {}", lease.job_id, lease.attempt, s.ToString());
+      return;
+    }
+    // While draining, keep trying a little longer than the coordinator's own drain.
+    if (stop_.stop_requested() && !give_up) give_up = Clock::now() + std::chrono::seconds(10);
+    if (give_up && Clock::now() > *give_up) return;
+    spdlog::warn("job {}: report failed, retrying: {}", lease.job_id, s.ToString());
+    std::this_thread::sleep_for(backoff.Next());
+  }
+}
+
+}  // namespace sweep::worker
