@@ -19,6 +19,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "server/coordinator.h"
+#include "spdlog/spdlog.h"
 #include "storage/reader.h"
 #include "storage/store.h"
 
@@ -138,6 +139,7 @@ void TimeCoordinator(const std::string& dir, int threads, int n) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  spdlog::set_level(spdlog::level::warn);  // one info line per lease would dominate
   int n = 100'000;
   std::string dir = std::filesystem::temp_directory_path();
   for (int i = 1; i + 1 < argc; i += 2) {

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cctype>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -34,7 +35,7 @@ using Field = std::variant<int JobConfig::*, double JobConfig::*, std::string Jo
 enum class Default { kStatic, kRequired, kDerived };
 
 struct KeyDef {
-  const char* name;
+  std::string_view name;  // not const char*: lookups compare names without strlen
   Field field;
   uint8_t models;
   double lo, hi;                    // numeric range (inclusive unless lo_open)
@@ -96,7 +97,7 @@ std::vector<KeyDef> BuildTable() {
   };
   // Canonical order = byte order of the names (what a sorted JSON object gives).
   std::sort(t.begin(), t.end(),
-            [](const KeyDef& a, const KeyDef& b) { return std::string_view(a.name) < b.name; });
+            [](const KeyDef& a, const KeyDef& b) { return a.name < b.name; });
   return t;
 }
 
@@ -135,7 +136,7 @@ std::string Describe(const json& v) {
 }
 
 absl::Status KeyError(const KeyDef& k, std::string_view reason) {
-  return absl::InvalidArgumentError(absl::StrCat(k.name, ": ", std::string(reason)));
+  return absl::InvalidArgumentError(absl::StrCat(std::string(k.name), ": ", std::string(reason)));
 }
 
 absl::Status CheckRange(const KeyDef& k, double v) {
@@ -162,11 +163,17 @@ absl::StatusOr<int64_t> ReadInt(const KeyDef& k, const json& v) {
   return KeyError(k, absl::StrCat("expected an integer, got ", Describe(v)));
 }
 
+// An integer range bound as text (the seed bound, INT64_MAX, does not survive a double).
+std::string FormatBound(double bound) {
+  if (bound >= kSeedMax) return absl::StrCat(std::numeric_limits<int64_t>::max());
+  return absl::StrCat(int64_t(bound));
+}
+
 absl::Status ReadIntField(const KeyDef& k, const json& v, int64_t& out) {
   SWEEP_ASSIGN_OR_RETURN(out, ReadInt(k, v));
   if (out < k.lo || double(out) > k.hi) {
-    return KeyError(k, absl::StrCat(out, " out of range [", int64_t(k.lo), ", ",
-                                    int64_t(k.hi), "]"));
+    return KeyError(k, absl::StrCat(out, " out of range [", FormatBound(k.lo), ", ",
+                                    FormatBound(k.hi), "]"));
   }
   return absl::OkStatus();
 }
@@ -192,7 +199,7 @@ absl::Status SetField(const KeyDef& k, const json& v, JobConfig& c) {
           double x = v.get<double>();
           if (!std::isfinite(x)) return KeyError(k, "NaN/inf is not allowed");
           SWEEP_RETURN_IF_ERROR(CheckRange(k, x));
-          c.*member = x;
+          c.*member = x == 0 ? 0.0 : x;  // -0.0 would print, and hash, apart from 0.0
         } else if constexpr (std::is_same_v<T, std::vector<int>>) {
           if (!v.is_array() || v.empty()) {
             return KeyError(k, absl::StrCat("expected a non-empty list of integers, got ", Describe(v)));
@@ -242,7 +249,7 @@ void FillDerived(const json& partial, uint8_t model, JobConfig& c) {
   }
 }
 
-absl::Status CheckCrossKeys(uint8_t model, JobConfig& c) {
+absl::Status CheckCrossKeys(uint8_t model, const JobConfig& c) {
   if (c.r > c.d) {
     return absl::InvalidArgumentError(absl::StrCat("r: ", c.r, " > d = ", c.d, " (r must be <= d)"));
   }
@@ -258,17 +265,19 @@ absl::Status CheckCrossKeys(uint8_t model, JobConfig& c) {
     return absl::InvalidArgumentError(
         absl::StrCat("warmup: ", c.warmup, " > steps = ", c.steps, " (warmup must be <= steps)"));
   }
-  // Whitespace carries no meaning in a link, so it must not split one job into two hashes.
-  c.link.erase(std::remove_if(c.link.begin(), c.link.end(), [](char ch) { return std::isspace(
-                                  static_cast<unsigned char>(ch)); }), c.link.end());
   return ParseLink(c.link).status();
+}
+
+// Whitespace carries no meaning in a link, so it must not split one job into two hashes.
+void NormalizeLink(JobConfig& c) {
+  auto is_space = [](char ch) { return std::isspace(static_cast<unsigned char>(ch)) != 0; };
+  c.link.erase(std::remove_if(c.link.begin(), c.link.end(), is_space), c.link.end());
 }
 
 // Whether a used key is part of the job's identity (curriculum_* only matter when on).
 bool Active(const KeyDef& k, uint8_t model, const JobConfig& c) {
   if (!(k.models & model)) return false;
-  std::string_view name = k.name;
-  if (name == "curriculum_start" || name == "curriculum_ramp") return c.curriculum;
+  if (k.name == "curriculum_start" || k.name == "curriculum_ramp") return c.curriculum;
   return true;
 }
 
@@ -309,7 +318,9 @@ std::string CanonicalJsonImpl(const JobConfig& c, bool training_only) {
   for (const KeyDef& k : Table()) {
     if (!Active(k, model, c) || (training_only && !k.training)) continue;
     if (out.size() > 1) out += ',';
-    absl::StrAppend(&out, "\"", k.name, "\":");
+    out += '"';
+    out += k.name;
+    out += "\":";
     AppendValue(k.field, c, out);
   }
   out += '}';
@@ -355,6 +366,7 @@ absl::StatusOr<JobConfig> ResolveJobConfig(const json& partial) {
     SWEEP_RETURN_IF_ERROR(SetField(*k, value, c));
   }
   FillDerived(partial, model, c);
+  NormalizeLink(c);
   SWEEP_RETURN_IF_ERROR(CheckCrossKeys(model, c));
   ResetInactive(model, c);
   return c;
@@ -371,7 +383,7 @@ std::string TrainingHash(const JobConfig& config) {
 const std::vector<std::string>& AllJobKeys() {
   static const std::vector<std::string> keys = [] {
     std::vector<std::string> names;
-    for (const KeyDef& k : Table()) names.push_back(k.name);
+    for (const KeyDef& k : Table()) names.emplace_back(k.name);
     return names;
   }();
   return keys;

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
 #include "server/coordinator_impl.h"
+#include "storage/fault_point.h"
 #include "spdlog/spdlog.h"
 
 namespace sweep::server {
@@ -78,6 +79,7 @@ absl::Status Coordinator::Report(int64_t job_id, int attempt, const storage::Job
     spdlog::warn("report for job {} attempt {} refused: {}", job_id, attempt, s.ToString());
     return s;
   }
+  SWEEP_FAULT_POINT("report.after_commit");
   if (!stored) {
     spdlog::info("job {} attempt {}: replayed report acknowledged", job_id, attempt);
   } else if (!report.ok) {

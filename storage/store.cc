@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/job_keys.h"
 #include "common/status.h"
+#include "storage/fault_point.h"
 #include "storage/schema.h"
 #include "storage/store_internal.h"
 #include "storage/transaction.h"
@@ -83,6 +84,7 @@ absl::StatusOr<int64_t> Store::InsertJobs(int64_t sweep_id, bool use_cache,
     if (source) job->Bind(10, ToUnixMillis(now));
     SWEEP_RETURN_IF_ERROR(job->Run());
     if (source) ++cached;
+    if (&p == &jobs[jobs.size() / 2]) SWEEP_FAULT_POINT("submit.mid_expansion");
   }
   return cached;
 }

@@ -3,6 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
+#include "storage/fault_point.h"
 #include "storage/store.h"
 #include "storage/store_internal.h"
 #include "storage/transaction.h"
@@ -135,6 +136,7 @@ absl::StatusOr<std::optional<Lease>> Store::LeaseNext(const std::string& worker_
   SWEEP_RETURN_IF_ERROR(att->Run());
   SWEEP_RETURN_IF_ERROR(AddEvent(*conn_, now, lease.sweep_id, lease.job_id, lease.attempt,
                                  "leased", worker_id, ""));
+  SWEEP_FAULT_POINT("lease.before_commit");
   SWEEP_RETURN_IF_ERROR(txn.Commit());
   return std::optional<Lease>(std::move(lease));
 }

@@ -2,6 +2,7 @@
 // (RELIABILITY.md 3.3).
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
+#include "storage/fault_point.h"
 #include "storage/nonfinite.h"
 #include "storage/report_digest.h"
 #include "storage/store.h"
@@ -146,6 +147,7 @@ absl::StatusOr<bool> Store::Report(int64_t job_id, int attempt, const JobReport&
   }
   SWEEP_RETURN_IF_ERROR(
       RecordOutcome(job_id, row.sweep_id, attempt, report, digest, worker, now));
+  SWEEP_FAULT_POINT("report.before_commit");
   SWEEP_RETURN_IF_ERROR(txn.Commit());
   return true;
 }

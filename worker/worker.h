@@ -23,6 +23,7 @@
 #include "worker/backoff.h"
 #include "worker/coordinator_client.h"
 #include "worker/job_runner.h"
+#include "worker/rpc_deadline.h"
 
 namespace sweep::worker {
 

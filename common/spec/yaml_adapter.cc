@@ -101,7 +101,7 @@ absl::StatusOr<SpecNode> ConvertScalar(const YAML::Node& node, SpecNode out, con
     out.scalar = s;  // quoted, or explicitly a string
   } else if (tag == "?") {
     auto typed = TypePlainScalar(s);
-    if (!typed.ok()) return Fail(w, out.pos, typed.status().message());
+    if (!typed.ok()) return Fail(w, out.pos, std::string(typed.status().message()));
     out.scalar = *std::move(typed);
   } else {
     return Fail(w, out.pos, absl::StrCat("unsupported tag \"", tag, "\""));

@@ -53,6 +53,18 @@ TEST(LinkTest, EvalLinkIsTheCoefficientSum) {
   }
 }
 
+TEST(LinkTest, PolynomialFormAgreesWithTheRecurrence) {
+  absl::StatusOr<LinkExpr> link = ParseLink("0.3*h0-h2+0.7*h5+0.2*h8");
+  ASSERT_TRUE(link.ok());
+  const LinkPolynomial poly = ToPolynomial(*link);
+  Eigen::ArrayXd z = Eigen::ArrayXd::LinSpaced(41, -6.0, 6.0), g(41);
+  EvalLink(poly, z, g);
+  for (Eigen::Index i = 0; i < z.size(); ++i) {
+    const double want = EvalLink(*link, z(i));
+    EXPECT_NEAR(g(i), want, 1e-10 * (1 + std::abs(want))) << "z = " << z(i);
+  }
+}
+
 TEST(ZigguratTest, MomentsAndTailOfAStandardNormal) {
   constexpr int kDraws = 1000000;
   std::mt19937_64 rng(11);

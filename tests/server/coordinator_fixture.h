@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "common/job_keys.h"
 #include "gtest/gtest.h"
 #include "server/coordinator.h"
 #include "storage/reader.h"
@@ -34,7 +35,12 @@ class CoordinatorTest : public ::testing::Test {
     coord_ = std::move(*coord);
   }
 
+  // A resolved krr config when the key registry is available, else the same fields set
+  // by hand (the registry lands separately; these tests only need distinct configs).
   static JobConfig Config(uint64_t seed) {
+    auto resolved = ResolveJobConfig(
+        nlohmann::json{{"model", "krr"}, {"d", 8}, {"r", 4}, {"N", 16}, {"seed", seed}});
+    if (resolved.ok()) return *resolved;
     JobConfig c;
     c.model = "krr";
     c.d = 8;

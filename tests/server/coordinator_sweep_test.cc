@@ -123,6 +123,14 @@ TEST_F(CoordinatorTest, RestartOnACrashCopyContinuesWithNothingLost) {
   const std::string crash = dir_.File("crash.db");
   std::filesystem::copy_file(path_, crash);
   std::filesystem::copy_file(path_ + "-wal", crash + "-wal");
+  {
+    // `sweep status --db` on the copy, before any writer has recovered it.
+    auto reader = storage::Reader::Open(crash);
+    ASSERT_THAT(reader, IsOk());
+    auto copied = (*reader)->GetSweep(sweep);
+    ASSERT_THAT(copied, IsOk());
+    EXPECT_EQ(copied->succeeded, 1);
+  }
   coord_.reset();
   path_ = crash;
   Reopen();
@@ -217,6 +225,21 @@ TEST_F(CoordinatorTest, WorkersAreListedWithTheirJobs) {
   EXPECT_EQ((*workers)[0].host, "host-a");
   EXPECT_EQ((*workers)[0].running, 1);
   EXPECT_EQ((*workers)[0].completed, 1);
+}
+
+TEST_F(CoordinatorTest, CleanShutdownLeavesNoWal) {
+  Submit(3, "r1");
+  storage::Lease lease = MustLease("w1");
+  ASSERT_THAT(coord_->Report(lease.job_id, 1, OkReport("w1", 1.0, 0.5)), IsOk());
+  ASSERT_TRUE(std::filesystem::exists(path_ + "-wal"));
+  coord_.reset();
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(path_ + "-wal", ec);
+  EXPECT_TRUE(ec || size == 0) << "wal has " << size << " bytes";
+  Reopen();
+  auto summary = coord_->GetSweep(1);
+  ASSERT_THAT(summary, IsOk());
+  EXPECT_EQ(summary->succeeded, 1);
 }
 
 TEST(CoordinatorOptionsTest, ValidateNamesTheField) {

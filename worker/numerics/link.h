@@ -2,6 +2,10 @@
 // polynomials h_k = He_k / sqrt(k!) and sums of them (a parsed LinkExpr).
 #pragma once
 
+#include <array>
+
+#include <Eigen/Core>
+
 #include "common/link_expr.h"
 
 namespace sweep::numerics {
@@ -13,5 +17,17 @@ double Hermite(int k, double z);
 
 // g(z) = sum_k c_k h_k(z), one recurrence pass for all degrees.
 double EvalLink(const LinkExpr& link, double z);
+
+// g as an ordinary polynomial sum_i p_i z^i, for fast batch evaluation (Horner). Its
+// values agree with EvalLink to round-off (|z| < 10 in practice).
+struct LinkPolynomial {
+  std::array<double, kMaxLinkDegree + 1> p{};
+  int degree = 0;
+};
+LinkPolynomial ToPolynomial(const LinkExpr& link);
+
+// out = g(z) elementwise, vectorised.
+void EvalLink(const LinkPolynomial& poly, const Eigen::Ref<const Eigen::ArrayXd>& z,
+              Eigen::Ref<Eigen::ArrayXd> out);
 
 }  // namespace sweep::numerics

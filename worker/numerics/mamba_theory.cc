@@ -7,15 +7,11 @@
 #include "common/status.h"
 
 namespace sweep::numerics {
-namespace {
-
-double Softplus(double x) { return std::max(x, 0.0) + std::log1p(std::exp(-std::abs(x))); }
-
-}  // namespace
-
 void MambaTheory::PromptCache::Resize(int d, int n_ctx, int count) {
   n = n_ctx;
   G.resize(n_ctx, count), q.resize(n_ctx, count), s.resize(n_ctx, count);
+  log1m.resize(n_ctx);
+  proj.resize(n_ctx, 2), lhs.resize(d, 2);
   gx.resize(d, count);
 }
 
@@ -59,6 +55,28 @@ MambaTheory::MambaTheory(const TheoryShape& shape, std::mt19937_64& init_rng)
   for (int k = 1; k <= shape.m; ++k) params_.a(k) = normal(init_rng) / std::sqrt(double(shape.m));
 }
 
+void MambaTheory::GateWeights(PromptCache& cache, int p) const {
+  // log s = -softplus(-pre), log(1 - s) = -softplus(pre); both share log1p(exp(-|pre|)),
+  // and the array expressions vectorise (exp and log1p dominate a stage-1 step).
+  auto G = cache.G.col(p).array();
+  auto s = cache.s.col(p).array();
+  auto log1m = cache.log1m.array();
+  const Eigen::Index n = cache.n;
+  // log(1 + e) rather than log1p(e): it vectorises, and its absolute error (what matters
+  // once added to max(pre, 0)) stays at round-off.
+  log1m = ((-G.abs()).exp() + 1.0).log();          // scratch: log1p(exp(-|pre|))
+  s = -(log1m + (-G).max(0.0));                     // log s
+  log1m = -(log1m + G.max(0.0));                    // log(1 - s)
+  // log G_j = log s_j + sum_{k>j} log(1 - s_k): an exclusive suffix sum.
+  double suffix = 0;
+  for (Eigen::Index j = n - 1; j >= 0; --j) {
+    G(j) = s(j) + suffix;
+    suffix += log1m(j);
+  }
+  G = G.exp();
+  s = s.exp();
+}
+
 void MambaTheory::ForwardPrompt(const PromptBatch& prompts, int p, int n, PromptCache& cache,
                                 double* u) const {
   const int d = shape_.d;
@@ -69,20 +87,18 @@ void MambaTheory::ForwardPrompt(const PromptBatch& prompts, int p, int n, Prompt
   auto q = cache.q.col(p);
   auto G = cache.G.col(p);
   auto s = cache.s.col(p);
-  q.noalias() = X.transpose() * gx;
   if (shape_.gated) {
-    // pre_j = w^T [x_j; y_j] + b_g; log G_j = log s_j + sum_{k>j} log(1 - s_k).
-    G.noalias() = X.transpose() * params_.w.head(d);  // G holds pre for now
-    G += params_.w(d) * y;
+    // One pass over X for both projections: q = X^T gx and the gate's w_x^T x_j.
+    cache.lhs.col(0) = gx;
+    cache.lhs.col(1) = params_.w.head(d);
+    cache.proj.noalias() = X.transpose() * cache.lhs;
+    q = cache.proj.col(0);
+    // pre_j = w^T [x_j; y_j] + b_g (held in G until GateWeights).
+    G = cache.proj.col(1) + params_.w(d) * y;
     G.array() += params_.b_g;
-    double suffix = 0;  // sum_{k>j} log(1 - s_k)
-    for (int j = n - 1; j >= 0; --j) {
-      const double pre = G(j);
-      s(j) = std::exp(-Softplus(-pre));
-      G(j) = std::exp(-Softplus(-pre) + suffix);
-      suffix -= Softplus(pre);
-    }
+    GateWeights(cache, p);
   } else {
+    q.noalias() = X.transpose() * gx;
     const double s0 = 1.0 / shape_.N;
     for (int j = 0; j < n; ++j) s(j) = s0, G(j) = s0 * std::pow(1.0 - s0, n - 1 - j);
   }
@@ -94,10 +110,9 @@ void MambaTheory::ForwardPrompt(const PromptBatch& prompts, int p, int n, Prompt
 
 void MambaTheory::Features(const PromptBatch& prompts, int n, Eigen::MatrixXd& u) const {
   SWEEP_CHECK(n >= 0 && n <= prompts.N && prompts.d == shape_.d);
-  PromptCache cache;
-  cache.Resize(shape_.d, n, prompts.count);
+  work_.Resize(shape_.d, n, prompts.count);
   u.resize(4, prompts.count);
-  for (int p = 0; p < prompts.count; ++p) ForwardPrompt(prompts, p, n, cache, u.col(p).data());
+  for (int p = 0; p < prompts.count; ++p) ForwardPrompt(prompts, p, n, work_, u.col(p).data());
 }
 
 void MambaTheory::Head(const Eigen::MatrixXd& ut, Eigen::MatrixXd& H, Eigen::VectorXd& f) const {

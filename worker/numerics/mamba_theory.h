@@ -12,7 +12,7 @@
 // model is tiny and float64 makes the finite-difference checks meaningful.
 //
 // Layout: batch-level matrices are (feature, prompt): u is (4, count), H is (m, count).
-// Thread-compatible: const methods may run concurrently; mutation needs exclusive access.
+// Not thread-safe, not even const methods (they share scratch buffers): one model per job.
 #pragma once
 
 #include <random>
@@ -74,12 +74,17 @@ class MambaTheory {
   struct PromptCache {
     Eigen::MatrixXd G, q, s;  // (n, count)
     Eigen::MatrixXd gx;       // (d, count): gamma . x_q
+    Eigen::VectorXd log1m;    // (n) scratch of GateWeights
+    Eigen::MatrixXd proj;     // (n, 2) scratch: X^T [gx, w_x] forward, (dq, dpre) backward
+    Eigen::MatrixXd lhs;      // (d, 2) scratch: [gx, w_x] forward, X (dq, dpre) backward
     int n = 0;
     void Resize(int d, int n_ctx, int count);
   };
   void ForwardPrompt(const PromptBatch& prompts, int p, int n, PromptCache& cache,
                      double* u) const;
-  void BackwardPrompt(const PromptBatch& prompts, int p, const PromptCache& cache,
+  // Turns the gate pre-activations in cache.G.col(p) into G and s (log space).
+  void GateWeights(PromptCache& cache, int p) const;
+  void BackwardPrompt(const PromptBatch& prompts, int p, PromptCache& cache,
                       const double* du, TheoryParams& grad) const;
   // Head on standardised inputs ut (4, count): pre-activations H (m, count), f (count).
   void Head(const Eigen::MatrixXd& ut, Eigen::MatrixXd& H, Eigen::VectorXd& f) const;
@@ -90,6 +95,8 @@ class MambaTheory {
   Eigen::VectorXd c_;  // (m) fixed ReLU offsets
   Eigen::Vector4d mean_ = Eigen::Vector4d::Zero();
   Eigen::Vector4d std_ = Eigen::Vector4d::Ones();
+  // Scratch reused across calls, so a training step allocates nothing per prompt.
+  mutable PromptCache work_;
 };
 
 }  // namespace sweep::numerics

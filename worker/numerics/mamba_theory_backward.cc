@@ -15,7 +15,7 @@ constexpr double kVarEps = 1e-12;  // variance floor of the standardisation
 
 }  // namespace
 
-void MambaTheory::BackwardPrompt(const PromptBatch& prompts, int p, const PromptCache& cache,
+void MambaTheory::BackwardPrompt(const PromptBatch& prompts, int p, PromptCache& cache,
                                  const double* du, TheoryParams& grad) const {
   const int d = shape_.d, n = cache.n;
   const auto X = prompts.x.middleCols(prompts.Col(p, 0), n);
@@ -26,15 +26,19 @@ void MambaTheory::BackwardPrompt(const PromptBatch& prompts, int p, const Prompt
   const auto gx = cache.gx.col(p);
   // u0 = G.q, u1 = G.(y q), u2 = G.q^2, u3 = |gx|^2 sum G.
   const double gx2 = gx.squaredNorm();
-  Eigen::VectorXd dq = G.cwiseProduct((du[0] + du[1] * y.array() + 2.0 * du[2] * q.array()).matrix());
-  // q_j = sum_c gamma_c xq_c x_jc; |gx|^2 = sum_c gamma_c^2 xq_c^2.
-  grad.gamma += xq.cwiseProduct(X * dq);
+  // q_j = sum_c gamma_c xq_c x_jc; |gx|^2 = sum_c gamma_c^2 xq_c^2. proj holds
+  // (dq, dpre) so that one pass over X gives both X dq and X dpre.
+  auto dq = cache.proj.col(0);
+  dq = G.cwiseProduct((du[0] + du[1] * y.array() + 2.0 * du[2] * q.array()).matrix());
   grad.gamma += (2.0 * du[3] * G.sum()) * params_.gamma.cwiseProduct(xq.cwiseAbs2());
-  if (!shape_.gated) return;
+  if (!shape_.gated) {
+    grad.gamma += xq.cwiseProduct(X * dq);
+    return;
+  }
   // dl_j = dG_j G_j (G = exp l); l_j = log s_j + sum_{k>j} log(1 - s_k), so
   // dpre_j = dl_j (1 - s_j) - s_j sum_{i<j} dl_i.
   const auto s = cache.s.col(p);
-  Eigen::VectorXd dpre(n);
+  auto dpre = cache.proj.col(1);
   double prefix = 0;
   for (int j = 0; j < n; ++j) {
     const double dG = du[0] * q(j) + du[1] * y(j) * q(j) + du[2] * q(j) * q(j) + du[3] * gx2;
@@ -42,7 +46,9 @@ void MambaTheory::BackwardPrompt(const PromptBatch& prompts, int p, const Prompt
     dpre(j) = dl * (1.0 - s(j)) - s(j) * prefix;
     prefix += dl;
   }
-  grad.w.head(d) += X * dpre;
+  cache.lhs.noalias() = X * cache.proj;
+  grad.gamma += xq.cwiseProduct(cache.lhs.col(0));
+  grad.w.head(d) += cache.lhs.col(1);
   grad.w(d) += y.dot(dpre);
   grad.b_g += dpre.sum();
 }
@@ -50,7 +56,7 @@ void MambaTheory::BackwardPrompt(const PromptBatch& prompts, int p, const Prompt
 double MambaTheory::LossAndGrad(const PromptBatch& prompts, TheoryParams& grad) const {
   SWEEP_CHECK(prompts.d == shape_.d && prompts.count >= 1);
   const int count = prompts.count, m = shape_.m;
-  PromptCache cache;
+  PromptCache& cache = work_;
   cache.Resize(shape_.d, prompts.N, count);
   Eigen::MatrixXd u(4, count);
   for (int p = 0; p < count; ++p) ForwardPrompt(prompts, p, prompts.N, cache, u.col(p).data());

@@ -56,7 +56,8 @@ absl::StatusOr<TaskSpec> TaskSpecFromConfig(const JobConfig& config) {
   return spec;
 }
 
-TaskSampler::TaskSampler(const TaskSpec& spec, uint64_t seed) : spec_(spec) {
+TaskSampler::TaskSampler(const TaskSpec& spec, uint64_t seed)
+    : spec_(spec), poly_(ToPolynomial(spec.link)) {
   U_ = spec.random_subspace ? RandomSubspace(spec.d, spec.r, seed)
                             : Eigen::MatrixXd::Identity(spec.d, spec.r);
 }
@@ -76,7 +77,7 @@ void TaskSampler::Sample(int count, int N, std::mt19937_64& rng, PromptBatch& ou
   out.beta.resize(d, count);
   const ZigguratNormal normal;
   Eigen::VectorXd v(r);
-  Eigen::RowVectorXd z(cols);
+  Eigen::ArrayXd z(cols);
   for (int p = 0; p < count; ++p) {
     // Draw order per prompt (part of the reproducibility contract): v, x column by
     // column, then the noise signs 64 at a time.
@@ -86,12 +87,13 @@ void TaskSampler::Sample(int count, int N, std::mt19937_64& rng, PromptBatch& ou
     double* data = xs.data();  // contiguous: column-major with d rows
     for (Eigen::Index i = 0; i < Eigen::Index(d) * cols; ++i) data[i] = normal(rng);
     if (d_active < d) xs.bottomRows(d - d_active).setZero();
-    z.noalias() = out.beta.col(p).transpose() * xs;
+    z.matrix().noalias() = xs.transpose() * out.beta.col(p);
+    Eigen::Map<Eigen::ArrayXd> y(out.y.data() + Eigen::Index(p) * cols, cols);
+    EvalLink(poly_, z, y);
     uint64_t signs = 0;
     for (int j = 0; j < cols; ++j) {
       if (j % 64 == 0) signs = rng();
-      const double zeta = (signs >> (j % 64)) & 1 ? spec_.tau : -spec_.tau;
-      out.y(Eigen::Index(p) * cols + j) = EvalLink(spec_.link, z(j)) + zeta;
+      y(j) += (signs >> (j % 64)) & 1 ? spec_.tau : -spec_.tau;
     }
   }
 }

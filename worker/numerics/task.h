@@ -16,6 +16,7 @@
 #include "absl/status/statusor.h"
 #include "common/job_config.h"
 #include "common/link_expr.h"
+#include "worker/numerics/link.h"
 
 namespace sweep::numerics {
 
@@ -68,7 +69,8 @@ class TaskSampler {
 
  private:
   TaskSpec spec_;
-  Eigen::MatrixXd U_;  // (d, r)
+  LinkPolynomial poly_;  // g in monomials, for batch evaluation
+  Eigen::MatrixXd U_;    // (d, r)
 };
 
 }  // namespace sweep::numerics

@@ -1,6 +1,7 @@
 #include "worker/numerics/nets/sequence_model.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/status.h"
 #include "worker/numerics/nets/mamba_model.h"
 #include "worker/numerics/nets/transformer_model.h"
 
@@ -14,6 +15,36 @@ absl::Status Positive(const char* key, int value) {
 
 }  // namespace
 
+namespace {
+
+absl::Status MambaShape(const JobConfig& config, ModelShape& shape) {
+  SWEEP_RETURN_IF_ERROR(Positive("n", config.n));
+  SWEEP_RETURN_IF_ERROR(Positive("expand", config.expand));
+  if (config.conv < 0) {
+    return absl::InvalidArgumentError(absl::StrCat("conv: ", config.conv, " < 0"));
+  }
+  shape.mixer = MixerShape{config.D, config.expand * config.D, config.n, config.conv,
+                           config.selective};
+  return absl::OkStatus();
+}
+
+absl::Status TransformerShape(const JobConfig& config, ModelShape& shape) {
+  SWEEP_RETURN_IF_ERROR(Positive("H", config.H));
+  if (config.D % config.H != 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "H: ", config.H, " does not divide D = ", config.D, " (heads split D evenly)"));
+  }
+  if (config.attention != "softmax" && config.attention != "linear") {
+    return absl::InvalidArgumentError(
+        absl::StrCat("attention: \"", config.attention, "\" (must be softmax or linear)"));
+  }
+  shape.H = config.H;
+  shape.softmax = config.attention == "softmax";
+  return absl::OkStatus();
+}
+
+}  // namespace
+
 absl::StatusOr<ModelShape> ShapeFromConfig(const JobConfig& config) {
   if (config.model != "mamba" && config.model != "transformer") {
     return absl::InvalidArgumentError(
@@ -21,7 +52,7 @@ absl::StatusOr<ModelShape> ShapeFromConfig(const JobConfig& config) {
   }
   for (auto [key, value] : {std::pair{"d", config.d}, {"N", config.N}, {"L", config.L},
                             {"D", config.D}, {"batch", config.batch}}) {
-    if (absl::Status s = Positive(key, value); !s.ok()) return s;
+    SWEEP_RETURN_IF_ERROR(Positive(key, value));
   }
   if (config.format != "interleaved" && config.format != "paired") {
     return absl::InvalidArgumentError(
@@ -33,27 +64,8 @@ absl::StatusOr<ModelShape> ShapeFromConfig(const JobConfig& config) {
   shape.max_T = config.format == "interleaved" ? 2 * config.N + 1 : config.N + 1;
   shape.L = config.L;
   shape.D = config.D;
-  if (config.model == "mamba") {
-    if (absl::Status s = Positive("n", config.n); !s.ok()) return s;
-    if (absl::Status s = Positive("expand", config.expand); !s.ok()) return s;
-    if (config.conv < 0) {
-      return absl::InvalidArgumentError(absl::StrCat("conv: ", config.conv, " < 0"));
-    }
-    shape.mixer = MixerShape{config.D, config.expand * config.D, config.n, config.conv,
-                             config.selective};
-  } else {
-    if (absl::Status s = Positive("H", config.H); !s.ok()) return s;
-    if (config.D % config.H != 0) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "H: ", config.H, " does not divide D = ", config.D, " (heads split D evenly)"));
-    }
-    if (config.attention != "softmax" && config.attention != "linear") {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "attention: \"", config.attention, "\" (must be softmax or linear)"));
-    }
-    shape.H = config.H;
-    shape.softmax = config.attention == "softmax";
-  }
+  SWEEP_RETURN_IF_ERROR(config.model == "mamba" ? MambaShape(config, shape)
+                                                : TransformerShape(config, shape));
   return shape;
 }
 

@@ -42,37 +42,54 @@ CurriculumStage CurriculumAt(const TrainOptions& o, int step) {
   return {Grow(o.curriculum_start, frac, o.d), Grow(o.curriculum_start, frac, o.N)};
 }
 
+namespace {
+
+// Buffers reused across steps: no allocation once the first step has sized them.
+template <typename T>
+struct StepState {
+  PromptBatch prompts;
+  Mat<T> tokens;
+  RowVec<T> pred, dpred;
+};
+
+// Forward, loss, backward, clipping and the Adam update of one step on st.prompts.
+// Returns an empty string, or the divergence message (the update is then skipped).
+template <typename T>
+std::string Step(SequenceModel<T>& model, Adam<T>& adam, const TrainOptions& o, int step,
+                 StepState<T>& st, double& loss) {
+  const SeqShape seq = BuildTokens(st.prompts, o.format, o.d, st.tokens);
+  model.params().ZeroGrad();
+  model.Forward(st.tokens, seq, st.pred);
+  loss = SquaredLoss(st.pred, st.prompts, o.format, st.dpred);
+  if (!std::isfinite(loss)) return DivergenceMessage(step, loss);
+  model.Backward(st.dpred);
+  const double norm = ClipGradNorm(model.params(), o.clip);
+  if (!std::isfinite(norm)) {
+    return absl::StrCat("diverged at step ", step, ": gradient norm ",
+                        std::isnan(norm) ? "nan" : "inf");
+  }
+  adam.Step(ScheduledLr(o.lr, step, o.steps, o.warmup, o.cosine));
+  return "";
+}
+
+}  // namespace
+
 template <typename T>
 absl::StatusOr<TrainOutcome> Train(SequenceModel<T>& model, const TrainOptions& o,
                                    const BatchSource& source, const RunHooks& hooks) {
   Adam<T> adam(model.params());
   TrainOutcome out;
-  PromptBatch prompts;
-  Mat<T> tokens;
-  RowVec<T> pred, dpred;
+  StepState<T> st;
   double loss_sum = 0;
   int loss_count = 0;
   for (int step = 0; step < o.steps; ++step) {
     if (hooks.stop.stop_requested()) {
       return absl::CancelledError(absl::StrCat("training cancelled at step ", step));
     }
-    source(CurriculumAt(o, step), o.batch, prompts);
-    const SeqShape seq = BuildTokens(prompts, o.format, o.d, tokens);
-    model.params().ZeroGrad();
-    model.Forward(tokens, seq, pred);
-    const double loss = SquaredLoss(pred, prompts, o.format, dpred);
-    if (!std::isfinite(loss)) {
-      out.divergence = DivergenceMessage(step, loss);
-      break;
-    }
-    model.Backward(dpred);
-    const double norm = ClipGradNorm(model.params(), o.clip);
-    if (!std::isfinite(norm)) {
-      out.divergence = absl::StrCat("diverged at step ", step, ": gradient norm ",
-                                    std::isnan(norm) ? "nan" : "inf");
-      break;
-    }
-    adam.Step(ScheduledLr(o.lr, step, o.steps, o.warmup, o.cosine));
+    source(CurriculumAt(o, step), o.batch, st.prompts);
+    double loss = 0;
+    out.divergence = Step(model, adam, o, step, st, loss);
+    if (!out.divergence.empty()) break;
     out.steps_done = step + 1;
     loss_sum += loss, ++loss_count;
     if (out.steps_done % kLossEvery == 0 || out.steps_done == o.steps) {

@@ -1,0 +1,37 @@
+// Where the query commands read from: the coordinator over gRPC (RpcBackend) or a
+// results file opened read-only (DbBackend, `--db PATH`, no coordinator needed). The
+// commands in commands.h are written once against this interface. Not thread-safe.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "storage/records.h"
+
+namespace sweep::client {
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+  virtual absl::StatusOr<std::vector<storage::SweepSummary>> ListSweeps() = 0;
+  virtual absl::StatusOr<storage::SweepSummary> GetSweep(int64_t sweep_id) = 0;
+  virtual absl::StatusOr<std::vector<storage::JobRecord>> ListJobs(
+      int64_t sweep_id, std::optional<JobState> state) = 0;
+  virtual absl::StatusOr<std::vector<storage::ResultGroup>> Results(
+      const storage::ResultsQuery& q) = 0;
+  virtual absl::StatusOr<std::vector<storage::CurveGroup>> Curves(
+      const storage::ResultsQuery& q) = 0;
+  virtual absl::StatusOr<std::vector<storage::WorkerRecord>> ListWorkers() = 0;
+};
+
+// NOT_FOUND etc. from storage::Reader::Open.
+absl::StatusOr<std::unique_ptr<Backend>> OpenDbBackend(const std::string& db_path);
+
+// A sweep given on the command line: its numeric id, or its name (the newest sweep of
+// that name). NOT_FOUND when neither matches.
+absl::StatusOr<int64_t> ResolveSweep(Backend& backend, const std::string& id_or_name);
+
+}  // namespace sweep::client

@@ -1,0 +1,98 @@
+// The `sweep` command line (see cli.h).
+#include "client/cli.h"
+
+#include <memory>
+
+#include "client/rpc_backend.h"
+#include "common/status.h"
+
+namespace sweep::client {
+namespace {
+
+void AddQueryFlags(CLI::App* cmd, CliArgs& args, bool sweep_required) {
+  auto* opt = cmd->add_option("SWEEP", args.sweep, "sweep id or name");
+  if (sweep_required) opt->required();
+  cmd->add_option("--db", args.db, "read this results file instead of asking the coordinator");
+}
+
+void AddResultFlags(CLI::App* cmd, CliArgs& args) {
+  AddQueryFlags(cmd, args, true);
+  cmd->add_option("--where", args.where, "key=value filter (repeatable)");
+  cmd->add_option("--group-by", args.group_by, "comma-separated keys (default: all but seed)");
+  cmd->add_option("--format", args.format, "table | csv | json")->capture_default_str();
+}
+
+absl::StatusOr<std::unique_ptr<Backend>> MakeBackend(const CliArgs& args) {
+  if (!args.db.empty()) return OpenDbBackend(args.db);
+  return std::unique_ptr<Backend>(std::make_unique<RpcBackend>(args.coordinator));
+}
+
+absl::Status Dispatch(const std::string& command, const CliArgs& args, std::ostream& out,
+                      std::ostream& err) {
+  SWEEP_ASSIGN_OR_RETURN(Format format, ParseFormat(args.format));
+  if (command == "local") {
+    LocalArgs local{args.file, args.db.empty() ? "sweep.db" : args.db, args.workers,
+                    !args.no_cache, format};
+    return RunLocal(local, out, err);
+  }
+  if (command == "submit" || command == "cancel") {
+    RpcBackend rpc(args.coordinator);
+    if (command == "cancel") return CmdCancel(rpc, args.sweep, out);
+    return CmdSubmit(rpc, args.file, args.wait, !args.no_cache, out, err);
+  }
+  SWEEP_ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend, MakeBackend(args));
+  QueryArgs query{args.sweep, args.where, args.group_by, format};
+  if (command == "status") return CmdStatus(*backend, args.sweep, args.wait, out, err);
+  if (command == "jobs") return CmdJobs(*backend, args.sweep, args.state, format, out);
+  if (command == "results") return CmdResults(*backend, query, out);
+  if (command == "curves") return CmdCurves(*backend, query, out);
+  if (command == "workers") return CmdWorkers(*backend, out);
+  return absl::InvalidArgumentError("no command given (see --help)");
+}
+
+}  // namespace
+
+void BuildCli(CLI::App& app, CliArgs& args, const char* env_coordinator) {
+  if (env_coordinator != nullptr && *env_coordinator != '\0') args.coordinator = env_coordinator;
+  app.require_subcommand(1);
+  app.add_option("--coordinator", args.coordinator, "sweepd HOST:PORT (env SWEEP_COORDINATOR)")
+      ->capture_default_str();
+  auto* submit = app.add_subcommand("submit", "submit a sweep file to the coordinator");
+  submit->add_option("FILE", args.file, "sweep file (YAML or JSON)")->required();
+  submit->add_flag("--wait", args.wait, "wait until every job finished");
+  submit->add_flag("--no-cache", args.no_cache, "rerun jobs that have a stored result");
+  auto* status = app.add_subcommand("status", "progress of one sweep, or of all");
+  AddQueryFlags(status, args, false);
+  status->add_flag("--wait", args.wait, "wait until every job finished");
+  auto* jobs = app.add_subcommand("jobs", "jobs of a sweep, with errors of failed ones");
+  AddQueryFlags(jobs, args, true);
+  jobs->add_option("--state", args.state, "queued|running|succeeded|failed|cancelled");
+  jobs->add_option("--format", args.format, "table | csv | json")->capture_default_str();
+  AddResultFlags(app.add_subcommand("results", "metrics aggregated over seeds"), args);
+  AddResultFlags(app.add_subcommand("curves", "error against context length"), args);
+  auto* cancel = app.add_subcommand("cancel", "cancel a sweep");
+  cancel->add_option("SWEEP", args.sweep, "sweep id or name")->required();
+  auto* workers = app.add_subcommand("workers", "workers known to the coordinator");
+  workers->add_option("--db", args.db, "read this results file instead");
+  auto* local = app.add_subcommand("local", "run a sweep here: in-process coordinator + workers");
+  local->add_option("FILE", args.file, "sweep file (YAML or JSON)")->required();
+  local->add_option("--db", args.db, "results file (default sweep.db)");
+  local->add_option("--workers", args.workers, "worker slots (default: one per core)");
+  local->add_flag("--no-cache", args.no_cache, "rerun jobs that have a stored result");
+  local->add_option("--format", args.format, "table | csv | json")->capture_default_str();
+}
+
+std::string ParsedCommand(const CLI::App& app) {
+  for (const CLI::App* sub : app.get_subcommands()) return sub->get_name();
+  return "";
+}
+
+int RunCli(const CLI::App& app, const CliArgs& args, std::ostream& out, std::ostream& err) {
+  const std::string command = ParsedCommand(app);
+  absl::Status s = Dispatch(command, args, out, err);
+  if (s.ok()) return 0;
+  err << "sweep " << command << ": " << s.message() << "\n";
+  return 1;
+}
+
+}  // namespace sweep::client

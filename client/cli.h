@@ -1,0 +1,41 @@
+// The `sweep` command line (CLI11): subcommands and flags bound to CliArgs, and the
+// dispatch from a parsed command line to commands.h / local.h. Split from main.cc so
+// that tests parse argument vectors without running anything.
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "CLI/CLI.hpp"
+#include "client/commands.h"
+#include "client/local.h"
+
+namespace sweep::client {
+
+struct CliArgs {
+  std::string coordinator = "127.0.0.1:7070";  // --coordinator, env SWEEP_COORDINATOR
+  std::string db;            // query commands: read this results file, no coordinator
+  std::string file;          // submit / local
+  bool wait = false;         // submit / status
+  bool no_cache = false;     // submit / local
+  std::string sweep;         // id or name
+  std::string state;         // jobs --state
+  std::vector<std::string> where;
+  std::string group_by;
+  std::string format = "table";
+  int workers = 0;           // local --workers (0: one per hardware thread)
+};
+
+// Declares every subcommand on `app`, bound to `args`. `env_coordinator` (the value of
+// SWEEP_COORDINATOR, may be null) becomes the --coordinator default.
+void BuildCli(CLI::App& app, CliArgs& args, const char* env_coordinator);
+
+// The name of the subcommand that was parsed ("" if none).
+std::string ParsedCommand(const CLI::App& app);
+
+// Runs the parsed subcommand; returns the process exit code (0 ok, 1 error, printed on
+// `err` with the command's name).
+int RunCli(const CLI::App& app, const CliArgs& args, std::ostream& out, std::ostream& err);
+
+}  // namespace sweep::client

@@ -1,0 +1,59 @@
+// DbBackend: Backend over a read-only storage::Reader (`--db PATH`), and ResolveSweep.
+#include <charconv>
+
+#include "absl/strings/str_cat.h"
+#include "client/backend.h"
+#include "storage/reader.h"
+
+namespace sweep::client {
+namespace {
+
+class DbBackend final : public Backend {
+ public:
+  explicit DbBackend(std::unique_ptr<storage::Reader> reader) : reader_(std::move(reader)) {}
+  absl::StatusOr<std::vector<storage::SweepSummary>> ListSweeps() override {
+    return reader_->ListSweeps();
+  }
+  absl::StatusOr<storage::SweepSummary> GetSweep(int64_t sweep_id) override {
+    return reader_->GetSweep(sweep_id);
+  }
+  absl::StatusOr<std::vector<storage::JobRecord>> ListJobs(int64_t sweep_id,
+                                                           std::optional<JobState> state) override {
+    return reader_->ListJobs(sweep_id, state);
+  }
+  absl::StatusOr<std::vector<storage::ResultGroup>> Results(const storage::ResultsQuery& q) override {
+    return reader_->Results(q);
+  }
+  absl::StatusOr<std::vector<storage::CurveGroup>> Curves(const storage::ResultsQuery& q) override {
+    return reader_->Curves(q);
+  }
+  absl::StatusOr<std::vector<storage::WorkerRecord>> ListWorkers() override {
+    return reader_->ListWorkers();
+  }
+
+ private:
+  std::unique_ptr<storage::Reader> reader_;
+};
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Backend>> OpenDbBackend(const std::string& db_path) {
+  absl::StatusOr<std::unique_ptr<storage::Reader>> reader = storage::Reader::Open(db_path);
+  if (!reader.ok()) return reader.status();
+  return std::unique_ptr<Backend>(std::make_unique<DbBackend>(*std::move(reader)));
+}
+
+absl::StatusOr<int64_t> ResolveSweep(Backend& backend, const std::string& id_or_name) {
+  int64_t id = 0;
+  const char* end = id_or_name.data() + id_or_name.size();
+  auto [ptr, ec] = std::from_chars(id_or_name.data(), end, id);
+  if (ec == std::errc() && ptr == end) return id;
+  absl::StatusOr<std::vector<storage::SweepSummary>> sweeps = backend.ListSweeps();
+  if (!sweeps.ok()) return sweeps.status();
+  for (auto it = sweeps->rbegin(); it != sweeps->rend(); ++it) {
+    if (it->name == id_or_name) return it->sweep_id;
+  }
+  return absl::NotFoundError(absl::StrCat("sweep: no sweep with id or name \"", id_or_name, "\""));
+}
+
+}  // namespace sweep::client

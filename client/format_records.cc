@@ -1,0 +1,97 @@
+// Curves, jobs and workers output (see format.h).
+#include <set>
+
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "client/format.h"
+#include "client/format_internal.h"
+#include "nlohmann/json.hpp"
+
+namespace sweep::client {
+namespace {
+
+using internal::Json;
+using internal::JsonDouble;
+using internal::KeyJson;
+using internal::Render;
+using internal::Rows;
+
+Json CurvesJson(const std::vector<storage::CurveGroup>& groups) {
+  Json out = Json::array();
+  for (const auto& g : groups) {
+    Json points = Json::array();
+    for (const auto& p : g.points) {
+      points.push_back({{"n", p.n}, {"count", p.count}, {"mse_mean", JsonDouble(p.mse_mean)},
+                        {"mse_se", JsonDouble(p.mse_se)}, {"nmse_mean", JsonDouble(p.nmse_mean)},
+                        {"nmse_se", JsonDouble(p.nmse_se)}});
+    }
+    out.push_back({{"key", KeyJson(g.key)}, {"points", points}});
+  }
+  return out;
+}
+
+}  // namespace
+
+std::string FormatCurves(const std::vector<storage::CurveGroup>& groups, Format format) {
+  if (format == Format::kJson) return CurvesJson(groups).dump(2) + "\n";
+  std::set<std::string> names;
+  for (const auto& g : groups) {
+    for (const auto& [k, v] : g.key) names.insert(k);
+  }
+  std::vector<std::string> header(names.begin(), names.end());
+  for (const char* c : {"n", "count", "mse_mean", "mse_se", "nmse_mean", "nmse_se"}) header.push_back(c);
+  const int digits = format == Format::kCsv ? 17 : 6;
+  Rows rows;
+  for (const auto& g : groups) {
+    for (const auto& p : g.points) {
+      std::vector<std::string> r;
+      for (const std::string& k : names) r.push_back(g.key.count(k) ? KeyCell(g.key.at(k)) : "");
+      for (std::string cell : {absl::StrCat(p.n), absl::StrCat(p.count), FormatDouble(p.mse_mean, digits),
+                               FormatDouble(p.mse_se, digits), FormatDouble(p.nmse_mean, digits),
+                               FormatDouble(p.nmse_se, digits)}) {
+        r.push_back(cell);
+      }
+      rows.push_back(r);
+    }
+  }
+  return Render(format, header, rows);
+}
+
+std::string FormatJobs(const std::vector<storage::JobRecord>& jobs, Format format) {
+  if (format == Format::kJson) {
+    Json out = Json::array();
+    for (const auto& j : jobs) {
+      Json config = Json::parse(j.config_json, nullptr, /*allow_exceptions=*/false);
+      out.push_back({{"job_id", j.job_id}, {"state", std::string(JobStateName(j.state))},
+                     {"failure", std::string(FailureKindName(j.failure))}, {"attempt", j.attempt},
+                     {"cached", j.cached}, {"worker_id", j.worker_id}, {"config_hash", j.config_hash},
+                     {"config", config.is_discarded() ? Json(j.config_json) : config},
+                     {"error", j.error}});
+    }
+    return out.dump(2) + "\n";
+  }
+  const std::vector<std::string> header = {"job_id", "state", "failure", "attempt", "cached",
+                                           "worker_id", "config_hash", "error"};
+  Rows rows;
+  for (const auto& j : jobs) {
+    // Tables show a short hash; CSV keeps the whole one for joins.
+    std::string hash = format == Format::kTable ? j.config_hash.substr(0, 12) : j.config_hash;
+    rows.push_back({absl::StrCat(j.job_id), std::string(JobStateName(j.state)),
+                    std::string(FailureKindName(j.failure)), absl::StrCat(j.attempt),
+                    j.cached ? "yes" : "no", j.worker_id, hash, j.error});
+  }
+  return Render(format, header, rows);
+}
+
+std::string FormatWorkers(const std::vector<storage::WorkerRecord>& workers, TimePoint now) {
+  Rows rows;
+  for (const auto& w : workers) {
+    const auto idle = std::chrono::duration_cast<std::chrono::seconds>(now - w.last_seen_at);
+    rows.push_back({w.worker_id, w.host, absl::StrCat(w.slots), absl::StrCat(w.running),
+                    absl::StrCat(w.completed), absl::StrCat(idle.count(), "s ago"), w.build_version});
+  }
+  return RenderTable({"worker_id", "host", "slots", "running", "completed", "last_seen", "build"},
+                     rows);
+}
+
+}  // namespace sweep::client

@@ -1,0 +1,45 @@
+// RpcBackend: the client's side of sweep.v1.SweepService. The query methods implement
+// Backend; Submit and Cancel exist only here (a results file is read-only). Every call
+// has its deadline from worker/rpc_deadline.h. Thread-safe (gRPC stubs are).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include <grpcpp/channel.h>
+
+#include "client/backend.h"
+#include "sweep/v1/sweep.grpc.pb.h"
+
+namespace sweep::client {
+
+struct SubmitReply {
+  storage::SubmitOutcome outcome;
+  std::string name;
+};
+
+class RpcBackend final : public Backend {
+ public:
+  explicit RpcBackend(const std::string& coordinator);
+
+  // Sends the sweep text; the server validates it (INVALID_ARGUMENT with the message).
+  absl::StatusOr<SubmitReply> Submit(const std::string& request_id, const std::string& text,
+                                     const std::string& source_name, bool use_cache);
+  absl::Status Cancel(int64_t sweep_id);
+  // grpc.health.v1 Check of the whole server: true for SERVING.
+  absl::StatusOr<bool> Serving();
+
+  absl::StatusOr<std::vector<storage::SweepSummary>> ListSweeps() override;
+  absl::StatusOr<storage::SweepSummary> GetSweep(int64_t sweep_id) override;
+  absl::StatusOr<std::vector<storage::JobRecord>> ListJobs(int64_t sweep_id,
+                                                           std::optional<JobState> state) override;
+  absl::StatusOr<std::vector<storage::ResultGroup>> Results(const storage::ResultsQuery& q) override;
+  absl::StatusOr<std::vector<storage::CurveGroup>> Curves(const storage::ResultsQuery& q) override;
+  absl::StatusOr<std::vector<storage::WorkerRecord>> ListWorkers() override;
+
+ private:
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<v1::SweepService::Stub> stub_;
+};
+
+}  // namespace sweep::client

@@ -1,0 +1,108 @@
+#include "client/format.h"
+
+#include <cmath>
+#include <limits>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "nlohmann/json.hpp"
+
+namespace sweep::client {
+namespace {
+
+using ::testing::HasSubstr;
+
+const double kNaN = std::numeric_limits<double>::quiet_NaN();
+const double kInf = std::numeric_limits<double>::infinity();
+
+std::vector<storage::ResultGroup> Groups() {
+  return {{{{"d", "16"}, {"link", "\"h3\""}}, 3, 0.5, 0.125, 0.25, 0.0625, 0},
+          {{{"d", "32"}, {"link", "\"0.6*h1+0.8*h3\""}}, 2, kNaN, kInf, 1.5, 0, 1}};
+}
+
+TEST(FormatTest, ResultsCsvHasStableHeaderAndFullPrecision) {
+  const std::string csv = FormatResults(Groups(), Format::kCsv);
+  EXPECT_EQ(csv,
+            "d,link,count,mse_mean,mse_std,nmse_mean,nmse_std,diverged\n"
+            "16,h3,3,0.5,0.125,0.25,0.0625,0\n"
+            "32,0.6*h1+0.8*h3,2,nan,inf,1.5,0,1\n");
+}
+
+TEST(FormatTest, ResultsJsonKeepsTypedKeysAndSpellsNonFiniteAsStrings) {
+  nlohmann::json j = nlohmann::json::parse(FormatResults(Groups(), Format::kJson));
+  ASSERT_EQ(j.size(), 2u);
+  EXPECT_EQ(j[0]["key"]["d"], 16);
+  EXPECT_EQ(j[0]["key"]["link"], "h3");
+  EXPECT_EQ(j[0]["count"], 3);
+  EXPECT_EQ(j[0]["mse_mean"], 0.5);
+  EXPECT_EQ(j[1]["mse_mean"], "nan");
+  EXPECT_EQ(j[1]["mse_std"], "inf");
+  EXPECT_EQ(j[1]["diverged"], 1);
+}
+
+TEST(FormatTest, ResultsTableAlignsColumns) {
+  const std::string table = FormatResults(Groups(), Format::kTable);
+  std::vector<std::string> lines;
+  std::stringstream in(table);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  ASSERT_EQ(lines.size(), 4u);  // header, rule, two rows
+  EXPECT_THAT(lines[0], HasSubstr("mse_mean"));
+  EXPECT_EQ(lines[1].find_first_not_of("- "), std::string::npos);
+  // "count" starts at the same column in every line.
+  const size_t col = lines[0].find("count");
+  EXPECT_EQ(lines[2].substr(col, 1), "3");
+  EXPECT_EQ(lines[3].substr(col, 1), "2");
+  EXPECT_THAT(lines[3], HasSubstr("nan"));
+}
+
+TEST(FormatTest, CsvQuotesCellsWithCommasAndQuotes) {
+  storage::JobRecord j;
+  j.job_id = 1;
+  j.state = JobState::kFailed;
+  j.failure = FailureKind::kError;
+  j.error = "link: bad term \"x\", expected hN";
+  const std::string csv = FormatJobs({j}, Format::kCsv);
+  EXPECT_THAT(csv, HasSubstr("\"link: bad term \"\"x\"\", expected hN\""));
+  EXPECT_THAT(csv, HasSubstr("1,failed,error,0,no"));
+}
+
+TEST(FormatTest, CurvesCsvHasOneRowPerPoint) {
+  std::vector<storage::CurveGroup> groups = {
+      {{{"N", "64"}}, {{8, 2, 0.5, 0.05, 0.9, 0.01}, {16, 2, kNaN, 0, 0.8, 0.02}}}};
+  EXPECT_EQ(FormatCurves(groups, Format::kCsv),
+            "N,n,count,mse_mean,mse_se,nmse_mean,nmse_se\n"
+            "64,8,2,0.5,0.050000000000000003,0.90000000000000002,0.01\n"
+            "64,16,2,nan,0,0.80000000000000004,0.02\n");
+  nlohmann::json j = nlohmann::json::parse(FormatCurves(groups, Format::kJson));
+  EXPECT_EQ(j[0]["points"][1]["n"], 16);
+  EXPECT_EQ(j[0]["points"][1]["mse_mean"], "nan");
+}
+
+TEST(FormatTest, JobsJsonEmbedsTheConfigAsAnObject) {
+  storage::JobRecord j;
+  j.job_id = 5;
+  j.config_json = R"({"d":8,"model":"krr"})";
+  nlohmann::json out = nlohmann::json::parse(FormatJobs({j}, Format::kJson));
+  EXPECT_EQ(out[0]["config"]["d"], 8);
+  EXPECT_EQ(out[0]["state"], "queued");
+}
+
+TEST(FormatTest, ParseFormatNamesTheFlagOnError) {
+  EXPECT_EQ(*ParseFormat("csv"), Format::kCsv);
+  EXPECT_EQ(*ParseFormat("json"), Format::kJson);
+  absl::StatusOr<Format> bad = ParseFormat("xml");
+  EXPECT_EQ(bad.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(bad.status().message()), HasSubstr("--format"));
+}
+
+TEST(FormatTest, DoublesAndKeyCells) {
+  EXPECT_EQ(FormatDouble(0.1, 6), "0.1");
+  EXPECT_EQ(FormatDouble(-kInf, 6), "-inf");
+  EXPECT_EQ(KeyCell("\"h3\""), "h3");
+  EXPECT_EQ(KeyCell("16"), "16");
+  EXPECT_EQ(KeyCell("true"), "true");
+}
+
+}  // namespace
+}  // namespace sweep::client

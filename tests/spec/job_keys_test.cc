@@ -1,0 +1,193 @@
+// The key registry (common/job_keys.h): defaults per model, validation rules, canonical
+// JSON round trip and hash stability.
+#include "common/job_keys.h"
+
+#include <algorithm>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/testing/status_matchers.h"
+
+namespace sweep {
+namespace {
+
+using ::nlohmann::json;
+using ::sweep::testing::IsOk;
+using ::sweep::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+JobConfig Resolve(const json& partial) {
+  auto c = ResolveJobConfig(partial);
+  EXPECT_THAT(c, IsOk()) << partial.dump();
+  return c.ok() ? *c : JobConfig{};
+}
+
+TEST(JobKeysTest, MambaDefaultsAreInterleavedWithEveryLength) {
+  JobConfig c = Resolve({{"model", "mamba"}, {"d", 16}, {"N", 4}});
+  EXPECT_EQ(c.r, 8);
+  EXPECT_EQ(c.format, "interleaved");
+  EXPECT_THAT(c.eval_lengths, ElementsAre(0, 1, 2, 3, 4));
+  EXPECT_EQ(c.steps, 2000);
+  EXPECT_EQ(c.D, 64);
+}
+
+TEST(JobKeysTest, TheoryDefaultsArePairedWithFractionsOfN) {
+  JobConfig c = Resolve({{"model", "mamba-theory"}, {"d", 4}, {"N", 100}});
+  EXPECT_EQ(c.r, 4);  // min(8, d)
+  EXPECT_EQ(c.format, "paired");
+  EXPECT_THAT(c.eval_lengths, ElementsAre(13, 25, 50, 100));
+  EXPECT_EQ(c.K1, 200);
+}
+
+TEST(JobKeysTest, PairedLengthsAreDeduplicatedAndAtLeastOne) {
+  JobConfig c = Resolve({{"model", "krr"}, {"d", 4}, {"N", 2}});
+  EXPECT_EQ(c.format, "paired");
+  EXPECT_THAT(c.eval_lengths, ElementsAre(1, 2));
+}
+
+TEST(JobKeysTest, UnusedKeysAreDroppedToDefaults) {
+  JobConfig c = Resolve({{"model", "krr"}, {"d", 4}, {"N", 8}, {"D", 128}, {"gate", "none"},
+                         {"format", "interleaved"}});
+  EXPECT_EQ(c.D, 64);
+  EXPECT_EQ(c.gate, "sigmoid");
+  EXPECT_EQ(c.format, "paired");
+  EXPECT_EQ(CanonicalJson(c).find("\"D\""), std::string::npos);
+}
+
+TEST(JobKeysTest, CanonicalJsonIsSortedCompactAndRoundTrips) {
+  for (const char* model : {"mamba", "mamba-theory", "transformer", "krr"}) {
+    JobConfig c = Resolve({{"model", model}, {"d", 12}, {"N", 16}, {"tau", 0.3},
+                           {"link", "0.6*h1 + 0.8*h3"}, {"seed", 7}, {"curriculum", true}});
+    std::string text = CanonicalJson(c);
+    EXPECT_EQ(text.find(' '), std::string::npos) << text;
+    json parsed = json::parse(text);
+    std::vector<std::string> keys;  // in text order (nlohmann's own object is sorted)
+    for (size_t p = 0; (p = text.find("\":", p)) != std::string::npos; ++p) {
+      keys.push_back(text.substr(text.rfind('"', p - 1) + 1, p - text.rfind('"', p - 1) - 1));
+    }
+    EXPECT_TRUE(std::is_sorted(keys.begin(), keys.end())) << text;
+    EXPECT_EQ(keys.size(), parsed.size());
+    EXPECT_EQ(Resolve(parsed), c) << text;
+  }
+}
+
+TEST(JobKeysTest, DoublesPrintShortestAndStayDoubles) {
+  JobConfig c = Resolve({{"model", "mamba"}, {"d", 4}, {"N", 4}, {"lr", 1e-5}, {"clip", 1}});
+  std::string text = CanonicalJson(c);
+  EXPECT_THAT(text, HasSubstr("\"lr\":1e-05"));
+  EXPECT_THAT(text, HasSubstr("\"clip\":1.0"));
+  EXPECT_THAT(text, HasSubstr("\"tau\":0.1,"));
+}
+
+TEST(JobKeysTest, HashIgnoresKeyOrderAndExplicitDefaults) {
+  JobConfig a = Resolve(json::parse(R"({"model":"krr","d":8,"N":64,"link":"h3"})"));
+  JobConfig b = Resolve(json::parse(
+      R"({"link":"h3","N":64,"tau":0.1,"r":8,"d":8,"model":"krr","features":"ambient","L":7})"));
+  EXPECT_EQ(ConfigHash(a), ConfigHash(b));
+  EXPECT_EQ(ConfigHash(a).size(), 64u);
+}
+
+TEST(JobKeysTest, HashIgnoresLinkWhitespaceAndSignOfZero) {
+  JobConfig a = Resolve({{"model", "krr"}, {"d", 8}, {"N", 8}, {"link", "0.6*h1+0.8*h3"}, {"tau", 0.0}});
+  JobConfig b = Resolve({{"model", "krr"}, {"d", 8}, {"N", 8}, {"link", " 0.6*h1 + 0.8*h3 "}, {"tau", -0.0}});
+  EXPECT_EQ(CanonicalJson(a), CanonicalJson(b));
+  EXPECT_THAT(CanonicalJson(a), HasSubstr("\"tau\":0.0,"));
+}
+
+TEST(JobKeysTest, AnyUsedKeyChangesTheHash) {
+  const json base = {{"model", "mamba"}, {"d", 8}, {"N", 16}};
+  const std::string h = ConfigHash(Resolve(base));
+  const std::vector<std::pair<std::string, json>> changes = {
+      {"d", 9}, {"r", 3}, {"N", 17}, {"link", "h3"}, {"tau", 0.2}, {"subspace", "random"},
+      {"seed", 1}, {"format", "paired"}, {"eval_tasks", 10}, {"eval_lengths", {1}},
+      {"eps", 0.4}, {"steps", 5}, {"batch", 3}, {"lr", 0.01}, {"clip", 2.0}, {"warmup", 1},
+      {"schedule", "cosine"}, {"curriculum", true}, {"L", 1}, {"D", 32}, {"n", 4},
+      {"expand", 1}, {"conv", 0}, {"selective", false}, {"dtype", "float64"}, {"threads", 2}};
+  for (const auto& [key, value] : changes) {
+    json changed = base;
+    changed[key] = value;
+    EXPECT_NE(ConfigHash(Resolve(changed)), h) << key;
+  }
+}
+
+TEST(JobKeysTest, TrainingHashIgnoresEvaluationKeys) {
+  JobConfig a = Resolve({{"model", "mamba"}, {"d", 8}, {"N", 16}});
+  JobConfig b = Resolve({{"model", "mamba"}, {"d", 8}, {"N", 16}, {"eval_tasks", 5},
+                         {"eps", 0.1}, {"eval_lengths", {16}}});
+  EXPECT_NE(ConfigHash(a), ConfigHash(b));
+  EXPECT_EQ(TrainingHash(a), TrainingHash(b));
+  b.steps = 10;
+  EXPECT_NE(TrainingHash(a), TrainingHash(b));
+}
+
+TEST(JobKeysTest, CurriculumSettingsOnlyCountWhenCurriculumIsOn) {
+  JobConfig a = Resolve({{"model", "mamba"}, {"d", 8}, {"N", 16}, {"curriculum_start", 0.5}});
+  JobConfig b = Resolve({{"model", "mamba"}, {"d", 8}, {"N", 16}});
+  EXPECT_EQ(ConfigHash(a), ConfigHash(b));
+  JobConfig on = Resolve({{"model", "mamba"}, {"d", 8}, {"N", 16}, {"curriculum", true},
+                          {"curriculum_start", 0.5}});
+  EXPECT_EQ(on.curriculum_start, 0.5);
+  EXPECT_THAT(CanonicalJson(on), HasSubstr("\"curriculum_start\":0.5"));
+}
+
+TEST(JobKeysTest, EvalLengthsAreSortedAndDeduplicated) {
+  JobConfig c = Resolve({{"model", "krr"}, {"d", 8}, {"N", 16}, {"eval_lengths", {16, 4, 4, 0}}});
+  EXPECT_THAT(c.eval_lengths, ElementsAre(0, 4, 16));
+}
+
+TEST(JobKeysTest, RegistryListsEveryKeyOfJobConfig) {
+  EXPECT_EQ(AllJobKeys().size(), 41u);
+  EXPECT_TRUE(ModelUsesKey("mamba", "selective"));
+  EXPECT_FALSE(ModelUsesKey("transformer", "selective"));
+  EXPECT_TRUE(ModelUsesKey("transformer", "H"));
+  EXPECT_TRUE(ModelUsesKey("krr", "features"));
+  EXPECT_FALSE(ModelUsesKey("krr", "steps"));
+  EXPECT_FALSE(ModelUsesKey("nope", "d"));
+  EXPECT_FALSE(IsTrainingKey("eval_tasks"));
+  EXPECT_TRUE(IsTrainingKey("seed"));
+}
+
+struct BadConfig {
+  json partial;
+  std::string message;
+};
+
+TEST(JobKeysTest, RejectsBadValuesNamingKeyAndReason) {
+  const json ok = {{"model", "transformer"}, {"d", 8}, {"N", 16}};
+  const std::vector<BadConfig> cases = {
+      {{{"d", 8}, {"N", 16}}, "model: required"},
+      {{{"model", "rnn"}, {"d", 8}, {"N", 16}}, "model: unknown value \"rnn\""},
+      {{{"model", "krr"}, {"N", 16}}, "d: required"},
+      {{{"model", "krr"}, {"d", 8}}, "N: required"},
+      {{{"model", "krr"}, {"d", 8}, {"N", 16}, {"r", 9}}, "r: 9 > d = 8 (r must be <= d)"},
+      {{{"model", "krr"}, {"d", 2000}, {"N", 16}}, "d: 2000 out of range [1, 1024]"},
+      {{{"model", "krr"}, {"d", 8}, {"N", 0}}, "N: 0 out of range [1, 65536]"},
+      {{{"model", "krr"}, {"d", 8}, {"N", 70000}}, "N: 70000 out of range"},
+      {{{"model", "krr"}, {"d", "abc"}, {"N", 8}}, "d: expected an integer, got string \"abc\""},
+      {{{"model", "krr"}, {"d", 8.5}, {"N", 8}}, "d: expected an integer"},
+      {{{"model", "krr"}, {"d", 8}, {"N", 8}, {"tau", -0.1}}, "tau: -0.1 out of range [0.0"},
+      {{{"model", "krr"}, {"d", 8}, {"N", 8}, {"tau", NAN}}, "tau: "},
+      {{{"model", "krr"}, {"d", 8}, {"N", 8}, {"link", "h2+x3"}}, "bad term \"x3\""},
+      {{{"model", "krr"}, {"d", 8}, {"N", 8}, {"eval_lengths", {9}}}, "eval_lengths: 9 > N = 8"},
+      {{{"model", "krr"}, {"d", 8}, {"N", 8}, {"eval_lengths", json::array()}}, "eval_lengths: expected a non-empty list"},
+      {{{"model", "krr"}, {"d", 8}, {"N", 8}, {"sedd", 1}}, "unknown key \"sedd\""},
+      {{{"model", "krr"}, {"d", 8}, {"N", 8}, {"kernel", "linear"}}, "kernel: unknown value \"linear\""},
+      {{{"model", "mamba"}, {"d", 8}, {"N", 8}, {"selective", 1}}, "selective: expected true or false"},
+      {{{"model", "mamba"}, {"d", 8}, {"N", 8}, {"lr", 0}}, "lr: 0.0 out of range (0.0, 10.0]"},
+      {{{"model", "mamba"}, {"d", 8}, {"N", 8}, {"warmup", 10}, {"steps", 5}}, "warmup: 10 > steps = 5"},
+      {{{"model", "transformer"}, {"d", 8}, {"N", 8}, {"D", 30}, {"H", 4}}, "H: D = 30 is not divisible by H = 4"},
+      {{{"model", "krr"}, {"d", 8}, {"N", 8}, {"seed", -1}}, "seed: -1 out of range [0, 9223372036854775807]"},
+      {{{"model", "krr"}, {"d", 8}, {"N", 8}, {"seed", 18446744073709551615ull}}, "seed: 18446744073709551615 out of range"},
+      {json::array(), "config: expected an object"},
+  };
+  ASSERT_THAT(ResolveJobConfig(ok), IsOk());
+  for (const BadConfig& c : cases) {
+    EXPECT_THAT(ResolveJobConfig(c.partial),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.message)))
+        << c.partial.dump();
+  }
+}
+
+}  // namespace
+}  // namespace sweep

@@ -1,0 +1,194 @@
+// Round trips FromProto(ToProto(x)) == x for every wire type (STYLE.md 2.10.2), with every
+// field set to a distinct value so that a field dropped in either direction fails.
+#include "proto/convert.h"
+
+#include <cmath>
+#include <limits>
+
+#include <gtest/gtest.h>
+
+namespace sweep::wire {
+namespace {
+
+JobResult FullResult() {
+  JobResult r;
+  r.mse = 0.25;
+  r.nmse = std::numeric_limits<double>::quiet_NaN();
+  r.n_at_eps = 48;
+  r.ey2 = std::numeric_limits<double>::infinity();
+  r.ie = 2;
+  r.ge = 1;
+  r.curve = {{8, 0.5, 0.01, 0.9}, {16, 0.3, 0.02, -std::numeric_limits<double>::infinity()}};
+  r.loss_curve = {{0, 1.5}, {50, 0.75}};
+  r.train_seconds = 3.5;
+  r.eval_seconds = 0.125;
+  r.divergence = "diverged at step 812: loss nan";
+  return r;
+}
+
+// operator== on doubles fails for NaN, so compare NaN by kind.
+void ExpectSameResult(const JobResult& a, const JobResult& b) {
+  EXPECT_EQ(a.mse, b.mse);
+  EXPECT_TRUE(std::isnan(b.nmse));
+  EXPECT_EQ(a.n_at_eps, b.n_at_eps);
+  EXPECT_EQ(a.ey2, b.ey2);
+  EXPECT_EQ(a.ie, b.ie);
+  EXPECT_EQ(a.ge, b.ge);
+  EXPECT_EQ(a.curve, b.curve);
+  EXPECT_EQ(a.loss_curve, b.loss_curve);
+  EXPECT_EQ(a.train_seconds, b.train_seconds);
+  EXPECT_EQ(a.eval_seconds, b.eval_seconds);
+  EXPECT_EQ(a.divergence, b.divergence);
+}
+
+TEST(ConvertTest, JobResultRoundTripKeepsNaNAndInfinities) {
+  const JobResult r = FullResult();
+  ExpectSameResult(r, FromProto(ToProto(r)));
+}
+
+TEST(ConvertTest, JobResultWithoutNAtEpsStaysEmpty) {
+  JobResult r = FullResult();
+  r.nmse = 1;
+  r.n_at_eps.reset();
+  EXPECT_EQ(FromProto(ToProto(r)), r);
+}
+
+TEST(ConvertTest, JobReportRoundTrip) {
+  storage::JobReport r{false, "r: 12 > d = 8", FullResult(), "w-1", "abc123", 12.5};
+  const storage::JobReport back = FromProto(ToProto(r));
+  EXPECT_EQ(back.ok, r.ok);
+  EXPECT_EQ(back.error, r.error);
+  ExpectSameResult(r.result, back.result);
+  EXPECT_EQ(back.worker_id, r.worker_id);
+  EXPECT_EQ(back.build_version, r.build_version);
+  EXPECT_EQ(back.wall_seconds, r.wall_seconds);
+}
+
+TEST(ConvertTest, LeaseRoundTrip) {
+  storage::Lease l{7, 3, 2, R"({"d":8})", FromUnixMillis(1'700'000'123'456)};
+  const storage::Lease back = FromProto(ToProto(l));
+  EXPECT_EQ(back.job_id, 7);
+  EXPECT_EQ(back.sweep_id, 3);
+  EXPECT_EQ(back.attempt, 2);
+  EXPECT_EQ(back.config_json, l.config_json);
+  EXPECT_EQ(back.expires_at, l.expires_at);
+}
+
+TEST(ConvertTest, SweepSummaryRoundTripWithAndWithoutFinishTimes) {
+  storage::SweepSummary s{4, "tiny", FromUnixMillis(1000), true, 10, 1, 2, 3, 4, 5, 6,
+                          FromUnixMillis(2000), FromUnixMillis(3000)};
+  storage::SweepSummary back = FromProto(ToProto(s));
+  EXPECT_EQ(back.sweep_id, 4);
+  EXPECT_EQ(back.name, "tiny");
+  EXPECT_EQ(back.created_at, s.created_at);
+  EXPECT_TRUE(back.cancel_requested);
+  EXPECT_EQ(std::vector<int64_t>({back.total, back.queued, back.running, back.succeeded,
+                                  back.failed, back.cancelled, back.cached}),
+            std::vector<int64_t>({10, 1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(back.first_finished_at, s.first_finished_at);
+  EXPECT_EQ(back.last_finished_at, s.last_finished_at);
+  s.first_finished_at.reset();
+  s.last_finished_at.reset();
+  back = FromProto(ToProto(s));
+  EXPECT_FALSE(back.first_finished_at.has_value());
+  EXPECT_FALSE(back.last_finished_at.has_value());
+}
+
+TEST(ConvertTest, JobRecordRoundTrip) {
+  storage::JobRecord j{11, 4, JobState::kFailed, FailureKind::kDiverged, 3, true, "hash",
+                       R"({"d":8})", "w-2", "boom", 40, 100, FromUnixMillis(5000)};
+  absl::StatusOr<storage::JobRecord> back = FromProto(ToProto(j));
+  ASSERT_TRUE(back.ok()) << back.status();
+  EXPECT_EQ(back->job_id, 11);
+  EXPECT_EQ(back->sweep_id, 4);
+  EXPECT_EQ(back->state, JobState::kFailed);
+  EXPECT_EQ(back->failure, FailureKind::kDiverged);
+  EXPECT_EQ(back->attempt, 3);
+  EXPECT_TRUE(back->cached);
+  EXPECT_EQ(back->config_hash, "hash");
+  EXPECT_EQ(back->config_json, j.config_json);
+  EXPECT_EQ(back->worker_id, "w-2");
+  EXPECT_EQ(back->error, "boom");
+  EXPECT_EQ(back->progress_step, 40);
+  EXPECT_EQ(back->progress_total, 100);
+  EXPECT_EQ(back->lease_expires_at, j.lease_expires_at);
+}
+
+TEST(ConvertTest, JobRecordWithUnknownStateIsInvalidArgument) {
+  v1::JobRecord p = ToProto(storage::JobRecord{});
+  p.set_state("paused");
+  absl::StatusOr<storage::JobRecord> back = FromProto(p);
+  EXPECT_EQ(back.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_NE(std::string(back.status().message()).find("paused"), std::string::npos);
+}
+
+TEST(ConvertTest, WorkerRecordRoundTrip) {
+  storage::WorkerRecord w{"w-3", "host", 4, "v1", FromUnixMillis(10), FromUnixMillis(20), 2, 9};
+  storage::WorkerRecord back = FromProto(ToProto(w));
+  EXPECT_EQ(back.worker_id, "w-3");
+  EXPECT_EQ(back.host, "host");
+  EXPECT_EQ(back.slots, 4);
+  EXPECT_EQ(back.build_version, "v1");
+  EXPECT_EQ(back.registered_at, w.registered_at);
+  EXPECT_EQ(back.last_seen_at, w.last_seen_at);
+  EXPECT_EQ(back.running, 2);
+  EXPECT_EQ(back.completed, 9);
+}
+
+TEST(ConvertTest, QueryAndGroupsRoundTrip) {
+  storage::ResultsQuery q{5, {{"d", "16"}, {"link", "h3"}}, {"d", "N"}};
+  storage::ResultsQuery qb = FromProto(ToProto(q));
+  EXPECT_EQ(qb.sweep_id, 5);
+  EXPECT_EQ(qb.where, q.where);
+  EXPECT_EQ(qb.group_by, q.group_by);
+
+  storage::ResultGroup g{{{"d", "16"}}, 3, 0.1, 0.2, 0.3, 0.4, 1};
+  storage::ResultGroup gb = FromProto(ToProto(g));
+  EXPECT_EQ(gb.key, g.key);
+  EXPECT_EQ(std::vector<double>({gb.mse_mean, gb.mse_std, gb.nmse_mean, gb.nmse_std}),
+            std::vector<double>({0.1, 0.2, 0.3, 0.4}));
+  EXPECT_EQ(gb.count, 3);
+  EXPECT_EQ(gb.diverged, 1);
+
+  storage::CurveGroup c{{{"N", "64"}}, {{8, 2, 0.5, 0.05, 0.9, 0.01}, {16, 2, 0.4, 0.04, 0.8, 0.02}}};
+  storage::CurveGroup cb = FromProto(ToProto(c));
+  EXPECT_EQ(cb.key, c.key);
+  ASSERT_EQ(cb.points.size(), 2u);
+  EXPECT_EQ(cb.points[1].n, 16);
+  EXPECT_EQ(cb.points[1].count, 2);
+  EXPECT_EQ(cb.points[1].mse_mean, 0.4);
+  EXPECT_EQ(cb.points[1].mse_se, 0.04);
+  EXPECT_EQ(cb.points[1].nmse_mean, 0.8);
+  EXPECT_EQ(cb.points[1].nmse_se, 0.02);
+}
+
+TEST(ConvertTest, SubmitOutcomeAndHelloRoundTrip) {
+  storage::SubmitOutcome o{9, 100, 7, true};
+  storage::SubmitOutcome ob = FromProto(ToProto(o));
+  EXPECT_EQ(std::vector<int64_t>({ob.sweep_id, ob.jobs_total, ob.jobs_cached}),
+            std::vector<int64_t>({9, 100, 7}));
+  EXPECT_TRUE(ob.existing);
+  server::WorkerHello h{"w", "h", 3, "v"};
+  server::WorkerHello hb = FromProto(ToProto(h));
+  EXPECT_EQ(hb.worker_id, "w");
+  EXPECT_EQ(hb.host, "h");
+  EXPECT_EQ(hb.slots, 3);
+  EXPECT_EQ(hb.build_version, "v");
+}
+
+TEST(ConvertTest, StatusCodesAndMessagesCrossTheWireUnchanged) {
+  for (absl::StatusCode code :
+       {absl::StatusCode::kInvalidArgument, absl::StatusCode::kNotFound,
+        absl::StatusCode::kAborted, absl::StatusCode::kUnavailable,
+        absl::StatusCode::kFailedPrecondition, absl::StatusCode::kDataLoss}) {
+    absl::Status s(code, "grid.r: 12 > d = 8");
+    grpc::Status g = ToGrpcStatus(s);
+    EXPECT_EQ(static_cast<int>(g.error_code()), static_cast<int>(code));
+    EXPECT_EQ(FromGrpcStatus(g), s);
+  }
+  EXPECT_TRUE(ToGrpcStatus(absl::OkStatus()).ok());
+  EXPECT_TRUE(FromGrpcStatus(grpc::Status::OK).ok());
+}
+
+}  // namespace
+}  // namespace sweep::wire

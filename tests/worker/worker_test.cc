@@ -1,0 +1,175 @@
+// Worker against a real in-process coordinator (SweepServer on 127.0.0.1:0, temp DB)
+// with a fake JobRunner: the lease loop, reports, errors, cancel and drain.
+#include "worker/worker.h"
+
+#include <filesystem>
+#include <latch>
+#include <thread>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "common/job_keys.h"
+#include "server/server_runner.h"
+#include "tests/testing/status_matchers.h"
+
+namespace sweep::worker {
+namespace {
+
+using ::testing::HasSubstr;
+using sweep::testing::IsOk;
+
+// Answers mse = d, or blocks until stopped when `block` is set, or fails with `error`.
+class FakeRunner final : public JobRunner {
+ public:
+  absl::StatusOr<JobResult> Run(const JobConfig& config, const numerics::RunHooks& hooks) override {
+    ++calls;
+    if (hooks.on_progress) hooks.on_progress(1, 10);
+    if (!error.ok()) return error;
+    while (block && !hooks.stop.stop_requested()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    if (hooks.stop.stop_requested()) return absl::CancelledError("stopped");
+    JobResult r;
+    r.mse = config.d;
+    r.curve = {{config.N, config.d, 0, 1}};
+    return r;
+  }
+  std::atomic<int> calls{0};
+  std::atomic<bool> block{false};
+  absl::Status error;
+};
+
+JobConfig Krr(int d) {
+  absl::StatusOr<JobConfig> c = ResolveJobConfig({{"model", "krr"}, {"d", d}, {"N", 8}});
+  SWEEP_CHECK(c.ok());
+  return *c;
+}
+
+class WorkerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() /
+           ("worker_test_" + std::to_string(getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+    server::ServerOptions o;
+    o.listen = "127.0.0.1:0";
+    o.coordinator.db_path = (dir_ / "w.db").string();
+    o.coordinator.lease_ttl = std::chrono::milliseconds(600);
+    o.coordinator.max_lease_wait = std::chrono::milliseconds(200);
+    auto s = server::SweepServer::Start(o, SystemClock::Get());
+    ASSERT_THAT(s, IsOk());
+    server_ = *std::move(s);
+  }
+  void TearDown() override {
+    server_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  int64_t Submit(std::vector<JobConfig> jobs) {
+    storage::NewSweep sweep{"req-" + std::to_string(++requests_), "t", "", std::move(jobs)};
+    auto outcome = server_->coordinator().Submit(sweep);
+    SWEEP_CHECK(outcome.ok());
+    return outcome->sweep_id;
+  }
+  // Bounded wait on a condition of the sweep's summary.
+  bool WaitFor(int64_t sweep, const std::function<bool(const storage::SweepSummary&)>& pred) {
+    for (int i = 0; i < 500; ++i) {
+      auto s = server_->coordinator().GetSweep(sweep);
+      if (s.ok() && pred(*s)) return true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    return false;
+  }
+  WorkerOptions Options(int slots) {
+    WorkerOptions o;
+    o.coordinator = server_->address();
+    o.slots = slots;
+    o.heartbeat = std::chrono::milliseconds(100);
+    return o;
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<server::SweepServer> server_;
+  int requests_ = 0;
+};
+
+TEST_F(WorkerTest, RunsEveryJobOnceAndReportsResults) {
+  const int64_t sweep = Submit({Krr(2), Krr(3), Krr(4), Krr(5), Krr(6)});
+  auto runner = std::make_unique<FakeRunner>();
+  FakeRunner* fake = runner.get();
+  Worker worker(Options(2), std::move(runner));
+  std::jthread t([&] { EXPECT_THAT(worker.Run(), IsOk()); });
+  EXPECT_TRUE(WaitFor(sweep, [](const auto& s) { return s.succeeded == 5; }));
+  worker.Stop();
+  t.join();
+  EXPECT_EQ(fake->calls.load(), 5);
+  EXPECT_EQ(worker.jobs_reported(), 5);
+  auto jobs = server_->coordinator().ListJobs(sweep, JobState::kSucceeded);
+  ASSERT_THAT(jobs, IsOk());
+  for (const auto& j : *jobs) EXPECT_EQ(j.worker_id, worker.worker_id());
+}
+
+TEST_F(WorkerTest, JobErrorIsReportedAsFailedWithItsMessage) {
+  const int64_t sweep = Submit({Krr(2)});
+  auto runner = std::make_unique<FakeRunner>();
+  runner->error = absl::InvalidArgumentError("link: bad term \"h9x\"");
+  Worker worker(Options(1), std::move(runner));
+  std::jthread t([&] { (void)worker.Run(); });
+  EXPECT_TRUE(WaitFor(sweep, [](const auto& s) { return s.failed == 1; }));
+  worker.Stop();
+  t.join();
+  auto jobs = server_->coordinator().ListJobs(sweep, JobState::kFailed);
+  ASSERT_THAT(jobs, IsOk());
+  ASSERT_EQ(jobs->size(), 1u);
+  EXPECT_THAT((*jobs)[0].error, HasSubstr("h9x"));
+  EXPECT_EQ((*jobs)[0].attempt, 1);  // a deterministic error is not retried
+}
+
+TEST_F(WorkerTest, CancelStopsTheRunningJobThroughTheHeartbeat) {
+  const int64_t sweep = Submit({Krr(2)});
+  auto runner = std::make_unique<FakeRunner>();
+  runner->block = true;
+  FakeRunner* fake = runner.get();
+  Worker worker(Options(1), std::move(runner));
+  std::jthread t([&] { (void)worker.Run(); });
+  ASSERT_TRUE(WaitFor(sweep, [](const auto& s) { return s.running == 1; }));
+  ASSERT_THAT(server_->coordinator().Cancel(sweep), IsOk());
+  // The job stops (the fake returns only when its stop token fired) and is not reported.
+  EXPECT_TRUE(WaitFor(sweep, [](const auto& s) { return s.running == 0; }));
+  worker.Stop();
+  t.join();
+  EXPECT_EQ(fake->calls.load(), 1);
+  EXPECT_EQ(worker.jobs_reported(), 0);
+}
+
+TEST_F(WorkerTest, StopHandsTheRunningJobBackWithoutCountingAnAttempt) {
+  const int64_t sweep = Submit({Krr(2)});
+  auto runner = std::make_unique<FakeRunner>();
+  runner->block = true;
+  Worker worker(Options(1), std::move(runner));
+  std::jthread t([&] { (void)worker.Run(); });
+  ASSERT_TRUE(WaitFor(sweep, [](const auto& s) { return s.running == 1; }));
+  worker.Stop();
+  t.join();  // Run() returns only after the hand-back
+  auto jobs = server_->coordinator().ListJobs(sweep, std::nullopt);
+  ASSERT_THAT(jobs, IsOk());
+  ASSERT_EQ(jobs->size(), 1u);
+  EXPECT_EQ((*jobs)[0].state, JobState::kQueued);
+  // A fresh worker gets it at once and finishes it.
+  auto runner2 = std::make_unique<FakeRunner>();
+  Worker worker2(Options(1), std::move(runner2));
+  std::jthread t2([&] { (void)worker2.Run(); });
+  EXPECT_TRUE(WaitFor(sweep, [](const auto& s) { return s.succeeded == 1; }));
+  worker2.Stop();
+}
+
+TEST_F(WorkerTest, InvalidOptionsAreRejected) {
+  WorkerOptions o = Options(0);
+  Worker worker(o, std::make_unique<FakeRunner>());
+  EXPECT_EQ(worker.Run().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace sweep::worker
