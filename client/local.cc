@@ -44,8 +44,8 @@ absl::Status RunLocal(const LocalArgs& args, std::ostream& out, std::ostream& er
 
   worker::WorkerOptions worker_options;
   worker_options.coordinator = server->address();
-  worker_options.slots = args.workers > 0 ? args.workers
-                                          : std::max(1u, std::thread::hardware_concurrency());
+  worker_options.slots =
+      args.workers > 0 ? args.workers : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   worker::Worker worker(worker_options, worker::MakeRunJobRunner());
   std::jthread worker_thread([&worker] { (void)worker.Run(); });
 

@@ -129,8 +129,11 @@ std::string FormatDouble(double v) {
   return s;
 }
 
+// json::dump throws on invalid UTF-8; replacing the bad bytes keeps this file exception-free.
+std::string Dump(const json& v) { return v.dump(-1, ' ', false, json::error_handler_t::replace); }
+
 std::string Describe(const json& v) {
-  std::string text = v.dump();
+  std::string text = Dump(v);
   if (text.size() > 40) text = text.substr(0, 37) + "...";
   return absl::StrCat(v.type_name(), " ", text);
 }
@@ -178,50 +181,60 @@ absl::Status ReadIntField(const KeyDef& k, const json& v, int64_t& out) {
   return absl::OkStatus();
 }
 
-// Sets one field from its JSON value, checking type and the key's own range.
+// ReadValue overloads: one per field type, each checking type and the key's own range.
+absl::Status ReadValue(const KeyDef& k, const json& v, std::string& out) {
+  if (!v.is_string()) return KeyError(k, absl::StrCat("expected a string, got ", Describe(v)));
+  const auto& s = v.get_ref<const std::string&>();
+  if (!k.values.empty() && std::find(k.values.begin(), k.values.end(), s) == k.values.end()) {
+    return KeyError(k, absl::StrCat("unknown value \"", s, "\" (expected one of: ",
+                                    absl::StrJoin(k.values, ", "), ")"));
+  }
+  out = s;
+  return absl::OkStatus();
+}
+
+absl::Status ReadValue(const KeyDef& k, const json& v, bool& out) {
+  if (!v.is_boolean()) return KeyError(k, absl::StrCat("expected true or false, got ", Describe(v)));
+  out = v.get<bool>();
+  return absl::OkStatus();
+}
+
+absl::Status ReadValue(const KeyDef& k, const json& v, double& out) {
+  if (!v.is_number()) return KeyError(k, absl::StrCat("expected a number, got ", Describe(v)));
+  const double x = v.get<double>();
+  if (!std::isfinite(x)) return KeyError(k, "NaN/inf is not allowed");
+  SWEEP_RETURN_IF_ERROR(CheckRange(k, x));
+  out = x == 0 ? 0.0 : x;  // -0.0 would print, and hash, apart from 0.0
+  return absl::OkStatus();
+}
+
+absl::Status ReadValue(const KeyDef& k, const json& v, std::vector<int>& out) {
+  if (!v.is_array() || v.empty()) {
+    return KeyError(k, absl::StrCat("expected a non-empty list of integers, got ", Describe(v)));
+  }
+  std::vector<int> list;
+  for (const json& e : v) {
+    int64_t x = 0;
+    SWEEP_RETURN_IF_ERROR(ReadIntField(k, e, x));
+    list.push_back(int(x));
+  }
+  // A set of lengths: order and repeats carry no meaning, so they do not change the hash.
+  std::sort(list.begin(), list.end());
+  list.erase(std::unique(list.begin(), list.end()), list.end());
+  out = std::move(list);
+  return absl::OkStatus();
+}
+
+template <typename T>  // int, uint64_t
+absl::Status ReadValue(const KeyDef& k, const json& v, T& out) {
+  int64_t x = 0;
+  SWEEP_RETURN_IF_ERROR(ReadIntField(k, v, x));
+  out = T(x);
+  return absl::OkStatus();
+}
+
 absl::Status SetField(const KeyDef& k, const json& v, JobConfig& c) {
-  return std::visit(
-      [&](auto member) -> absl::Status {
-        using T = std::remove_reference_t<decltype(c.*member)>;
-        if constexpr (std::is_same_v<T, std::string>) {
-          if (!v.is_string()) return KeyError(k, absl::StrCat("expected a string, got ", Describe(v)));
-          const auto& s = v.get_ref<const std::string&>();
-          if (!k.values.empty() && std::find(k.values.begin(), k.values.end(), s) == k.values.end()) {
-            return KeyError(k, absl::StrCat("unknown value \"", s, "\" (expected one of: ",
-                                            absl::StrJoin(k.values, ", "), ")"));
-          }
-          c.*member = s;
-        } else if constexpr (std::is_same_v<T, bool>) {
-          if (!v.is_boolean()) return KeyError(k, absl::StrCat("expected true or false, got ", Describe(v)));
-          c.*member = v.get<bool>();
-        } else if constexpr (std::is_same_v<T, double>) {
-          if (!v.is_number()) return KeyError(k, absl::StrCat("expected a number, got ", Describe(v)));
-          double x = v.get<double>();
-          if (!std::isfinite(x)) return KeyError(k, "NaN/inf is not allowed");
-          SWEEP_RETURN_IF_ERROR(CheckRange(k, x));
-          c.*member = x == 0 ? 0.0 : x;  // -0.0 would print, and hash, apart from 0.0
-        } else if constexpr (std::is_same_v<T, std::vector<int>>) {
-          if (!v.is_array() || v.empty()) {
-            return KeyError(k, absl::StrCat("expected a non-empty list of integers, got ", Describe(v)));
-          }
-          std::vector<int> list;
-          for (const json& e : v) {
-            int64_t x = 0;
-            SWEEP_RETURN_IF_ERROR(ReadIntField(k, e, x));
-            list.push_back(int(x));
-          }
-          // A set of lengths: order and repeats carry no meaning, so they do not change the hash.
-          std::sort(list.begin(), list.end());
-          list.erase(std::unique(list.begin(), list.end()), list.end());
-          c.*member = std::move(list);
-        } else {
-          int64_t x = 0;
-          SWEEP_RETURN_IF_ERROR(ReadIntField(k, v, x));
-          c.*member = T(x);
-        }
-        return absl::OkStatus();
-      },
-      k.field);
+  return std::visit([&](auto member) { return ReadValue(k, v, c.*member); }, k.field);
 }
 
 // The N/8, N/4, N/2, N lengths of paired prompts, rounded, >= 1, deduplicated.
@@ -296,7 +309,7 @@ void AppendValue(const Field& field, const JobConfig& c, std::string& out) {
         const auto& v = c.*member;
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, std::string>) {
-          out += json(v).dump();
+          out += Dump(json(v));
         } else if constexpr (std::is_same_v<T, bool>) {
           out += v ? "true" : "false";
         } else if constexpr (std::is_same_v<T, double>) {
@@ -356,8 +369,8 @@ absl::StatusOr<JobConfig> ResolveJobConfig(const json& partial) {
   }
   JobConfig c;
   SWEEP_ASSIGN_OR_RETURN(uint8_t model, ReadModel(partial, c));
-  for (const char* required : {"d", "N"}) {
-    if (!partial.contains(required)) return absl::InvalidArgumentError(absl::StrCat(required, ": required"));
+  for (const KeyDef& k : Table()) {
+    if (k.def == Default::kRequired && !partial.contains(k.name)) return KeyError(k, "required");
   }
   for (const auto& [key, value] : partial.items()) {
     const KeyDef* k = FindKey(key);

@@ -101,6 +101,9 @@ absl::StatusOr<std::unique_ptr<Coordinator>> Coordinator::Open(const Coordinator
   SWEEP_RETURN_IF_ERROR(options.Validate());
   auto impl = std::make_unique<Impl>(options, clock);
   SWEEP_ASSIGN_OR_RETURN(impl->store, storage::Store::Open(options.db_path));
+  SWEEP_ASSIGN_OR_RETURN(int64_t graced,
+                         impl->store->GraceRunningLeases(clock.Now(), options.lease_ttl));
+  if (graced > 0) spdlog::info("{} running lease(s) get a start-up grace of one ttl", graced);
   {
     std::lock_guard lock(impl->reader_mu);
     SWEEP_ASSIGN_OR_RETURN(impl->reader, storage::Reader::Open(options.db_path));

@@ -27,6 +27,8 @@ absl::StatusOr<std::optional<storage::Lease>> Coordinator::Lease(
   std::unique_lock lock(impl_->mu);
   for (;;) {
     if (impl_->draining) return absl::UnavailableError("draining: no new leases");
+    // A client that left gets no lease: it would sit unused until it expired.
+    if (cancelled && cancelled()) return std::optional<storage::Lease>();
     const uint64_t seen = impl_->generation;
     std::optional<storage::Lease> lease;
     SWEEP_RETURN_IF_ERROR(impl_->Write(lock, [&]() -> absl::Status {

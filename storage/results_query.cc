@@ -1,5 +1,7 @@
 #include "storage/results_query.h"
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdlib>
 #include <limits>

@@ -12,7 +12,9 @@
 // Attempt counting: jobs.attempt goes up by one on every lease grant, whatever the
 // previous attempt's fate, so it is a monotonic fencing token. jobs.lost_attempts counts
 // only the attempts whose lease expired; a job fails as `lost` when it reaches the
-// sweep's max_attempts. A hand-back (Release) does not count.
+// sweep's max_attempts. A hand-back (Release) does not count. A heartbeat or report
+// for the current attempt is accepted until its expired lease is actually reaped (no
+// newer attempt exists yet, so nothing needs fencing off).
 //
 // Not thread-safe: the coordinator serialises calls with its mutex.
 #pragma once
@@ -95,6 +97,11 @@ class Store {
   // counted as lost. ABORTED when (job_id, attempt, worker_id) is not current.
   absl::Status Release(int64_t job_id, int attempt, const std::string& worker_id,
                        TimePoint now);
+
+  // Start-up grace (ROADMAP.md 9): extends every running lease to at least now + ttl, so
+  // workers that kept computing while the coordinator was down can heartbeat again before
+  // their jobs are requeued. Returns how many leases it touched.
+  absl::StatusOr<int64_t> GraceRunningLeases(TimePoint now, std::chrono::milliseconds ttl);
 
   // Sets cancel_requested and cancels the sweep's queued jobs; returns how many.
   // NOT_FOUND for an unknown sweep. Idempotent.

@@ -181,6 +181,19 @@ absl::Status Store::Release(int64_t job_id, int attempt, const std::string& work
   return txn.Commit();
 }
 
+absl::StatusOr<int64_t> Store::GraceRunningLeases(TimePoint now,
+                                                  std::chrono::milliseconds ttl) {
+  SWEEP_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*conn_, Transaction::Mode::kWrite));
+  SWEEP_ASSIGN_OR_RETURN(
+      Statement * st, conn_->Cached("UPDATE jobs SET lease_expires_at = ?1 WHERE"
+                                    " state = 'running' AND lease_expires_at < ?1"));
+  st->Bind(1, ToUnixMillis(now + ttl));
+  SWEEP_RETURN_IF_ERROR(st->Run());
+  const int64_t touched = conn_->Changes();
+  SWEEP_RETURN_IF_ERROR(txn.Commit());
+  return touched;
+}
+
 absl::StatusOr<int64_t> Store::Cancel(int64_t sweep_id, TimePoint now) {
   SWEEP_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*conn_, Transaction::Mode::kWrite));
   SWEEP_ASSIGN_OR_RETURN(

@@ -38,7 +38,8 @@ bool SleepUnlessStopped(std::chrono::milliseconds d, std::stop_token stop) {
   std::mutex mu;
   std::condition_variable_any cv;
   std::unique_lock<std::mutex> lock(mu);
-  return !cv.wait_for(lock, stop, d, [] { return false; });
+  cv.wait_for(lock, stop, d, [] { return false; });
+  return !stop.stop_requested();
 }
 
 Worker::Worker(const WorkerOptions& options, std::unique_ptr<JobRunner> runner)
@@ -53,9 +54,9 @@ bool Worker::RegisterUntilOk() {
     auto ttl = client_.Register(server::WorkerHello{worker_id_, worker_id_, options_.slots,
                                                     BuildVersion()});
     if (ttl.ok()) {
-      heartbeat_ = options_.heartbeat.count() > 0
-                       ? options_.heartbeat
-                       : std::max(std::chrono::milliseconds(50), *ttl / 3);
+      heartbeat_ms_ = options_.heartbeat.count() > 0
+                          ? options_.heartbeat.count()
+                          : std::max<int64_t>(50, ttl->count() / 3);
       return true;
     }
     spdlog::warn("worker {}: register failed: {}", worker_id_, ttl.status().ToString());
@@ -68,7 +69,7 @@ absl::Status Worker::Run() {
   SWEEP_RETURN_IF_ERROR(options_.Validate());
   if (!RegisterUntilOk()) return absl::OkStatus();
   spdlog::info("worker {} registered with {} ({} slots, heartbeat {} ms)", worker_id_,
-               options_.coordinator, options_.slots, heartbeat_.count());
+               options_.coordinator, options_.slots, heartbeat_ms_.load());
   {
     std::vector<std::jthread> slots;
     for (int i = 0; i < options_.slots; ++i) slots.emplace_back([this] { SlotLoop(); });

@@ -14,6 +14,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <stop_token>
 #include <string>
@@ -67,7 +68,8 @@ class Worker {
   std::unique_ptr<JobRunner> runner_;
   CoordinatorClient client_;
   std::string worker_id_;
-  std::chrono::milliseconds heartbeat_{10'000};
+  // Set at (re-)registration by any slot thread, read by all: atomic.
+  std::atomic<int64_t> heartbeat_ms_{10'000};
   std::stop_source stop_;
   std::atomic<int64_t> reported_{0};
 };

@@ -84,8 +84,9 @@ Worker::Outcome Worker::Supervise(const storage::Lease& lease, std::stop_source&
                                   std::atomic<int64_t>& step, std::atomic<int64_t>& total) {
   // Polls `done` at a short tick so that a finished job is reported at once; heartbeats
   // at heartbeat_ period.
-  const auto tick = std::min(heartbeat_, std::chrono::milliseconds(50));
-  auto next_beat = Clock::now() + heartbeat_;
+  const std::chrono::milliseconds period(heartbeat_ms_.load());
+  const auto tick = std::min(period, std::chrono::milliseconds(50));
+  auto next_beat = Clock::now() + period;
   std::optional<Clock::time_point> drain_deadline;
   Outcome what = Outcome::kReport;
   while (!done()) {
@@ -96,7 +97,7 @@ Worker::Outcome Worker::Supervise(const storage::Lease& lease, std::stop_source&
       what = Outcome::kRelease;
     }
     if (Clock::now() < next_beat || what == Outcome::kDrop) continue;
-    next_beat = Clock::now() + heartbeat_;
+    next_beat = Clock::now() + period;
     auto reply = client_.Heartbeat(lease.job_id, lease.attempt, worker_id_, step, total);
     if ((reply.ok() && reply->cancel_requested) || LostLease(reply.status())) {
       spdlog::info("job {} attempt {}: stopping ({})", lease.job_id, lease.attempt,

@@ -39,7 +39,7 @@ absl::Status CellError(const SweepDoc& doc, std::string_view source, const std::
   std::vector<std::string> cell;
   for (size_t a = 0; a < doc.axes.size(); ++a) {
     const Axis& axis = doc.axes[a];
-    cell.push_back(absl::StrCat(axis.key, "=", axis.values[idx[a]].dump()));
+    cell.push_back(absl::StrCat(axis.key, "=", Dump(axis.values[idx[a]])));
     if (axis.key == key) pos = axis.value_pos[idx[a]];
   }
   for (const KeyValue& kv : doc.base) {

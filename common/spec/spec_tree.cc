@@ -12,6 +12,10 @@ absl::Status PositionError(std::string_view source, Position pos, std::string_vi
                                                  pos.column, ": ", std::string(message)));
 }
 
+std::string Dump(const nlohmann::json& value) {
+  return value.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 std::string KindName(const SpecNode& node) {
   switch (node.kind) {
     case SpecNode::Kind::kSequence:

@@ -37,6 +37,9 @@ struct MapEntry {
 // "small.yaml:14:3: <message>" as INVALID_ARGUMENT (just "small.yaml: " without a position).
 absl::Status PositionError(std::string_view source, Position pos, std::string_view message);
 
+// A value as JSON text for messages; never throws (json::dump does on invalid UTF-8).
+std::string Dump(const nlohmann::json& value);
+
 // "a string", "a list", "a map": for messages about the wrong kind of node.
 std::string KindName(const SpecNode& node);
 

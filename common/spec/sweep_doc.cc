@@ -76,7 +76,7 @@ absl::StatusOr<Axis> ParseAxis(std::string_view source, const MapEntry& e) {
   for (const SpecNode& item : e.value.items) {
     SWEEP_ASSIGN_OR_RETURN(json value, JobValue(source, where, item));
     if (std::find(axis.values.begin(), axis.values.end(), value) != axis.values.end()) {
-      return PositionError(source, item.pos, absl::StrCat(where, ": duplicate value ", value.dump()));
+      return PositionError(source, item.pos, absl::StrCat(where, ": duplicate value ", Dump(value)));
     }
     axis.values.push_back(std::move(value));
     axis.value_pos.push_back(item.pos);
@@ -100,7 +100,7 @@ absl::Status ParseSeeds(std::string_view source, const MapEntry& e, SweepDoc& do
   const SpecNode& v = e.value;
   if (v.kind != SpecNode::Kind::kScalar || !v.scalar.is_number_integer() ||
       v.scalar.get<int64_t>() < 1 || v.scalar.get<int64_t>() > kMaxSeeds) {
-    std::string got = v.kind == SpecNode::Kind::kScalar ? v.scalar.dump() : KindName(v);
+    std::string got = v.kind == SpecNode::Kind::kScalar ? Dump(v.scalar) : KindName(v);
     return PositionError(source, v.pos, absl::StrCat("seeds: expected an integer in 1..", kMaxSeeds, ", got ", got));
   }
   const int64_t k = v.scalar.get<int64_t>();

@@ -31,7 +31,7 @@ absl::Status CheckModelValue(std::string_view source, const json& value, Positio
   const auto& known = AllModels();
   if (!value.is_string() ||
       std::find(known.begin(), known.end(), value.get<std::string>()) == known.end()) {
-    return PositionError(source, pos, absl::StrCat("model: unknown model ", value.dump(),
+    return PositionError(source, pos, absl::StrCat("model: unknown model ", Dump(value),
                                                    " (expected one of: ", absl::StrJoin(known, ", "), ")"));
   }
   models.push_back(value.get<std::string>());

@@ -83,6 +83,27 @@ absl::StatusOr<json> TypePlainScalar(const std::string& s) {
   return json(s);
 }
 
+// Strings end up in SQLite, protobuf (which requires UTF-8) and terminals.
+bool IsValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const int extra = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xE ? 2 : (c >> 3) == 0x1E ? 3 : -1;
+    if (extra < 0 || s.size() - i <= size_t(extra)) return false;
+    uint32_t cp = extra == 0 ? c : c & (0x3F >> extra);
+    for (int k = 1; k <= extra; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc >> 6) != 0x2) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    // Overlong forms, surrogates and code points above U+10FFFF are not UTF-8.
+    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[extra] || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) return false;
+    i += extra + 1;
+  }
+  return true;
+}
+
 absl::StatusOr<SpecNode> Convert(const YAML::Node& node, int depth, Walk& w);
 
 absl::Status Fail(const Walk& w, Position pos, std::string_view message) {
@@ -96,6 +117,7 @@ absl::StatusOr<SpecNode> ConvertScalar(const YAML::Node& node, SpecNode out, con
     return Fail(w, out.pos, absl::StrCat("string of ", s.size(), " bytes exceeds the limit of ",
                                          w.limits.max_string_bytes));
   }
+  if (!IsValidUtf8(s)) return Fail(w, out.pos, "invalid UTF-8 in a string");
   const std::string& tag = node.Tag();
   if (tag == "!" || tag == "tag:yaml.org,2002:str") {
     out.scalar = s;  // quoted, or explicitly a string
@@ -115,6 +137,7 @@ absl::StatusOr<SpecNode> ConvertMap(const YAML::Node& node, SpecNode out, int de
     const Position key_pos = ToPosition(it->first.Mark());
     if (!it->first.IsScalar()) return Fail(w, key_pos, "a map key must be a plain string");
     const std::string& key = it->first.Scalar();
+    if (!IsValidUtf8(key)) return Fail(w, key_pos, "invalid UTF-8 in a key");
     if (!seen.insert(key).second) {
       return Fail(w, key_pos, absl::StrCat("duplicate key \"", key, "\""));
     }

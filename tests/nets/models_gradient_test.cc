@@ -69,6 +69,7 @@ void CheckModel(const ModelShape& shape) {
       hs.model->params(), [&] { return hs.Loss(); }, [&] { hs.Gradient(); });
   EXPECT_LE(report.worst_rel_err, kTol) << report.Describe();
   EXPECT_EQ(report.checked, hs.model->params().NumScalars());
+  ::testing::Test::RecordProperty("worst_rel_err", std::to_string(report.worst_rel_err));
 }
 
 TEST(ModelGradientTest, Mamba) { CheckModel(SmallShape("mamba")); }

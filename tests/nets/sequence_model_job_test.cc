@@ -1,6 +1,7 @@
 // RunSequenceModelJob end to end on the shared task sampler and eval code: a small mamba
 // learns link h1 in context, reruns are bit-identical, paired format works, bad configs
 // and cancellation are reported as statuses.
+#include <cmath>
 #include <stop_token>
 
 #include "gmock/gmock.h"
@@ -62,6 +63,16 @@ TEST(SequenceModelJobTest, PairedFormatEvaluatesTheListedLengths) {
   ASSERT_EQ(result->curve.size(), 3u);
   EXPECT_EQ(result->curve[1].n, 6);
   EXPECT_GT(result->curve[2].mse, 0);
+}
+
+TEST(SequenceModelJobTest, Float64JobTrainsInDouble) {
+  JobConfig c = SmallJob("transformer");
+  c.dtype = "float64", c.steps = 60, c.eval_tasks = 50, c.attention = "linear";
+  const auto result = RunSequenceModelJob(c, RunHooks{});
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_EQ(result->divergence, "");
+  EXPECT_LT(result->loss_curve.back().loss, result->loss_curve.front().loss);
+  EXPECT_TRUE(std::isfinite(result->mse));
 }
 
 TEST(SequenceModelJobTest, RejectsBadShapesByKey) {

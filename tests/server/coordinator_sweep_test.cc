@@ -152,6 +152,18 @@ TEST_F(CoordinatorTest, RestartOnACrashCopyContinuesWithNothingLost) {
   EXPECT_EQ(Count("SELECT count(*) FROM attempts"), 3);
 }
 
+TEST_F(CoordinatorTest, RestartGivesRunningLeasesAGracePeriod) {
+  Submit(1, "r1");
+  storage::Lease lease = MustLease("w1");
+  coord_.reset();
+  clock_.Advance(3 * kTtl);  // the coordinator was down longer than a lease
+  Reopen();
+  EXPECT_TRUE(NothingToLease("w2"));  // not requeued at once
+  EXPECT_THAT(coord_->Heartbeat(lease.job_id, 1, "w1", 1, 2), IsOk());
+  clock_.Advance(2 * kTtl);  // a worker that never comes back loses the job after that
+  EXPECT_EQ(MustLease("w2").attempt, 2);
+}
+
 TEST_F(CoordinatorTest, ReaperThreadRequeuesExpiredLeases) {
   CoordinatorOptions options;
   options.db_path = dir_.File("reaper.db");

@@ -110,6 +110,10 @@ const std::vector<Malformed>& Corpus() {
       {"alias_bomb", AliasBomb(), "more than 200000 nodes \\(an alias bomb\\?\\)"},
       {"huge_string", kHead + "base: {model: krr, d: 8, N: 8, link: " + std::string(70000, 'h') + "}\n", "m\\.yaml:2:38: string of 70000 bytes exceeds the limit of 65536"},
       {"json_unknown_key", R"({"name": "j", "base": {"model": "krr", "d": 8, "N": 8, "sedd": 1}})", "m\\.yaml:1:56: base: unknown key \"sedd\""},
+      {"invalid_utf8_value", kBase + "grid:\n  link: [h2, \"\xff\xfe\"]\n", "m\\.yaml:4:14: invalid UTF-8 in a string"},
+      {"invalid_utf8_key", kBase + "grid:\n  \xc3\x28: [1]\n", "m\\.yaml:4:3: invalid UTF-8 in a key"},
+      {"overlong_utf8", kHead + "base: {model: krr, d: 8, N: 8, link: \"\xc0\xaf\"}\n", "invalid UTF-8 in a string"},
+      {"bad_enum_bytes", kBase + "grid:\n  subspace: [aligned, \"r\xc3\xa9\"]\n", "subspace: unknown value \"r\xc3\xa9\""},
       {"json_unclosed_string", R"({"name": "j, "base": {"model": "krr", "d": 8, "N": 8}})", "^m\\.yaml:[0-9]+:[0-9]+: "},
   };
   return corpus;

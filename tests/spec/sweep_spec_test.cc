@@ -152,8 +152,8 @@ TEST(SweepSpecTest, JobLimitProductDoesNotOverflow) {
 TEST(SweepSpecTest, TotalEvalLengthsAreBounded) {
   SpecOptions options;
   options.max_eval_entries = 1000;
-  // Each interleaved job evaluates 0..N: 2 x 257 entries fit, 3 x 257 do not.
-  const std::string text = "name: e\nbase: {model: mamba, d: 4, N: 256}\nseeds: ";
+  // Each interleaved job evaluates 0..N: 2 x 401 entries fit, 3 x 401 do not.
+  const std::string text = "name: e\nbase: {model: mamba, d: 4, N: 400}\nseeds: ";
   EXPECT_THAT(ParseSweep(text + "3\n", "e.yaml", options),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("eval_lengths: the jobs evaluate more than 1000 context lengths")));

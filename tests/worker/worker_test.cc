@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "common/job_keys.h"
+#include "common/status.h"
 #include "server/server_runner.h"
 #include "tests/testing/status_matchers.h"
 
@@ -32,7 +33,7 @@ class FakeRunner final : public JobRunner {
     if (hooks.stop.stop_requested()) return absl::CancelledError("stopped");
     JobResult r;
     r.mse = config.d;
-    r.curve = {{config.N, config.d, 0, 1}};
+    r.curve = {{config.N, static_cast<double>(config.d), 0, 1}};
     return r;
   }
   std::atomic<int> calls{0};

@@ -11,7 +11,7 @@ void MambaTheory::PromptCache::Resize(int d, int n_ctx, int count) {
   n = n_ctx;
   G.resize(n_ctx, count), q.resize(n_ctx, count), s.resize(n_ctx, count);
   log1m.resize(n_ctx);
-  proj.resize(n_ctx, 2), lhs.resize(d, 2);
+  proj.resize(n_ctx, 2);
   gx.resize(d, count);
 }
 
@@ -88,13 +88,12 @@ void MambaTheory::ForwardPrompt(const PromptBatch& prompts, int p, int n, Prompt
   auto G = cache.G.col(p);
   auto s = cache.s.col(p);
   if (shape_.gated) {
-    // One pass over X for both projections: q = X^T gx and the gate's w_x^T x_j.
-    cache.lhs.col(0) = gx;
-    cache.lhs.col(1) = params_.w.head(d);
-    cache.proj.noalias() = X.transpose() * cache.lhs;
-    q = cache.proj.col(0);
+    // Two matrix-vector products rather than one (n, 2) product: Eigen sends the latter
+    // through GEMM, whose packing costs more than the arithmetic at d = 16.
+    q.noalias() = X.transpose() * gx;
+    G.noalias() = X.transpose() * params_.w.head(d);
     // pre_j = w^T [x_j; y_j] + b_g (held in G until GateWeights).
-    G = cache.proj.col(1) + params_.w(d) * y;
+    G += params_.w(d) * y;
     G.array() += params_.b_g;
     GateWeights(cache, p);
   } else {

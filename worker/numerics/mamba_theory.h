@@ -75,8 +75,7 @@ class MambaTheory {
     Eigen::MatrixXd G, q, s;  // (n, count)
     Eigen::MatrixXd gx;       // (d, count): gamma . x_q
     Eigen::VectorXd log1m;    // (n) scratch of GateWeights
-    Eigen::MatrixXd proj;     // (n, 2) scratch: X^T [gx, w_x] forward, (dq, dpre) backward
-    Eigen::MatrixXd lhs;      // (d, 2) scratch: [gx, w_x] forward, X (dq, dpre) backward
+    Eigen::MatrixXd proj;     // (n, 2) scratch of the backward pass: (dq, dpre)
     int n = 0;
     void Resize(int d, int n_ctx, int count);
   };
@@ -93,8 +92,10 @@ class MambaTheory {
   TheoryParams params_;
   Eigen::MatrixXd V_;  // (m, 4) fixed ReLU directions v_k^T
   Eigen::VectorXd c_;  // (m) fixed ReLU offsets
-  Eigen::Vector4d mean_ = Eigen::Vector4d::Zero();
-  Eigen::Vector4d std_ = Eigen::Vector4d::Ones();
+  // Dynamic, not Vector4d: a fixed-size vectorisable member makes the class layout depend
+  // on -march (this library is built with x86-64-v3, its callers may not be).
+  Eigen::VectorXd mean_ = Eigen::VectorXd::Zero(4);
+  Eigen::VectorXd std_ = Eigen::VectorXd::Ones(4);
   // Scratch reused across calls, so a training step allocates nothing per prompt.
   mutable PromptCache work_;
 };

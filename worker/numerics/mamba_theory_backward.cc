@@ -26,8 +26,8 @@ void MambaTheory::BackwardPrompt(const PromptBatch& prompts, int p, PromptCache&
   const auto gx = cache.gx.col(p);
   // u0 = G.q, u1 = G.(y q), u2 = G.q^2, u3 = |gx|^2 sum G.
   const double gx2 = gx.squaredNorm();
-  // q_j = sum_c gamma_c xq_c x_jc; |gx|^2 = sum_c gamma_c^2 xq_c^2. proj holds
-  // (dq, dpre) so that one pass over X gives both X dq and X dpre.
+  // q_j = sum_c gamma_c xq_c x_jc; |gx|^2 = sum_c gamma_c^2 xq_c^2. proj is scratch
+  // for (dq, dpre).
   auto dq = cache.proj.col(0);
   dq = G.cwiseProduct((du[0] + du[1] * y.array() + 2.0 * du[2] * q.array()).matrix());
   grad.gamma += (2.0 * du[3] * G.sum()) * params_.gamma.cwiseProduct(xq.cwiseAbs2());
@@ -46,9 +46,8 @@ void MambaTheory::BackwardPrompt(const PromptBatch& prompts, int p, PromptCache&
     dpre(j) = dl * (1.0 - s(j)) - s(j) * prefix;
     prefix += dl;
   }
-  cache.lhs.noalias() = X * cache.proj;
-  grad.gamma += xq.cwiseProduct(cache.lhs.col(0));
-  grad.w.head(d) += cache.lhs.col(1);
+  grad.gamma += xq.cwiseProduct(X * dq);
+  grad.w.head(d).noalias() += X * dpre;
   grad.w(d) += y.dot(dpre);
   grad.b_g += dpre.sum();
 }
@@ -61,9 +60,9 @@ double MambaTheory::LossAndGrad(const PromptBatch& prompts, TheoryParams& grad) 
   Eigen::MatrixXd u(4, count);
   for (int p = 0; p < count; ++p) ForwardPrompt(prompts, p, prompts.N, cache, u.col(p).data());
   // Batch standardisation: ut = (u - mean) / sigma, sigma = sqrt(var + eps).
-  const Eigen::Vector4d mean = u.rowwise().mean();
+  const Eigen::VectorXd mean = u.rowwise().mean();
   const Eigen::MatrixXd centred = u.colwise() - mean;
-  const Eigen::Vector4d sigma =
+  const Eigen::VectorXd sigma =
       (centred.array().square().rowwise().mean() + kVarEps).sqrt().matrix();
   const Eigen::MatrixXd ut = centred.array().colwise() / sigma.array();
   Eigen::MatrixXd H;
@@ -82,8 +81,8 @@ double MambaTheory::LossAndGrad(const PromptBatch& prompts, TheoryParams& grad) 
       ((params_.a.tail(m) * df.transpose()).array() * (H.array() > 0).cast<double>()).matrix();
   const Eigen::MatrixXd dut = V_.transpose() * dH;  // (4, count)
   // Standardisation backward (batch-norm): du = (dut - mean(dut) - ut mean(dut ut)) / sigma.
-  const Eigen::Vector4d m1 = dut.rowwise().mean();
-  const Eigen::Vector4d m2 = dut.cwiseProduct(ut).rowwise().mean();
+  const Eigen::VectorXd m1 = dut.rowwise().mean();
+  const Eigen::VectorXd m2 = dut.cwiseProduct(ut).rowwise().mean();
   const Eigen::MatrixXd du =
       ((dut.colwise() - m1) - (ut.array().colwise() * m2.array()).matrix()).array().colwise() /
       sigma.array();

@@ -79,13 +79,12 @@ void TaskSampler::Sample(int count, int N, std::mt19937_64& rng, PromptBatch& ou
   Eigen::VectorXd v(r);
   Eigen::ArrayXd z(cols);
   for (int p = 0; p < count; ++p) {
-    // Draw order per prompt (part of the reproducibility contract): v, x column by
-    // column, then the noise signs 64 at a time.
+    // Draw order per prompt (part of the reproducibility contract): v, the x block in
+    // column-major order (ZigguratNormal::Fill), then the noise signs 64 at a time.
     for (int i = 0; i < r; ++i) v(i) = normal(rng);
     out.beta.col(p).noalias() = U_ * (v / v.norm());
     auto xs = out.x.middleCols(Eigen::Index(p) * cols, cols);
-    double* data = xs.data();  // contiguous: column-major with d rows
-    for (Eigen::Index i = 0; i < Eigen::Index(d) * cols; ++i) data[i] = normal(rng);
+    normal.Fill(rng, xs.data(), std::size_t(d) * cols);  // contiguous: column-major, d rows
     if (d_active < d) xs.bottomRows(d - d_active).setZero();
     z.matrix().noalias() = xs.transpose() * out.beta.col(p);
     Eigen::Map<Eigen::ArrayXd> y(out.y.data() + Eigen::Index(p) * cols, cols);

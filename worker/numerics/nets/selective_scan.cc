@@ -21,6 +21,14 @@ void DecayColumn(int E, T* __restrict ds, const T* __restrict s_prev, const T* _
   }
 }
 
+// s_out = decay (.) s_prev + u B_k for one state column (s_out may equal s_prev, the
+// in-place forward; then the restrict promise still holds element by element).
+template <typename T>
+void StateColumn(int E, const T* __restrict decay, const T* __restrict u, T Bk,
+                 const T* s_prev, T* s_out) {
+  for (int e = 0; e < E; ++e) s_out[e] = decay[e] * s_prev[e] + u[e] * Bk;
+}
+
 }  // namespace
 
 template <typename T>
@@ -38,18 +46,20 @@ void SelectiveScan<T>::Forward(const Mat<T>& a, const Mat<T>& delta, const Mat<T
   a_ = &a, delta_ = &delta, B_ = &B, C_ = &C, shape_ = shape;
   A_ = -A_log_->w.array().exp();
   y.resize(E_, a.cols());
-  Mat<T> s(E_, n_);
+  Mat<T> s(E_, n_), decay(E_, n_);
   Vec<T> u(E_);
   for (int b = 0; b < shape.batch; ++b) {
     s.setZero();
     for (int t = b * shape.T; t < (b + 1) * shape.T; ++t) {
+      // One vectorised exp over the whole (E, n) block, then a fused pass per column.
+      decay.array() = (A_.array().colwise() * delta.col(t).array()).exp();
       u.array() = delta.col(t).array() * a.col(t).array();
-      auto yt = y.col(t);
-      yt.array() = D_->w.col(0).array() * a.col(t).array();
+      T* yt = y.col(t).data();
+      y.col(t).array() = D_->w.col(0).array() * a.col(t).array();
       for (int k = 0; k < n_; ++k) {
-        s.col(k).array() = (A_.col(k).array() * delta.col(t).array()).exp() * s.col(k).array() +
-                           u.array() * B(k, t);
-        yt.noalias() += C(k, t) * s.col(k);
+        const int off = k * E_;
+        StateColumn(E_, decay.data() + off, u.data(), B(k, t), s.data() + off, s.data() + off);
+        for (int e = 0; e < E_; ++e) yt[e] += C(k, t) * s(e, k);
       }
     }
   }
@@ -61,18 +71,17 @@ void SelectiveScan<T>::RecomputeStates(int col0, int T_len) {
   const Mat<T>& a = *a_;
   const Mat<T>& delta = *delta_;
   const Mat<T>& B = *B_;
+  Vec<T> u(E_);
+  const Vec<T> zero = Vec<T>::Zero(E_);
   for (int t = 0; t < T_len; ++t) {
     const int c = col0 + t;
     Eigen::Map<Mat<T>> dA(decay_.col(t).data(), E_, n_);
-    Eigen::Map<Mat<T>> st(states_.col(t).data(), E_, n_);
-    dA.array() = A_.array().colwise() * delta.col(c).array();
-    dA.array() = dA.array().exp();
+    dA.array() = (A_.array().colwise() * delta.col(c).array()).exp();
+    u.array() = delta.col(c).array() * a.col(c).array();
     for (int k = 0; k < n_; ++k) {
-      st.col(k).array() = delta.col(c).array() * a.col(c).array() * B(k, c);
-      if (t > 0) {
-        st.col(k).array() +=
-            dA.col(k).array() * states_.col(t - 1).segment(k * E_, E_).array();
-      }
+      const int off = k * E_;
+      const T* prev = t > 0 ? states_.col(t - 1).data() + off : zero.data();
+      StateColumn(E_, dA.data() + off, u.data(), B(k, c), prev, states_.col(t).data() + off);
     }
   }
 }

@@ -32,10 +32,6 @@ absl::Status ValidateTraining(const JobConfig& c) {
     return absl::InvalidArgumentError(
         "curriculum_start/curriculum_ramp: must lie in (0, 1] and [0, 1]");
   }
-  if (c.threads != 1) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("threads: ", c.threads, " (the nets run on one thread; use worker slots)"));
-  }
   return absl::OkStatus();
 }
 

@@ -1,0 +1,113 @@
+// Test cluster (see cluster.h).
+#include "tests/integration/cluster.h"
+
+#include <signal.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "storage/reader.h"
+
+namespace sweep::integration {
+namespace {
+
+int64_t CountQuery(sqlite3* db, const char* sql) {
+  sqlite3_stmt* st = nullptr;
+  int64_t n = -1;
+  if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+    n = sqlite3_column_int64(st, 0);
+  }
+  sqlite3_finalize(st);
+  return n;
+}
+
+}  // namespace
+
+Cluster::Cluster(const std::string& test_name) {
+  dir_ = (std::filesystem::temp_directory_path() /
+          ("sweep_it_" + std::to_string(getpid()) + "_" + test_name)).string();
+  std::filesystem::remove_all(dir_);
+  std::filesystem::create_directories(dir_);
+  db_ = dir_ + "/sweep.db";
+}
+
+Cluster::~Cluster() {
+  workers_.clear();  // each Process destructor SIGKILLs and reaps
+  coordinator_.reset();
+  std::filesystem::remove_all(dir_);
+}
+
+bool Cluster::StartCoordinator(int lease_ttl_ms) {
+  const std::string out = dir_ + "/sweepd" + std::to_string(++starts_) + ".out";
+  coordinator_ = std::make_unique<Process>(
+      std::vector<std::string>{Bin("sweepd"), "--listen", "127.0.0.1:" + std::to_string(port_),
+                               "--db", db_, "--lease-ttl-ms", std::to_string(lease_ttl_ms)},
+      out, out + ".err");
+  const std::string prefix = "listening on ";
+  const bool up = WaitUntil([&] { return ReadFile(out).find('\n') != std::string::npos; },
+                            std::chrono::seconds(20));
+  const std::string line = ReadFile(out);
+  if (!up || line.rfind(prefix, 0) != 0) return false;
+  address_ = line.substr(prefix.size(), line.find('\n') - prefix.size());
+  port_ = std::stoi(address_.substr(address_.rfind(':') + 1));
+  return true;
+}
+
+void Cluster::KillCoordinator() {
+  coordinator_->Signal(SIGKILL);
+  coordinator_->Wait(std::chrono::seconds(10));
+}
+
+Process& Cluster::StartWorker(int slots) {
+  const std::string log = dir_ + "/worker" + std::to_string(workers_.size());
+  workers_.push_back(std::make_unique<Process>(
+      std::vector<std::string>{Bin("sweep-worker"), "--coordinator", address_, "--slots",
+                               std::to_string(slots)},
+      log + ".out", log + ".err"));
+  return *workers_.back();
+}
+
+std::string Cluster::WriteFile(const std::string& name, const std::string& text) {
+  const std::string path = dir_ + "/" + name;
+  std::ofstream(path) << text;
+  return path;
+}
+
+CommandResult Cluster::Sweep(const std::vector<std::string>& args, int timeout_s) {
+  std::vector<std::string> argv = {Bin("sweep"), "--coordinator", address_};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return RunCommand(argv, dir_, std::chrono::seconds(timeout_s));
+}
+
+absl::StatusOr<storage::SweepSummary> Cluster::Summary(int64_t sweep_id) {
+  auto reader = storage::Reader::Open(db_);
+  if (!reader.ok()) return reader.status();
+  return (*reader)->GetSweep(sweep_id);
+}
+
+absl::StatusOr<std::vector<storage::JobRecord>> Cluster::Jobs(int64_t sweep_id) {
+  auto reader = storage::Reader::Open(db_);
+  if (!reader.ok()) return reader.status();
+  return (*reader)->ListJobs(sweep_id, std::nullopt);
+}
+
+absl::StatusOr<DbCounts> Cluster::Counts() {
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(db_.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
+    sqlite3_close(db);
+    return absl::UnavailableError("cannot open " + db_);
+  }
+  sqlite3_busy_timeout(db, 5000);
+  DbCounts c;
+  c.jobs = CountQuery(db, "SELECT COUNT(*) FROM jobs");
+  c.succeeded = CountQuery(db, "SELECT COUNT(*) FROM jobs WHERE state = 'succeeded'");
+  c.results = CountQuery(db, "SELECT COUNT(*) FROM results");
+  c.succeeded_attempts = CountQuery(db, "SELECT COUNT(*) FROM attempts WHERE outcome = 'succeeded'");
+  c.max_attempt = CountQuery(db, "SELECT COALESCE(MAX(attempt), 0) FROM attempts");
+  sqlite3_close(db);
+  return c;
+}
+
+}  // namespace sweep::integration

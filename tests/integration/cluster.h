@@ -1,0 +1,57 @@
+// A test cluster in its own temp dir: a real sweepd on 127.0.0.1 (port chosen by the
+// OS, read from its "listening on" line), sweep-worker processes, the sweep CLI, and
+// read-only checks of the DB. Everything is killed when the Cluster goes away.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "storage/records.h"
+#include "tests/integration/process.h"
+
+namespace sweep::integration {
+
+struct DbCounts {
+  int64_t jobs = 0, succeeded = 0, results = 0;
+  int64_t succeeded_attempts = 0;  // rows in attempts with outcome 'succeeded'
+  int64_t max_attempt = 0;
+};
+
+class Cluster {
+ public:
+  explicit Cluster(const std::string& test_name);
+  ~Cluster();
+
+  const std::string& dir() const { return dir_; }
+  const std::string& db() const { return db_; }
+  const std::string& address() const { return address_; }
+
+  // Starts sweepd on the DB; port 0 the first time, the same port on a restart.
+  bool StartCoordinator(int lease_ttl_ms = 30'000);
+  Process& coordinator() { return *coordinator_; }
+  void KillCoordinator();  // SIGKILL + reap
+
+  Process& StartWorker(int slots = 1);
+  Process& worker(size_t i) { return *workers_[i]; }
+
+  // Writes `text` to dir/name and returns its path.
+  std::string WriteFile(const std::string& name, const std::string& text);
+  // Runs `sweep --coordinator ADDRESS args...`.
+  CommandResult Sweep(const std::vector<std::string>& args, int timeout_s = 120);
+
+  // Read-only looks at the DB (storage::Reader and plain SQL counts).
+  absl::StatusOr<storage::SweepSummary> Summary(int64_t sweep_id);
+  absl::StatusOr<std::vector<storage::JobRecord>> Jobs(int64_t sweep_id);
+  absl::StatusOr<DbCounts> Counts();
+
+ private:
+  std::string dir_, db_, address_;
+  int port_ = 0;
+  int starts_ = 0;
+  std::unique_ptr<Process> coordinator_;
+  std::vector<std::unique_ptr<Process>> workers_;
+};
+
+}  // namespace sweep::integration

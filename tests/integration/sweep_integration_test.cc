@@ -1,0 +1,171 @@
+// End-to-end tests with the real binaries on loopback (issue 2, RELIABILITY.md section 2):
+// a sweep across several worker processes, a worker killed mid-job, the coordinator
+// killed and restarted mid-sweep, malformed sweep files, and `sweep local`. Each test has
+// its own temp dir, DB and ports; waits are bounded and on conditions.
+#include <signal.h>
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "client/rpc_backend.h"
+#include "tests/integration/cluster.h"
+#include "tests/testing/status_matchers.h"
+
+namespace sweep::integration {
+namespace {
+
+using ::testing::HasSubstr;
+using sweep::testing::IsOk;
+using std::chrono::seconds;
+
+std::string TestName() { return ::testing::UnitTest::GetInstance()->current_test_info()->name(); }
+
+// 3 links x 2 features x 2 seeds = 12 small krr jobs (well under a second each).
+constexpr const char* kTinyKrr = R"(name: tiny
+base: {model: krr, d: 6, r: 2, N: 32, eval_tasks: 100, eval_lengths: [8, 16, 32]}
+grid:
+  link: [h2, h3, 0.6*h1+0.8*h3]
+  features: [ambient, intrinsic]
+seeds: 2
+)";
+
+TEST(IntegrationTest, TinySweepAcrossThreeWorkersStoresEveryResultOnce) {
+  Cluster c(TestName());
+  ASSERT_TRUE(c.StartCoordinator());
+  for (int i = 0; i < 3; ++i) c.StartWorker(1);
+  CommandResult submit = c.Sweep({"submit", c.WriteFile("tiny.yaml", kTinyKrr), "--wait"});
+  ASSERT_EQ(submit.exit_code, 0) << submit.out << submit.err;
+  EXPECT_THAT(submit.out, HasSubstr("sweep 1 \"tiny\": 12 jobs"));
+
+  absl::StatusOr<DbCounts> n = c.Counts();
+  ASSERT_THAT(n, IsOk());
+  EXPECT_EQ(n->jobs, 12);
+  EXPECT_EQ(n->succeeded, 12);
+  EXPECT_EQ(n->results, 12);
+  EXPECT_EQ(n->succeeded_attempts, 12);  // no job ran to completion twice
+
+  // Over RPC and straight from the file: 6 groups of 2 seeds each.
+  CommandResult rpc = c.Sweep({"results", "tiny", "--format", "csv"});
+  ASSERT_EQ(rpc.exit_code, 0) << rpc.err;
+  CommandResult file = c.Sweep({"results", "1", "--db", c.db(), "--format", "csv"});
+  ASSERT_EQ(file.exit_code, 0) << file.err;
+  EXPECT_EQ(rpc.out, file.out);
+  EXPECT_EQ(std::count(rpc.out.begin(), rpc.out.end(), '\n'), 7);  // header + 6 groups
+  EXPECT_THAT(rpc.out, HasSubstr(",2,"));                           // count = 2 seeds
+  CommandResult workers = c.Sweep({"workers"});
+  EXPECT_EQ(std::count(workers.out.begin(), workers.out.end(), '\n'), 5);  // 2 + 3 workers
+}
+
+TEST(IntegrationTest, WorkerKilledMidJobIsRequeuedAndStoredExactlyOnce) {
+  Cluster c(TestName());
+  ASSERT_TRUE(c.StartCoordinator(/*lease_ttl_ms=*/1000));
+  // One mamba-theory job that runs for seconds, so the kill lands mid-job.
+  const std::string file = c.WriteFile("long.yaml", R"(name: long
+base: {model: mamba-theory, d: 8, r: 2, N: 64, K1: 2000, T2: 2048, eval_tasks: 200}
+)");
+  ASSERT_EQ(c.Sweep({"submit", file}).exit_code, 0);
+  Process& first = c.StartWorker(1);
+  ASSERT_TRUE(WaitUntil([&] {
+    auto s = c.Summary(1);
+    return s.ok() && s->running == 1;
+  }, seconds(30)));
+  first.Signal(SIGKILL);
+  first.Wait(seconds(5));
+  c.StartWorker(1);
+  // The lease expires after 1 s; the second worker gets attempt 2 and finishes it.
+  ASSERT_TRUE(WaitUntil([&] {
+    auto s = c.Summary(1);
+    return s.ok() && s->succeeded == 1;
+  }, seconds(150)));
+  absl::StatusOr<DbCounts> n = c.Counts();
+  ASSERT_THAT(n, IsOk());
+  EXPECT_EQ(n->results, 1);
+  EXPECT_EQ(n->succeeded_attempts, 1);
+  EXPECT_EQ(n->max_attempt, 2);
+}
+
+TEST(IntegrationTest, CoordinatorKilledAndRestartedMidSweepLosesNothing) {
+  Cluster c(TestName());
+  ASSERT_TRUE(c.StartCoordinator(/*lease_ttl_ms=*/2000));
+  // 8 mamba-theory jobs of about a second each: long enough to kill in the middle.
+  const std::string file = c.WriteFile("mid.yaml", R"(name: mid
+base: {model: mamba-theory, d: 6, r: 2, N: 32, K1: 300, T2: 1024, eval_tasks: 100}
+grid: {link: [h2, h3]}
+seeds: 4
+)");
+  ASSERT_EQ(c.Sweep({"submit", file}).exit_code, 0);
+  c.StartWorker(1);
+  c.StartWorker(1);
+  ASSERT_TRUE(WaitUntil([&] {
+    auto s = c.Summary(1);
+    return s.ok() && s->succeeded >= 1;
+  }, seconds(60)));
+  c.KillCoordinator();
+  ASSERT_TRUE(c.StartCoordinator(2000));  // same DB, same port: workers reconnect
+  ASSERT_TRUE(WaitUntil([&] {
+    auto s = c.Summary(1);
+    return s.ok() && s->succeeded == 8;
+  }, seconds(150)));
+  absl::StatusOr<DbCounts> n = c.Counts();
+  ASSERT_THAT(n, IsOk());
+  EXPECT_EQ(n->jobs, 8);
+  EXPECT_EQ(n->results, 8);
+  EXPECT_EQ(n->succeeded_attempts, 8);
+}
+
+TEST(IntegrationTest, MalformedSweepIsRejectedAndTheServerStaysUp) {
+  Cluster c(TestName());
+  ASSERT_TRUE(c.StartCoordinator());
+  const std::string bad_key = "name: bad\nbase: {model: krr, d: 8, sedd: 3}\n";
+  CommandResult r = c.Sweep({"submit", c.WriteFile("bad.yaml", bad_key)});
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_THAT(r.err, HasSubstr("sedd"));
+  CommandResult range = c.Sweep({"submit", c.WriteFile("r.yaml", "name: r\nbase: {model: krr, d: 4, r: 12}\n")});
+  EXPECT_NE(range.exit_code, 0);
+  EXPECT_THAT(range.err, HasSubstr("r"));
+
+  // A client that skips local validation gets INVALID_ARGUMENT from the server itself.
+  client::RpcBackend rpc(c.address());
+  auto direct = rpc.Submit("req-1", bad_key, "bad.yaml", true);
+  EXPECT_EQ(direct.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(std::string(direct.status().message()), HasSubstr("sedd"));
+  auto serving = rpc.Serving();
+  ASSERT_THAT(serving, IsOk());
+  EXPECT_TRUE(*serving);
+  auto sweeps = rpc.ListSweeps();
+  ASSERT_THAT(sweeps, IsOk());
+  EXPECT_TRUE(sweeps->empty());  // nothing was stored
+}
+
+TEST(IntegrationTest, SigtermDrainsAndExitsCleanly) {
+  Cluster c(TestName());
+  ASSERT_TRUE(c.StartCoordinator());
+  c.StartWorker(2);  // holds long polls open during the drain
+  client::RpcBackend rpc(c.address());
+  ASSERT_TRUE(WaitUntil([&] {
+    auto w = rpc.ListWorkers();
+    return w.ok() && w->size() == 1;
+  }, seconds(20)));
+  c.coordinator().Signal(SIGTERM);
+  std::optional<int> code = c.coordinator().Wait(seconds(9));  // under docker's 10 s
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 0);
+}
+
+TEST(IntegrationTest, LocalRunsASweepAndPrintsTheTable) {
+  Cluster c(TestName());
+  const std::string db = c.dir() + "/local.db";
+  CommandResult r = RunCommand({Bin("sweep"), "local", c.WriteFile("tiny.yaml", kTinyKrr), "--db",
+                                db, "--workers", "2"},
+                               c.dir(), seconds(120));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("nmse_mean"));
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 8);  // header, rule, 6 groups
+  CommandResult q = RunCommand({Bin("sweep"), "results", "tiny", "--db", db, "--format", "json"},
+                               c.dir(), seconds(30));
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  EXPECT_THAT(q.out, HasSubstr("\"count\": 2"));
+}
+
+}  // namespace
+}  // namespace sweep::integration
