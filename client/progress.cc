@@ -36,7 +36,7 @@ std::string FormatProgress(const storage::SweepSummary& s, TimePoint now, int wi
     eta = absl::StrCat(static_cast<int64_t>(std::ceil(remaining / rate)), "s");
   }
   return absl::StrFormat(
-      "#%d %s [%s] %d/%d done=%d running=%d queued=%d failed=%d cached=%d rate=%.2f/s eta=%s",
+      "#%d %s [%s] %d/%d succeeded=%d running=%d queued=%d failed=%d cached=%d rate=%.2f/s eta=%s",
       s.sweep_id, s.name, bar, finished, s.total, s.succeeded, s.running, s.queued, s.failed,
       s.cached, rate, eta);
 }

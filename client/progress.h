@@ -16,7 +16,7 @@ bool SweepDone(const storage::SweepSummary& s);
 // Jobs per second computed (not cached) since the sweep was created, or 0 if none yet.
 double JobRate(const storage::SweepSummary& s, TimePoint now);
 
-// e.g. `#3 tiny [########------------] 16/40 done=16 running=4 queued=20 failed=0
+// e.g. `#3 tiny [########------------] 16/40 succeeded=16 running=4 queued=20 failed=0
 // cached=2 rate=1.5/s eta=16s`; `width` is the bar's width in characters.
 std::string FormatProgress(const storage::SweepSummary& s, TimePoint now, int width = 24);
 

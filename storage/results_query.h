@@ -23,4 +23,7 @@ absl::StatusOr<std::vector<CurveGroup>> QueryCurves(Connection& conn, const Resu
 // string (h3 -> "h3").
 std::string CanonicalWhereValue(const std::string& value);
 
+// Canonical config JSON without its "seed" key (the default results group).
+std::string StripSeed(std::string json);
+
 }  // namespace sweep::storage

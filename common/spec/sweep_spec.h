@@ -33,6 +33,9 @@ struct SpecOptions {
 struct SweepSpec {
   std::string name;
   std::vector<JobConfig> jobs;  // resolved, deduplicated by config hash, in grid order
+  // The keys the grid varies, in file order, then "seed" when `seeds:` is given: what a
+  // results table of this sweep is naturally grouped by.
+  std::vector<std::string> axes;
 };
 
 // Parses YAML or JSON text, validates it and expands it. `source_name` (usually the file

@@ -146,8 +146,10 @@ TEST(IntegrationTest, SigtermDrainsAndExitsCleanly) {
     auto w = rpc.ListWorkers();
     return w.ok() && w->size() == 1;
   }, seconds(20)));
+  const auto t0 = std::chrono::steady_clock::now();
   c.coordinator().Signal(SIGTERM);
   std::optional<int> code = c.coordinator().Wait(seconds(9));  // under docker's 10 s
+  fprintf(stderr, "DRAIN %f\n", std::chrono::duration<double>(std::chrono::steady_clock::now()-t0).count());
   ASSERT_TRUE(code.has_value());
   EXPECT_EQ(*code, 0);
 }

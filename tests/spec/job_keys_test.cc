@@ -3,6 +3,8 @@
 #include "common/job_keys.h"
 
 #include <algorithm>
+#include <map>
+#include <tuple>
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -95,20 +97,54 @@ TEST(JobKeysTest, HashIgnoresLinkWhitespaceAndSignOfZero) {
   EXPECT_THAT(CanonicalJson(a), HasSubstr("\"tau\":0.0,"));
 }
 
-TEST(JobKeysTest, AnyUsedKeyChangesTheHash) {
-  const json base = {{"model", "mamba"}, {"d", 8}, {"N", 16}};
-  const std::string h = ConfigHash(Resolve(base));
-  const std::vector<std::pair<std::string, json>> changes = {
+// One valid alternative value for every key but `model`.
+const std::map<std::string, json>& Alternatives() {
+  static const std::map<std::string, json> alt = {
       {"d", 9}, {"r", 3}, {"N", 17}, {"link", "h3"}, {"tau", 0.2}, {"subspace", "random"},
       {"seed", 1}, {"format", "paired"}, {"eval_tasks", 10}, {"eval_lengths", {1}},
       {"eps", 0.4}, {"steps", 5}, {"batch", 3}, {"lr", 0.01}, {"clip", 2.0}, {"warmup", 1},
-      {"schedule", "cosine"}, {"curriculum", true}, {"L", 1}, {"D", 32}, {"n", 4},
-      {"expand", 1}, {"conv", 0}, {"selective", false}, {"dtype", "float64"}, {"threads", 2}};
-  for (const auto& [key, value] : changes) {
-    json changed = base;
-    changed[key] = value;
-    EXPECT_NE(ConfigHash(Resolve(changed)), h) << key;
+      {"schedule", "cosine"}, {"curriculum", false}, {"curriculum_start", 0.5},
+      {"curriculum_ramp", 0.25}, {"L", 1}, {"D", 32}, {"n", 4}, {"expand", 1}, {"conv", 0},
+      {"selective", false}, {"H", 2}, {"attention", "linear"}, {"gate", "none"}, {"K1", 5},
+      {"T1", 5}, {"eta1", 0.1}, {"lambda1", 0.001}, {"T2", 5}, {"lambda2", 0.1}, {"m", 5},
+      {"kernel", "poly"}, {"features", "intrinsic"}, {"dtype", "float64"}, {"threads", 2}};
+  return alt;
+}
+
+TEST(JobKeysTest, HashChangesWithEveryUsedKeyAndNoOther) {
+  ASSERT_EQ(Alternatives().size() + 1, AllJobKeys().size());
+  for (const std::string& model : AllModels()) {
+    const json base = {{"model", model}, {"d", 8}, {"N", 16}, {"curriculum", true}};
+    const std::string hash = ConfigHash(Resolve(base));
+    for (const auto& [key, value] : Alternatives()) {
+      json changed = base;
+      changed[key] = value;
+      const std::string other = ConfigHash(Resolve(changed));
+      if (ModelUsesKey(model, key)) {
+        EXPECT_NE(other, hash) << model << " " << key;
+      } else {
+        EXPECT_EQ(other, hash) << model << " " << key;
+      }
+    }
   }
+}
+
+TEST(JobKeysTest, DoublesRoundTripExactly) {
+  for (double tau : {0.1 + 0.2, 1.0 / 3.0, 5e-324, 1e-300, 123.456, 999.9999999999999}) {
+    JobConfig c = Resolve({{"model", "mamba"}, {"d", 4}, {"N", 4}, {"tau", tau}, {"eps", tau}});
+    JobConfig back = Resolve(json::parse(CanonicalJson(c)));
+    EXPECT_EQ(back.tau, tau) << CanonicalJson(c);
+    EXPECT_EQ(back.eps, tau) << CanonicalJson(c);
+  }
+}
+
+TEST(JobKeysTest, TransformerDefaultsAndPairedOverride) {
+  JobConfig c = Resolve({{"model", "transformer"}, {"d", 8}, {"N", 16}});
+  EXPECT_EQ(c.format, "interleaved");
+  EXPECT_EQ(c.eval_lengths.size(), 17u);
+  EXPECT_EQ(std::tie(c.H, c.attention, c.L, c.D), std::make_tuple(4, std::string("softmax"), 2, 64));
+  JobConfig paired = Resolve({{"model", "transformer"}, {"d", 8}, {"N", 16}, {"format", "paired"}});
+  EXPECT_THAT(paired.eval_lengths, ElementsAre(2, 4, 8, 16));
 }
 
 TEST(JobKeysTest, TrainingHashIgnoresEvaluationKeys) {

@@ -57,6 +57,7 @@ grid:
 
 TEST(SweepSpecTest, SeedsAreTheFastestAxisWhereverWritten) {
   SweepSpec s = Parse("seeds: 3\nname: s\nbase: {model: krr, d: 4, N: 8}\ngrid: {tau: [0.1, 0.2]}\n");
+  EXPECT_EQ(s.axes, (std::vector<std::string>{"tau", "seed"}));
   ASSERT_EQ(s.jobs.size(), 6u);
   for (size_t i = 0; i < 6; ++i) {
     EXPECT_EQ(s.jobs[i].seed, i % 3) << i;

@@ -154,6 +154,13 @@ TEST_F(ResultsTest, BadKeysAndUnknownSweepsAreRefused) {
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("sweep 9")));
 }
 
+TEST(StripSeedTest, RemovesTheSeedKeyWherever) {
+  EXPECT_EQ(StripSeed(R"({"a":1,"seed":12,"z":"h2"})"), R"({"a":1,"z":"h2"})");
+  EXPECT_EQ(StripSeed(R"({"a":1,"seed":3})"), R"({"a":1})");
+  EXPECT_EQ(StripSeed(R"({"seed":3})"), "{}");
+  EXPECT_EQ(StripSeed(R"({"a":[1,2],"d":8})"), R"({"a":[1,2],"d":8})");
+}
+
 TEST(CanonicalWhereValueTest, JsonOrBareString) {
   EXPECT_EQ(CanonicalWhereValue("16"), "16");
   EXPECT_EQ(CanonicalWhereValue("0.10"), "0.1");

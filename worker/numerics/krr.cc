@@ -39,10 +39,12 @@ void KrrFitter::Fit(const Eigen::Ref<const Eigen::MatrixXd>& F,
 
 Eigen::VectorXd KrrFitter::LooResiduals(double lambda) const {
   const Eigen::MatrixXd& Q = eig_.eigenvectors();
-  const Eigen::VectorXd shrink = (evals_.array() / (evals_.array() + lambda)).matrix();
-  const Eigen::VectorXd fitted = Q * shrink.cwiseProduct(qty_);
-  const Eigen::VectorXd h_diag = Q.array().square().matrix() * shrink;
-  return ((y_ - fitted).array() / (1.0 - h_diag.array())).matrix();
+  const Eigen::ArrayXd denom = evals_.array() + lambda;
+  const Eigen::VectorXd fitted = Q * (evals_.array() / denom * qty_.array()).matrix();
+  // 1 - H_ii = sum_k Q_ik^2 lambda / (l_k + lambda) (rows of Q have unit norm): no
+  // cancellation when H_ii is close to 1 (small lambda, full-rank K).
+  const Eigen::VectorXd one_minus_h = Q.array().square().matrix() * (lambda / denom).matrix();
+  return ((y_ - fitted).array() / one_minus_h.array()).matrix();
 }
 
 double KrrFitter::Predict(const Eigen::Ref<const Eigen::VectorXd>& query) const {

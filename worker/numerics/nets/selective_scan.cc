@@ -21,12 +21,22 @@ void DecayColumn(int E, T* __restrict ds, const T* __restrict s_prev, const T* _
   }
 }
 
-// s_out = decay (.) s_prev + u B_k for one state column (s_out may equal s_prev, the
-// in-place forward; then the restrict promise still holds element by element).
+// One state column of the recurrence, s_out = decay (.) s_prev + u B_k (recompute pass,
+// separate buffers) ...
 template <typename T>
 void StateColumn(int E, const T* __restrict decay, const T* __restrict u, T Bk,
-                 const T* s_prev, T* s_out) {
+                 const T* __restrict s_prev, T* __restrict s_out) {
   for (int e = 0; e < E; ++e) s_out[e] = decay[e] * s_prev[e] + u[e] * Bk;
+}
+
+// ... and in place with the readout y += C_k s (forward pass).
+template <typename T>
+void StateColumnReadout(int E, const T* __restrict decay, const T* __restrict u, T Bk, T Ck,
+                        T* __restrict s, T* __restrict y) {
+  for (int e = 0; e < E; ++e) {
+    s[e] = decay[e] * s[e] + u[e] * Bk;
+    y[e] += Ck * s[e];
+  }
 }
 
 }  // namespace
@@ -51,18 +61,26 @@ void SelectiveScan<T>::Forward(const Mat<T>& a, const Mat<T>& delta, const Mat<T
   for (int b = 0; b < shape.batch; ++b) {
     s.setZero();
     for (int t = b * shape.T; t < (b + 1) * shape.T; ++t) {
-      // One vectorised exp over the whole (E, n) block, then a fused pass per column.
-      decay.array() = (A_.array().colwise() * delta.col(t).array()).exp();
+      DecayBlock(delta.col(t), decay);
       u.array() = delta.col(t).array() * a.col(t).array();
       T* yt = y.col(t).data();
       y.col(t).array() = D_->w.col(0).array() * a.col(t).array();
       for (int k = 0; k < n_; ++k) {
         const int off = k * E_;
-        StateColumn(E_, decay.data() + off, u.data(), B(k, t), s.data() + off, s.data() + off);
-        for (int e = 0; e < E_; ++e) yt[e] += C(k, t) * s(e, k);
+        StateColumnReadout(E_, decay.data() + off, u.data(), B(k, t), C(k, t), s.data() + off,
+                           yt);
       }
     }
   }
+}
+
+// decay = exp(Delta_t A), (E, n). Column by column: Eigen vectorises exp on a column
+// expression, but falls back to scalar expf on the broadcast (colwise) form of the whole
+// block (that alone doubled the step time).
+template <typename T>
+template <typename Out>
+void SelectiveScan<T>::DecayBlock(const Eigen::Ref<const Vec<T>>& delta_t, Out& decay) const {
+  for (int k = 0; k < n_; ++k) decay.col(k).array() = (A_.col(k).array() * delta_t.array()).exp();
 }
 
 // Replays the forward recurrence of one sequence, keeping s_t and exp(Delta_t A).
@@ -76,7 +94,7 @@ void SelectiveScan<T>::RecomputeStates(int col0, int T_len) {
   for (int t = 0; t < T_len; ++t) {
     const int c = col0 + t;
     Eigen::Map<Mat<T>> dA(decay_.col(t).data(), E_, n_);
-    dA.array() = (A_.array().colwise() * delta.col(c).array()).exp();
+    DecayBlock(delta.col(c), dA);
     u.array() = delta.col(c).array() * a.col(c).array();
     for (int k = 0; k < n_; ++k) {
       const int off = k * E_;

@@ -31,6 +31,8 @@ class SelectiveScan {
 
  private:
   void RecomputeStates(int col0, int T_len);
+  template <typename Out>
+  void DecayBlock(const Eigen::Ref<const Vec<T>>& delta_t, Out& decay) const;
   void BackwardSequence(const Mat<T>& dy, int col0, int T_len, Mat<T>& da, Mat<T>& ddelta,
                         Mat<T>& dB, Mat<T>& dC);
 
