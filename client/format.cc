@@ -15,29 +15,12 @@ namespace sweep::client {
 namespace {
 
 using internal::Json;
+using internal::KeyCells;
+using internal::KeyColumns;
 using internal::JsonDouble;
 using internal::KeyJson;
 using internal::Render;
 using internal::Rows;
-
-// Every group key in the order the groups use them (sorted: std::map order).
-std::vector<std::string> KeyColumns(const std::vector<std::map<std::string, std::string>>& keys) {
-  std::set<std::string> names;
-  for (const auto& k : keys) {
-    for (const auto& [name, value] : k) names.insert(name);
-  }
-  return std::vector<std::string>(names.begin(), names.end());
-}
-
-std::vector<std::string> KeyCells(const std::map<std::string, std::string>& key,
-                                  const std::vector<std::string>& columns) {
-  std::vector<std::string> cells;
-  for (const std::string& c : columns) {
-    auto it = key.find(c);
-    cells.push_back(it == key.end() ? "" : KeyCell(it->second));
-  }
-  return cells;
-}
 
 }  // namespace
 
@@ -100,14 +83,16 @@ std::string FormatResults(const std::vector<storage::ResultGroup>& groups, Forma
   }
   std::vector<std::map<std::string, std::string>> keys;
   for (const auto& g : groups) keys.push_back(g.key);
-  std::vector<std::string> header = KeyColumns(keys);
+  std::string fixed;
+  const std::vector<std::string> columns = KeyColumns(keys, format, &fixed);
+  std::vector<std::string> header = columns;
   const int digits = format == Format::kCsv ? 17 : 6;
   for (const char* c : {"count", "mse_mean", "mse_std", "nmse_mean", "nmse_std", "diverged"}) {
     header.push_back(c);
   }
   Rows rows;
   for (const auto& g : groups) {
-    std::vector<std::string> r = KeyCells(g.key, KeyColumns(keys));
+    std::vector<std::string> r = KeyCells(g.key, columns);
     for (std::string cell : {absl::StrCat(g.count), FormatDouble(g.mse_mean, digits),
                              FormatDouble(g.mse_std, digits), FormatDouble(g.nmse_mean, digits),
                              FormatDouble(g.nmse_std, digits), absl::StrCat(g.diverged)}) {
@@ -115,10 +100,43 @@ std::string FormatResults(const std::vector<storage::ResultGroup>& groups, Forma
     }
     rows.push_back(r);
   }
-  return Render(format, header, rows);
+  return fixed + Render(format, header, rows);
 }
 
 namespace internal {
+
+std::vector<std::string> KeyColumns(const std::vector<std::map<std::string, std::string>>& keys,
+                                    Format format, std::string* fixed) {
+  std::map<std::string, std::set<std::string>> values;  // column -> distinct values
+  for (const auto& k : keys) {
+    for (const auto& [name, value] : k) values[name].insert(value);
+  }
+  std::vector<std::string> columns;
+  std::vector<std::string> fixed_cells;
+  for (const auto& [name, distinct] : values) {
+    // A table for people shows only what varies; the rest goes on one line above it.
+    const bool constant = distinct.size() == 1 && keys.size() > 1;
+    const bool everywhere = std::all_of(keys.begin(), keys.end(),
+                                        [&](const auto& k) { return k.count(name) > 0; });
+    if (format == Format::kTable && constant && everywhere) {
+      fixed_cells.push_back(absl::StrCat(name, "=", KeyCell(*distinct.begin())));
+    } else {
+      columns.push_back(name);
+    }
+  }
+  if (!fixed_cells.empty()) *fixed = absl::StrCat("fixed: ", absl::StrJoin(fixed_cells, " "), "\n");
+  return columns;
+}
+
+std::vector<std::string> KeyCells(const std::map<std::string, std::string>& key,
+                                  const std::vector<std::string>& columns) {
+  std::vector<std::string> cells;
+  for (const std::string& c : columns) {
+    auto it = key.find(c);
+    cells.push_back(it == key.end() ? "" : KeyCell(it->second));
+  }
+  return cells;
+}
 
 // NaN has no JSON literal: non-finite doubles become the strings "nan", "inf", "-inf".
 Json JsonDouble(double v) {

@@ -17,6 +17,14 @@ using Rows = std::vector<std::vector<std::string>>;
 Json JsonDouble(double v);
 // Group key values (canonical JSON text) as JSON values.
 Json KeyJson(const std::map<std::string, std::string>& key);
+// The key columns of a set of groups, sorted. For Format::kTable, keys with the same value
+// in every group are left out and listed in `*fixed` ("fixed: d=8 N=64\n"); CSV and
+// JSON keep every column (stable for scripts).
+std::vector<std::string> KeyColumns(const std::vector<std::map<std::string, std::string>>& keys,
+                                    Format format, std::string* fixed);
+// The cells of one group for `columns` (strings unquoted; empty where absent).
+std::vector<std::string> KeyCells(const std::map<std::string, std::string>& key,
+                                  const std::vector<std::string>& columns);
 // A table, or RFC 4180 CSV for Format::kCsv.
 std::string Render(Format format, const std::vector<std::string>& header, const Rows& rows);
 

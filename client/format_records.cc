@@ -11,6 +11,8 @@ namespace sweep::client {
 namespace {
 
 using internal::Json;
+using internal::KeyCells;
+using internal::KeyColumns;
 using internal::JsonDouble;
 using internal::KeyJson;
 using internal::Render;
@@ -34,18 +36,17 @@ Json CurvesJson(const std::vector<storage::CurveGroup>& groups) {
 
 std::string FormatCurves(const std::vector<storage::CurveGroup>& groups, Format format) {
   if (format == Format::kJson) return CurvesJson(groups).dump(2) + "\n";
-  std::set<std::string> names;
-  for (const auto& g : groups) {
-    for (const auto& [k, v] : g.key) names.insert(k);
-  }
-  std::vector<std::string> header(names.begin(), names.end());
+  std::vector<std::map<std::string, std::string>> keys;
+  for (const auto& g : groups) keys.push_back(g.key);
+  std::string fixed;
+  const std::vector<std::string> columns = KeyColumns(keys, format, &fixed);
+  std::vector<std::string> header = columns;
   for (const char* c : {"n", "count", "mse_mean", "mse_se", "nmse_mean", "nmse_se"}) header.push_back(c);
   const int digits = format == Format::kCsv ? 17 : 6;
   Rows rows;
   for (const auto& g : groups) {
     for (const auto& p : g.points) {
-      std::vector<std::string> r;
-      for (const std::string& k : names) r.push_back(g.key.count(k) ? KeyCell(g.key.at(k)) : "");
+      std::vector<std::string> r = KeyCells(g.key, columns);
       for (std::string cell : {absl::StrCat(p.n), absl::StrCat(p.count), FormatDouble(p.mse_mean, digits),
                                FormatDouble(p.mse_se, digits), FormatDouble(p.nmse_mean, digits),
                                FormatDouble(p.nmse_se, digits)}) {
@@ -54,7 +55,7 @@ std::string FormatCurves(const std::vector<storage::CurveGroup>& groups, Format 
       rows.push_back(r);
     }
   }
-  return Render(format, header, rows);
+  return fixed + Render(format, header, rows);
 }
 
 std::string FormatJobs(const std::vector<storage::JobRecord>& jobs, Format format) {

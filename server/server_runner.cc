@@ -64,6 +64,7 @@ void SweepServer::Shutdown() {
   coordinator_->BeginDrain();
   server_->Shutdown(std::chrono::system_clock::now() + options_.drain_grace);
   server_->Wait();
+  spdlog::info("rpc server stopped; closing the DB");
   server_.reset();
   service_.reset();
   coordinator_.reset();  // closes the DB: checkpoint by the one writer

@@ -56,6 +56,16 @@ TEST(FormatTest, ResultsTableAlignsColumns) {
   EXPECT_THAT(lines[3], HasSubstr("nan"));
 }
 
+TEST(FormatTest, TableMovesConstantKeysToAFixedLineButCsvKeepsThem) {
+  std::vector<storage::ResultGroup> groups = Groups();
+  groups[1].key["d"] = "16";  // d is now the same in every group
+  const std::string table = FormatResults(groups, Format::kTable);
+  EXPECT_EQ(table.substr(0, table.find('\n')), "fixed: d=16");
+  EXPECT_EQ(table.find("d  "), std::string::npos);
+  EXPECT_THAT(table, HasSubstr("link"));
+  EXPECT_EQ(FormatResults(groups, Format::kCsv).rfind("d,link,count", 0), 0u);
+}
+
 TEST(FormatTest, CsvQuotesCellsWithCommasAndQuotes) {
   storage::JobRecord j;
   j.job_id = 1;

@@ -7,6 +7,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
+#include "worker/numerics/nets/checkpoint.h"
 #include "worker/numerics/nets/sequence_model_job.h"
 
 namespace sweep::numerics::nets {
@@ -52,6 +53,28 @@ TEST(SequenceModelJobTest, SameConfigGivesBitIdenticalMetrics) {
   auto other = RunSequenceModelJob(c, RunHooks{});
   ASSERT_TRUE(other.ok());
   EXPECT_NE(other->mse, a->mse);
+}
+
+// The checkpoint-reuse path: train, save, load, evaluate gives the job's own metrics.
+TEST(SequenceModelJobTest, EvaluatingALoadedCheckpointReproducesTheJob) {
+  JobConfig c = SmallJob("mamba");
+  c.steps = 30, c.eval_tasks = 60;
+  auto job = RunSequenceModelJob(c, RunHooks{});
+  ASSERT_TRUE(job.ok()) << job.status();
+  auto sampler = TaskSampler::FromConfig(c);
+  ASSERT_TRUE(sampler.ok());
+  TrainOutcome outcome;
+  auto trained = TrainSequenceModel(c, *sampler, RunHooks{}, outcome);
+  ASSERT_TRUE(trained.ok()) << trained.status();
+  EXPECT_EQ(outcome.loss_curve, job->loss_curve);
+  auto reloaded = TrainedModel::Create(c);
+  ASSERT_TRUE(reloaded.ok());
+  ASSERT_THAT(LoadCheckpointWeights(SaveCheckpoint(*trained), *reloaded),
+              ::sweep::testing::IsOk());
+  auto eval = EvaluateSequenceModel(*reloaded, c, RunHooks{});
+  ASSERT_TRUE(eval.ok()) << eval.status();
+  EXPECT_EQ(eval->curve, job->curve);
+  EXPECT_EQ(eval->n_at_eps, job->n_at_eps);
 }
 
 TEST(SequenceModelJobTest, PairedFormatEvaluatesTheListedLengths) {

@@ -74,6 +74,17 @@ TEST(JobKeysTest, CanonicalJsonIsSortedCompactAndRoundTrips) {
   }
 }
 
+// The canonical form is the cache key of every stored result: a change to it must be a
+// deliberate one. The hash is SHA-256 of the text as computed by Python's hashlib.
+TEST(JobKeysTest, CanonicalJsonAndHashAreStableAcrossVersions) {
+  JobConfig c = Resolve({{"model", "krr"}, {"d", 8}, {"N", 64}, {"link", "h3"}});
+  EXPECT_EQ(CanonicalJson(c),
+            R"({"N":64,"d":8,"dtype":"float32","eps":0.5,"eval_lengths":[8,16,32,64],)"
+            R"("eval_tasks":1000,"features":"ambient","kernel":"rbf","link":"h3","model":"krr",)"
+            R"("r":8,"seed":0,"subspace":"aligned","tau":0.1,"threads":1})");
+  EXPECT_EQ(ConfigHash(c), "1c64c4ad2dd02b0979405baf9b1dff979349dedb3dd38f4c9f70c51951f0afca");
+}
+
 TEST(JobKeysTest, DoublesPrintShortestAndStayDoubles) {
   JobConfig c = Resolve({{"model", "mamba"}, {"d", 4}, {"N", 4}, {"lr", 1e-5}, {"clip", 1}});
   std::string text = CanonicalJson(c);

@@ -219,6 +219,19 @@ TEST(SweepSpecTest, FormatDocumentListsEveryJobKey) {
   }
 }
 
+TEST(SweepSpecTest, FormatDocumentExampleParses) {
+  std::ifstream in(std::string(SWEEP_SOURCE_DIR) + "/docs/sweep-format.md");
+  std::stringstream doc;
+  doc << in.rdbuf();
+  const std::string text = doc.str();
+  const size_t begin = text.find("```yaml\n");
+  ASSERT_NE(begin, std::string::npos);
+  const size_t end = text.find("```", begin + 8);
+  SweepSpec s = Parse(text.substr(begin + 8, end - begin - 8));
+  // krr: 2 features x 2 links x 2 seeds minus the 4 excluded h3 jobs; mamba-theory: 2 x 2 x 2.
+  EXPECT_EQ(s.jobs.size(), 12u);
+}
+
 // A printed figure, with a generous bound so that a loaded CI machine does not flake.
 TEST(SweepSpecTest, ExpandsHundredThousandJobsQuickly) {
   std::string text = "name: big\nbase: {model: mamba-theory, d: 16, N: 512}\nseeds: 100\ngrid:\n"

@@ -10,7 +10,6 @@
 
 #include <random>
 #include <string>
-#include <vector>
 
 #include "worker/numerics/nets/linear.h"
 #include "worker/numerics/nets/tensor.h"
@@ -30,13 +29,16 @@ class CausalSelfAttention {
   void Backward(const Mat<T>& dout, Mat<T>& dX);
 
  private:
+  void Weights(int b, int h, Mat<T>& P) const;
+  void ScoreGradient(const Mat<T>& P, Mat<T>& dP) const;
+
   int D_, H_, dh_;
   bool softmax_;
   T scale_;
   SeqShape seq_;
   Linear<T> W_qkv_, W_o_;
   Mat<T> X_, qkv_, ctx_;
-  std::vector<Mat<T>> P_;  // (T, T) per (sequence, head): column t = weights of query t
+  Mat<T> P_;  // (T, T) scratch: column t = weights of query t (one head at a time)
 };
 
 extern template class CausalSelfAttention<float>;

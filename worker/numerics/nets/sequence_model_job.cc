@@ -62,27 +62,39 @@ absl::StatusOr<TrainedModel> TrainSequenceModel(const JobConfig& config,
   return model;
 }
 
-absl::StatusOr<JobResult> RunSequenceModelJob(const JobConfig& config, const RunHooks& hooks) {
+absl::StatusOr<JobResult> EvaluateSequenceModel(TrainedModel& model, const JobConfig& config,
+                                                const RunHooks& hooks) {
   SWEEP_ASSIGN_OR_RETURN(const TaskSampler sampler, TaskSampler::FromConfig(config));
   JobResult result;
   result.ey2 = sampler.SecondMoment();
   result.ie = sampler.spec().link.ie;
   result.ge = sampler.spec().link.ge;
   const auto t0 = std::chrono::steady_clock::now();
-  TrainOutcome outcome;
-  SWEEP_ASSIGN_OR_RETURN(TrainedModel model, TrainSequenceModel(config, sampler, hooks, outcome));
-  result.train_seconds = Since(t0);
-  result.loss_curve = outcome.loss_curve;
-  if (!outcome.divergence.empty()) {
-    // A failed job: no evaluation of a broken model, and no NaN metrics to store.
-    result.divergence = outcome.divergence;
-    return result;
-  }
-  const auto t1 = std::chrono::steady_clock::now();
   SWEEP_ASSIGN_OR_RETURN(const std::vector<EvalPoint> curve,
                          EvaluateNet(model, sampler, config, hooks));
-  result.eval_seconds = Since(t1);
+  result.eval_seconds = Since(t0);
   FillSummary(curve, config.eps, result);
+  return result;
+}
+
+absl::StatusOr<JobResult> RunSequenceModelJob(const JobConfig& config, const RunHooks& hooks) {
+  SWEEP_ASSIGN_OR_RETURN(const TaskSampler sampler, TaskSampler::FromConfig(config));
+  const auto t0 = std::chrono::steady_clock::now();
+  TrainOutcome outcome;
+  SWEEP_ASSIGN_OR_RETURN(TrainedModel model, TrainSequenceModel(config, sampler, hooks, outcome));
+  const double train_seconds = Since(t0);
+  JobResult result;
+  if (outcome.divergence.empty()) {
+    SWEEP_ASSIGN_OR_RETURN(result, EvaluateSequenceModel(model, config, hooks));
+  } else {
+    // A failed job: no evaluation of a broken model, and no NaN metrics to store.
+    result.ey2 = sampler.SecondMoment();
+    result.ie = sampler.spec().link.ie;
+    result.ge = sampler.spec().link.ge;
+    result.divergence = outcome.divergence;
+  }
+  result.train_seconds = train_seconds;
+  result.loss_curve = outcome.loss_curve;
   return result;
 }
 

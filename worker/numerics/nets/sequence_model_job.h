@@ -21,6 +21,13 @@ namespace sweep::numerics::nets {
 // determinism checks).
 absl::StatusOr<JobResult> RunSequenceModelJob(const JobConfig& config, const RunHooks& hooks);
 
+// The evaluation half alone: evaluates an already trained model (e.g. one loaded from
+// the checkpoint stored under TrainingHash(config)) with config's eval keys (eval_tasks,
+// eval_lengths, eps). Fills everything but loss_curve and train_seconds. Errors:
+// INVALID_ARGUMENT for bad task/eval keys or prompts the model cannot take, CANCELLED.
+absl::StatusOr<JobResult> EvaluateSequenceModel(TrainedModel& model, const JobConfig& config,
+                                                const RunHooks& hooks);
+
 // The training half alone (for checkpoint storage keyed by the training hash): returns
 // the trained model and fills `outcome` (loss curve, divergence). Same errors.
 absl::StatusOr<TrainedModel> TrainSequenceModel(const JobConfig& config,
