@@ -72,6 +72,8 @@ v1::JobReport ToProto(const storage::JobReport& r) {
   p.set_worker_id(r.worker_id);
   p.set_build_version(r.build_version);
   p.set_wall_seconds(r.wall_seconds);
+  p.set_checkpoint_use(storage::CheckpointUseName(r.checkpoint_use));
+  p.set_checkpoint_sha256(r.checkpoint_sha256);
   return p;
 }
 
@@ -83,6 +85,9 @@ storage::JobReport FromProto(const v1::JobReport& p) {
   r.worker_id = p.worker_id();
   r.build_version = p.build_version();
   r.wall_seconds = p.wall_seconds();
+  // An unknown name (a newer worker) is stored as "none" rather than refusing the result.
+  r.checkpoint_use = storage::ParseCheckpointUse(p.checkpoint_use()).value_or(storage::CheckpointUse::kNone);
+  r.checkpoint_sha256 = p.checkpoint_sha256();
   return r;
 }
 
@@ -93,12 +98,15 @@ v1::Lease ToProto(const storage::Lease& l) {
   p.set_attempt(l.attempt);
   p.set_config_json(l.config_json);
   p.set_expires_at_ms(ToUnixMillis(l.expires_at));
+  p.set_training_hash(l.training_hash);
+  p.set_checkpoint_available(l.checkpoint_available);
   return p;
 }
 
 storage::Lease FromProto(const v1::Lease& p) {
-  return storage::Lease{p.job_id(), p.sweep_id(), p.attempt(), p.config_json(),
-                        FromUnixMillis(p.expires_at_ms())};
+  return storage::Lease{p.job_id(),      p.sweep_id(),      p.attempt(),
+                        p.config_json(), FromUnixMillis(p.expires_at_ms()),
+                        p.training_hash(), p.checkpoint_available()};
 }
 
 v1::WorkerRecord ToProto(const storage::WorkerRecord& w) {

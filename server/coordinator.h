@@ -94,6 +94,22 @@ class Coordinator {
   absl::StatusOr<std::vector<storage::CurveGroup>> Curves(const storage::ResultsQuery& q);
   absl::StatusOr<std::vector<storage::WorkerRecord>> ListWorkers();
 
+  // Checkpoints of trained models, keyed by training hash (ROADMAP.md 3). A worker that
+  // trained a model puts it before reporting; a lease says whether one is stored
+  // (storage::Lease::checkpoint_available) so the worker fetches it instead of training.
+  // Put is idempotent: the first bytes stored under a training hash win and a later put
+  // of that hash returns OK without writing. Errors as storage::Store::PutCheckpoint
+  // (INVALID_ARGUMENT, NOT_FOUND job, DATA_LOSS size/sha256 mismatch). OK after COMMIT.
+  absl::Status PutCheckpoint(const storage::CheckpointRecord& checkpoint);
+  // The checkpoint stored under `training_hash`, bytes included; nullopt when none.
+  absl::StatusOr<std::optional<storage::CheckpointRecord>> GetCheckpoint(
+      const std::string& training_hash);
+  // The checkpoint under job `job_id`'s training hash (export); NOT_FOUND unknown job.
+  absl::StatusOr<std::optional<storage::CheckpointRecord>> GetCheckpointForJob(int64_t job_id);
+  // Metadata only (bytes empty), of a sweep's checkpoints or of all of them.
+  absl::StatusOr<std::vector<storage::CheckpointRecord>> ListCheckpoints(
+      std::optional<int64_t> sweep_id);
+
   // Drain: new leases are refused (UNAVAILABLE "draining") and long polls return now.
   // Reports and heartbeats are still served until the process stops.
   void BeginDrain();

@@ -97,7 +97,7 @@ absl::StatusOr<std::unique_ptr<Reader>> Reader::Open(const std::string& db_path)
   auto impl = std::make_unique<Impl>();
   SWEEP_ASSIGN_OR_RETURN(impl->conn, Connection::Open(db_path, /*read_only=*/true));
   SWEEP_RETURN_IF_ERROR(impl->conn->Exec("PRAGMA busy_timeout = 5000"));
-  SWEEP_RETURN_IF_ERROR(CheckSchemaVersion(*impl->conn, db_path));
+  SWEEP_ASSIGN_OR_RETURN(impl->schema_version, CheckSchemaVersion(*impl->conn, db_path));
   return std::unique_ptr<Reader>(new Reader(std::move(impl)));
 }
 

@@ -48,6 +48,20 @@ class Reader {  // read-only connection to a results file; not thread-safe
   // eval and loss curves. NOT_FOUND when the job has no result.
   absl::StatusOr<JobResult> GetResult(int64_t job_id);
 
+  // Checkpoints of trained models (docs/schema.md, table checkpoints). A file of schema
+  // version 1 has none: the lookups below then find nothing.
+  // The checkpoint stored under `training_hash`, bytes included; nullopt when none.
+  absl::StatusOr<std::optional<CheckpointRecord>> GetCheckpoint(
+      const std::string& training_hash);
+  // The checkpoint of a job (for `export`): the one stored under the job's training hash,
+  // whether this job trained it or reused it; bytes included. NOT_FOUND for an unknown
+  // job; nullopt when none is stored (krr, or not trained yet).
+  absl::StatusOr<std::optional<CheckpointRecord>> GetCheckpointForJob(int64_t job_id);
+  // Metadata (bytes left empty) of every checkpoint, or with a sweep id of those under
+  // the training hash of one of its jobs (trained by the sweep or reused by it); oldest
+  // first. NOT_FOUND for an unknown sweep.
+  absl::StatusOr<std::vector<CheckpointRecord>> ListCheckpoints(std::optional<int64_t> sweep_id);
+
  private:
   struct Impl;
   explicit Reader(std::unique_ptr<Impl> impl);

@@ -10,6 +10,7 @@ namespace sweep::storage {
 
 struct Reader::Impl {
   std::unique_ptr<Connection> conn;
+  int schema_version = 0;  // an older file lacks the later tables (read as empty)
 };
 
 }  // namespace sweep::storage

@@ -66,6 +66,47 @@ struct Lease {
   int attempt = 0;
   std::string config_json;
   TimePoint expires_at;
+  std::string training_hash;          // TrainingHash of the config: its checkpoint's key
+  bool checkpoint_available = false;  // a checkpoint is stored under training_hash at grant
+                                      // time: fetch it and evaluate instead of training
+};
+
+// How a result of a trained model (mamba, transformer) got its weights (ROADMAP.md 3).
+enum class CheckpointUse {
+  kNone,     // no checkpoint: krr, mamba-theory, or a job that failed before training
+  kTrained,  // the job trained the model (and stored the checkpoint)
+  kReused,   // the job loaded the checkpoint stored under its training hash
+};
+// "none", "trained", "reused": the values of results.checkpoint_use.
+inline const char* CheckpointUseName(CheckpointUse u) {
+  switch (u) {
+    case CheckpointUse::kTrained: return "trained";
+    case CheckpointUse::kReused: return "reused";
+    case CheckpointUse::kNone: break;
+  }
+  return "none";
+}
+inline std::optional<CheckpointUse> ParseCheckpointUse(const std::string& name) {
+  if (name == "none") return CheckpointUse::kNone;
+  if (name == "trained") return CheckpointUse::kTrained;
+  if (name == "reused") return CheckpointUse::kReused;
+  return std::nullopt;
+}
+
+// A trained model's weights, stored once per training hash so that a job whose config
+// differs only in evaluation keys (eval_tasks, eval_lengths, eps) loads it instead of
+// training again. docs/schema.md, table checkpoints.
+struct CheckpointRecord {
+  std::string training_hash;      // TrainingHash(config) (common/job_keys.h): the key
+  std::string model;              // "mamba", "transformer"
+  std::string config_json;        // canonical JSON of the job that trained it
+  std::string format = "safetensors";
+  std::string bytes;              // the checkpoint file (binary); empty in listings
+  int64_t size_bytes = 0;         // set by storage; if non-zero on a put, must match
+  std::string sha256;             // hex SHA-256 of bytes; set by storage; if set on a put,
+                                  // must match (a transfer check)
+  std::optional<int64_t> job_id;  // the job that produced it, if any
+  TimePoint created_at;           // set by storage
 };
 
 // What a worker reports at the end of an attempt.
@@ -76,6 +117,9 @@ struct JobReport {
   std::string worker_id;
   std::string build_version;
   double wall_seconds = 0;
+  CheckpointUse checkpoint_use = CheckpointUse::kNone;
+  std::string checkpoint_sha256;  // of the checkpoint bytes used; empty: storage takes the
+                                  // sha256 stored under the job's training hash
 };
 
 struct WorkerRecord {

@@ -61,8 +61,18 @@ std::string ReportDigest(const JobReport& report) {
   s.Real(r.train_seconds);
   s.Real(r.eval_seconds);
   s.Str(r.divergence);
+  // Appended only when set, so reports without a checkpoint keep the digests they had
+  // before schema version 2 (a replay across an upgrade still matches).
+  if (report.checkpoint_use != CheckpointUse::kNone || !report.checkpoint_sha256.empty()) {
+    s.Str(CheckpointUseName(report.checkpoint_use));
+    s.Str(report.checkpoint_sha256);
+  }
+  return Sha256Hex(s.out());
+}
+
+std::string Sha256Hex(std::string_view bytes) {
   unsigned char md[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(s.out().data()), s.out().size(), md);
+  SHA256(reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), md);
   return Hex(md, sizeof(md));
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "storage/records.h"
 
@@ -11,5 +12,8 @@ namespace sweep::storage {
 
 // Hex SHA-256 of a canonical serialisation of `report`.
 std::string ReportDigest(const JobReport& report);
+
+// Lower-case hex SHA-256 of `bytes` (checkpoint integrity).
+std::string Sha256Hex(std::string_view bytes);
 
 }  // namespace sweep::storage

@@ -122,13 +122,36 @@ CREATE INDEX events_by_job ON events(job_id, event_id);
 CREATE INDEX events_by_sweep ON events(sweep_id, event_id);
 )sql";
 
-constexpr std::array<const char*, 1> kMigrations = {kV1};
+// Version 2: checkpoints of trained models, keyed by training hash (ROADMAP.md 3), and
+// on each result which checkpoint it used. `bytes` is the last column so that listing
+// metadata reads no overflow pages of the blob.
+constexpr const char* kV2 = R"sql(
+CREATE TABLE checkpoints (
+  training_hash TEXT    PRIMARY KEY,
+  model         TEXT    NOT NULL,
+  config_json   TEXT    NOT NULL,
+  format        TEXT    NOT NULL,
+  size_bytes    INTEGER NOT NULL,
+  sha256        TEXT    NOT NULL,
+  job_id        INTEGER REFERENCES jobs(job_id),
+  created_at    INTEGER NOT NULL,
+  bytes         BLOB    NOT NULL
+);
+CREATE INDEX checkpoints_by_job ON checkpoints(job_id);
+ALTER TABLE results ADD COLUMN checkpoint_use TEXT NOT NULL DEFAULT 'none';
+ALTER TABLE results ADD COLUMN checkpoint_sha256 TEXT;
+)sql";
+
+constexpr std::array<const char*, 2> kMigrations = {kV1, kV2};
 
 }  // namespace
 
 int LatestSchemaVersion() { return static_cast<int>(kMigrations.size()); }
 
-absl::Status Migrate(Connection& conn) {
+absl::Status Migrate(Connection& conn) { return MigrateTo(conn, LatestSchemaVersion()); }
+
+absl::Status MigrateTo(Connection& conn, int target) {
+  SWEEP_CHECK(target >= 1 && target <= LatestSchemaVersion());
   SWEEP_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(conn, Transaction::Mode::kWrite));
   SWEEP_ASSIGN_OR_RETURN(int64_t version, conn.QueryInt("PRAGMA user_version"));
   if (version > LatestSchemaVersion()) {
@@ -136,23 +159,24 @@ absl::Status Migrate(Connection& conn) {
         absl::StrCat("schema version ", version, " is newer than this build's ",
                      LatestSchemaVersion(), "; use a newer sweep build"));
   }
-  for (int64_t v = version; v < LatestSchemaVersion(); ++v) {
+  if (version >= target) return absl::OkStatus();  // nothing to do; nothing written
+  for (int64_t v = version; v < target; ++v) {
     SWEEP_RETURN_IF_ERROR(conn.Exec(kMigrations[v]));
   }
   // user_version lives in the file header and is part of this transaction.
-  SWEEP_RETURN_IF_ERROR(conn.Exec(absl::StrCat("PRAGMA user_version = ", LatestSchemaVersion())));
+  SWEEP_RETURN_IF_ERROR(conn.Exec(absl::StrCat("PRAGMA user_version = ", target)));
   return txn.Commit();
 }
 
-absl::Status CheckSchemaVersion(Connection& conn, const std::string& path) {
+absl::StatusOr<int> CheckSchemaVersion(Connection& conn, const std::string& path) {
   SWEEP_ASSIGN_OR_RETURN(int64_t version, conn.QueryInt("PRAGMA user_version"));
-  if (version == LatestSchemaVersion()) return absl::OkStatus();
+  if (version >= 1 && version <= LatestSchemaVersion()) return static_cast<int>(version);
   if (version == 0) {
     return absl::FailedPreconditionError(absl::StrCat(path, ": not a sweep database"));
   }
   return absl::FailedPreconditionError(
-      absl::StrCat(path, ": schema version ", version, ", this build reads version ",
-                   LatestSchemaVersion()));
+      absl::StrCat(path, ": schema version ", version, " is newer than this build's ",
+                   LatestSchemaVersion(), "; use a newer sweep build"));
 }
 
 }  // namespace sweep::storage

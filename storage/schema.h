@@ -3,7 +3,10 @@
 // transaction. docs/schema.md documents every table and column.
 #pragma once
 
+#include <string>
+
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "storage/sqlite.h"
 
 namespace sweep::storage {
@@ -14,9 +17,13 @@ int LatestSchemaVersion();
 // Applies the missing migrations in one BEGIN IMMEDIATE transaction. FAILED_PRECONDITION
 // if the file's version is newer than this build's.
 absl::Status Migrate(Connection& conn);
+// The same up to version `target` (1..LatestSchemaVersion()) only; a file at or past
+// `target` is left alone. For tests that build files of an older version.
+absl::Status MigrateTo(Connection& conn, int target);
 
-// FAILED_PRECONDITION unless the file is at exactly LatestSchemaVersion() (for readers,
-// which never migrate).
-absl::Status CheckSchemaVersion(Connection& conn, const std::string& path);
+// The file's schema version, for readers, which never migrate: any version from 1 to
+// LatestSchemaVersion() is readable (a reader treats the tables an older file lacks as
+// empty). FAILED_PRECONDITION for a non-sweep file (version 0) or a newer version.
+absl::StatusOr<int> CheckSchemaVersion(Connection& conn, const std::string& path);
 
 }  // namespace sweep::storage

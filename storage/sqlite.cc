@@ -43,6 +43,14 @@ Statement& Statement::Bind(int i, std::string_view v) {
                                 SQLITE_TRANSIENT) == SQLITE_OK);
   return *this;
 }
+Statement& Statement::BindBlob(int i, std::string_view bytes) {
+  // sqlite3_bind_blob with a null pointer binds NULL, so an empty blob needs zeroblob.
+  const int rc = bytes.empty()
+                     ? sqlite3_bind_zeroblob(stmt_, i, 0)
+                     : sqlite3_bind_blob64(stmt_, i, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
+  SWEEP_CHECK(rc == SQLITE_OK);
+  return *this;
+}
 Statement& Statement::BindNull(int i) {
   SWEEP_CHECK(sqlite3_bind_null(stmt_, i) == SQLITE_OK);
   return *this;
@@ -75,6 +83,11 @@ double Statement::Real(int col) const { return sqlite3_column_double(stmt_, col)
 std::string Statement::Text(int col) const {
   const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt_, col));
   return p == nullptr ? std::string() : std::string(p, sqlite3_column_bytes(stmt_, col));
+}
+std::string Statement::Blob(int col) const {
+  const void* p = sqlite3_column_blob(stmt_, col);  // before _bytes, as SQLite advises
+  const int n = sqlite3_column_bytes(stmt_, col);
+  return p == nullptr ? std::string() : std::string(static_cast<const char*>(p), n);
 }
 std::optional<int64_t> Statement::OptInt(int col) const {
   if (IsNull(col)) return std::nullopt;

@@ -41,6 +41,8 @@ class Statement {
   Statement& Bind(int i, const char* v) { return Bind(i, std::string_view(v)); }
   Statement& Bind(int i, const std::string& v) { return Bind(i, std::string_view(v)); }
   Statement& BindNull(int i);
+  // Binds bytes as a BLOB (any bytes, zeros included; Bind(string_view) binds TEXT).
+  Statement& BindBlob(int i, std::string_view bytes);
   template <typename T>
   Statement& Bind(int i, const std::optional<T>& v) {
     return v ? Bind(i, *v) : BindNull(i);
@@ -57,6 +59,7 @@ class Statement {
   int64_t Int(int col) const;
   double Real(int col) const;
   std::string Text(int col) const;
+  std::string Blob(int col) const;  // a BLOB (or TEXT) column's bytes; empty for NULL
   std::optional<int64_t> OptInt(int col) const;
 
  private:

@@ -51,6 +51,13 @@ struct LeaseRenewal {
   TimePoint expires_at;
 };
 
+// What PutCheckpoint did. The first bytes stored under a training hash win.
+struct PutCheckpointOutcome {
+  bool stored = false;      // false: a checkpoint was already stored under the hash (kept)
+  bool same_bytes = false;  // the stored bytes are the offered ones (equal sha256)
+  std::string sha256;       // hex SHA-256 of the stored bytes
+};
+
 class Store {
  public:
   // Opens or creates the file, sets WAL / synchronous=FULL / busy_timeout=5000 /
@@ -110,6 +117,16 @@ class Store {
   // Requeues (or fails as lost, or cancels) every running job whose lease expired at or
   // before `now`; returns how many leases expired.
   absl::StatusOr<int64_t> ReapExpired(TimePoint now);
+
+  // Stores a trained model's checkpoint under record.training_hash, idempotently: when
+  // one is already stored, nothing is written and the outcome says stored = false (OK,
+  // whatever the bytes: jobs with one training hash train the same model). size_bytes,
+  // sha256 and created_at are computed here. INVALID_ARGUMENT for an empty key, model,
+  // config or bytes, a format other than "safetensors", or a job_id whose job has another
+  // training hash; NOT_FOUND for an unknown job_id; DATA_LOSS when a given size_bytes or
+  // sha256 does not match the bytes. Records a `checkpoint_stored` event.
+  absl::StatusOr<PutCheckpointOutcome> PutCheckpoint(const CheckpointRecord& record,
+                                                     TimePoint now);
 
   // Group commit (LevelDB's write batching): runs `ops` in order inside one BEGIN
   // IMMEDIATE transaction and commits once, so one fsync serves the whole batch. Each op

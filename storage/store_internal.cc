@@ -18,6 +18,15 @@ absl::Status AddEvent(Connection& conn, TimePoint at, std::optional<int64_t> swe
   return st->Run();
 }
 
+absl::StatusOr<bool> HasCheckpoint(Connection& conn, const std::string& training_hash) {
+  SWEEP_ASSIGN_OR_RETURN(Statement * st,
+                         conn.Cached("SELECT 1 FROM checkpoints WHERE training_hash = ?"));
+  st->Bind(1, training_hash);
+  SWEEP_ASSIGN_OR_RETURN(bool found, st->Step());
+  st->Reset();
+  return found;
+}
+
 absl::StatusOr<LeaseRow> LoadLeaseRow(Connection& conn, int64_t job_id) {
   SWEEP_ASSIGN_OR_RETURN(
       Statement * st,

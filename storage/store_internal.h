@@ -31,6 +31,9 @@ struct LeaseRow {
   bool cancel_requested = false;
 };
 
+// Whether a checkpoint is stored under `training_hash`.
+absl::StatusOr<bool> HasCheckpoint(Connection& conn, const std::string& training_hash);
+
 // NOT_FOUND "job 7: no such job".
 absl::StatusOr<LeaseRow> LoadLeaseRow(Connection& conn, int64_t job_id);
 

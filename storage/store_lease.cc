@@ -116,7 +116,7 @@ absl::StatusOr<std::optional<Lease>> Store::LeaseNext(const std::string& worker_
                     " lease_owner = ?1, lease_expires_at = ?2, progress_step = 0,"
                     " progress_total = 0 WHERE job_id = (SELECT job_id FROM jobs"
                     " WHERE state = 'queued' ORDER BY priority, job_id LIMIT 1)"
-                    " RETURNING job_id, sweep_id, attempt, config_json"));
+                    " RETURNING job_id, sweep_id, attempt, config_json, training_hash"));
   const TimePoint expires = now + ttl;
   pick->Bind(1, worker_id).Bind(2, ToUnixMillis(expires));
   SWEEP_ASSIGN_OR_RETURN(bool got, pick->Step());
@@ -126,8 +126,10 @@ absl::StatusOr<std::optional<Lease>> Store::LeaseNext(const std::string& worker_
     return std::optional<Lease>();
   }
   Lease lease{pick->Int(0), pick->Int(1), static_cast<int>(pick->Int(2)), pick->Text(3),
-              expires};
+              expires, pick->Text(4)};
   SWEEP_RETURN_IF_ERROR(pick->Run());  // finish the RETURNING statement
+  SWEEP_ASSIGN_OR_RETURN(lease.checkpoint_available,
+                         internal::HasCheckpoint(*conn_, lease.training_hash));
   SWEEP_ASSIGN_OR_RETURN(
       Statement * att, conn_->Cached("INSERT INTO attempts(job_id, attempt, worker_id,"
                                      " leased_at) VALUES (?, ?, ?, ?)"));

@@ -62,9 +62,11 @@ absl::Status Store::InsertResult(int64_t job_id, int attempt, const std::string&
       Statement * st,
       conn_->Cached("INSERT INTO results(job_id, attempt, digest, mse, nmse, n_at_eps, ey2, ie,"
                     " ge, wall_seconds, train_seconds, eval_seconds, divergence, worker_id,"
-                    " build_version, training_hash, nan_mask, created_at) SELECT ?1, ?2, ?3,"
-                    " ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, training_hash, ?16,"
-                    " ?17 FROM jobs WHERE job_id = ?1"));
+                    " build_version, training_hash, nan_mask, created_at, checkpoint_use,"
+                    " checkpoint_sha256) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
+                    " ?12, ?13, ?14, ?15, training_hash, ?16, ?17, ?18, coalesce(?19, CASE"
+                    " WHEN ?18 <> 'none' THEN (SELECT c.sha256 FROM checkpoints c WHERE"
+                    " c.training_hash = jobs.training_hash) END) FROM jobs WHERE job_id = ?1"));
   const JobResult& r = report.result;
   int64_t mask = 0;
   st->Bind(1, job_id).Bind(2, attempt).Bind(3, digest);
@@ -78,6 +80,10 @@ absl::Status Store::InsertResult(int64_t job_id, int attempt, const std::string&
   BindMetric(*st, 12, r.eval_seconds, kResEval, mask);
   st->Bind(13, r.divergence).Bind(14, report.worker_id).Bind(15, report.build_version);
   st->Bind(16, mask).Bind(17, ToUnixMillis(now));
+  // The checkpoint the worker used; without its sha256, the one stored under the job's
+  // training hash (the worker loaded or stored exactly those bytes).
+  st->Bind(18, CheckpointUseName(report.checkpoint_use));
+  if (!report.checkpoint_sha256.empty()) st->Bind(19, report.checkpoint_sha256);
   SWEEP_RETURN_IF_ERROR(st->Run());
   return InsertCurves(*conn_, job_id, r);
 }

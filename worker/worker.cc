@@ -27,11 +27,15 @@ absl::Status WorkerOptions::Validate() const {
   return absl::OkStatus();
 }
 
+std::string HostName() {
+  char host[256] = {};
+  if (gethostname(host, sizeof(host) - 1) != 0) return "unknown";
+  return host;
+}
+
 std::string MakeWorkerId() {
-  char host[256] = "host";
-  gethostname(host, sizeof(host) - 1);
   std::random_device rd;
-  return absl::StrCat(host, "-", getpid(), "-", absl::Hex(rd() & 0xffffff, absl::kZeroPad6));
+  return absl::StrCat(HostName(), "-", getpid(), "-", absl::Hex(rd() & 0xffffff, absl::kZeroPad6));
 }
 
 bool SleepUnlessStopped(std::chrono::milliseconds d, std::stop_token stop) {
@@ -51,7 +55,7 @@ Worker::Worker(const WorkerOptions& options, std::unique_ptr<JobRunner> runner)
 bool Worker::RegisterUntilOk() {
   Backoff backoff(options_.backoff);
   while (!stop_.stop_requested()) {
-    auto ttl = client_.Register(server::WorkerHello{worker_id_, worker_id_, options_.slots,
+    auto ttl = client_.Register(server::WorkerHello{worker_id_, HostName(), options_.slots,
                                                     BuildVersion()});
     if (ttl.ok()) {
       heartbeat_ms_ = options_.heartbeat.count() > 0

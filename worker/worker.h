@@ -76,6 +76,7 @@ class Worker {
 
 // "host-pid-xxxxxx": unique enough across machines and restarts.
 std::string MakeWorkerId();
+std::string HostName();
 
 // Sleeps for `d` unless `stop` fires first; returns false when stopped.
 bool SleepUnlessStopped(std::chrono::milliseconds d, std::stop_token stop);

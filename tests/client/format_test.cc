@@ -61,8 +61,8 @@ TEST(FormatTest, TableMovesConstantKeysToAFixedLineButCsvKeepsThem) {
   groups[1].key["d"] = "16";  // d is now the same in every group
   const std::string table = FormatResults(groups, Format::kTable);
   EXPECT_EQ(table.substr(0, table.find('\n')), "fixed: d=16");
-  EXPECT_EQ(table.find("d  "), std::string::npos);
-  EXPECT_THAT(table, HasSubstr("link"));
+  const std::string header = table.substr(table.find('\n') + 1);
+  EXPECT_EQ(header.rfind("link", 0), 0u);  // the d column is gone
   EXPECT_EQ(FormatResults(groups, Format::kCsv).rfind("d,link,count", 0), 0u);
 }
 

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <stop_token>
 
+#include "common/job_keys.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
@@ -96,6 +97,19 @@ TEST(SequenceModelJobTest, Float64JobTrainsInDouble) {
   EXPECT_EQ(result->divergence, "");
   EXPECT_LT(result->loss_curve.back().loss, result->loss_curve.front().loss);
   EXPECT_TRUE(std::isfinite(result->mse));
+}
+
+// Configs resolved by the key registry (defaults for format and eval_lengths) run as is.
+TEST(SequenceModelJobTest, RunsRegistryResolvedConfigs) {
+  for (const char* model : {"mamba", "transformer"}) {
+    const auto c = ResolveJobConfig(
+        {{"model", model}, {"d", 4}, {"N", 8}, {"D", 16}, {"steps", 5}, {"eval_tasks", 20}});
+    ASSERT_TRUE(c.ok()) << c.status();
+    const auto result = RunSequenceModelJob(*c, RunHooks{});
+    ASSERT_TRUE(result.ok()) << model << ": " << result.status();
+    EXPECT_EQ(result->curve.size(), c->eval_lengths.size()) << model;
+    EXPECT_EQ(result->curve.back().n, 8) << model;
+  }
 }
 
 TEST(SequenceModelJobTest, RejectsBadShapesByKey) {

@@ -4,10 +4,10 @@
 #include <random>
 #include <stop_token>
 
+#include "common/link_expr.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/testing/status_matchers.h"
-#include "common/link_expr.h"
 #include "worker/numerics/nets/trainer.h"
 #include "worker/numerics/task.h"
 

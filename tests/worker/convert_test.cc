@@ -54,7 +54,8 @@ TEST(ConvertTest, JobResultWithoutNAtEpsStaysEmpty) {
 }
 
 TEST(ConvertTest, JobReportRoundTrip) {
-  storage::JobReport r{false, "r: 12 > d = 8", FullResult(), "w-1", "abc123", 12.5};
+  storage::JobReport r{false, "r: 12 > d = 8", FullResult(), "w-1", "abc123", 12.5,
+                       storage::CheckpointUse::kReused, "feed"};
   const storage::JobReport back = FromProto(ToProto(r));
   EXPECT_EQ(back.ok, r.ok);
   EXPECT_EQ(back.error, r.error);
@@ -62,16 +63,20 @@ TEST(ConvertTest, JobReportRoundTrip) {
   EXPECT_EQ(back.worker_id, r.worker_id);
   EXPECT_EQ(back.build_version, r.build_version);
   EXPECT_EQ(back.wall_seconds, r.wall_seconds);
+  EXPECT_EQ(back.checkpoint_use, storage::CheckpointUse::kReused);
+  EXPECT_EQ(back.checkpoint_sha256, "feed");
 }
 
 TEST(ConvertTest, LeaseRoundTrip) {
-  storage::Lease l{7, 3, 2, R"({"d":8})", FromUnixMillis(1'700'000'123'456)};
+  storage::Lease l{7, 3, 2, R"({"d":8})", FromUnixMillis(1'700'000'123'456), "th", true};
   const storage::Lease back = FromProto(ToProto(l));
   EXPECT_EQ(back.job_id, 7);
   EXPECT_EQ(back.sweep_id, 3);
   EXPECT_EQ(back.attempt, 2);
   EXPECT_EQ(back.config_json, l.config_json);
   EXPECT_EQ(back.expires_at, l.expires_at);
+  EXPECT_EQ(back.training_hash, "th");
+  EXPECT_TRUE(back.checkpoint_available);
 }
 
 TEST(ConvertTest, SweepSummaryRoundTripWithAndWithoutFinishTimes) {

@@ -82,6 +82,12 @@ void FillSummary(const std::vector<EvalPoint>& curve, double eps, JobResult& res
   }
 }
 
+void FillTaskFacts(const TaskSampler& sampler, JobResult& result) {
+  result.ey2 = sampler.SecondMoment();
+  result.ie = sampler.spec().link.ie;
+  result.ge = sampler.spec().link.ge;
+}
+
 absl::StatusOr<std::vector<EvalPoint>> Evaluate(const JobConfig& config,
                                                 const TaskSampler& sampler,
                                                 const QueryPredictor& predict,

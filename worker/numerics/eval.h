@@ -44,6 +44,9 @@ class EvalAccumulator {
 // nmse <= eps, or none). Leaves the other fields alone.
 void FillSummary(const std::vector<EvalPoint>& curve, double eps, JobResult& result);
 
+// Fills the task facts every result carries: ey2 (analytic E[y^2]), ie and ge.
+void FillTaskFacts(const TaskSampler& sampler, JobResult& result);
+
 // Predicts the query label of every prompt using only the first lengths[i] context
 // examples: pred is (lengths.size(), prompts.count). A non-OK status aborts evaluation.
 using QueryPredictor = std::function<absl::Status(

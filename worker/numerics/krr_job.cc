@@ -57,9 +57,7 @@ absl::StatusOr<JobResult> RunKrrJob(const JobConfig& config, const RunHooks& hoo
   SWEEP_ASSIGN_OR_RETURN(std::vector<EvalPoint> curve, Evaluate(config, sampler, predict, hooks));
   JobResult result;
   FillSummary(curve, config.eps, result);
-  result.ey2 = sampler.SecondMoment();
-  result.ie = sampler.spec().link.ie;
-  result.ge = sampler.spec().link.ge;
+  FillTaskFacts(sampler, result);
   result.eval_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;

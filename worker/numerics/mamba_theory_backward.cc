@@ -84,7 +84,7 @@ double MambaTheory::LossAndGrad(const PromptBatch& prompts, TheoryParams& grad) 
   const Eigen::VectorXd m1 = dut.rowwise().mean();
   const Eigen::VectorXd m2 = dut.cwiseProduct(ut).rowwise().mean();
   const Eigen::MatrixXd du =
-      (dut).array().colwise() /
+      ((dut.colwise() - m1) - (ut.array().colwise() * m2.array()).matrix()).array().colwise() /
       sigma.array();
   for (int p = 0; p < count; ++p) BackwardPrompt(prompts, p, cache, du.col(p).data(), grad);
   return loss;

@@ -1,5 +1,6 @@
 #include "worker/numerics/mamba_theory_job.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -125,9 +126,7 @@ absl::StatusOr<JobResult> RunMambaTheoryJob(const JobConfig& config, const RunHo
   SWEEP_RETURN_IF_ERROR(ValidateTheoryConfig(config));
   SWEEP_ASSIGN_OR_RETURN(TaskSampler sampler, TaskSampler::FromConfig(config));
   JobResult result;
-  result.ey2 = sampler.SecondMoment();
-  result.ie = sampler.spec().link.ie;
-  result.ge = sampler.spec().link.ge;
+  FillTaskFacts(sampler, result);
   std::mt19937_64 init_rng = MakeStream(config.seed, Stream::kModelInit);
   MambaTheory model({config.d, config.N, config.m, config.gate == "sigmoid"}, init_rng);
   const auto train_start = std::chrono::steady_clock::now();

@@ -1,6 +1,7 @@
 #include "worker/numerics/task.h"
 
 #include <cmath>
+#include <cstddef>
 #include <string>
 
 #include <Eigen/QR>

@@ -1,7 +1,10 @@
 #include "worker/numerics/nets/trained_model.h"
 
 #include <algorithm>
+#include <mutex>
 #include <random>
+
+#include <Eigen/Core>
 
 #include "absl/strings/str_cat.h"
 #include "worker/numerics/rng.h"
@@ -39,7 +42,14 @@ Eigen::VectorXd PredictSequence(SequenceModel<T>& net, const Eigen::MatrixXd& to
 
 }  // namespace
 
+void FixGemmBlocking() {
+  static std::once_flag once;
+  std::call_once(once, [] { Eigen::setCpuCacheSizes(32 << 10, 1 << 20, 32 << 20); });
+}
+
+
 absl::StatusOr<TrainedModel> TrainedModel::Create(const JobConfig& config) {
+  FixGemmBlocking();
   if (config.dtype != "float32" && config.dtype != "float64") {
     return absl::InvalidArgumentError(
         absl::StrCat("dtype: \"", config.dtype, "\" (must be float32 or float64)"));
