@@ -98,8 +98,11 @@ int main(int argc, char** argv) {
   std::vector<double> all;
   for (const auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
   std::sort(all.begin(), all.end());
-  auto pct = [&](double p) { return all.empty() ? 0.0 : all[std::min(all.size() - 1, size_t(p * all.size()))]; };
-  std::printf("bench_rpc: %d jobs, %d workers, file DB (synchronous=FULL)\n", args.jobs, args.workers);
+  auto pct = [&](double p) {
+    return all.empty() ? 0.0 : all[std::min(all.size() - 1, size_t(p * all.size()))];
+  };
+  std::printf("bench_rpc: %d jobs, %d workers, file DB (synchronous=FULL)\n", args.jobs,
+              args.workers);
   std::printf("  reported %d jobs in %.2f s: %.0f jobs/s (target >= 2000)\n", done.load(), seconds,
               done.load() / seconds);
   std::printf("  lease+report round trip: p50 %.2f ms, p99 %.2f ms, p999 %.2f ms\n", pct(0.5),

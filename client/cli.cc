@@ -31,8 +31,8 @@ absl::Status Dispatch(const std::string& command, const CliArgs& args, std::ostr
                       std::ostream& err) {
   SWEEP_ASSIGN_OR_RETURN(Format format, ParseFormat(args.format));
   if (command == "local") {
-    LocalArgs local{args.file, args.db.empty() ? "sweep.db" : args.db, args.workers,
-                    !args.no_cache, format};
+    LocalArgs local{args.file, args.db.empty() ? "sweep.db" : args.db, args.workers, !args.no_cache,
+                    format};
     return RunLocal(local, out, err);
   }
   if (command == "submit" || command == "cancel") {

@@ -15,16 +15,16 @@ namespace sweep::client {
 
 struct CliArgs {
   std::string coordinator = "127.0.0.1:7070";  // --coordinator, env SWEEP_COORDINATOR
-  std::string db;            // query commands: read this results file, no coordinator
-  std::string file;          // submit / local
-  bool wait = false;         // submit / status
-  bool no_cache = false;     // submit / local
-  std::string sweep;         // id or name
-  std::string state;         // jobs --state
+  std::string db;         // query commands: read this results file, no coordinator
+  std::string file;       // submit / local
+  bool wait = false;      // submit / status
+  bool no_cache = false;  // submit / local
+  std::string sweep;      // id or name
+  std::string state;      // jobs --state
   std::vector<std::string> where;
   std::string group_by;
   std::string format = "table";
-  int workers = 0;           // local --workers (0: one per hardware thread)
+  int workers = 0;  // local --workers (0: one per hardware thread)
 };
 
 // Declares every subcommand on `app`, bound to `args`. `env_coordinator` (the value of

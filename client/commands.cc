@@ -6,10 +6,10 @@
 #include <sstream>
 #include <thread>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_split.h"
-#include "absl/strings/ascii.h"
 #include "client/progress.h"
 #include "common/spec/sweep_spec.h"
 #include "common/status.h"
@@ -35,10 +35,10 @@ absl::StatusOr<storage::ResultsQuery> MakeQuery(int64_t sweep_id, const QueryArg
 std::string NewRequestId() {
   std::random_device rd;
   std::mt19937_64 rng((uint64_t{rd()} << 32) ^ rd());
-  const uint64_t hi = (rng() & ~uint64_t{0xf000}) | 0x4000;  // version 4
+  const uint64_t hi = (rng() & ~uint64_t{0xf000}) | 0x4000;                  // version 4
   const uint64_t lo = (rng() & ~(uint64_t{3} << 62)) | (uint64_t{2} << 62);  // variant 10
-  return absl::StrFormat("%08x-%04x-%04x-%04x-%012x", hi >> 32, (hi >> 16) & 0xffff,
-                         hi & 0xffff, lo >> 48, lo & 0xffffffffffffULL);
+  return absl::StrFormat("%08x-%04x-%04x-%04x-%012x", hi >> 32, (hi >> 16) & 0xffff, hi & 0xffff,
+                         lo >> 48, lo & 0xffffffffffffULL);
 }
 
 absl::StatusOr<storage::SweepSummary> WaitForSweep(Backend& backend, int64_t sweep_id,
@@ -81,8 +81,8 @@ absl::Status CmdSubmit(RpcBackend& rpc, const std::string& file, bool wait, bool
                          reply.name, reply.outcome.jobs_total, reply.outcome.jobs_cached,
                          reply.outcome.existing ? " (already submitted)" : "");
   if (!wait) return absl::OkStatus();
-  SWEEP_ASSIGN_OR_RETURN(storage::SweepSummary s,
-                         WaitForSweep(rpc, reply.outcome.sweep_id, err, std::chrono::milliseconds(500)));
+  SWEEP_ASSIGN_OR_RETURN(storage::SweepSummary s, WaitForSweep(rpc, reply.outcome.sweep_id, err,
+                                                               std::chrono::milliseconds(500)));
   return AllSucceeded(s);
 }
 

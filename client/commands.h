@@ -18,9 +18,9 @@
 namespace sweep::client {
 
 struct QueryArgs {
-  std::string sweep;                  // id or name
-  std::vector<std::string> where;     // "key=value"
-  std::string group_by;               // "k1,k2"; empty: every key except seed
+  std::string sweep;               // id or name
+  std::vector<std::string> where;  // "key=value"
+  std::string group_by;            // "k1,k2"; empty: every key except seed
   Format format = Format::kTable;
 };
 

@@ -21,7 +21,8 @@ class DbBackend final : public Backend {
                                                            std::optional<JobState> state) override {
     return reader_->ListJobs(sweep_id, state);
   }
-  absl::StatusOr<std::vector<storage::ResultGroup>> Results(const storage::ResultsQuery& q) override {
+  absl::StatusOr<std::vector<storage::ResultGroup>> Results(
+      const storage::ResultsQuery& q) override {
     return reader_->Results(q);
   }
   absl::StatusOr<std::vector<storage::CurveGroup>> Curves(const storage::ResultsQuery& q) override {

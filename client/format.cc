@@ -1,6 +1,5 @@
 // Table, CSV and JSON output (see format.h).
 #include "client/format.h"
-#include "client/format_internal.h"
 
 #include <algorithm>
 #include <cmath>
@@ -9,15 +8,16 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "client/format_internal.h"
 #include "nlohmann/json.hpp"
 
 namespace sweep::client {
 namespace {
 
 using internal::Json;
+using internal::JsonDouble;
 using internal::KeyCells;
 using internal::KeyColumns;
-using internal::JsonDouble;
 using internal::KeyJson;
 using internal::Render;
 using internal::Rows;
@@ -52,13 +52,15 @@ std::string RenderTable(const std::vector<std::string>& header, const Rows& rows
   std::vector<size_t> width(header.size(), 0);
   for (size_t c = 0; c < header.size(); ++c) width[c] = header[c].size();
   for (const auto& r : rows) {
-    for (size_t c = 0; c < r.size() && c < width.size(); ++c) width[c] = std::max(width[c], r[c].size());
+    for (size_t c = 0; c < r.size() && c < width.size(); ++c)
+      width[c] = std::max(width[c], r[c].size());
   }
   auto line = [&](const std::vector<std::string>& cells) {
     std::string out;
     for (size_t c = 0; c < width.size(); ++c) {
       std::string cell = c < cells.size() ? cells[c] : "";
-      absl::StrAppend(&out, cell, c + 1 < width.size() ? std::string(width[c] - cell.size() + 2, ' ') : "");
+      absl::StrAppend(&out, cell,
+                      c + 1 < width.size() ? std::string(width[c] - cell.size() + 2, ' ') : "");
     }
     return absl::StrCat(out, "\n");
   };
@@ -74,9 +76,12 @@ std::string FormatResults(const std::vector<storage::ResultGroup>& groups, Forma
   if (format == Format::kJson) {
     Json out = Json::array();
     for (const auto& g : groups) {
-      out.push_back({{"key", KeyJson(g.key)}, {"count", g.count},
-                     {"mse_mean", JsonDouble(g.mse_mean)}, {"mse_std", JsonDouble(g.mse_std)},
-                     {"nmse_mean", JsonDouble(g.nmse_mean)}, {"nmse_std", JsonDouble(g.nmse_std)},
+      out.push_back({{"key", KeyJson(g.key)},
+                     {"count", g.count},
+                     {"mse_mean", JsonDouble(g.mse_mean)},
+                     {"mse_std", JsonDouble(g.mse_std)},
+                     {"nmse_mean", JsonDouble(g.nmse_mean)},
+                     {"nmse_std", JsonDouble(g.nmse_std)},
                      {"diverged", g.diverged}});
     }
     return out.dump(2) + "\n";
@@ -116,8 +121,8 @@ std::vector<std::string> KeyColumns(const std::vector<std::map<std::string, std:
   for (const auto& [name, distinct] : values) {
     // A table for people shows only what varies; the rest goes on one line above it.
     const bool constant = distinct.size() == 1 && keys.size() > 1;
-    const bool everywhere = std::all_of(keys.begin(), keys.end(),
-                                        [&](const auto& k) { return k.count(name) > 0; });
+    const bool everywhere =
+        std::all_of(keys.begin(), keys.end(), [&](const auto& k) { return k.count(name) > 0; });
     if (format == Format::kTable && constant && everywhere) {
       fixed_cells.push_back(absl::StrCat(name, "=", KeyCell(*distinct.begin())));
     } else {

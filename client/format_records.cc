@@ -11,9 +11,9 @@ namespace sweep::client {
 namespace {
 
 using internal::Json;
+using internal::JsonDouble;
 using internal::KeyCells;
 using internal::KeyColumns;
-using internal::JsonDouble;
 using internal::KeyJson;
 using internal::Render;
 using internal::Rows;
@@ -23,8 +23,11 @@ Json CurvesJson(const std::vector<storage::CurveGroup>& groups) {
   for (const auto& g : groups) {
     Json points = Json::array();
     for (const auto& p : g.points) {
-      points.push_back({{"n", p.n}, {"count", p.count}, {"mse_mean", JsonDouble(p.mse_mean)},
-                        {"mse_se", JsonDouble(p.mse_se)}, {"nmse_mean", JsonDouble(p.nmse_mean)},
+      points.push_back({{"n", p.n},
+                        {"count", p.count},
+                        {"mse_mean", JsonDouble(p.mse_mean)},
+                        {"mse_se", JsonDouble(p.mse_se)},
+                        {"nmse_mean", JsonDouble(p.nmse_mean)},
                         {"nmse_se", JsonDouble(p.nmse_se)}});
     }
     out.push_back({{"key", KeyJson(g.key)}, {"points", points}});
@@ -41,15 +44,17 @@ std::string FormatCurves(const std::vector<storage::CurveGroup>& groups, Format 
   std::string fixed;
   const std::vector<std::string> columns = KeyColumns(keys, format, &fixed);
   std::vector<std::string> header = columns;
-  for (const char* c : {"n", "count", "mse_mean", "mse_se", "nmse_mean", "nmse_se"}) header.push_back(c);
+  for (const char* c : {"n", "count", "mse_mean", "mse_se", "nmse_mean", "nmse_se"})
+    header.push_back(c);
   const int digits = format == Format::kCsv ? 17 : 6;
   Rows rows;
   for (const auto& g : groups) {
     for (const auto& p : g.points) {
       std::vector<std::string> r = KeyCells(g.key, columns);
-      for (std::string cell : {absl::StrCat(p.n), absl::StrCat(p.count), FormatDouble(p.mse_mean, digits),
-                               FormatDouble(p.mse_se, digits), FormatDouble(p.nmse_mean, digits),
-                               FormatDouble(p.nmse_se, digits)}) {
+      for (std::string cell :
+           {absl::StrCat(p.n), absl::StrCat(p.count), FormatDouble(p.mse_mean, digits),
+            FormatDouble(p.mse_se, digits), FormatDouble(p.nmse_mean, digits),
+            FormatDouble(p.nmse_se, digits)}) {
         r.push_back(cell);
       }
       rows.push_back(r);
@@ -63,16 +68,20 @@ std::string FormatJobs(const std::vector<storage::JobRecord>& jobs, Format forma
     Json out = Json::array();
     for (const auto& j : jobs) {
       Json config = Json::parse(j.config_json, nullptr, /*allow_exceptions=*/false);
-      out.push_back({{"job_id", j.job_id}, {"state", std::string(JobStateName(j.state))},
-                     {"failure", std::string(FailureKindName(j.failure))}, {"attempt", j.attempt},
-                     {"cached", j.cached}, {"worker_id", j.worker_id}, {"config_hash", j.config_hash},
+      out.push_back({{"job_id", j.job_id},
+                     {"state", std::string(JobStateName(j.state))},
+                     {"failure", std::string(FailureKindName(j.failure))},
+                     {"attempt", j.attempt},
+                     {"cached", j.cached},
+                     {"worker_id", j.worker_id},
+                     {"config_hash", j.config_hash},
                      {"config", config.is_discarded() ? Json(j.config_json) : config},
                      {"error", j.error}});
     }
     return out.dump(2) + "\n";
   }
-  const std::vector<std::string> header = {"job_id", "state", "failure", "attempt", "cached",
-                                           "worker_id", "config_hash", "error"};
+  const std::vector<std::string> header = {"job_id", "state",     "failure",     "attempt",
+                                           "cached", "worker_id", "config_hash", "error"};
   Rows rows;
   for (const auto& j : jobs) {
     // Tables show a short hash; CSV keeps the whole one for joins.
@@ -89,7 +98,8 @@ std::string FormatWorkers(const std::vector<storage::WorkerRecord>& workers, Tim
   for (const auto& w : workers) {
     const auto idle = std::chrono::duration_cast<std::chrono::seconds>(now - w.last_seen_at);
     rows.push_back({w.worker_id, w.host, absl::StrCat(w.slots), absl::StrCat(w.running),
-                    absl::StrCat(w.completed), absl::StrCat(idle.count(), "s ago"), w.build_version});
+                    absl::StrCat(w.completed), absl::StrCat(idle.count(), "s ago"),
+                    w.build_version});
   }
   return RenderTable({"worker_id", "host", "slots", "running", "completed", "last_seen", "build"},
                      rows);

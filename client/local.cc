@@ -18,12 +18,12 @@ namespace {
 absl::Status RunAndPrint(RpcBackend& rpc, const LocalArgs& args, std::ostream& out,
                          std::ostream& err) {
   SWEEP_ASSIGN_OR_RETURN(SubmitReply reply, SubmitFile(rpc, args.file, args.use_cache));
-  err << "sweep " << reply.outcome.sweep_id << " \"" << reply.name << "\": "
-      << reply.outcome.jobs_total << " jobs (" << reply.outcome.jobs_cached << " cached), db "
-      << args.db << "\n";
-  SWEEP_ASSIGN_OR_RETURN(storage::SweepSummary summary,
-                         WaitForSweep(rpc, reply.outcome.sweep_id, err,
-                                      std::chrono::milliseconds(200)));
+  err << "sweep " << reply.outcome.sweep_id << " \"" << reply.name
+      << "\": " << reply.outcome.jobs_total << " jobs (" << reply.outcome.jobs_cached
+      << " cached), db " << args.db << "\n";
+  SWEEP_ASSIGN_OR_RETURN(
+      storage::SweepSummary summary,
+      WaitForSweep(rpc, reply.outcome.sweep_id, err, std::chrono::milliseconds(200)));
   QueryArgs query;
   query.sweep = std::to_string(reply.outcome.sweep_id);
   query.format = args.format;
@@ -44,8 +44,9 @@ absl::Status RunLocal(const LocalArgs& args, std::ostream& out, std::ostream& er
 
   worker::WorkerOptions worker_options;
   worker_options.coordinator = server->address();
-  worker_options.slots =
-      args.workers > 0 ? args.workers : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  worker_options.slots = args.workers > 0
+                             ? args.workers
+                             : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   worker::Worker worker(worker_options, worker::MakeRunJobRunner());
   std::jthread worker_thread([&worker] { (void)worker.Run(); });
 

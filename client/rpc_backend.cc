@@ -3,8 +3,12 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <thread>
+
+#include "absl/strings/str_cat.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "proto/convert.h"
+#include "worker/backoff.h"
 #include "worker/coordinator_client.h"
 #include "worker/rpc_deadline.h"
 
@@ -16,18 +20,29 @@ using wire::ToProto;
 
 namespace {
 
-// One query call with the kQuery deadline, the status mapped back to absl.
+// One query call with the kQuery deadline, the status mapped back to absl. An
+// unreachable coordinator is named, so the user sees which address was tried.
 template <typename Req, typename Resp, typename Method>
-absl::Status Call(v1::SweepService::Stub& stub, Method method, const Req& req, Resp* resp) {
+absl::Status Call(v1::SweepService::Stub& stub, Method method, const Req& req, Resp* resp,
+                  const std::string& address) {
   grpc::ClientContext ctx;
   worker::SetDeadline(ctx, worker::RpcKind::kQuery);
-  return FromGrpcStatus((stub.*method)(&ctx, req, resp));
+  absl::Status s = FromGrpcStatus((stub.*method)(&ctx, req, resp));
+  if (absl::IsUnavailable(s) || absl::IsDeadlineExceeded(s)) {
+    return absl::Status(s.code(), absl::StrCat("coordinator ", address, " (--coordinator or ",
+                                               "SWEEP_COORDINATOR): ", std::string(s.message())));
+  }
+  return s;
 }
+
+constexpr int kSubmitAttempts = 4;
 
 }  // namespace
 
 RpcBackend::RpcBackend(const std::string& coordinator)
-    : channel_(worker::MakeChannel(coordinator)), stub_(v1::SweepService::NewStub(channel_)) {}
+    : address_(coordinator),
+      channel_(worker::MakeChannel(coordinator)),
+      stub_(v1::SweepService::NewStub(channel_)) {}
 
 absl::StatusOr<SubmitReply> RpcBackend::Submit(const std::string& request_id,
                                                const std::string& text,
@@ -38,7 +53,16 @@ absl::StatusOr<SubmitReply> RpcBackend::Submit(const std::string& request_id,
   req.set_source_name(source_name);
   req.set_use_cache(use_cache);
   v1::SubmitSweepResponse resp;
-  absl::Status s = Call(*stub_, &v1::SweepService::Stub::SubmitSweep, req, &resp);
+  // The request id makes a retry safe: a submit that did reach the server before the
+  // connection broke returns its first outcome (existing = true), not a second sweep.
+  worker::Backoff backoff(
+      worker::BackoffOptions{std::chrono::milliseconds(200), std::chrono::milliseconds(2'000)});
+  absl::Status s;
+  for (int attempt = 0; attempt < kSubmitAttempts; ++attempt) {
+    s = Call(*stub_, &v1::SweepService::Stub::SubmitSweep, req, &resp, address_);
+    if (!worker::IsRetryable(s)) break;
+    std::this_thread::sleep_for(backoff.Next());
+  }
   if (!s.ok()) return s;
   return SubmitReply{FromProto(resp), resp.name()};
 }
@@ -47,7 +71,7 @@ absl::Status RpcBackend::Cancel(int64_t sweep_id) {
   v1::CancelSweepRequest req;
   req.set_sweep_id(sweep_id);
   v1::CancelSweepResponse resp;
-  return Call(*stub_, &v1::SweepService::Stub::CancelSweep, req, &resp);
+  return Call(*stub_, &v1::SweepService::Stub::CancelSweep, req, &resp, address_);
 }
 
 absl::StatusOr<bool> RpcBackend::Serving() {
@@ -55,14 +79,16 @@ absl::StatusOr<bool> RpcBackend::Serving() {
   grpc::ClientContext ctx;
   worker::SetDeadline(ctx, worker::RpcKind::kHeartbeat);
   grpc::health::v1::HealthCheckResponse resp;
-  absl::Status s = FromGrpcStatus(health->Check(&ctx, grpc::health::v1::HealthCheckRequest(), &resp));
+  absl::Status s =
+      FromGrpcStatus(health->Check(&ctx, grpc::health::v1::HealthCheckRequest(), &resp));
   if (!s.ok()) return s;
   return resp.status() == grpc::health::v1::HealthCheckResponse::SERVING;
 }
 
 absl::StatusOr<std::vector<storage::SweepSummary>> RpcBackend::ListSweeps() {
   v1::ListSweepsResponse resp;
-  absl::Status s = Call(*stub_, &v1::SweepService::Stub::ListSweeps, v1::ListSweepsRequest(), &resp);
+  absl::Status s =
+      Call(*stub_, &v1::SweepService::Stub::ListSweeps, v1::ListSweepsRequest(), &resp, address_);
   if (!s.ok()) return s;
   std::vector<storage::SweepSummary> out;
   for (const auto& p : resp.sweeps()) out.push_back(FromProto(p));
@@ -73,7 +99,7 @@ absl::StatusOr<storage::SweepSummary> RpcBackend::GetSweep(int64_t sweep_id) {
   v1::GetSweepRequest req;
   req.set_sweep_id(sweep_id);
   v1::GetSweepResponse resp;
-  absl::Status s = Call(*stub_, &v1::SweepService::Stub::GetSweep, req, &resp);
+  absl::Status s = Call(*stub_, &v1::SweepService::Stub::GetSweep, req, &resp, address_);
   if (!s.ok()) return s;
   return FromProto(resp.sweep());
 }
@@ -84,7 +110,7 @@ absl::StatusOr<std::vector<storage::JobRecord>> RpcBackend::ListJobs(
   req.set_sweep_id(sweep_id);
   if (state) req.set_state(std::string(JobStateName(*state)));
   v1::ListJobsResponse resp;
-  absl::Status s = Call(*stub_, &v1::SweepService::Stub::ListJobs, req, &resp);
+  absl::Status s = Call(*stub_, &v1::SweepService::Stub::ListJobs, req, &resp, address_);
   if (!s.ok()) return s;
   std::vector<storage::JobRecord> out;
   for (const auto& p : resp.jobs()) {
@@ -100,7 +126,7 @@ absl::StatusOr<std::vector<storage::ResultGroup>> RpcBackend::Results(
   v1::GetResultsRequest req;
   *req.mutable_query() = ToProto(q);
   v1::GetResultsResponse resp;
-  absl::Status s = Call(*stub_, &v1::SweepService::Stub::GetResults, req, &resp);
+  absl::Status s = Call(*stub_, &v1::SweepService::Stub::GetResults, req, &resp, address_);
   if (!s.ok()) return s;
   std::vector<storage::ResultGroup> out;
   for (const auto& p : resp.groups()) out.push_back(FromProto(p));
@@ -112,7 +138,7 @@ absl::StatusOr<std::vector<storage::CurveGroup>> RpcBackend::Curves(
   v1::GetCurvesRequest req;
   *req.mutable_query() = ToProto(q);
   v1::GetCurvesResponse resp;
-  absl::Status s = Call(*stub_, &v1::SweepService::Stub::GetCurves, req, &resp);
+  absl::Status s = Call(*stub_, &v1::SweepService::Stub::GetCurves, req, &resp, address_);
   if (!s.ok()) return s;
   std::vector<storage::CurveGroup> out;
   for (const auto& p : resp.groups()) out.push_back(FromProto(p));
@@ -121,7 +147,8 @@ absl::StatusOr<std::vector<storage::CurveGroup>> RpcBackend::Curves(
 
 absl::StatusOr<std::vector<storage::WorkerRecord>> RpcBackend::ListWorkers() {
   v1::ListWorkersResponse resp;
-  absl::Status s = Call(*stub_, &v1::SweepService::Stub::ListWorkers, v1::ListWorkersRequest(), &resp);
+  absl::Status s =
+      Call(*stub_, &v1::SweepService::Stub::ListWorkers, v1::ListWorkersRequest(), &resp, address_);
   if (!s.ok()) return s;
   std::vector<storage::WorkerRecord> out;
   for (const auto& p : resp.workers()) out.push_back(FromProto(p));

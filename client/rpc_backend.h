@@ -3,10 +3,10 @@
 // has its deadline from worker/rpc_deadline.h. Thread-safe (gRPC stubs are).
 #pragma once
 
+#include <grpcpp/channel.h>
+
 #include <memory>
 #include <string>
-
-#include <grpcpp/channel.h>
 
 #include "client/backend.h"
 #include "sweep/v1/sweep.grpc.pb.h"
@@ -33,11 +33,13 @@ class RpcBackend final : public Backend {
   absl::StatusOr<storage::SweepSummary> GetSweep(int64_t sweep_id) override;
   absl::StatusOr<std::vector<storage::JobRecord>> ListJobs(int64_t sweep_id,
                                                            std::optional<JobState> state) override;
-  absl::StatusOr<std::vector<storage::ResultGroup>> Results(const storage::ResultsQuery& q) override;
+  absl::StatusOr<std::vector<storage::ResultGroup>> Results(
+      const storage::ResultsQuery& q) override;
   absl::StatusOr<std::vector<storage::CurveGroup>> Curves(const storage::ResultsQuery& q) override;
   absl::StatusOr<std::vector<storage::WorkerRecord>> ListWorkers() override;
 
  private:
+  std::string address_;
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::SweepService::Stub> stub_;
 };

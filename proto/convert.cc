@@ -8,14 +8,12 @@ namespace sweep::wire {
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
   // absl::StatusCode values equal grpc::StatusCode values by design.
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
-                      std::string(status.message()));
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
 }
 
 absl::Status FromGrpcStatus(const grpc::Status& status) {
   if (status.ok()) return absl::OkStatus();
-  return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                      status.error_message());
+  return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
 }
 
 v1::JobResult ToProto(const JobResult& r) {
@@ -86,7 +84,8 @@ storage::JobReport FromProto(const v1::JobReport& p) {
   r.build_version = p.build_version();
   r.wall_seconds = p.wall_seconds();
   // An unknown name (a newer worker) is stored as "none" rather than refusing the result.
-  r.checkpoint_use = storage::ParseCheckpointUse(p.checkpoint_use()).value_or(storage::CheckpointUse::kNone);
+  r.checkpoint_use =
+      storage::ParseCheckpointUse(p.checkpoint_use()).value_or(storage::CheckpointUse::kNone);
   r.checkpoint_sha256 = p.checkpoint_sha256();
   return r;
 }
@@ -104,9 +103,13 @@ v1::Lease ToProto(const storage::Lease& l) {
 }
 
 storage::Lease FromProto(const v1::Lease& p) {
-  return storage::Lease{p.job_id(),      p.sweep_id(),      p.attempt(),
-                        p.config_json(), FromUnixMillis(p.expires_at_ms()),
-                        p.training_hash(), p.checkpoint_available()};
+  return storage::Lease{p.job_id(),
+                        p.sweep_id(),
+                        p.attempt(),
+                        p.config_json(),
+                        FromUnixMillis(p.expires_at_ms()),
+                        p.training_hash(),
+                        p.checkpoint_available()};
 }
 
 v1::WorkerRecord ToProto(const storage::WorkerRecord& w) {

@@ -74,7 +74,8 @@ v1::JobRecord ToProto(const storage::JobRecord& j) {
 
 absl::StatusOr<storage::JobRecord> FromProto(const v1::JobRecord& p) {
   std::optional<JobState> state = ParseJobState(p.state());
-  if (!state) return absl::InvalidArgumentError(absl::StrCat("job.state: unknown \"", p.state(), "\""));
+  if (!state)
+    return absl::InvalidArgumentError(absl::StrCat("job.state: unknown \"", p.state(), "\""));
   std::optional<FailureKind> failure = ParseFailureKind(p.failure());
   if (!failure) {
     return absl::InvalidArgumentError(absl::StrCat("job.failure: unknown \"", p.failure(), "\""));
@@ -125,7 +126,7 @@ v1::ResultGroup ToProto(const storage::ResultGroup& g) {
 }
 
 storage::ResultGroup FromProto(const v1::ResultGroup& p) {
-  return storage::ResultGroup{ToMap(p.key()), p.count(),     p.mse_mean(), p.mse_std(),
+  return storage::ResultGroup{ToMap(p.key()), p.count(),    p.mse_mean(), p.mse_std(),
                               p.nmse_mean(),  p.nmse_std(), p.diverged()};
 }
 

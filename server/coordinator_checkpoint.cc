@@ -1,6 +1,7 @@
 // Coordinator: checkpoints of trained models ("train once, evaluate many", ROADMAP.md 3).
 // Writes go through the group-commit writer like every other write; reads use the
 // read-only connection.
+#include "absl/strings/str_cat.h"
 #include "common/status.h"
 #include "server/coordinator.h"
 #include "server/coordinator_impl.h"
@@ -16,14 +17,16 @@ absl::Status Coordinator::PutCheckpoint(const storage::CheckpointRecord& checkpo
     return absl::OkStatus();
   }));
   lock.unlock();
+  const std::string from =
+      checkpoint.job_id ? absl::StrCat("job ", *checkpoint.job_id) : std::string("no job");
   if (out.stored) {
-    spdlog::info("checkpoint {} stored ({} bytes, {}, job {})", checkpoint.training_hash,
-                 checkpoint.bytes.size(), checkpoint.model, checkpoint.job_id.value_or(0));
+    spdlog::info("checkpoint {} stored ({} bytes, {}, from {})", checkpoint.training_hash,
+                 checkpoint.bytes.size(), checkpoint.model, from);
   } else if (!out.same_bytes) {
     // Equal training configs should give bit-identical models (SCIENCE.md 5): different
     // bytes point at nondeterminism, worth a look but not an error (the first one stays).
-    spdlog::warn("checkpoint {}: kept the stored bytes (sha256 {}); job {} offered different"
-                 " ones", checkpoint.training_hash, out.sha256, checkpoint.job_id.value_or(0));
+    spdlog::warn("checkpoint {}: kept the stored bytes (sha256 {}); {} offered different ones",
+                 checkpoint.training_hash, out.sha256, from);
   }
   return absl::OkStatus();
 }

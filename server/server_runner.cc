@@ -29,8 +29,8 @@ absl::StatusOr<std::unique_ptr<SweepServer>> SweepServer::Start(const ServerOpti
   // the coordinator can serve.
   SWEEP_ASSIGN_OR_RETURN(s->coordinator_, Coordinator::Open(options.coordinator, clock));
   s->service_ = std::make_unique<SweepServiceImpl>(
-      *s->coordinator_, ServiceOptions{options.coordinator.max_jobs_per_sweep,
-                                       options.coordinator.lease_ttl});
+      *s->coordinator_,
+      ServiceOptions{options.coordinator.max_jobs_per_sweep, options.coordinator.lease_ttl});
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &s->port_);

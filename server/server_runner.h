@@ -7,12 +7,12 @@
 // Thread-safe: Shutdown() may be called from any thread, more than once.
 #pragma once
 
+#include <grpcpp/server.h>
+
 #include <chrono>
 #include <memory>
 #include <mutex>
 #include <string>
-
-#include <grpcpp/server.h>
 
 #include "absl/status/statusor.h"
 #include "common/clock.h"
@@ -28,7 +28,7 @@ struct ServerOptions {
   // above the number of slots (RELIABILITY.md 3.8); past it calls get RESOURCE_EXHAUSTED.
   int max_threads = 512;
   std::chrono::milliseconds drain_grace{7'000};  // below docker stop's 10 s
-  int max_receive_bytes = 4 * 1024 * 1024;        // gRPC's default, set explicitly
+  int max_receive_bytes = 4 * 1024 * 1024;       // gRPC's default, set explicitly
   absl::Status Validate() const;
 };
 

@@ -103,8 +103,8 @@ grpc::Status SweepServiceImpl::ListJobs(Ctx*, const v1::ListJobsRequest* req,
   if (!req->state().empty()) {
     state = ParseJobState(req->state());
     if (!state) {
-      return ToGrpcStatus(absl::InvalidArgumentError(
-          absl::StrCat("state: unknown \"", req->state(), "\" (queued|running|succeeded|failed|cancelled)")));
+      return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
+          "state: unknown \"", req->state(), "\" (queued|running|succeeded|failed|cancelled)")));
     }
   }
   auto jobs = coordinator_.ListJobs(req->sweep_id(), state);

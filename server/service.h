@@ -17,7 +17,7 @@
 namespace sweep::server {
 
 struct ServiceOptions {
-  int64_t max_jobs_per_sweep = 1'000'000;  // grid size limit passed to the spec parser
+  int64_t max_jobs_per_sweep = 1'000'000;       // grid size limit passed to the spec parser
   std::chrono::milliseconds lease_ttl{30'000};  // told to workers at registration
 };
 

@@ -53,8 +53,9 @@ absl::StatusOr<std::optional<storage::Lease>> CoordinatorClient::Lease(
   return std::optional<storage::Lease>(wire::FromProto(resp.lease()));
 }
 
-absl::StatusOr<server::HeartbeatReply> CoordinatorClient::Heartbeat(
-    int64_t job_id, int attempt, const std::string& worker_id, int64_t step, int64_t total) {
+absl::StatusOr<server::HeartbeatReply> CoordinatorClient::Heartbeat(int64_t job_id, int attempt,
+                                                                    const std::string& worker_id,
+                                                                    int64_t step, int64_t total) {
   grpc::ClientContext ctx;
   SetDeadline(ctx, RpcKind::kHeartbeat);
   v1::HeartbeatRequest req;
@@ -66,7 +67,8 @@ absl::StatusOr<server::HeartbeatReply> CoordinatorClient::Heartbeat(
   v1::HeartbeatResponse resp;
   absl::Status s = FromGrpcStatus(stub_->Heartbeat(&ctx, req, &resp));
   if (!s.ok()) return s;
-  return server::HeartbeatReply{resp.cancel_requested(), FromUnixMillis(resp.lease_expires_at_ms())};
+  return server::HeartbeatReply{resp.cancel_requested(),
+                                FromUnixMillis(resp.lease_expires_at_ms())};
 }
 
 absl::Status CoordinatorClient::Report(int64_t job_id, int attempt,
@@ -81,8 +83,7 @@ absl::Status CoordinatorClient::Report(int64_t job_id, int attempt,
   return FromGrpcStatus(stub_->ReportResult(&ctx, req, &resp));
 }
 
-absl::Status CoordinatorClient::Release(int64_t job_id, int attempt,
-                                        const std::string& worker_id) {
+absl::Status CoordinatorClient::Release(int64_t job_id, int attempt, const std::string& worker_id) {
   grpc::ClientContext ctx;
   SetDeadline(ctx, RpcKind::kReport);
   v1::ReleaseJobRequest req;

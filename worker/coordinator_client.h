@@ -3,13 +3,13 @@
 // worker loop decides what to retry). Thread-safe: gRPC stubs and channels are.
 #pragma once
 
+#include <grpcpp/channel.h>
+
 #include <chrono>
 #include <memory>
 #include <optional>
 #include <stop_token>
 #include <string>
-
-#include <grpcpp/channel.h>
 
 #include "absl/status/statusor.h"
 #include "server/coordinator.h"

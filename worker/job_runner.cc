@@ -6,8 +6,7 @@ namespace {
 
 class RunJobRunner final : public JobRunner {
  public:
-  absl::StatusOr<JobResult> Run(const JobConfig& config,
-                                const numerics::RunHooks& hooks) override {
+  absl::StatusOr<JobResult> Run(const JobConfig& config, const numerics::RunHooks& hooks) override {
     return numerics::RunJob(config, hooks);
   }
 };

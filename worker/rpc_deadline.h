@@ -3,9 +3,9 @@
 // client and the tests.
 #pragma once
 
-#include <chrono>
-
 #include <grpcpp/client_context.h>
+
+#include <chrono>
 
 namespace sweep::worker {
 

@@ -26,8 +26,8 @@ bool LostLease(const absl::Status& s) {
   return absl::IsAborted(s) || absl::IsFailedPrecondition(s) || absl::IsNotFound(s);
 }
 
-storage::JobReport MakeReport(const absl::StatusOr<JobResult>& outcome, const std::string& worker_id,
-                              double wall_seconds) {
+storage::JobReport MakeReport(const absl::StatusOr<JobResult>& outcome,
+                              const std::string& worker_id, double wall_seconds) {
   storage::JobReport report;
   report.ok = outcome.ok();
   if (outcome.ok()) {
@@ -63,10 +63,13 @@ void Worker::RunLease(const storage::Lease& lease) {
       std::lock_guard<std::mutex> lock(mu);
       outcome = std::move(r);
     });
-    what = Supervise(lease, job_stop, [&] {
-      std::lock_guard<std::mutex> lock(mu);
-      return outcome.has_value();
-    }, step, total);
+    what = Supervise(
+        lease, job_stop,
+        [&] {
+          std::lock_guard<std::mutex> lock(mu);
+          return outcome.has_value();
+        },
+        step, total);
     job.join();
   }
   const double wall = std::chrono::duration<double>(Clock::now() - start).count();
@@ -80,8 +83,8 @@ void Worker::RunLease(const storage::Lease& lease) {
 }
 
 Worker::Outcome Worker::Supervise(const storage::Lease& lease, std::stop_source& job_stop,
-                                  const std::function<bool()>& done,
-                                  std::atomic<int64_t>& step, std::atomic<int64_t>& total) {
+                                  const std::function<bool()>& done, std::atomic<int64_t>& step,
+                                  std::atomic<int64_t>& total) {
   // Polls `done` at a short tick so that a finished job is reported at once; heartbeats
   // at heartbeat_ period.
   const std::chrono::milliseconds period(heartbeat_ms_.load());
@@ -91,7 +94,8 @@ Worker::Outcome Worker::Supervise(const storage::Lease& lease, std::stop_source&
   Outcome what = Outcome::kReport;
   while (!done()) {
     std::this_thread::sleep_for(tick);
-    if (stop_.stop_requested() && !drain_deadline) drain_deadline = Clock::now() + options_.drain_grace;
+    if (stop_.stop_requested() && !drain_deadline)
+      drain_deadline = Clock::now() + options_.drain_grace;
     if (drain_deadline && Clock::now() >= *drain_deadline && what == Outcome::kReport) {
       job_stop.request_stop();  // out of grace: stop and hand back
       what = Outcome::kRelease;
@@ -123,7 +127,8 @@ void Worker::ReportWithRetry(const storage::Lease& lease, const storage::JobRepo
       return;
     }
     if (!IsRetryable(s)) {  // ABORTED: stale attempt; the coordinator keeps another
-      spdlog::warn("job {} attempt {}: report refused: {}", lease.job_id, lease.attempt, s.ToString());
+      spdlog::warn("job {} attempt {}: report refused: {}", lease.job_id, lease.attempt,
+                   s.ToString());
       return;
     }
     // While draining, keep trying a little longer than the coordinator's own drain.

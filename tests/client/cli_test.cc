@@ -27,8 +27,8 @@ Parsed Parse(std::vector<std::string> argv, const char* env = nullptr) {
 }
 
 TEST(CliTest, ResultsFlags) {
-  Parsed p = Parse({"results", "tiny", "--where", "d=16", "--where", "link=h3", "--group-by",
-                    "d,N", "--format", "csv"});
+  Parsed p = Parse({"results", "tiny", "--where", "d=16", "--where", "link=h3", "--group-by", "d,N",
+                    "--format", "csv"});
   EXPECT_EQ(p.command, "results");
   EXPECT_EQ(p.args.sweep, "tiny");
   EXPECT_THAT(p.args.where, ElementsAre("d=16", "link=h3"));
@@ -69,7 +69,8 @@ TEST(CliTest, MakeQuerySplitsWhereAndGroupBy) {
 }
 
 TEST(CliTest, MalformedWhereNamesTheFlag) {
-  absl::StatusOr<storage::ResultsQuery> q = MakeQuery(1, QueryArgs{"1", {"d16"}, "", Format::kTable});
+  absl::StatusOr<storage::ResultsQuery> q =
+      MakeQuery(1, QueryArgs{"1", {"d16"}, "", Format::kTable});
   EXPECT_EQ(q.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(q.status().message()), HasSubstr("--where: \"d16\""));
 }

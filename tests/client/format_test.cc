@@ -1,10 +1,10 @@
 #include "client/format.h"
 
-#include <cmath>
-#include <limits>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+
+#include <cmath>
+#include <limits>
 
 #include "nlohmann/json.hpp"
 

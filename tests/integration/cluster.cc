@@ -16,7 +16,8 @@ namespace {
 int64_t CountQuery(sqlite3* db, const char* sql) {
   sqlite3_stmt* st = nullptr;
   int64_t n = -1;
-  if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW) {
+  if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW) {
     n = sqlite3_column_int64(st, 0);
   }
   sqlite3_finalize(st);
@@ -27,7 +28,8 @@ int64_t CountQuery(sqlite3* db, const char* sql) {
 
 Cluster::Cluster(const std::string& test_name) {
   dir_ = (std::filesystem::temp_directory_path() /
-          ("sweep_it_" + std::to_string(getpid()) + "_" + test_name)).string();
+          ("sweep_it_" + std::to_string(getpid()) + "_" + test_name))
+             .string();
   std::filesystem::remove_all(dir_);
   std::filesystem::create_directories(dir_);
   db_ = dir_ + "/sweep.db";
@@ -104,7 +106,8 @@ absl::StatusOr<DbCounts> Cluster::Counts() {
   c.jobs = CountQuery(db, "SELECT COUNT(*) FROM jobs");
   c.succeeded = CountQuery(db, "SELECT COUNT(*) FROM jobs WHERE state = 'succeeded'");
   c.results = CountQuery(db, "SELECT COUNT(*) FROM results");
-  c.succeeded_attempts = CountQuery(db, "SELECT COUNT(*) FROM attempts WHERE outcome = 'succeeded'");
+  c.succeeded_attempts =
+      CountQuery(db, "SELECT COUNT(*) FROM attempts WHERE outcome = 'succeeded'");
   c.max_attempt = CountQuery(db, "SELECT COALESCE(MAX(attempt), 0) FROM attempts");
   sqlite3_close(db);
   return c;

@@ -2,10 +2,9 @@
 // a sweep across several worker processes, a worker killed mid-job, the coordinator
 // killed and restarted mid-sweep, malformed sweep files, and `sweep local`. Each test has
 // its own temp dir, DB and ports; waits are bounded and on conditions.
-#include <signal.h>
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include "client/rpc_backend.h"
 #include "tests/integration/cluster.h"
@@ -14,9 +13,9 @@
 namespace sweep::integration {
 namespace {
 
-using ::testing::HasSubstr;
-using sweep::testing::IsOk;
 using std::chrono::seconds;
+using sweep::testing::IsOk;
+using ::testing::HasSubstr;
 
 std::string TestName() { return ::testing::UnitTest::GetInstance()->current_test_info()->name(); }
 
@@ -51,7 +50,7 @@ TEST(IntegrationTest, TinySweepAcrossThreeWorkersStoresEveryResultOnce) {
   ASSERT_EQ(file.exit_code, 0) << file.err;
   EXPECT_EQ(rpc.out, file.out);
   EXPECT_EQ(std::count(rpc.out.begin(), rpc.out.end(), '\n'), 7);  // header + 6 groups
-  EXPECT_THAT(rpc.out, HasSubstr(",2,"));                           // count = 2 seeds
+  EXPECT_THAT(rpc.out, HasSubstr(",2,"));                          // count = 2 seeds
   CommandResult workers = c.Sweep({"workers"});
   EXPECT_EQ(std::count(workers.out.begin(), workers.out.end(), '\n'), 5);  // 2 + 3 workers
 }
@@ -65,18 +64,22 @@ base: {model: mamba-theory, d: 8, r: 2, N: 64, K1: 2000, T2: 2048, eval_tasks: 2
 )");
   ASSERT_EQ(c.Sweep({"submit", file}).exit_code, 0);
   Process& first = c.StartWorker(1);
-  ASSERT_TRUE(WaitUntil([&] {
-    auto s = c.Summary(1);
-    return s.ok() && s->running == 1;
-  }, seconds(30)));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto s = c.Summary(1);
+        return s.ok() && s->running == 1;
+      },
+      seconds(30)));
   first.Signal(SIGKILL);
   first.Wait(seconds(5));
   c.StartWorker(1);
   // The lease expires after 1 s; the second worker gets attempt 2 and finishes it.
-  ASSERT_TRUE(WaitUntil([&] {
-    auto s = c.Summary(1);
-    return s.ok() && s->succeeded == 1;
-  }, seconds(150)));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto s = c.Summary(1);
+        return s.ok() && s->succeeded == 1;
+      },
+      seconds(150)));
   absl::StatusOr<DbCounts> n = c.Counts();
   ASSERT_THAT(n, IsOk());
   EXPECT_EQ(n->results, 1);
@@ -96,16 +99,23 @@ seeds: 4
   ASSERT_EQ(c.Sweep({"submit", file}).exit_code, 0);
   c.StartWorker(1);
   c.StartWorker(1);
-  ASSERT_TRUE(WaitUntil([&] {
-    auto s = c.Summary(1);
-    return s.ok() && s->succeeded >= 1;
-  }, seconds(60)));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto s = c.Summary(1);
+        return s.ok() && s->succeeded >= 1;
+      },
+      seconds(60)));
   c.KillCoordinator();
+  absl::StatusOr<storage::SweepSummary> at_kill = c.Summary(1);
+  ASSERT_THAT(at_kill, IsOk());
+  ASSERT_LT(at_kill->succeeded, 8);       // the kill really landed mid-sweep
   ASSERT_TRUE(c.StartCoordinator(2000));  // same DB, same port: workers reconnect
-  ASSERT_TRUE(WaitUntil([&] {
-    auto s = c.Summary(1);
-    return s.ok() && s->succeeded == 8;
-  }, seconds(150)));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto s = c.Summary(1);
+        return s.ok() && s->succeeded == 8;
+      },
+      seconds(150)));
   absl::StatusOr<DbCounts> n = c.Counts();
   ASSERT_THAT(n, IsOk());
   EXPECT_EQ(n->jobs, 8);
@@ -120,9 +130,10 @@ TEST(IntegrationTest, MalformedSweepIsRejectedAndTheServerStaysUp) {
   CommandResult r = c.Sweep({"submit", c.WriteFile("bad.yaml", bad_key)});
   EXPECT_NE(r.exit_code, 0);
   EXPECT_THAT(r.err, HasSubstr("sedd"));
-  CommandResult range = c.Sweep({"submit", c.WriteFile("r.yaml", "name: r\nbase: {model: krr, d: 4, r: 12}\n")});
+  CommandResult range = c.Sweep(
+      {"submit", c.WriteFile("r.yaml", "name: r\nbase: {model: krr, d: 4, N: 8, r: 12}\n")});
   EXPECT_NE(range.exit_code, 0);
-  EXPECT_THAT(range.err, HasSubstr("r"));
+  EXPECT_THAT(range.err, HasSubstr("r: 12 > d = 4"));
 
   // A client that skips local validation gets INVALID_ARGUMENT from the server itself.
   client::RpcBackend rpc(c.address());
@@ -137,15 +148,49 @@ TEST(IntegrationTest, MalformedSweepIsRejectedAndTheServerStaysUp) {
   EXPECT_TRUE(sweeps->empty());  // nothing was stored
 }
 
+TEST(IntegrationTest, CancelStopsQueuedAndRunningJobs) {
+  Cluster c(TestName());
+  ASSERT_TRUE(c.StartCoordinator(/*lease_ttl_ms=*/1500));  // heartbeats every 500 ms
+  const std::string file = c.WriteFile("long.yaml", R"(name: long
+base: {model: mamba-theory, d: 8, r: 2, N: 64, K1: 4000, T2: 2048, eval_tasks: 200}
+seeds: 3
+)");
+  ASSERT_EQ(c.Sweep({"submit", file}).exit_code, 0);
+  c.StartWorker(1);
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto s = c.Summary(1);
+        return s.ok() && s->running == 1;
+      },
+      seconds(30)));
+  CommandResult cancel = c.Sweep({"cancel", "long"});
+  ASSERT_EQ(cancel.exit_code, 0) << cancel.err;
+  // Queued jobs at once; the running one once its worker hears it in a heartbeat.
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto s = c.Summary(1);
+        return s.ok() && s->queued == 0 && s->running == 0;
+      },
+      seconds(20)));
+  auto s = c.Summary(1);
+  ASSERT_THAT(s, IsOk());
+  EXPECT_EQ(s->succeeded, 0);
+  EXPECT_EQ(s->cancelled, 3);
+  CommandResult jobs = c.Sweep({"jobs", "long", "--state", "cancelled", "--format", "csv"});
+  EXPECT_EQ(std::count(jobs.out.begin(), jobs.out.end(), '\n'), 4);  // header + 3 jobs
+}
+
 TEST(IntegrationTest, SigtermDrainsAndExitsCleanly) {
   Cluster c(TestName());
   ASSERT_TRUE(c.StartCoordinator());
   c.StartWorker(2);  // holds long polls open during the drain
   client::RpcBackend rpc(c.address());
-  ASSERT_TRUE(WaitUntil([&] {
-    auto w = rpc.ListWorkers();
-    return w.ok() && w->size() == 1;
-  }, seconds(20)));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto w = rpc.ListWorkers();
+        return w.ok() && w->size() == 1;
+      },
+      seconds(20)));
   c.coordinator().Signal(SIGTERM);
   // Under docker's 10 s. (An idle client channel, like `rpc` here, delays the close by
   // up to gRPC's 5 s client backup-poll interval: it reads the GOAWAY only then.)
@@ -157,12 +202,12 @@ TEST(IntegrationTest, SigtermDrainsAndExitsCleanly) {
 TEST(IntegrationTest, LocalRunsASweepAndPrintsTheTable) {
   Cluster c(TestName());
   const std::string db = c.dir() + "/local.db";
-  CommandResult r = RunCommand({Bin("sweep"), "local", c.WriteFile("tiny.yaml", kTinyKrr), "--db",
-                                db, "--workers", "2"},
-                               c.dir(), seconds(120));
+  CommandResult r = RunCommand(
+      {Bin("sweep"), "local", c.WriteFile("tiny.yaml", kTinyKrr), "--db", db, "--workers", "2"},
+      c.dir(), seconds(120));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("nmse_mean"));
-  EXPECT_THAT(r.out, HasSubstr("fixed: N=32 d=6"));  // constant keys, one line
+  EXPECT_THAT(r.out, HasSubstr("fixed: N=32 d=6"));            // constant keys, one line
   EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 9);  // fixed, header, rule, 6 groups
   CommandResult q = RunCommand({Bin("sweep"), "results", "tiny", "--db", db, "--format", "json"},
                                c.dir(), seconds(30));

@@ -2,10 +2,10 @@
 // field set to a distinct value so that a field dropped in either direction fails.
 #include "proto/convert.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <limits>
-
-#include <gtest/gtest.h>
 
 namespace sweep::wire {
 namespace {
@@ -54,8 +54,9 @@ TEST(ConvertTest, JobResultWithoutNAtEpsStaysEmpty) {
 }
 
 TEST(ConvertTest, JobReportRoundTrip) {
-  storage::JobReport r{false, "r: 12 > d = 8", FullResult(), "w-1", "abc123", 12.5,
-                       storage::CheckpointUse::kReused, "feed"};
+  storage::JobReport r{
+      false, "r: 12 > d = 8", FullResult(), "w-1", "abc123", 12.5, storage::CheckpointUse::kReused,
+      "feed"};
   const storage::JobReport back = FromProto(ToProto(r));
   EXPECT_EQ(back.ok, r.ok);
   EXPECT_EQ(back.error, r.error);
@@ -80,8 +81,19 @@ TEST(ConvertTest, LeaseRoundTrip) {
 }
 
 TEST(ConvertTest, SweepSummaryRoundTripWithAndWithoutFinishTimes) {
-  storage::SweepSummary s{4, "tiny", FromUnixMillis(1000), true, 10, 1, 2, 3, 4, 5, 6,
-                          FromUnixMillis(2000), FromUnixMillis(3000)};
+  storage::SweepSummary s{4,
+                          "tiny",
+                          FromUnixMillis(1000),
+                          true,
+                          10,
+                          1,
+                          2,
+                          3,
+                          4,
+                          5,
+                          6,
+                          FromUnixMillis(2000),
+                          FromUnixMillis(3000)};
   storage::SweepSummary back = FromProto(ToProto(s));
   EXPECT_EQ(back.sweep_id, 4);
   EXPECT_EQ(back.name, "tiny");
@@ -100,8 +112,19 @@ TEST(ConvertTest, SweepSummaryRoundTripWithAndWithoutFinishTimes) {
 }
 
 TEST(ConvertTest, JobRecordRoundTrip) {
-  storage::JobRecord j{11, 4, JobState::kFailed, FailureKind::kDiverged, 3, true, "hash",
-                       R"({"d":8})", "w-2", "boom", 40, 100, FromUnixMillis(5000)};
+  storage::JobRecord j{11,
+                       4,
+                       JobState::kFailed,
+                       FailureKind::kDiverged,
+                       3,
+                       true,
+                       "hash",
+                       R"({"d":8})",
+                       "w-2",
+                       "boom",
+                       40,
+                       100,
+                       FromUnixMillis(5000)};
   absl::StatusOr<storage::JobRecord> back = FromProto(ToProto(j));
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(back->job_id, 11);
@@ -155,7 +178,8 @@ TEST(ConvertTest, QueryAndGroupsRoundTrip) {
   EXPECT_EQ(gb.count, 3);
   EXPECT_EQ(gb.diverged, 1);
 
-  storage::CurveGroup c{{{"N", "64"}}, {{8, 2, 0.5, 0.05, 0.9, 0.01}, {16, 2, 0.4, 0.04, 0.8, 0.02}}};
+  storage::CurveGroup c{{{"N", "64"}},
+                        {{8, 2, 0.5, 0.05, 0.9, 0.01}, {16, 2, 0.4, 0.04, 0.8, 0.02}}};
   storage::CurveGroup cb = FromProto(ToProto(c));
   EXPECT_EQ(cb.key, c.key);
   ASSERT_EQ(cb.points.size(), 2u);
@@ -183,9 +207,9 @@ TEST(ConvertTest, SubmitOutcomeAndHelloRoundTrip) {
 
 TEST(ConvertTest, StatusCodesAndMessagesCrossTheWireUnchanged) {
   for (absl::StatusCode code :
-       {absl::StatusCode::kInvalidArgument, absl::StatusCode::kNotFound,
-        absl::StatusCode::kAborted, absl::StatusCode::kUnavailable,
-        absl::StatusCode::kFailedPrecondition, absl::StatusCode::kDataLoss}) {
+       {absl::StatusCode::kInvalidArgument, absl::StatusCode::kNotFound, absl::StatusCode::kAborted,
+        absl::StatusCode::kUnavailable, absl::StatusCode::kFailedPrecondition,
+        absl::StatusCode::kDataLoss}) {
     absl::Status s(code, "grid.r: 12 > d = 8");
     grpc::Status g = ToGrpcStatus(s);
     EXPECT_EQ(static_cast<int>(g.error_code()), static_cast<int>(code));

@@ -2,12 +2,12 @@
 // with a fake JobRunner: the lease loop, reports, errors, cancel and drain.
 #include "worker/worker.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <latch>
 #include <thread>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "common/job_keys.h"
 #include "common/status.h"
@@ -17,8 +17,8 @@
 namespace sweep::worker {
 namespace {
 
-using ::testing::HasSubstr;
 using sweep::testing::IsOk;
+using ::testing::HasSubstr;
 
 // Answers mse = d, or blocks until stopped when `block` is set, or fails with `error`.
 class FakeRunner final : public JobRunner {
