@@ -99,7 +99,8 @@ TEST_F(CoordinatorCheckpointTest, MissingHashIsNulloptAndBadPutsAreErrors) {
   auto got = coord_->GetCheckpoint("0000");
   ASSERT_THAT(got, IsOk());
   EXPECT_FALSE(got->has_value());
-  EXPECT_THAT(coord_->GetCheckpointForJob(5), StatusIs(absl::StatusCode::kNotFound, HasSubstr("job 5")));
+  EXPECT_THAT(coord_->GetCheckpointForJob(5),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("job 5")));
   EXPECT_THAT(coord_->PutCheckpoint(Checkpoint(Mamba(0.5), "", std::nullopt)),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("bytes empty")));
   EXPECT_THAT(coord_->PutCheckpoint(Checkpoint(Mamba(0.5), "x", 5)),
@@ -122,7 +123,8 @@ TEST_F(CoordinatorCheckpointTest, ConcurrentPutsOfOneHashStoreOneRow) {
     std::vector<std::jthread> threads;
     for (int i = 0; i < 8; ++i) {
       threads.emplace_back([&, i] {
-        statuses[i] = coord_->PutCheckpoint(Checkpoint(config, absl::StrCat("w", i), std::nullopt));
+        statuses[i] =
+            coord_->PutCheckpoint(Checkpoint(config, absl::StrCat("w", i), std::nullopt));
       });
     }
   }
