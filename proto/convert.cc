@@ -149,6 +149,34 @@ storage::SubmitOutcome FromProto(const v1::SubmitSweepResponse& p) {
   return storage::SubmitOutcome{p.sweep_id(), p.jobs_total(), p.jobs_cached(), p.existing()};
 }
 
+v1::Checkpoint ToProto(const storage::CheckpointRecord& c) {
+  v1::Checkpoint p;
+  p.set_training_hash(c.training_hash);
+  p.set_model(c.model);
+  p.set_config_json(c.config_json);
+  p.set_format(c.format);
+  p.set_data(c.bytes);
+  p.set_size_bytes(c.size_bytes);
+  p.set_sha256(c.sha256);
+  if (c.job_id) p.set_job_id(*c.job_id);
+  p.set_created_at_ms(ToUnixMillis(c.created_at));
+  return p;
+}
+
+storage::CheckpointRecord FromProto(const v1::Checkpoint& p) {
+  storage::CheckpointRecord c;
+  c.training_hash = p.training_hash();
+  c.model = p.model();
+  c.config_json = p.config_json();
+  c.format = p.format();
+  c.bytes = p.data();
+  c.size_bytes = p.size_bytes();
+  c.sha256 = p.sha256();
+  if (p.has_job_id()) c.job_id = p.job_id();
+  c.created_at = FromUnixMillis(p.created_at_ms());
+  return c;
+}
+
 v1::RegisterWorkerRequest ToProto(const server::WorkerHello& h) {
   v1::RegisterWorkerRequest p;
   p.set_worker_id(h.worker_id);

@@ -53,6 +53,9 @@ storage::CurveGroup FromProto(const v1::CurveGroup& p);
 v1::SubmitSweepResponse ToProto(const storage::SubmitOutcome& o);
 storage::SubmitOutcome FromProto(const v1::SubmitSweepResponse& p);
 
+v1::Checkpoint ToProto(const storage::CheckpointRecord& c);
+storage::CheckpointRecord FromProto(const v1::Checkpoint& p);
+
 v1::RegisterWorkerRequest ToProto(const server::WorkerHello& h);
 server::WorkerHello FromProto(const v1::RegisterWorkerRequest& p);
 

@@ -137,4 +137,17 @@ grpc::Status SweepServiceImpl::ListWorkers(Ctx*, const v1::ListWorkersRequest*,
   return grpc::Status::OK;
 }
 
+grpc::Status SweepServiceImpl::PutCheckpoint(Ctx*, const v1::PutCheckpointRequest* req,
+                                             v1::PutCheckpointResponse*) {
+  return ToGrpcStatus(coordinator_.PutCheckpoint(FromProto(req->checkpoint())));
+}
+
+grpc::Status SweepServiceImpl::GetCheckpoint(Ctx*, const v1::GetCheckpointRequest* req,
+                                             v1::GetCheckpointResponse* resp) {
+  auto checkpoint = coordinator_.GetCheckpoint(req->training_hash());
+  if (!checkpoint.ok()) return ToGrpcStatus(checkpoint.status());
+  if (checkpoint->has_value()) *resp->mutable_checkpoint() = ToProto(**checkpoint);
+  return grpc::Status::OK;
+}
+
 }  // namespace sweep::server

@@ -42,6 +42,10 @@ class SweepServiceImpl final : public v1::SweepService::Service {
   grpc::Status GetResults(Ctx*, const v1::GetResultsRequest*, v1::GetResultsResponse*) override;
   grpc::Status GetCurves(Ctx*, const v1::GetCurvesRequest*, v1::GetCurvesResponse*) override;
   grpc::Status ListWorkers(Ctx*, const v1::ListWorkersRequest*, v1::ListWorkersResponse*) override;
+  grpc::Status PutCheckpoint(Ctx*, const v1::PutCheckpointRequest*,
+                             v1::PutCheckpointResponse*) override;
+  grpc::Status GetCheckpoint(Ctx*, const v1::GetCheckpointRequest*,
+                             v1::GetCheckpointResponse*) override;
 
  private:
   Coordinator& coordinator_;

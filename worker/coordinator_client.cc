@@ -94,4 +94,26 @@ absl::Status CoordinatorClient::Release(int64_t job_id, int attempt, const std::
   return FromGrpcStatus(stub_->ReleaseJob(&ctx, req, &resp));
 }
 
+absl::Status CoordinatorClient::PutCheckpoint(const storage::CheckpointRecord& checkpoint) {
+  grpc::ClientContext ctx;
+  SetDeadline(ctx, RpcKind::kReport);
+  v1::PutCheckpointRequest req;
+  *req.mutable_checkpoint() = wire::ToProto(checkpoint);
+  v1::PutCheckpointResponse resp;
+  return FromGrpcStatus(stub_->PutCheckpoint(&ctx, req, &resp));
+}
+
+absl::StatusOr<std::optional<storage::CheckpointRecord>> CoordinatorClient::GetCheckpoint(
+    const std::string& training_hash) {
+  grpc::ClientContext ctx;
+  SetDeadline(ctx, RpcKind::kReport);
+  v1::GetCheckpointRequest req;
+  req.set_training_hash(training_hash);
+  v1::GetCheckpointResponse resp;
+  absl::Status s = FromGrpcStatus(stub_->GetCheckpoint(&ctx, req, &resp));
+  if (!s.ok()) return s;
+  if (!resp.has_checkpoint()) return std::optional<storage::CheckpointRecord>();
+  return std::optional<storage::CheckpointRecord>(wire::FromProto(resp.checkpoint()));
+}
+
 }  // namespace sweep::worker

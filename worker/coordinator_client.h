@@ -41,6 +41,10 @@ class CoordinatorClient {
                                                    int64_t total);
   absl::Status Report(int64_t job_id, int attempt, const storage::JobReport& report);
   absl::Status Release(int64_t job_id, int attempt, const std::string& worker_id);
+  // Checkpoints by training hash (ROADMAP.md 3); Get returns nullopt when none is stored.
+  absl::Status PutCheckpoint(const storage::CheckpointRecord& checkpoint);
+  absl::StatusOr<std::optional<storage::CheckpointRecord>> GetCheckpoint(
+      const std::string& training_hash);
 
  private:
   std::shared_ptr<grpc::Channel> channel_;

@@ -3,7 +3,7 @@
 #include <random>
 
 #include "gtest/gtest.h"
-#include "tests/nets/gradient_checker.h"
+#include "tests/testing/gradient_checker.h"
 #include "worker/numerics/nets/activations.h"
 #include "worker/numerics/nets/attention.h"
 #include "worker/numerics/nets/conv1d.h"
@@ -16,7 +16,7 @@
 namespace sweep::numerics::nets {
 namespace {
 
-using testing::CheckGradients;
+using ::sweep::testing::CheckGradients;
 constexpr double kTol = 1e-4;
 constexpr SeqShape kSeq{2, 5};  // 2 sequences of 5 tokens
 
@@ -55,7 +55,7 @@ TEST(LayerGradientTest, LinearWithBias) {
     hs.X->g = dX;
   };
   const auto report = CheckGradients(hs.params, loss, grad);
-  EXPECT_LE(report.worst_rel_err, kTol) << report.Describe();
+  EXPECT_LE(report.max_rel_error, kTol) << report.Describe();
   EXPECT_EQ(report.checked, 3 * 10 + 12 + 4);
 }
 
@@ -72,7 +72,7 @@ void CheckNorm(Norm<double>::Kind kind) {
     hs.X->g = dX;
   };
   const auto report = CheckGradients(hs.params, loss, grad);
-  EXPECT_LE(report.worst_rel_err, kTol) << report.Describe();
+  EXPECT_LE(report.max_rel_error, kTol) << report.Describe();
 }
 
 TEST(LayerGradientTest, RmsNorm) { CheckNorm(Norm<double>::Kind::kRms); }
@@ -90,7 +90,7 @@ TEST(LayerGradientTest, CausalConvDoesNotMixSequences) {
     hs.X->g = dX;
   };
   const auto report = CheckGradients(hs.params, loss, grad);
-  EXPECT_LE(report.worst_rel_err, kTol) << report.Describe();
+  EXPECT_LE(report.max_rel_error, kTol) << report.Describe();
   // Causality: the first token of sequence 1 only sees itself (bias + last tap).
   conv.Forward(hs.X->w, kSeq, Y);
   const Vec<double> expect = conv.bias()->w.col(0).array() +
@@ -114,7 +114,7 @@ TEST(LayerGradientTest, Activations) {
     hs.X->g = d1 + 0.5 * d2 + 0.25 * d3;
   };
   const auto report = CheckGradients(hs.params, loss, grad);
-  EXPECT_LE(report.worst_rel_err, kTol) << report.Describe();
+  EXPECT_LE(report.max_rel_error, kTol) << report.Describe();
 }
 
 // The scan through time: gradients of a, Delta, B, C, A_log and D.
@@ -136,7 +136,7 @@ TEST(LayerGradientTest, SelectiveScanThroughTime) {
     scan.Backward(hs.R, hs.X->g, delta->g, B->g, C->g);
   };
   const auto report = CheckGradients(hs.params, loss, grad);
-  EXPECT_LE(report.worst_rel_err, kTol) << report.Describe();
+  EXPECT_LE(report.max_rel_error, kTol) << report.Describe();
 }
 
 void CheckMixer(MixerShape shape) {
@@ -154,7 +154,7 @@ void CheckMixer(MixerShape shape) {
     mixer.Backward(hs.R, hs.X->g);
   };
   const auto report = CheckGradients(hs.params, loss, grad);
-  EXPECT_LE(report.worst_rel_err, kTol) << report.Describe();
+  EXPECT_LE(report.max_rel_error, kTol) << report.Describe();
 }
 
 TEST(LayerGradientTest, MambaMixerSelective) { CheckMixer({4, 6, 3, 3, true}); }
@@ -173,7 +173,7 @@ void CheckAttention(bool softmax) {
     attn.Backward(hs.R, hs.X->g);
   };
   const auto report = CheckGradients(hs.params, loss, grad);
-  EXPECT_LE(report.worst_rel_err, kTol) << report.Describe();
+  EXPECT_LE(report.max_rel_error, kTol) << report.Describe();
 }
 
 TEST(LayerGradientTest, SoftmaxAttention) { CheckAttention(true); }

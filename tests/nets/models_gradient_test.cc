@@ -5,14 +5,14 @@
 #include <random>
 
 #include "gtest/gtest.h"
-#include "tests/nets/gradient_checker.h"
+#include "tests/testing/gradient_checker.h"
 #include "worker/numerics/nets/init.h"
 #include "worker/numerics/nets/sequence_model.h"
 
 namespace sweep::numerics::nets {
 namespace {
 
-using testing::CheckGradients;
+using ::sweep::testing::CheckGradients;
 constexpr double kTol = 1e-4;
 
 ModelShape SmallShape(const std::string& model) {
@@ -67,9 +67,9 @@ void CheckModel(const ModelShape& shape) {
   ModelHarness hs(shape);
   const auto report = CheckGradients(
       hs.model->params(), [&] { return hs.Loss(); }, [&] { hs.Gradient(); });
-  EXPECT_LE(report.worst_rel_err, kTol) << report.Describe();
+  EXPECT_LE(report.max_rel_error, kTol) << report.Describe();
   EXPECT_EQ(report.checked, hs.model->params().NumScalars());
-  ::testing::Test::RecordProperty("worst_rel_err", std::to_string(report.worst_rel_err));
+  ::testing::Test::RecordProperty("max_rel_error", std::to_string(report.max_rel_error));
 }
 
 TEST(ModelGradientTest, Mamba) { CheckModel(SmallShape("mamba")); }
@@ -102,7 +102,7 @@ TEST(ModelGradientTest, CheckerFlagsAWrongGradient) {
         hs.Gradient();
         A_log->g.data()[worst] *= 1.01;  // a 1% error in one scalar of the scan's gradient
       });
-  EXPECT_GT(report.worst_rel_err, 5e-3);
+  EXPECT_GT(report.max_rel_error, 5e-3);
   EXPECT_EQ(report.worst_param, "layers.1.mixer.A_log[" + std::to_string(worst) + "]");
 }
 

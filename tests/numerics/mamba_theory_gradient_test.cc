@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/numerics/gradient_checker.h"
+#include "tests/testing/gradient_checker.h"
 #include "worker/numerics/mamba_theory.h"
 #include "worker/numerics/rng.h"
 #include "worker/numerics/task.h"
@@ -13,7 +13,7 @@
 namespace sweep::numerics {
 namespace {
 
-using ::sweep::numerics::testing::CheckGradient;
+using ::sweep::testing::CheckGradient;
 
 constexpr double kTol = 1e-5;
 

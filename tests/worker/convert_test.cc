@@ -205,6 +205,30 @@ TEST(ConvertTest, SubmitOutcomeAndHelloRoundTrip) {
   EXPECT_EQ(hb.build_version, "v");
 }
 
+TEST(ConvertTest, CheckpointRoundTripKeepsBinaryBytes) {
+  storage::CheckpointRecord c;
+  c.training_hash = "th";
+  c.model = "mamba";
+  c.config_json = R"({"d":8})";
+  c.bytes = std::string("\0\x01\xff safetensors", 15);
+  c.size_bytes = 15;
+  c.sha256 = "abc";
+  c.job_id = 42;
+  c.created_at = FromUnixMillis(77);
+  storage::CheckpointRecord back = FromProto(ToProto(c));
+  EXPECT_EQ(back.training_hash, "th");
+  EXPECT_EQ(back.model, "mamba");
+  EXPECT_EQ(back.config_json, c.config_json);
+  EXPECT_EQ(back.format, "safetensors");
+  EXPECT_EQ(back.bytes, c.bytes);
+  EXPECT_EQ(back.size_bytes, 15);
+  EXPECT_EQ(back.sha256, "abc");
+  EXPECT_EQ(back.job_id, std::optional<int64_t>(42));
+  EXPECT_EQ(back.created_at, c.created_at);
+  c.job_id.reset();
+  EXPECT_FALSE(FromProto(ToProto(c)).job_id.has_value());
+}
+
 TEST(ConvertTest, StatusCodesAndMessagesCrossTheWireUnchanged) {
   for (absl::StatusCode code :
        {absl::StatusCode::kInvalidArgument, absl::StatusCode::kNotFound, absl::StatusCode::kAborted,

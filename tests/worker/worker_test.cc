@@ -166,6 +166,28 @@ TEST_F(WorkerTest, StopHandsTheRunningJobBackWithoutCountingAnAttempt) {
   worker2.Stop();
 }
 
+TEST_F(WorkerTest, CheckpointPutThenGetOverTheWire) {
+  CoordinatorClient client(MakeChannel(server_->address()));
+  JobConfig config = Krr(4);
+  config.model = "mamba";
+  storage::CheckpointRecord c;
+  c.training_hash = TrainingHash(config);
+  c.model = "mamba";
+  c.config_json = CanonicalJson(config);
+  c.bytes = std::string("\0weights\xff", 9);
+  auto missing = client.GetCheckpoint(c.training_hash);
+  ASSERT_THAT(missing, IsOk());
+  EXPECT_FALSE(missing->has_value());
+  ASSERT_THAT(client.PutCheckpoint(c), IsOk());
+  ASSERT_THAT(client.PutCheckpoint(c), IsOk());  // idempotent
+  auto got = client.GetCheckpoint(c.training_hash);
+  ASSERT_THAT(got, IsOk());
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((*got)->bytes, c.bytes);
+  EXPECT_EQ((*got)->size_bytes, 9);
+  EXPECT_EQ((*got)->sha256.size(), 64u);  // set by storage
+}
+
 TEST_F(WorkerTest, InvalidOptionsAreRejected) {
   WorkerOptions o = Options(0);
   Worker worker(o, std::make_unique<FakeRunner>());

@@ -15,7 +15,9 @@ namespace {
 // prompts do not depend on the model (part of the reproducibility contract).
 constexpr int kEvalChunk = 200;
 
-absl::Status ValidateEval(const JobConfig& config) {
+}  // namespace
+
+absl::Status ValidateEvalConfig(const JobConfig& config) {
   if (config.eval_tasks < 1) {
     return absl::InvalidArgumentError(absl::StrCat("eval_tasks: ", config.eval_tasks, " < 1"));
   }
@@ -35,7 +37,11 @@ absl::Status ValidateEval(const JobConfig& config) {
   return absl::OkStatus();
 }
 
-}  // namespace
+std::vector<int> EvaluatedLengths(const JobConfig& config) {
+  std::vector<int> lengths = config.eval_lengths;
+  if (lengths.empty() || lengths.back() != config.N) lengths.push_back(config.N);
+  return lengths;
+}
 
 EvalAccumulator::EvalAccumulator(std::vector<int> lengths, double ey2)
     : lengths_(std::move(lengths)), ey2_(ey2) {
@@ -92,10 +98,11 @@ absl::StatusOr<std::vector<EvalPoint>> Evaluate(const JobConfig& config,
                                                 const TaskSampler& sampler,
                                                 const QueryPredictor& predict,
                                                 const RunHooks& hooks) {
-  SWEEP_RETURN_IF_ERROR(ValidateEval(config));
+  SWEEP_RETURN_IF_ERROR(ValidateEvalConfig(config));
+  const std::vector<int> lengths = EvaluatedLengths(config);
   std::mt19937_64 rng = MakeStream(config.seed, Stream::kEval);
-  EvalAccumulator acc(config.eval_lengths, sampler.SecondMoment());
-  const Eigen::Index num_lengths = Eigen::Index(config.eval_lengths.size());
+  EvalAccumulator acc(lengths, sampler.SecondMoment());
+  const Eigen::Index num_lengths = Eigen::Index(lengths.size());
   PromptBatch prompts;
   Eigen::MatrixXd pred, target;
   for (int done = 0; done < config.eval_tasks;) {
@@ -105,7 +112,7 @@ absl::StatusOr<std::vector<EvalPoint>> Evaluate(const JobConfig& config,
     const int count = std::min(kEvalChunk, config.eval_tasks - done);
     sampler.Sample(count, config.N, rng, prompts);
     pred.resize(num_lengths, count);
-    SWEEP_RETURN_IF_ERROR(predict(prompts, config.eval_lengths, pred));
+    SWEEP_RETURN_IF_ERROR(predict(prompts, lengths, pred));
     target.resize(num_lengths, count);
     for (int p = 0; p < count; ++p) target.col(p).setConstant(prompts.QueryY(p));
     acc.Add(pred, target);

@@ -40,8 +40,18 @@ class EvalAccumulator {
   long count_ = 0;
 };
 
-// Fills result.curve, mse/nmse (at the largest evaluated n), n_at_eps (smallest n with
-// nmse <= eps, or none). Leaves the other fields alone.
+// Checks the eval keys: eval_tasks >= 1, eval_lengths non-empty, strictly ascending,
+// inside [0, N]. Errors: INVALID_ARGUMENT naming the key.
+absl::Status ValidateEvalConfig(const JobConfig& config);
+
+// The context lengths a job evaluates: config.eval_lengths, plus N when the list lacks it,
+// because the summary metrics are defined at n = N (SCIENCE.md section 4). Call after
+// ValidateEvalConfig.
+std::vector<int> EvaluatedLengths(const JobConfig& config);
+
+// Fills result.curve, mse/nmse (at the largest evaluated n: N for a curve evaluated at
+// EvaluatedLengths), n_at_eps (smallest n with nmse <= eps, or none). Leaves the other
+// fields alone.
 void FillSummary(const std::vector<EvalPoint>& curve, double eps, JobResult& result);
 
 // Fills the task facts every result carries: ey2 (analytic E[y^2]), ie and ge.
@@ -54,7 +64,7 @@ using QueryPredictor = std::function<absl::Status(
 
 // Draws config.eval_tasks prompts of config.N context examples from Stream::kEval of
 // config.seed, in fixed chunks (so the prompts do not depend on the predictor), and
-// evaluates `predict` at config.eval_lengths. Checks hooks.stop between chunks and calls
+// evaluates `predict` at EvaluatedLengths(config). Checks hooks.stop between chunks and calls
 // hooks.on_progress(prompts done, eval_tasks) after each.
 // Errors: INVALID_ARGUMENT for bad eval keys (eval_tasks < 1, a length outside [0, N],
 // lengths not ascending), CANCELLED, or the predictor's status.

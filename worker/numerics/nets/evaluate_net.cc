@@ -13,31 +13,15 @@ namespace {
 // Must equal eval.cc's chunk so that the interleaved path draws the same prompts.
 constexpr int kEvalChunk = 200;
 
-absl::Status ValidateLengths(const JobConfig& config) {
-  if (config.eval_tasks < 1) {
-    return absl::InvalidArgumentError(absl::StrCat("eval_tasks: ", config.eval_tasks, " < 1"));
-  }
-  if (config.eval_lengths.empty()) {
-    return absl::InvalidArgumentError("eval_lengths: empty (the resolved config fills it)");
-  }
-  for (size_t i = 0; i < config.eval_lengths.size(); ++i) {
-    const int n = config.eval_lengths[i];
-    if (n < 0 || n > config.N || (i > 0 && n <= config.eval_lengths[i - 1])) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "eval_lengths: ", n, " (must ascend strictly within [0, N = ", config.N, "])"));
-    }
-  }
-  return absl::OkStatus();
-}
-
 absl::StatusOr<std::vector<EvalPoint>> EvaluateInterleaved(TrainedModel& model,
                                                            const TaskSampler& sampler,
                                                            const JobConfig& config,
                                                            const RunHooks& hooks) {
-  SWEEP_RETURN_IF_ERROR(ValidateLengths(config));
+  SWEEP_RETURN_IF_ERROR(ValidateEvalConfig(config));
+  const std::vector<int> lengths = EvaluatedLengths(config);  // always ends at N
   std::mt19937_64 rng = MakeStream(config.seed, Stream::kEval);
-  EvalAccumulator acc(config.eval_lengths, sampler.SecondMoment());
-  const int rows = int(config.eval_lengths.size());
+  EvalAccumulator acc(lengths, sampler.SecondMoment());
+  const int rows = int(lengths.size());
   PromptBatch prompts;
   Eigen::MatrixXd pred(rows, 0), target(rows, 0);
   for (int done = 0; done < config.eval_tasks;) {
@@ -50,7 +34,7 @@ absl::StatusOr<std::vector<EvalPoint>> EvaluateInterleaved(TrainedModel& model,
     pred.resize(rows, count);
     target.resize(rows, count);
     for (int i = 0; i < rows; ++i) {
-      const int n = config.eval_lengths[i];
+      const int n = lengths[i];
       pred.row(i) = all.row(n);
       for (int p = 0; p < count; ++p) target(i, p) = prompts.y(prompts.Col(p, n));
     }

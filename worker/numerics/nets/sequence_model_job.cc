@@ -66,9 +66,7 @@ absl::StatusOr<JobResult> EvaluateSequenceModel(TrainedModel& model, const JobCo
                                                 const RunHooks& hooks) {
   SWEEP_ASSIGN_OR_RETURN(const TaskSampler sampler, TaskSampler::FromConfig(config));
   JobResult result;
-  result.ey2 = sampler.SecondMoment();
-  result.ie = sampler.spec().link.ie;
-  result.ge = sampler.spec().link.ge;
+  FillTaskFacts(sampler, result);
   const auto t0 = std::chrono::steady_clock::now();
   SWEEP_ASSIGN_OR_RETURN(const std::vector<EvalPoint> curve,
                          EvaluateNet(model, sampler, config, hooks));
@@ -88,9 +86,7 @@ absl::StatusOr<JobResult> RunSequenceModelJob(const JobConfig& config, const Run
     SWEEP_ASSIGN_OR_RETURN(result, EvaluateSequenceModel(model, config, hooks));
   } else {
     // A failed job: no evaluation of a broken model, and no NaN metrics to store.
-    result.ey2 = sampler.SecondMoment();
-    result.ie = sampler.spec().link.ie;
-    result.ge = sampler.spec().link.ge;
+    FillTaskFacts(sampler, result);
     result.divergence = outcome.divergence;
   }
   result.train_seconds = train_seconds;
