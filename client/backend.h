@@ -25,6 +25,13 @@ class Backend {
   virtual absl::StatusOr<std::vector<storage::CurveGroup>> Curves(
       const storage::ResultsQuery& q) = 0;
   virtual absl::StatusOr<std::vector<storage::WorkerRecord>> ListWorkers() = 0;
+  // Checkpoints of trained models (docs/checkpoints.md): metadata of one sweep's (or all,
+  // bytes empty), and the one under a job's training hash, bytes included (nullopt: none
+  // stored; NOT_FOUND: no such job).
+  virtual absl::StatusOr<std::vector<storage::CheckpointRecord>> ListCheckpoints(
+      std::optional<int64_t> sweep_id) = 0;
+  virtual absl::StatusOr<std::optional<storage::CheckpointRecord>> GetCheckpointForJob(
+      int64_t job_id) = 0;
 };
 
 // NOT_FOUND etc. from storage::Reader::Open.

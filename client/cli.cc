@@ -3,6 +3,8 @@
 
 #include <memory>
 
+#include "client/checkpoints.h"
+#include "client/predict.h"
 #include "client/rpc_backend.h"
 #include "common/status.h"
 
@@ -22,6 +24,21 @@ void AddResultFlags(CLI::App* cmd, CliArgs& args) {
   cmd->add_option("--format", args.format, "table | csv | json")->capture_default_str();
 }
 
+// docs/checkpoints.md, "Using checkpoints".
+void AddCheckpointCommands(CLI::App& app, CliArgs& args) {
+  auto* list = app.add_subcommand("checkpoints", "trained-model checkpoints of a sweep (or all)");
+  AddQueryFlags(list, args, false);
+  list->add_option("--format", args.format, "table | csv | json")->capture_default_str();
+  auto* exp = app.add_subcommand("export", "write a job's checkpoint to a .safetensors file");
+  exp->add_option("JOB", args.job_id, "job id")->required();
+  exp->add_option("--out", args.out, "output file (FILE.safetensors)")->required();
+  exp->add_option("--db", args.db, "read this results file instead of asking the coordinator");
+  auto* predict = app.add_subcommand("predict", "a checkpoint's predictions for prompts (local)");
+  predict->add_option("CHECKPOINT", args.file, "FILE.safetensors")->required();
+  predict->add_option("PROMPTS", args.prompts, "prompts JSON file")->required();
+  predict->add_option("--format", args.format, "table | csv | json")->capture_default_str();
+}
+
 absl::StatusOr<std::unique_ptr<Backend>> MakeBackend(const CliArgs& args) {
   if (!args.db.empty()) return OpenDbBackend(args.db);
   return std::unique_ptr<Backend>(std::make_unique<RpcBackend>(args.coordinator));
@@ -35,6 +52,7 @@ absl::Status Dispatch(const std::string& command, const CliArgs& args, std::ostr
                     format};
     return RunLocal(local, out, err);
   }
+  if (command == "predict") return CmdPredict(args.file, args.prompts, format, out);
   if (command == "submit" || command == "cancel") {
     RpcBackend rpc(args.coordinator);
     if (command == "cancel") return CmdCancel(rpc, args.sweep, out);
@@ -47,6 +65,8 @@ absl::Status Dispatch(const std::string& command, const CliArgs& args, std::ostr
   if (command == "results") return CmdResults(*backend, query, out);
   if (command == "curves") return CmdCurves(*backend, query, out);
   if (command == "workers") return CmdWorkers(*backend, out);
+  if (command == "checkpoints") return CmdCheckpoints(*backend, args.sweep, format, out);
+  if (command == "export") return CmdExport(*backend, args.job_id, args.out, out);
   return absl::InvalidArgumentError("no command given (see --help)");
 }
 
@@ -74,6 +94,7 @@ void BuildCli(CLI::App& app, CliArgs& args, const char* env_coordinator) {
   cancel->add_option("SWEEP", args.sweep, "sweep id or name")->required();
   auto* workers = app.add_subcommand("workers", "workers known to the coordinator");
   workers->add_option("--db", args.db, "read this results file instead");
+  AddCheckpointCommands(app, args);
   auto* local = app.add_subcommand("local", "run a sweep here: in-process coordinator + workers");
   local->add_option("FILE", args.file, "sweep file (YAML or JSON)")->required();
   local->add_option("--db", args.db, "results file (default sweep.db)");

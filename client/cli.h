@@ -16,7 +16,7 @@ namespace sweep::client {
 struct CliArgs {
   std::string coordinator = "127.0.0.1:7070";  // --coordinator, env SWEEP_COORDINATOR
   std::string db;         // query commands: read this results file, no coordinator
-  std::string file;       // submit / local
+  std::string file;       // submit / local / predict (the checkpoint)
   bool wait = false;      // submit / status
   bool no_cache = false;  // submit / local
   std::string sweep;      // id or name
@@ -25,6 +25,9 @@ struct CliArgs {
   std::string group_by;
   std::string format = "table";
   int workers = 0;  // local --workers (0: one per hardware thread)
+  int64_t job_id = 0;   // export JOB
+  std::string out;      // export --out FILE
+  std::string prompts;  // predict PROMPTS.json (the checkpoint file is `file`)
 };
 
 // Declares every subcommand on `app`, bound to `args`. `env_coordinator` (the value of

@@ -31,6 +31,14 @@ class DbBackend final : public Backend {
   absl::StatusOr<std::vector<storage::WorkerRecord>> ListWorkers() override {
     return reader_->ListWorkers();
   }
+  absl::StatusOr<std::vector<storage::CheckpointRecord>> ListCheckpoints(
+      std::optional<int64_t> sweep_id) override {
+    return reader_->ListCheckpoints(sweep_id);
+  }
+  absl::StatusOr<std::optional<storage::CheckpointRecord>> GetCheckpointForJob(
+      int64_t job_id) override {
+    return reader_->GetCheckpointForJob(job_id);
+  }
 
  private:
   std::unique_ptr<storage::Reader> reader_;

@@ -155,4 +155,28 @@ absl::StatusOr<std::vector<storage::WorkerRecord>> RpcBackend::ListWorkers() {
   return out;
 }
 
+absl::StatusOr<std::vector<storage::CheckpointRecord>> RpcBackend::ListCheckpoints(
+    std::optional<int64_t> sweep_id) {
+  v1::ListCheckpointsRequest req;
+  if (sweep_id) req.set_sweep_id(*sweep_id);
+  v1::ListCheckpointsResponse resp;
+  absl::Status s = Call(*stub_, &v1::SweepService::Stub::ListCheckpoints, req, &resp, address_);
+  if (!s.ok()) return s;
+  std::vector<storage::CheckpointRecord> out;
+  for (const auto& p : resp.checkpoints()) out.push_back(FromProto(p));
+  return out;
+}
+
+absl::StatusOr<std::optional<storage::CheckpointRecord>> RpcBackend::GetCheckpointForJob(
+    int64_t job_id) {
+  v1::GetCheckpointForJobRequest req;
+  req.set_job_id(job_id);
+  v1::GetCheckpointResponse resp;
+  absl::Status s =
+      Call(*stub_, &v1::SweepService::Stub::GetCheckpointForJob, req, &resp, address_);
+  if (!s.ok()) return s;
+  if (!resp.has_checkpoint()) return std::optional<storage::CheckpointRecord>();
+  return std::optional<storage::CheckpointRecord>(FromProto(resp.checkpoint()));
+}
+
 }  // namespace sweep::client

@@ -37,6 +37,10 @@ class RpcBackend final : public Backend {
       const storage::ResultsQuery& q) override;
   absl::StatusOr<std::vector<storage::CurveGroup>> Curves(const storage::ResultsQuery& q) override;
   absl::StatusOr<std::vector<storage::WorkerRecord>> ListWorkers() override;
+  absl::StatusOr<std::vector<storage::CheckpointRecord>> ListCheckpoints(
+      std::optional<int64_t> sweep_id) override;
+  absl::StatusOr<std::optional<storage::CheckpointRecord>> GetCheckpointForJob(
+      int64_t job_id) override;
 
  private:
   std::string address_;

@@ -150,4 +150,22 @@ grpc::Status SweepServiceImpl::GetCheckpoint(Ctx*, const v1::GetCheckpointReques
   return grpc::Status::OK;
 }
 
+grpc::Status SweepServiceImpl::GetCheckpointForJob(Ctx*, const v1::GetCheckpointForJobRequest* req,
+                                                   v1::GetCheckpointResponse* resp) {
+  auto checkpoint = coordinator_.GetCheckpointForJob(req->job_id());
+  if (!checkpoint.ok()) return ToGrpcStatus(checkpoint.status());
+  if (checkpoint->has_value()) *resp->mutable_checkpoint() = ToProto(**checkpoint);
+  return grpc::Status::OK;
+}
+
+grpc::Status SweepServiceImpl::ListCheckpoints(Ctx*, const v1::ListCheckpointsRequest* req,
+                                               v1::ListCheckpointsResponse* resp) {
+  std::optional<int64_t> sweep_id;
+  if (req->has_sweep_id()) sweep_id = req->sweep_id();
+  auto checkpoints = coordinator_.ListCheckpoints(sweep_id);
+  if (!checkpoints.ok()) return ToGrpcStatus(checkpoints.status());
+  for (const storage::CheckpointRecord& c : *checkpoints) *resp->add_checkpoints() = ToProto(c);
+  return grpc::Status::OK;
+}
+
 }  // namespace sweep::server

@@ -46,6 +46,10 @@ class SweepServiceImpl final : public v1::SweepService::Service {
                              v1::PutCheckpointResponse*) override;
   grpc::Status GetCheckpoint(Ctx*, const v1::GetCheckpointRequest*,
                              v1::GetCheckpointResponse*) override;
+  grpc::Status GetCheckpointForJob(Ctx*, const v1::GetCheckpointForJobRequest*,
+                                   v1::GetCheckpointResponse*) override;
+  grpc::Status ListCheckpoints(Ctx*, const v1::ListCheckpointsRequest*,
+                               v1::ListCheckpointsResponse*) override;
 
  private:
   Coordinator& coordinator_;

@@ -31,6 +31,7 @@ struct SubmitOutcome {
   int64_t jobs_total = 0;
   int64_t jobs_cached = 0;
   bool existing = false;    // the request_id was seen before; nothing new was written
+  bool operator==(const SubmitOutcome&) const = default;
 };
 
 // Counts per state for one sweep, plus the timing needed for rate and ETA.
@@ -42,6 +43,7 @@ struct SweepSummary {
   int64_t total = 0, queued = 0, running = 0, succeeded = 0, failed = 0, cancelled = 0;
   int64_t cached = 0;        // succeeded jobs satisfied from the cache (subset of succeeded)
   std::optional<TimePoint> first_finished_at, last_finished_at;
+  bool operator==(const SweepSummary&) const = default;
 };
 
 struct JobRecord {
@@ -57,6 +59,7 @@ struct JobRecord {
   std::string error;         // last error, for failed jobs
   int64_t progress_step = 0, progress_total = 0;
   std::optional<TimePoint> lease_expires_at;
+  bool operator==(const JobRecord&) const = default;
 };
 
 // A job handed to a worker: the attempt number is the fencing token.
@@ -69,6 +72,7 @@ struct Lease {
   std::string training_hash;          // TrainingHash of the config: its checkpoint's key
   bool checkpoint_available = false;  // a checkpoint is stored under training_hash at grant
                                       // time: fetch it and evaluate instead of training
+  bool operator==(const Lease&) const = default;
 };
 
 // How a result of a trained model (mamba, transformer) got its weights (ROADMAP.md 3).
@@ -120,6 +124,7 @@ struct JobReport {
   CheckpointUse checkpoint_use = CheckpointUse::kNone;
   std::string checkpoint_sha256;  // of the checkpoint bytes used; empty: storage takes the
                                   // sha256 stored under the job's training hash
+  bool operator==(const JobReport&) const = default;
 };
 
 struct WorkerRecord {
@@ -130,6 +135,7 @@ struct WorkerRecord {
   TimePoint registered_at, last_seen_at;
   int64_t running = 0;            // jobs it holds now
   int64_t completed = 0;          // results it reported
+  bool operator==(const WorkerRecord&) const = default;
 };
 
 // One aggregated row of `sweep results`: a group (values of the group-by keys) and the
@@ -140,6 +146,7 @@ struct ResultGroup {
   double mse_mean = 0, mse_std = 0;
   double nmse_mean = 0, nmse_std = 0;
   int64_t diverged = 0;           // failed as diverged in this group (counted, not averaged)
+  bool operator==(const ResultGroup&) const = default;
 };
 
 struct ResultsQuery {
@@ -153,10 +160,12 @@ struct CurvePoint {
   int n = 0;
   int64_t count = 0;
   double mse_mean = 0, mse_se = 0, nmse_mean = 0, nmse_se = 0;
+  bool operator==(const CurvePoint&) const = default;
 };
 struct CurveGroup {
   std::map<std::string, std::string> key;
   std::vector<CurvePoint> points;
+  bool operator==(const CurveGroup&) const = default;
 };
 
 }  // namespace sweep::storage

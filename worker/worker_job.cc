@@ -8,6 +8,7 @@
 #include "common/build_info.h"
 #include "common/job_keys.h"
 #include "spdlog/spdlog.h"
+#include "worker/checkpoints.h"
 #include "worker/worker.h"
 
 namespace sweep::worker {
@@ -47,18 +48,24 @@ void Worker::RunLease(const storage::Lease& lease) {
   const auto start = Clock::now();
   absl::StatusOr<JobConfig> config = ParseConfig(lease.config_json);
   std::optional<absl::StatusOr<JobResult>> outcome;
+  ModelOutcome models;
   Outcome what = Outcome::kReport;
   if (!config.ok()) {
     outcome = config.status();
   } else {
+    // Fetched before the job thread starts: the job only ever sees complete bytes.
+    const std::optional<storage::CheckpointRecord> input = FetchCheckpoint(client_, lease);
     std::mutex mu;
     std::stop_source job_stop;
     std::atomic<int64_t> step{0}, total{0};
     std::jthread job([&] {
-      numerics::RunHooks hooks{job_stop.get_token(), [&](int64_t s, int64_t t) {
-                                 step = s;
-                                 total = t;
-                               }};
+      numerics::RunHooks hooks;
+      hooks.stop = job_stop.get_token();
+      hooks.on_progress = [&](int64_t s, int64_t t) {
+        step = s;
+        total = t;
+      };
+      WireCheckpoints(input, models, hooks);
       absl::StatusOr<JobResult> r = runner_->Run(*config, hooks);
       std::lock_guard<std::mutex> lock(mu);
       outcome = std::move(r);
@@ -79,7 +86,9 @@ void Worker::RunLease(const storage::Lease& lease) {
     spdlog::info("job {} attempt {} handed back: {}", lease.job_id, lease.attempt, s.ToString());
     return;
   }
-  ReportWithRetry(lease, MakeReport(*outcome, worker_id_, wall));
+  storage::JobReport report = MakeReport(*outcome, worker_id_, wall);
+  if (config.ok()) ApplyCheckpoint(client_, lease, *config, models, report);
+  ReportWithRetry(lease, report);
 }
 
 Worker::Outcome Worker::Supervise(const storage::Lease& lease, std::stop_source& job_stop,

@@ -89,6 +89,26 @@ TEST(SequenceModelJobTest, PairedFormatEvaluatesTheListedLengths) {
   EXPECT_GT(result->curve[2].mse, 0);
 }
 
+// SCIENCE.md sections 4 and 5: eval settings never change training, and the summary is
+// at n = N even when eval_lengths stops short of it.
+TEST(SequenceModelJobTest, EvalSettingsDoNotChangeTrainingAndSummaryIsAtN) {
+  JobConfig c = SmallJob("mamba");
+  c.steps = 60, c.eval_tasks = 40;
+  const auto full = RunSequenceModelJob(c, RunHooks{});
+  c.eval_tasks = 250, c.eval_lengths = {0, 3};
+  const auto partial = RunSequenceModelJob(c, RunHooks{});
+  ASSERT_TRUE(full.ok() && partial.ok());
+  EXPECT_EQ(full->loss_curve, partial->loss_curve);
+  ASSERT_EQ(partial->curve.size(), 3u);
+  EXPECT_EQ(partial->curve.back().n, c.N);
+  EXPECT_EQ(partial->nmse, partial->curve.back().nmse);
+  c.format = "paired", c.eval_lengths = {3};
+  const auto paired = RunSequenceModelJob(c, RunHooks{});
+  ASSERT_TRUE(paired.ok());
+  ASSERT_EQ(paired->curve.size(), 2u);
+  EXPECT_EQ(paired->curve.back().n, c.N);
+}
+
 TEST(SequenceModelJobTest, Float64JobTrainsInDouble) {
   JobConfig c = SmallJob("transformer");
   c.dtype = "float64", c.steps = 60, c.eval_tasks = 50, c.attention = "linear";

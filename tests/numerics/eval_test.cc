@@ -69,6 +69,36 @@ TEST(EvaluateTest, ZeroPredictorGivesNmseNearOneAndSeesEveryPrompt) {
   for (const EvalPoint& pt : *curve) EXPECT_NEAR(pt.nmse, 1.0, 5 * pt.se / s->SecondMoment());
 }
 
+// SCIENCE.md section 4: the summary is at n = N, so N is evaluated even when the
+// configured lengths stop short of it (the summary used to be read at their last entry).
+TEST(EvaluateTest, SummaryIsAtNEvenWhenTheLengthsOmitIt) {
+  JobConfig c = EvalConfig();
+  c.eval_lengths = {0, 5};
+  EXPECT_EQ(EvaluatedLengths(c), (std::vector<int>{0, 5, 10}));
+  absl::StatusOr<TaskSampler> s = TaskSampler::FromConfig(c);
+  ASSERT_TRUE(s.ok());
+  // Predicts 0 with fewer than N examples and the query label with N: nmse 0 only at N.
+  auto oracle_at_n = [&](const PromptBatch& prompts, const std::vector<int>& lengths,
+                         Eigen::MatrixXd& pred) {
+    for (size_t i = 0; i < lengths.size(); ++i) {
+      for (int p = 0; p < prompts.count; ++p) {
+        pred(i, p) = lengths[i] == prompts.N ? prompts.QueryY(p) : 0.0;
+      }
+    }
+    return absl::OkStatus();
+  };
+  absl::StatusOr<std::vector<EvalPoint>> curve = Evaluate(c, *s, oracle_at_n, {});
+  ASSERT_TRUE(curve.ok());
+  ASSERT_EQ(curve->size(), 3u);
+  JobResult r;
+  FillSummary(*curve, 0.5, r);
+  EXPECT_EQ(r.curve.back().n, 10);
+  EXPECT_EQ(r.nmse, 0.0);
+  EXPECT_EQ(r.n_at_eps, 10);
+  c.eval_lengths = {0, 5, 10};
+  EXPECT_EQ(EvaluatedLengths(c), c.eval_lengths);
+}
+
 TEST(EvaluateTest, RejectsBadLengthsAndPropagatesPredictorErrors) {
   JobConfig c = EvalConfig();
   absl::StatusOr<TaskSampler> s = TaskSampler::FromConfig(c);

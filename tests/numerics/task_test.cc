@@ -118,6 +118,59 @@ TEST(TaskSamplerTest, InactiveCoordinatesAreZeroAndLabelsUseTheZeroedInputs) {
   EXPECT_NEAR(std::abs(b.y(b.Col(1, 2)) - z), 0.1, 1e-12);
 }
 
+// x ~ N(0, I_d) through the hand-written ziggurat: moments up to the 4th, no correlation
+// between coordinates, and the Gaussian tail mass beyond the ziggurat's base (|x| > 3.65).
+TEST(TaskSamplerTest, InputsAreStandardGaussian) {
+  absl::StatusOr<TaskSampler> s = TaskSampler::FromConfig(TaskConfig("aligned"));
+  ASSERT_TRUE(s.ok());
+  std::mt19937_64 rng = MakeStream(7, Stream::kTrain);
+  PromptBatch b;
+  s->Sample(400, 499, rng, b);  // 2,000,000 draws
+  const Eigen::ArrayXd x = b.x.reshaped().array();
+  const double n = double(x.size());
+  EXPECT_NEAR(x.mean(), 0.0, 5 / std::sqrt(n));
+  EXPECT_NEAR(x.square().mean(), 1.0, 5 * std::sqrt(2 / n));
+  EXPECT_NEAR(x.cube().mean(), 0.0, 5 * std::sqrt(15 / n));
+  EXPECT_NEAR(x.square().square().mean(), 3.0, 5 * std::sqrt(96 / n));
+  const Eigen::MatrixXd cov = b.x * b.x.transpose() / double(b.x.cols());
+  EXPECT_LT((cov - Eigen::MatrixXd::Identity(10, 10)).cwiseAbs().maxCoeff(), 5 * std::sqrt(2 / double(b.x.cols())));
+  const double tail = (x.abs() > 3.654152885361009).cast<double>().mean();
+  const double expected = std::erfc(3.654152885361009 / std::sqrt(2.0));  // 2.58e-4
+  EXPECT_NEAR(tail, expected, 5 * std::sqrt(expected / n));
+}
+
+// zeta = y - g(<beta, x>) is +tau or -tau with probability 1/2 each, whatever x.
+TEST(TaskSamplerTest, NoiseIsARandomSignTimesTau) {
+  absl::StatusOr<TaskSampler> s = TaskSampler::FromConfig(TaskConfig("random", "h1"));
+  ASSERT_TRUE(s.ok());
+  std::mt19937_64 rng(12);
+  PromptBatch b;
+  s->Sample(100, 299, rng, b);
+  Eigen::ArrayXd zeta(b.y.size());
+  for (int p = 0; p < b.count; ++p) {
+    for (int j = 0; j <= b.N; ++j) {
+      zeta(b.Col(p, j)) = b.y(b.Col(p, j)) - b.beta.col(p).dot(b.x.col(b.Col(p, j)));
+    }
+  }
+  const double n = double(zeta.size());
+  EXPECT_NEAR((zeta > 0).cast<double>().mean(), 0.5, 5 * 0.5 / std::sqrt(n));
+  // Independent of the signal: E[zeta z] = 0 (z = <beta, x> = y - zeta for h1).
+  EXPECT_NEAR((zeta * (b.y.array() - zeta)).mean(), 0.0, 5 * 0.1 / std::sqrt(n));
+}
+
+// v ~ Unif(S^{r-1}): E[beta beta^T] = U U^T / r.
+TEST(TaskSamplerTest, DirectionsAreUniformOnTheSubspaceSphere) {
+  absl::StatusOr<TaskSampler> s = TaskSampler::FromConfig(TaskConfig("random"));
+  ASSERT_TRUE(s.ok());
+  std::mt19937_64 rng(13);
+  PromptBatch b;
+  s->Sample(20000, 0, rng, b);
+  const Eigen::MatrixXd v = s->U().transpose() * b.beta;  // (r, count), unit columns
+  const Eigen::MatrixXd second = v * v.transpose() / double(b.count);
+  EXPECT_LT((second - Eigen::MatrixXd::Identity(3, 3) / 3).cwiseAbs().maxCoeff(), 0.015);
+  EXPECT_LT(v.rowwise().mean().cwiseAbs().maxCoeff(), 0.025);
+}
+
 TEST(TaskSpecTest, RejectsBadTaskKeysNamingTheKey) {
   JobConfig c = TaskConfig("aligned");
   c.r = 11;

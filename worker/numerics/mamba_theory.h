@@ -53,6 +53,12 @@ class MambaTheory {
   const TheoryShape& shape() const { return shape_; }
   TheoryParams& params() { return params_; }
   const TheoryParams& params() const { return params_; }
+  // The fixed random head: v_k^T as rows (m, 4) and c_k (m).
+  const Eigen::MatrixXd& head_directions() const { return V_; }
+  const Eigen::VectorXd& head_offsets() const { return c_; }
+  // The standardisation of u (4): (0, 1) until Refit, then the stage-2 mean and std.
+  const Eigen::VectorXd& input_mean() const { return mean_; }
+  const Eigen::VectorXd& input_std() const { return std_; }
 
   // Raw head inputs u (4, count) of `prompts` using their first n context examples.
   void Features(const PromptBatch& prompts, int n, Eigen::MatrixXd& u) const;

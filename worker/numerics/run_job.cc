@@ -1,12 +1,38 @@
 #include "worker/numerics/run_job.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/job_keys.h"
+#include "common/status.h"
 #include "worker/numerics/krr_job.h"
 #include "worker/numerics/mamba_theory_job.h"
+#include "worker/numerics/nets/checkpoint.h"
 #include "worker/numerics/nets/sequence_model_job.h"
 #include "worker/numerics/nets/trained_model.h"
 
 namespace sweep::numerics {
+namespace {
+
+// Evaluates the model in hooks.input_checkpoint with `config`'s eval keys instead of
+// training. Only a model trained with the same training keys may stand in for training:
+// anything else would silently report another model's error.
+absl::StatusOr<JobResult> RunFromCheckpoint(const JobConfig& config, const RunHooks& hooks) {
+  absl::StatusOr<nets::TrainedModel> model = nets::LoadCheckpoint(hooks.input_checkpoint);
+  if (!model.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("input_checkpoint: ", std::string(model.status().message())));
+  }
+  const std::string want = TrainingHash(config);
+  const std::string have = TrainingHash(model->config());
+  if (want != have) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "input_checkpoint: trained for training hash ", have, ", the job needs ", want));
+  }
+  if (hooks.on_model_source) hooks.on_model_source(ModelSource::kReused);
+  // A reused model did no training: loss_curve stays empty and train_seconds 0.
+  return nets::EvaluateSequenceModel(*model, config, hooks);
+}
+
+}  // namespace
 
 absl::StatusOr<JobResult> RunJob(const JobConfig& config, const RunHooks& hooks) {
   // Eigen sizes its GEMM blocks from the CPU's caches; fixing them makes every model's
@@ -15,6 +41,7 @@ absl::StatusOr<JobResult> RunJob(const JobConfig& config, const RunHooks& hooks)
   if (config.model == "krr") return RunKrrJob(config, hooks);
   if (config.model == "mamba-theory") return RunMambaTheoryJob(config, hooks);
   if (config.model == "mamba" || config.model == "transformer") {
+    if (!hooks.input_checkpoint.empty()) return RunFromCheckpoint(config, hooks);
     return nets::RunSequenceModelJob(config, hooks);
   }
   return absl::InvalidArgumentError(absl::StrCat(

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
 #include "worker/numerics/eval.h"
+#include "worker/numerics/nets/checkpoint.h"
 #include "worker/numerics/nets/evaluate_net.h"
 #include "worker/numerics/nets/trained_model.h"
 #include "worker/numerics/nets/trainer.h"
@@ -83,6 +84,10 @@ absl::StatusOr<JobResult> RunSequenceModelJob(const JobConfig& config, const Run
   const double train_seconds = Since(t0);
   JobResult result;
   if (outcome.divergence.empty()) {
+    // Hand the trained model out before evaluating it, so that the caller can store it
+    // for later jobs with the same TrainingHash (docs/checkpoints.md).
+    if (hooks.on_trained_checkpoint) hooks.on_trained_checkpoint(SaveCheckpoint(model));
+    if (hooks.on_model_source) hooks.on_model_source(ModelSource::kTrained);
     SWEEP_ASSIGN_OR_RETURN(result, EvaluateSequenceModel(model, config, hooks));
   } else {
     // A failed job: no evaluation of a broken model, and no NaN metrics to store.
