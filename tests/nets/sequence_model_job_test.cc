@@ -109,6 +109,19 @@ TEST(SequenceModelJobTest, EvalSettingsDoNotChangeTrainingAndSummaryIsAtN) {
   EXPECT_EQ(paired->curve.back().n, c.N);
 }
 
+// A diverged job reports like a diverged mamba-theory job: the flag, NaN metrics, no curve.
+TEST(SequenceModelJobTest, DivergedJobHasNanMetrics) {
+  JobConfig c = SmallJob("transformer");
+  c.steps = 20, c.eval_tasks = 20, c.lr = 1e38, c.clip = 0;
+  const auto result = RunSequenceModelJob(c, RunHooks{});
+  ASSERT_TRUE(result.ok()) << result.status();
+  EXPECT_THAT(result->divergence, HasSubstr("diverged at step"));
+  EXPECT_TRUE(std::isnan(result->mse));
+  EXPECT_TRUE(std::isnan(result->nmse));
+  EXPECT_TRUE(result->curve.empty());
+  EXPECT_NEAR(result->ey2, 1.01, 1e-12);
+}
+
 TEST(SequenceModelJobTest, Float64JobTrainsInDouble) {
   JobConfig c = SmallJob("transformer");
   c.dtype = "float64", c.steps = 60, c.eval_tasks = 50, c.attention = "linear";

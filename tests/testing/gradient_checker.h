@@ -73,7 +73,8 @@ inline GradientReport CheckGradient(
       probe(i) = x;
       return f(probe, nullptr);
     };
-    const double fd = NumericDerivative(at, theta(i), step * std::max(1.0, std::abs(theta(i))), rule);
+    const double h = step * std::max(1.0, std::abs(theta(i)));
+    const double fd = NumericDerivative(at, theta(i), h, rule);
     probe(i) = theta(i);
     report.Add("theta[" + std::to_string(i) + "]", analytic(i), fd, floor);
   }

@@ -40,6 +40,7 @@ absl::StatusOr<std::vector<EvalPoint>> EvaluateInterleaved(TrainedModel& model,
     }
     acc.Add(pred, target);
     done += count;
+    if (hooks.on_progress) hooks.on_progress(done, config.eval_tasks);  // as Evaluate() does
   }
   return acc.Curve();
 }

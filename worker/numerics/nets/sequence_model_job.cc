@@ -1,6 +1,7 @@
 #include "worker/numerics/nets/sequence_model_job.h"
 
 #include <chrono>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
@@ -90,8 +91,10 @@ absl::StatusOr<JobResult> RunSequenceModelJob(const JobConfig& config, const Run
     if (hooks.on_model_source) hooks.on_model_source(ModelSource::kTrained);
     SWEEP_ASSIGN_OR_RETURN(result, EvaluateSequenceModel(model, config, hooks));
   } else {
-    // A failed job: no evaluation of a broken model, and no NaN metrics to store.
+    // A failed job: no evaluation of a broken model. mse/nmse are NaN, as mamba-theory's
+    // (job_result.h): a 0 would read as a perfect fit in an aggregate that misses the flag.
     FillTaskFacts(sampler, result);
+    result.mse = result.nmse = std::numeric_limits<double>::quiet_NaN();
     result.divergence = outcome.divergence;
   }
   result.train_seconds = train_seconds;
