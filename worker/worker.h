@@ -16,12 +16,14 @@
 #include <chrono>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <stop_token>
 #include <string>
 
 #include "absl/status/status.h"
 #include "storage/records.h"
 #include "worker/backoff.h"
+#include "worker/checkpoints.h"
 #include "worker/coordinator_client.h"
 #include "worker/job_runner.h"
 #include "worker/rpc_deadline.h"
@@ -59,6 +61,10 @@ class Worker {
   void SlotLoop();
   bool RegisterUntilOk();
   void RunLease(const storage::Lease& lease);
+  // Runs the job on its own thread (with the stored checkpoint when the lease has one)
+  // while this thread heartbeats; `outcome` holds what the job returned.
+  Outcome RunSupervised(const storage::Lease& lease, const JobConfig& config,
+                        ModelOutcome& models, std::optional<absl::StatusOr<JobResult>>& outcome);
   Outcome Supervise(const storage::Lease& lease, std::stop_source& job_stop,
                     const std::function<bool()>& done, std::atomic<int64_t>& step,
                     std::atomic<int64_t>& total);

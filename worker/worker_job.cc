@@ -8,7 +8,6 @@
 #include "common/build_info.h"
 #include "common/job_keys.h"
 #include "spdlog/spdlog.h"
-#include "worker/checkpoints.h"
 #include "worker/worker.h"
 
 namespace sweep::worker {
@@ -53,31 +52,7 @@ void Worker::RunLease(const storage::Lease& lease) {
   if (!config.ok()) {
     outcome = config.status();
   } else {
-    // Fetched before the job thread starts: the job only ever sees complete bytes.
-    const std::optional<storage::CheckpointRecord> input = FetchCheckpoint(client_, lease);
-    std::mutex mu;
-    std::stop_source job_stop;
-    std::atomic<int64_t> step{0}, total{0};
-    std::jthread job([&] {
-      numerics::RunHooks hooks;
-      hooks.stop = job_stop.get_token();
-      hooks.on_progress = [&](int64_t s, int64_t t) {
-        step = s;
-        total = t;
-      };
-      WireCheckpoints(input, models, hooks);
-      absl::StatusOr<JobResult> r = runner_->Run(*config, hooks);
-      std::lock_guard<std::mutex> lock(mu);
-      outcome = std::move(r);
-    });
-    what = Supervise(
-        lease, job_stop,
-        [&] {
-          std::lock_guard<std::mutex> lock(mu);
-          return outcome.has_value();
-        },
-        step, total);
-    job.join();
+    what = RunSupervised(lease, *config, models, outcome);
   }
   const double wall = std::chrono::duration<double>(Clock::now() - start).count();
   if (what == Outcome::kDrop) return;
@@ -89,6 +64,37 @@ void Worker::RunLease(const storage::Lease& lease) {
   storage::JobReport report = MakeReport(*outcome, worker_id_, wall);
   if (config.ok()) ApplyCheckpoint(client_, lease, *config, models, report);
   ReportWithRetry(lease, report);
+}
+
+Worker::Outcome Worker::RunSupervised(const storage::Lease& lease, const JobConfig& config,
+                                      ModelOutcome& models,
+                                      std::optional<absl::StatusOr<JobResult>>& outcome) {
+  // Fetched before the job thread starts: the job only ever sees complete bytes.
+  const std::optional<storage::CheckpointRecord> input = FetchCheckpoint(client_, lease);
+  std::mutex mu;
+  std::stop_source job_stop;
+  std::atomic<int64_t> step{0}, total{0};
+  std::jthread job([&] {
+    numerics::RunHooks hooks;
+    hooks.stop = job_stop.get_token();
+    hooks.on_progress = [&](int64_t s, int64_t t) {
+      step = s;
+      total = t;
+    };
+    WireCheckpoints(input, models, hooks);
+    absl::StatusOr<JobResult> r = runner_->Run(config, hooks);
+    std::lock_guard<std::mutex> lock(mu);
+    outcome = std::move(r);
+  });
+  const Outcome what = Supervise(
+      lease, job_stop,
+      [&] {
+        std::lock_guard<std::mutex> lock(mu);
+        return outcome.has_value();
+      },
+      step, total);
+  job.join();
+  return what;
 }
 
 Worker::Outcome Worker::Supervise(const storage::Lease& lease, std::stop_source& job_stop,
