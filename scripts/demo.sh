@@ -5,6 +5,6 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 "$ROOT/scripts/install-deps.sh"
-SWEEP_BUILD_TESTS=OFF "$ROOT/scripts/build.sh" -DSWEEP_BUILD_TESTS=OFF
+"$ROOT/scripts/build.sh" -DSWEEP_BUILD_TESTS=OFF
 DB="${DB:-$ROOT/build/small.db}"
 exec "$ROOT/build/bin/sweep" local "${1:-$ROOT/examples/small.yaml}" --db "$DB" --workers "${WORKERS:-2}"
