@@ -28,6 +28,7 @@ grpc::Status SweepServiceImpl::SubmitSweep(Ctx*, const v1::SubmitSweepRequest* r
   sweep.spec_text = req->spec_text();
   sweep.jobs = std::move(parsed->jobs);
   sweep.use_cache = req->use_cache();
+  sweep.max_attempts = parsed->max_attempts;
   absl::StatusOr<storage::SubmitOutcome> outcome = coordinator_.Submit(sweep);
   if (!outcome.ok()) return ToGrpcStatus(outcome.status());
   *resp = ToProto(*outcome);

@@ -113,6 +113,17 @@ absl::Status ParseSeeds(std::string_view source, const MapEntry& e, SweepDoc& do
   return absl::OkStatus();
 }
 
+absl::Status ParseMaxAttempts(std::string_view source, const SpecNode& v, SweepDoc& doc) {
+  if (v.kind != SpecNode::Kind::kScalar || !v.scalar.is_number_integer() ||
+      v.scalar.get<int64_t>() < 1 || v.scalar.get<int64_t>() > kMaxAttempts) {
+    std::string got = v.kind == SpecNode::Kind::kScalar ? Dump(v.scalar) : KindName(v);
+    return PositionError(source, v.pos, absl::StrCat("max_attempts: expected an integer in 1..",
+                                                     kMaxAttempts, ", got ", got));
+  }
+  doc.max_attempts = static_cast<int>(v.scalar.get<int64_t>());
+  return absl::OkStatus();
+}
+
 absl::Status ParseExclude(std::string_view source, const SpecNode& v, SweepDoc& doc) {
   if (v.kind != SpecNode::Kind::kSequence) {
     return PositionError(source, v.pos, absl::StrCat("exclude: expected a list of partial configs, got ", KindName(v)));
@@ -153,9 +164,11 @@ absl::StatusOr<SweepDoc> BuildSweepDoc(const SpecNode& root, std::string_view so
       seeds = &e;
     } else if (e.key == "exclude") {
       SWEEP_RETURN_IF_ERROR(ParseExclude(source, e.value, doc));
+    } else if (e.key == "max_attempts") {
+      SWEEP_RETURN_IF_ERROR(ParseMaxAttempts(source, e.value, doc));
     } else {
       return PositionError(source, e.key_pos, absl::StrCat("unknown key \"", e.key,
-                                                           "\" (expected name, base, grid, seeds or exclude)"));
+                                                           "\" (expected name, base, grid, seeds, exclude or max_attempts)"));
     }
   }
   if (doc.name.empty()) return PositionError(source, root.pos, "name: required");

@@ -33,7 +33,11 @@ struct SweepDoc {
   std::vector<Axis> axes;  // file order, `seeds:` appended as the last axis `seed`
   std::vector<std::vector<KeyValue>> excludes;
   bool seeds_axis = false;  // the last axis came from `seeds: K`
+  int max_attempts = 3;     // lost leases tolerated per job before it fails (top-level key)
 };
+
+// The largest `max_attempts:` value.
+inline constexpr int64_t kMaxAttempts = 100;
 
 // The largest `seeds:` value.
 inline constexpr int64_t kMaxSeeds = 1'000'000;

@@ -23,6 +23,7 @@ absl::StatusOr<SweepSpec> ParseSweep(std::string_view text, std::string_view sou
   if (jobs.empty()) return PositionError(source_name, {}, "exclude: every job of the grid is excluded");
   SweepSpec spec{std::move(doc.name), std::move(jobs), {}};
   for (const Axis& axis : doc.axes) spec.axes.push_back(axis.key);
+  spec.max_attempts = doc.max_attempts;
   return spec;
 }
 

@@ -36,6 +36,9 @@ struct SweepSpec {
   // The keys the grid varies, in file order, then "seed" when `seeds:` is given: what a
   // results table of this sweep is naturally grouped by.
   std::vector<std::string> axes;
+  // Lost leases (dead worker, network cut) tolerated per job before it fails as `lost`;
+  // job errors and diverged runs are never retried. Top-level `max_attempts:`, default 3.
+  int max_attempts = 3;
 };
 
 // Parses YAML or JSON text, validates it and expands it. `source_name` (usually the file

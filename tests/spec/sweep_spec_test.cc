@@ -38,6 +38,11 @@ TEST(SweepSpecTest, BaseOnlyGivesOneResolvedJob) {
   EXPECT_EQ(s.jobs[0].eval_lengths, (std::vector<int>{8, 16, 32, 64}));
 }
 
+TEST(SweepSpecTest, MaxAttemptsDefaultsToThreeAndIsReadFromTheFile) {
+  EXPECT_EQ(Parse("name: one\nbase: {model: krr, d: 8, N: 64}\n").max_attempts, 3);
+  EXPECT_EQ(Parse("name: one\nmax_attempts: 7\nbase: {model: krr, d: 8, N: 64}\n").max_attempts, 7);
+}
+
 TEST(SweepSpecTest, GridIsCartesianInFileOrderLastAxisFastest) {
   SweepSpec s = Parse(R"(
 name: g
