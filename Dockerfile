@@ -5,7 +5,9 @@ ENV DEBIAN_FRONTEND=noninteractive
 COPY scripts/install-deps.sh /src/scripts/install-deps.sh
 RUN /src/scripts/install-deps.sh && rm -rf /var/lib/apt/lists/*
 COPY . /src
-RUN cmake -S /src -B /build -DCMAKE_BUILD_TYPE=Release -DSWEEP_BUILD_TESTS=OFF \
+# The build version each result records; .git is not in the build context.
+ARG SWEEP_VERSION=unknown
+RUN SWEEP_VERSION="$SWEEP_VERSION" cmake -S /src -B /build -DCMAKE_BUILD_TYPE=Release -DSWEEP_BUILD_TESTS=OFF \
  && cmake --build /build -j "$(nproc)" --target sweepd sweep-worker sweep
 
 FROM debian:bookworm

@@ -3,6 +3,7 @@
 
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "client/commands.h"
 #include "client/rpc_backend.h"
 #include "common/spec/sweep_spec.h"
@@ -36,17 +37,23 @@ absl::Status RunAndPrint(RpcBackend& rpc, const LocalArgs& args, std::ostream& o
 absl::Status RunLocal(const LocalArgs& args, std::ostream& out, std::ostream& err) {
   // Validate first: a bad file should not even create the DB.
   SWEEP_RETURN_IF_ERROR(spec::LoadSweepFile(args.file).status());
+  worker::WorkerOptions worker_options;
+  worker_options.coordinator = "127.0.0.1:0";  // the real address is known once started
+  worker_options.slots = args.workers > 0
+                             ? args.workers
+                             : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // Worker::Run would refuse bad options only on its thread, leaving the sweep queued
+  // and the wait below spinning for ever; refuse them here, before the DB exists.
+  if (absl::Status s = worker_options.Validate(); !s.ok()) {
+    return absl::InvalidArgumentError(absl::StrCat("--workers: ", std::string(s.message())));
+  }
   server::ServerOptions server_options;
   server_options.listen = "127.0.0.1:0";
   server_options.coordinator.db_path = args.db;
   SWEEP_ASSIGN_OR_RETURN(auto server,
                          server::SweepServer::Start(server_options, SystemClock::Get()));
 
-  worker::WorkerOptions worker_options;
   worker_options.coordinator = server->address();
-  worker_options.slots = args.workers > 0
-                             ? args.workers
-                             : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   worker::Worker worker(worker_options, worker::MakeRunJobRunner());
   std::jthread worker_thread([&worker] { (void)worker.Run(); });
 

@@ -4,6 +4,13 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "client/local.h"
 
 namespace sweep::client {
 namespace {
@@ -81,6 +88,26 @@ TEST(CliTest, RequestIdsAreFreshVersion4Uuids) {
   ASSERT_EQ(a.size(), 36u);
   EXPECT_EQ(a[14], '4');
   EXPECT_NE(std::string("89ab").find(a[19]), std::string::npos);
+}
+
+// `sweep local --workers 5000`: the worker refuses more than 1024 slots. That refusal
+// used to happen only on the worker's thread, so the sweep stayed queued and the command
+// waited for ever; now it fails at once, names the flag, and creates no DB.
+TEST(LocalTest, TooManyWorkersFailsAtOnceWithoutCreatingTheDb) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("sweep_local_test_" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  LocalArgs args;
+  args.file = (dir / "tiny.yaml").string();
+  std::ofstream(args.file) << "name: tiny\nbase: {model: krr, d: 4, r: 1, N: 8}\nseeds: 1\n";
+  args.db = (dir / "local.db").string();
+  args.workers = 5000;
+  std::ostringstream out, err;
+  absl::Status s = RunLocal(args, out, err);
+  EXPECT_EQ(s.code(), absl::StatusCode::kInvalidArgument) << s;
+  EXPECT_THAT(std::string(s.message()), HasSubstr("--workers"));
+  EXPECT_FALSE(std::filesystem::exists(args.db));
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -188,6 +188,30 @@ TEST_F(WorkerTest, CheckpointPutThenGetOverTheWire) {
   EXPECT_EQ((*got)->sha256.size(), 64u);  // set by storage
 }
 
+// Storage skips the owner check for an empty worker id, so the service must refuse one:
+// otherwise any client knowing (job, attempt) could keep alive, hand back or complete a
+// lease that another worker holds.
+TEST_F(WorkerTest, EmptyWorkerIdCannotTouchAnotherWorkersLease) {
+  const int64_t sweep = Submit({Krr(3)});
+  CoordinatorClient client(MakeChannel(server_->address()));
+  auto lease = client.Lease("w1", std::chrono::milliseconds(200));
+  ASSERT_THAT(lease, IsOk());
+  ASSERT_TRUE(lease->has_value());
+  const int64_t job = (*lease)->job_id;
+  const int attempt = (*lease)->attempt;
+  EXPECT_EQ(client.Heartbeat(job, attempt, "", 1, 2).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(client.Release(job, attempt, "").code(), absl::StatusCode::kInvalidArgument);
+  storage::JobReport report;
+  report.result.mse = 1;
+  EXPECT_EQ(client.Report(job, attempt, report).code(), absl::StatusCode::kInvalidArgument);
+  auto jobs = server_->coordinator().ListJobs(sweep, std::nullopt);
+  ASSERT_THAT(jobs, IsOk());
+  ASSERT_EQ(jobs->size(), 1u);
+  EXPECT_EQ((*jobs)[0].state, JobState::kRunning);  // still w1's
+  EXPECT_EQ((*jobs)[0].worker_id, "w1");
+}
+
 TEST_F(WorkerTest, InvalidOptionsAreRejected) {
   WorkerOptions o = Options(0);
   Worker worker(o, std::make_unique<FakeRunner>());
