@@ -57,6 +57,13 @@ void SweepServer::Shutdown() {
   std::lock_guard<std::mutex> lock(shutdown_mu_);
   if (shut_down_) return;
   shut_down_ = true;
+  // A Start() that failed (DB not openable, port not bindable) destroys a server with no
+  // gRPC server and maybe no coordinator: there is nothing to drain.
+  if (server_ == nullptr) {
+    service_.reset();
+    coordinator_.reset();
+    return;
+  }
   spdlog::info("draining: health NOT_SERVING, no new leases");
   // SetServingStatus(false), not Shutdown() of the health service: the latter is final
   // and later SetServingStatus calls would be ignored (RELIABILITY.md 1, health).

@@ -43,6 +43,14 @@ bool ValidKey(const std::string& key) {
   return true;
 }
 
+// json::dump throws on invalid UTF-8 (type_error 316), which aborted `sweep results --db`;
+// a replacing dump differs from a dropping one exactly when the text has such a byte.
+bool ValidUtf8(const std::string& s) {
+  using nlohmann::json;
+  return json(s).dump(-1, ' ', false, json::error_handler_t::replace) ==
+         json(s).dump(-1, ' ', false, json::error_handler_t::ignore);
+}
+
 // Numbers compare numerically, everything else as text, so d=8 sorts before d=16.
 bool ValueLess(const std::string& a, const std::string& b) {
   char* ea = nullptr;
@@ -88,6 +96,10 @@ absl::StatusOr<Selection> BuildSelection(const ResultsQuery& q, const std::strin
   for (const auto& [key, value] : q.where) {
     if (!ValidKey(key)) {
       return absl::InvalidArgumentError(absl::StrCat("where: bad key \"", key, "\""));
+    }
+    if (!ValidUtf8(value)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("where: value of \"", key, "\" is not valid UTF-8"));
     }
     absl::StrAppend(&filter, " AND j.config_json -> '$.", key, "' = ?",
                     s.binds.size() + 2);

@@ -148,6 +148,21 @@ TEST(IntegrationTest, MalformedSweepIsRejectedAndTheServerStaysUp) {
   EXPECT_TRUE(sweeps->empty());  // nothing was stored
 }
 
+// A failed start (DB directory missing, address not bindable) used to segfault in the
+// destructor's drain; it must exit 1 with a message naming the problem.
+TEST(IntegrationTest, CoordinatorThatCannotStartExitsOneWithAMessage) {
+  Cluster c(TestName());
+  const std::string db = c.dir() + "/no/such/dir/s.db";
+  CommandResult no_dir =
+      RunCommand({Bin("sweepd"), "--db", db, "--listen", "127.0.0.1:0"}, c.dir(), seconds(20));
+  EXPECT_EQ(no_dir.exit_code, 1) << no_dir.err;
+  EXPECT_THAT(no_dir.err, HasSubstr(db));
+  CommandResult bad_listen = RunCommand(
+      {Bin("sweepd"), "--db", c.dir() + "/s.db", "--listen", "999.1.1.1:5"}, c.dir(), seconds(20));
+  EXPECT_EQ(bad_listen.exit_code, 1) << bad_listen.err;
+  EXPECT_THAT(bad_listen.err, HasSubstr("999.1.1.1:5"));
+}
+
 TEST(IntegrationTest, CancelStopsQueuedAndRunningJobs) {
   Cluster c(TestName());
   ASSERT_TRUE(c.StartCoordinator(/*lease_ttl_ms=*/1500));  // heartbeats every 500 ms

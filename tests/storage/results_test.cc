@@ -150,6 +150,11 @@ TEST_F(ResultsTest, BadKeysAndUnknownSweepsAreRefused) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("group_by")));
   EXPECT_THAT(reader_->Curves(ResultsQuery{1, {{"a b", "1"}}, {}}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("where")));
+  // Invalid UTF-8 in a value used to throw out of json::dump and abort the CLI.
+  EXPECT_THAT(reader_->Results(ResultsQuery{1, {{"link", "h2\xff"}}, {}}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("UTF-8")));
+  EXPECT_THAT(reader_->Curves(ResultsQuery{1, {{"link", "\xc3"}}, {}}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("\"link\"")));
   EXPECT_THAT(reader_->Results(ResultsQuery{9, {}, {}}),
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("sweep 9")));
 }
