@@ -1,5 +1,7 @@
 #include "storage/results_query.h"
 
+#include "common/job_keys.h"
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -9,6 +11,7 @@
 #include <unordered_map>
 
 #include "absl/strings/str_cat.h"
+#include "common/job_keys.h"
 #include "common/status.h"
 #include "nlohmann/json.hpp"
 #include "storage/nonfinite.h"
@@ -35,12 +38,11 @@ struct Moments {
   double Se() const { return n > 1 ? Std() / std::sqrt(static_cast<double>(n)) : kNaN; }
 };
 
+// Only registry keys may be named: they are also the only text spliced into the SQL (as a
+// JSON path), and a typo must be an error, not an empty table.
 bool ValidKey(const std::string& key) {
-  if (key.empty() || key.size() > 64) return false;
-  for (char c : key) {
-    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return false;
-  }
-  return true;
+  const std::vector<std::string>& keys = AllJobKeys();
+  return std::find(keys.begin(), keys.end(), key) != keys.end();
 }
 
 // json::dump throws on invalid UTF-8 (type_error 316), which aborted `sweep results --db`;
@@ -86,7 +88,8 @@ absl::StatusOr<Selection> BuildSelection(const ResultsQuery& q, const std::strin
   } else {
     for (const std::string& key : q.group_by) {
       if (!ValidKey(key)) {
-        return absl::InvalidArgumentError(absl::StrCat("group_by: bad key \"", key, "\""));
+        return absl::InvalidArgumentError(
+            absl::StrCat("group_by: unknown key \"", key, "\" (not a job key)"));
       }
       absl::StrAppend(&cols, s.group_cols > 0 ? ", " : "", "j.config_json -> '$.", key, "'");
       ++s.group_cols;
@@ -95,7 +98,8 @@ absl::StatusOr<Selection> BuildSelection(const ResultsQuery& q, const std::strin
   std::string filter;
   for (const auto& [key, value] : q.where) {
     if (!ValidKey(key)) {
-      return absl::InvalidArgumentError(absl::StrCat("where: bad key \"", key, "\""));
+      return absl::InvalidArgumentError(
+          absl::StrCat("where: unknown key \"", key, "\" (not a job key)"));
     }
     if (!ValidUtf8(value)) {
       return absl::InvalidArgumentError(

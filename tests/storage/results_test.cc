@@ -150,6 +150,11 @@ TEST_F(ResultsTest, BadKeysAndUnknownSweepsAreRefused) {
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("group_by")));
   EXPECT_THAT(reader_->Curves(ResultsQuery{1, {{"a b", "1"}}, {}}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("where")));
+  // A typo in a key is an error, not an empty table.
+  EXPECT_THAT(reader_->Results(ResultsQuery{1, {{"lnk", "h2"}}, {}}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("where: unknown key \"lnk\"")));
+  EXPECT_THAT(reader_->Results(ResultsQuery{1, {}, {"modle"}}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("group_by: unknown key \"modle\"")));
   // Invalid UTF-8 in a value used to throw out of json::dump and abort the CLI.
   EXPECT_THAT(reader_->Results(ResultsQuery{1, {{"link", "h2\xff"}}, {}}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("UTF-8")));
