@@ -99,7 +99,7 @@ absl::Status CmdStatus(Backend& backend, const std::string& sweep, bool wait, st
     SWEEP_ASSIGN_OR_RETURN(storage::SweepSummary s,
                            WaitForSweep(backend, id, err, std::chrono::milliseconds(500)));
     out << FormatProgress(s, std::chrono::system_clock::now()) << "\n";
-    return absl::OkStatus();
+    return AllSucceeded(s);  // as `submit --wait`: scripts can test the exit code
   }
   SWEEP_ASSIGN_OR_RETURN(storage::SweepSummary s, backend.GetSweep(id));
   out << FormatProgress(s, now) << "\n";

@@ -193,6 +193,10 @@ seeds: 3
   EXPECT_EQ(s->cancelled, 3);
   CommandResult jobs = c.Sweep({"jobs", "long", "--state", "cancelled", "--format", "csv"});
   EXPECT_EQ(std::count(jobs.out.begin(), jobs.out.end(), '\n'), 4);  // header + 3 jobs
+  // Scripts wait on a sweep and test the exit code: a cancelled sweep is not a success.
+  CommandResult wait = c.Sweep({"status", "long", "--wait"});
+  EXPECT_EQ(wait.exit_code, 1) << wait.err;
+  EXPECT_THAT(wait.err, HasSubstr("3 cancelled"));
 }
 
 TEST(IntegrationTest, SigtermDrainsAndExitsCleanly) {
