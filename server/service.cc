@@ -59,11 +59,6 @@ grpc::Status SweepServiceImpl::LeaseJob(Ctx* ctx, const v1::LeaseJobRequest* req
 
 grpc::Status SweepServiceImpl::Heartbeat(Ctx*, const v1::HeartbeatRequest* req,
                                          v1::HeartbeatResponse* resp) {
-  // The owner check in storage is skipped for an empty id, so refuse one here: anyone
-  // could otherwise keep (or, below, hand back) a lease held by another worker.
-  if (req->worker_id().empty()) {
-    return ToGrpcStatus(absl::InvalidArgumentError("worker_id: empty"));
-  }
   auto reply = coordinator_.Heartbeat(req->job_id(), req->attempt(), req->worker_id(),
                                       req->progress_step(), req->progress_total());
   if (!reply.ok()) return ToGrpcStatus(reply.status());
@@ -74,17 +69,11 @@ grpc::Status SweepServiceImpl::Heartbeat(Ctx*, const v1::HeartbeatRequest* req,
 
 grpc::Status SweepServiceImpl::ReportResult(Ctx*, const v1::ReportResultRequest* req,
                                             v1::ReportResultResponse*) {
-  if (req->report().worker_id().empty()) {
-    return ToGrpcStatus(absl::InvalidArgumentError("report.worker_id: empty"));
-  }
   return ToGrpcStatus(coordinator_.Report(req->job_id(), req->attempt(), FromProto(req->report())));
 }
 
 grpc::Status SweepServiceImpl::ReleaseJob(Ctx*, const v1::ReleaseJobRequest* req,
                                           v1::ReleaseJobResponse*) {
-  if (req->worker_id().empty()) {
-    return ToGrpcStatus(absl::InvalidArgumentError("worker_id: empty"));
-  }
   return ToGrpcStatus(coordinator_.Release(req->job_id(), req->attempt(), req->worker_id()));
 }
 

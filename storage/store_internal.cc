@@ -55,6 +55,9 @@ absl::StatusOr<LeaseRow> LoadLeaseRow(Connection& conn, int64_t job_id) {
 }
 
 absl::Status CheckCurrent(const LeaseRow& row, int attempt, const std::string& worker_id) {
+  // The owner check below is half of the fencing: an anonymous caller must not keep,
+  // hand back or complete a lease it does not hold.
+  if (worker_id.empty()) return absl::InvalidArgumentError("worker_id: empty");
   if (attempt < row.attempt) {
     return absl::AbortedError(absl::StrCat("job ", row.job_id, ": attempt ", attempt,
                                            " superseded by ", row.attempt));
@@ -71,7 +74,7 @@ absl::Status CheckCurrent(const LeaseRow& row, int attempt, const std::string& w
     return absl::AbortedError(absl::StrCat("job ", row.job_id, " finished (",
                                            std::string(JobStateName(row.state)), ")"));
   }
-  if (!worker_id.empty() && worker_id != row.owner) {
+  if (worker_id != row.owner) {
     return absl::AbortedError(absl::StrCat("job ", row.job_id, ": attempt ", attempt,
                                            " is held by ", row.owner, ", not ", worker_id));
   }

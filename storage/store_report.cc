@@ -143,7 +143,7 @@ absl::StatusOr<bool> Store::Report(int64_t job_id, int attempt, const JobReport&
                                            " already reported a different result"));
   }
   SWEEP_RETURN_IF_ERROR(internal::CheckCurrent(row, attempt, report.worker_id));
-  const std::string& worker = report.worker_id.empty() ? row.owner : report.worker_id;
+  const std::string& worker = report.worker_id;
   if (row.cancel_requested) {
     SWEEP_RETURN_IF_ERROR(CancelOnReport(job_id, attempt, row.sweep_id, worker, now));
     SWEEP_RETURN_IF_ERROR(txn.Commit());
