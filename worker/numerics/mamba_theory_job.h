@@ -17,15 +17,6 @@
 
 namespace sweep::numerics {
 
-struct TheoryTrainOptions {
-  int K1 = 200;
-  int T1 = 256;
-  double eta1 = 0.05;
-  double lambda1 = 1e-4;
-  int T2 = 8192;
-  double lambda2 = 1e-2;
-};
-
 // Validates the mamba-theory keys (gate, K1, T1, eta1, lambda1, T2, lambda2, m, N, format).
 // Errors: INVALID_ARGUMENT naming the key.
 absl::Status ValidateTheoryConfig(const JobConfig& config);
