@@ -16,6 +16,7 @@
 #include "server/server_runner.h"
 #include "storage/reader.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/worker/in_process_server.h"
 #include "worker/numerics/run_job.h"
 #include "worker/worker.h"
 
@@ -60,38 +61,14 @@ class RecordingRunner final : public JobRunner {
   std::unique_ptr<JobRunner> inner_ = MakeRunJobRunner();
 };
 
-class CheckpointReuseTest : public ::testing::Test {
+class CheckpointReuseTest : public InProcessServerTest {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("ckpt_reuse_test_" + std::to_string(getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    server::ServerOptions o;
-    o.listen = "127.0.0.1:0";
-    o.coordinator.db_path = db();
-    o.coordinator.max_lease_wait = std::chrono::milliseconds(200);
-    auto s = server::SweepServer::Start(o, SystemClock::Get());
-    ASSERT_THAT(s, IsOk());
-    server_ = *std::move(s);
-  }
-  void TearDown() override {
-    server_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-  std::string db() const { return (dir_ / "c.db").string(); }
+  void SetUp() override { StartServer("ckpt_reuse_test_", std::chrono::milliseconds(0)); }
   // Submits one job and waits (bounded) until a worker finished it; its job id, or -1.
   int64_t RunOne(const JobConfig& config) {
-    storage::NewSweep sweep{"req-" + std::to_string(++requests_), "t", "", {config}};
-    auto outcome = server_->coordinator().Submit(sweep);
-    SWEEP_CHECK(outcome.ok());
-    for (int i = 0; i < 1500; ++i) {
-      auto s = server_->coordinator().GetSweep(outcome->sweep_id);
-      if (s.ok() && s->succeeded + s->failed == 1) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    auto jobs = server_->coordinator().ListJobs(outcome->sweep_id, JobState::kSucceeded);
+    const int64_t sweep = Submit({config});
+    WaitFor(sweep, [](const auto& s) { return s.succeeded + s.failed == 1; }, 1500);
+    auto jobs = server_->coordinator().ListJobs(sweep, JobState::kSucceeded);
     SWEEP_CHECK(jobs.ok());
     return jobs->empty() ? -1 : (*jobs)[0].job_id;
   }
@@ -111,10 +88,6 @@ class CheckpointReuseTest : public ::testing::Test {
     sqlite3_close(h);
     return use;
   }
-
-  std::filesystem::path dir_;
-  std::unique_ptr<server::SweepServer> server_;
-  int requests_ = 0;
 };
 
 TEST_F(CheckpointReuseTest, SecondSweepWithOtherEvalTasksReusesTheTrainedModel) {

@@ -13,6 +13,7 @@
 #include "common/status.h"
 #include "server/server_runner.h"
 #include "tests/testing/status_matchers.h"
+#include "tests/worker/in_process_server.h"
 
 namespace sweep::worker {
 namespace {
@@ -47,42 +48,9 @@ JobConfig Krr(int d) {
   return *c;
 }
 
-class WorkerTest : public ::testing::Test {
+class WorkerTest : public InProcessServerTest {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("worker_test_" + std::to_string(getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::filesystem::remove_all(dir_);
-    std::filesystem::create_directories(dir_);
-    server::ServerOptions o;
-    o.listen = "127.0.0.1:0";
-    o.coordinator.db_path = (dir_ / "w.db").string();
-    o.coordinator.lease_ttl = std::chrono::milliseconds(600);
-    o.coordinator.max_lease_wait = std::chrono::milliseconds(200);
-    auto s = server::SweepServer::Start(o, SystemClock::Get());
-    ASSERT_THAT(s, IsOk());
-    server_ = *std::move(s);
-  }
-  void TearDown() override {
-    server_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-  int64_t Submit(std::vector<JobConfig> jobs) {
-    storage::NewSweep sweep{"req-" + std::to_string(++requests_), "t", "", std::move(jobs)};
-    auto outcome = server_->coordinator().Submit(sweep);
-    SWEEP_CHECK(outcome.ok());
-    return outcome->sweep_id;
-  }
-  // Bounded wait on a condition of the sweep's summary.
-  bool WaitFor(int64_t sweep, const std::function<bool(const storage::SweepSummary&)>& pred) {
-    for (int i = 0; i < 500; ++i) {
-      auto s = server_->coordinator().GetSweep(sweep);
-      if (s.ok() && pred(*s)) return true;
-      std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    return false;
-  }
+  void SetUp() override { StartServer("worker_test_", std::chrono::milliseconds(600)); }
   WorkerOptions Options(int slots) {
     WorkerOptions o;
     o.coordinator = server_->address();
@@ -90,10 +58,6 @@ class WorkerTest : public ::testing::Test {
     o.heartbeat = std::chrono::milliseconds(100);
     return o;
   }
-
-  std::filesystem::path dir_;
-  std::unique_ptr<server::SweepServer> server_;
-  int requests_ = 0;
 };
 
 TEST_F(WorkerTest, RunsEveryJobOnceAndReportsResults) {
