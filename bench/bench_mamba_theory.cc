@@ -1,4 +1,4 @@
-// One `mamba-theory` job at the SCIENCE.md section 3 reference settings (d=16, r=4,
+// One `mamba-theory` job at the docs/science.md section 3 reference settings (d=16, r=4,
 // N=512, tau=0.1, 4000 eval prompts, float64), on one thread; prints the wall time and
 // the nmse next to the reference ranges. The PyTorch reference takes about 22 s per job.
 //
@@ -20,7 +20,7 @@ namespace {
 struct Range {
   const char* link;
   const char* gate;
-  double lo, hi;  // SCIENCE.md section 3, three seeds
+  double lo, hi;  // docs/science.md section 3, three seeds
 };
 constexpr Range kRanges[] = {
     {"h2", "sigmoid", 0.23, 0.26}, {"h3", "sigmoid", 0.53, 0.56}, {"h4", "sigmoid", 0.61, 0.65},

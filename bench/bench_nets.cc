@@ -1,4 +1,4 @@
-// bench_nets: training-step speed of the default `mamba` and `transformer` (SCIENCE.md
+// bench_nets: training-step speed of the default `mamba` and `transformer` (docs/science.md
 // section 3 defaults: D 64, L 2, batch 64, N 40, d 16, interleaved: T = 81) on ONE core,
 // next to the same run's Eigen float GEMM figure, plus peak RSS. Prints figures; never a
 // timed test. FLOPs are counted by formula (see StepFlops): 3x the forward FLOPs (forward

@@ -1,4 +1,4 @@
-// RPC figures (printed, not asserted; RELIABILITY.md L1): lease + report round trips per
+// RPC figures (printed, not asserted; docs/design.md section 8.4): lease + report round trips per
 // second with 64 simulated workers (threads, each its own channel) on loopback against a
 // real in-process SweepServer with a file DB. Target >= 2,000 jobs/s on 2 cores. Jobs are
 // not run: each worker reports a fixed small result at once, so this times the service.

@@ -7,7 +7,7 @@
 //     models predict at every x token: the prediction with n = 0..N context examples
 //     (the last is the query's); paired models predict the query only.
 //   {"sequences": [[[t_1], ..., [t_T]], ...]}
-//     raw tokens of length d + 1 (SCIENCE.md section 2 layout); one prediction per token.
+//     raw tokens of length d + 1 (docs/science.md section 2 layout); one prediction per token.
 // Output (stdout): table/csv columns prompt,n,prediction (sequence,t,prediction for raw
 // tokens); json {"model":..,"prompt_format":..,"predictions":[[..], ..]} with 17
 // significant digits (doubles round-trip) and NaN/inf as strings.

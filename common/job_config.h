@@ -1,6 +1,6 @@
 // JobConfig: one job's fully resolved configuration, the flat key namespace of
-// SCIENCE.md section 7 as a typed struct. A job is a pure function of this struct
-// (SCIENCE.md section 5).
+// docs/science.md section 7 as a typed struct. A job is a pure function of this struct
+// (docs/science.md section 5).
 //
 // The struct carries every key of every model. Which keys a model uses, their defaults,
 // ranges and the canonical JSON / config hash live in common/job_keys.h (the key
@@ -14,7 +14,7 @@
 namespace sweep {
 
 struct JobConfig {
-  // --- task (SCIENCE.md section 1) ---
+  // --- task (docs/science.md section 1) ---
   std::string model;               // "mamba" | "mamba-theory" | "transformer" | "krr"
   int d = 0;                       // ambient dimension
   int r = 0;                       // intrinsic dimension, 1 <= r <= d

@@ -1,4 +1,4 @@
-// The key registry: one table row per job key of SCIENCE.md section 7 (plus the
+// The key registry: one table row per job key of docs/science.md section 7 (plus the
 // curriculum keys of common/job_config.h). Everything else in this file is driven by
 // the table, so adding a key is adding a row.
 #include "common/job_keys.h"

@@ -1,7 +1,7 @@
-// The key registry (SCIENCE.md section 7): every job key with its type, default, range,
+// The key registry (docs/science.md section 7): every job key with its type, default, range,
 // the models that use it, and whether it belongs to the training part of a config.
 // It turns a partial config (a JSON object from a sweep file) into a resolved JobConfig,
-// and a JobConfig into its canonical JSON and config hash (SCIENCE.md section 5).
+// and a JobConfig into its canonical JSON and config hash (docs/science.md section 5).
 //
 // Thread-safe: the registry is immutable after static initialisation.
 #pragma once

@@ -1,4 +1,4 @@
-// JobResult: what a job produces (SCIENCE.md section 4), independent of transport and
+// JobResult: what a job produces (docs/science.md section 4), independent of transport and
 // storage. Doubles may be NaN or +-Inf (a diverged run); storage and the wire keep them.
 #pragma once
 
@@ -18,7 +18,7 @@ struct EvalPoint {
   bool operator==(const EvalPoint&) const = default;
 };
 
-// Training loss, recorded every 50 steps (SCIENCE.md section 4).
+// Training loss, recorded every 50 steps (docs/science.md section 4).
 struct LossPoint {
   int step = 0;
   double loss = 0;

@@ -1,4 +1,4 @@
-// Job states as data (ROADMAP.md section 1): one table, so adding a state is one line.
+// Job states as data (docs/design.md section 3): one table, so adding a state is one line.
 //
 //   queued -> running -> succeeded | failed | cancelled
 //   running -> queued   (lease expired or handed back; attempt + 1 on the next lease)

@@ -1,4 +1,4 @@
-// Link functions written in normalized Hermite polynomials (SCIENCE.md section 1):
+// Link functions written in normalized Hermite polynomials (docs/science.md section 1):
 // "h2", "h2+h4", "0.6*h1+0.8*h3". Parsing lives in common because both the sweep
 // validator and the numerics need it; evaluating h_k lives in worker/numerics.
 #pragma once

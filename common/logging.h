@@ -1,4 +1,4 @@
-// Logging setup for binaries only (STYLE.md 2.6): spdlog to stderr, levels from the
+// Logging setup for binaries only (docs/design.md section 2.6): spdlog to stderr, levels from the
 // environment (SPDLOG_LEVEL=debug). Libraries log through spdlog directly; numerics never logs.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Status helpers that absl 20220623 lacks (STYLE.md 2.4): early-return macros and the
+// Status helpers that absl 20220623 lacks (docs/design.md section 2.1): early-return macros and the
 // bug-only SWEEP_CHECK. absl::Status codes equal gRPC's, so a Status crosses the wire
 // unchanged through proto/convert's ToGrpcStatus().
 #pragma once

@@ -1,7 +1,7 @@
 // The one place that sees both the wire types (sweep/v1/sweep.pb.h) and the domain types
-// (common/, storage/records.h, server/coordinator.h structs): STYLE.md 2.10.2. Every
+// (common/, storage/records.h, server/coordinator.h structs): docs/design.md section 1.3. Every
 // other file works with domain types only. Each pair has a round-trip test
-// (FromProto(ToProto(x)) == x) in tests/proto/... (tests/client/convert_test.cc).
+// (FromProto(ToProto(x)) == x) in convert_test.cc, among the tests of proto/.
 //
 // Times travel as unix milliseconds, states as their stable names, doubles as doubles
 // (NaN and +-Inf survive). Stateless; thread-safe.

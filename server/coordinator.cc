@@ -91,7 +91,8 @@ Coordinator::Coordinator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Coordinator::~Coordinator() {
   impl_->reaper.request_stop();
   if (impl_->reaper.joinable()) impl_->reaper.join();
-  // No writer is left (handlers have returned before destruction). A clean shutdown leaves an empty -wal file (RELIABILITY.md 3.9).
+  // No writer is left (handlers have returned before destruction). A clean shutdown
+  // leaves an empty -wal file (docs/design.md section 4.8).
   absl::Status s = impl_->store->Checkpoint();
   if (!s.ok()) spdlog::warn("checkpoint at shutdown: {}", s.ToString());
 }

@@ -1,6 +1,6 @@
 // Coordinator: the sweep service's core, with no gRPC in it (server/service.* adapts it to
 // the wire). It owns the Storage writer and implements the lease state machine of
-// RELIABILITY.md section 3: leases with expiry extended by heartbeats, the attempt number
+// docs/design.md section 4: leases with expiry extended by heartbeats, the attempt number
 // as fencing token, idempotent reports keyed by (job_id, attempt), cancellation delivered
 // in heartbeat replies, and a drain mode for graceful shutdown.
 //
@@ -94,8 +94,8 @@ class Coordinator {
   absl::StatusOr<std::vector<storage::CurveGroup>> Curves(const storage::ResultsQuery& q);
   absl::StatusOr<std::vector<storage::WorkerRecord>> ListWorkers();
 
-  // Checkpoints of trained models, keyed by training hash (ROADMAP.md 3). A worker that
-  // trained a model puts it before reporting; a lease says whether one is stored
+  // Checkpoints of trained models, keyed by training hash (docs/design.md section 4.10). A
+  // worker that trained a model puts it before reporting; a lease says whether one is stored
   // (storage::Lease::checkpoint_available) so the worker fetches it instead of training.
   // Put is idempotent: the first bytes stored under a training hash win and a later put
   // of that hash returns OK without writing. Errors as storage::Store::PutCheckpoint

@@ -1,4 +1,5 @@
-// Coordinator: checkpoints of trained models ("train once, evaluate many", ROADMAP.md 3).
+// Coordinator: checkpoints of trained models ("train once, evaluate many", docs/design.md
+// section 4.10).
 // Writes go through the group-commit writer like every other write; reads use the
 // read-only connection.
 #include "absl/strings/str_cat.h"
@@ -23,8 +24,8 @@ absl::Status Coordinator::PutCheckpoint(const storage::CheckpointRecord& checkpo
     spdlog::info("checkpoint {} stored ({} bytes, {}, from {})", checkpoint.training_hash,
                  checkpoint.bytes.size(), checkpoint.model, from);
   } else if (!out.same_bytes) {
-    // Equal training configs should give bit-identical models (SCIENCE.md 5): different
-    // bytes point at nondeterminism, worth a look but not an error (the first one stays).
+    // Equal training configs should give bit-identical models (docs/science.md section 5):
+    // different bytes point at nondeterminism, worth a look but not an error (the first one stays).
     spdlog::warn("checkpoint {}: kept the stored bytes (sha256 {}); {} offered different ones",
                  checkpoint.training_hash, out.sha256, from);
   }

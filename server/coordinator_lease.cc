@@ -1,4 +1,4 @@
-// The lease state machine of the Coordinator (RELIABILITY.md 3.1-3.4): long-poll grants,
+// The lease state machine of the Coordinator (docs/design.md sections 4.1-4.4): long-poll grants,
 // heartbeats, reports, hand-backs and cancellation. The checks and writes themselves run
 // in storage::Store transactions; this file adds the lock, the wake-ups and the logs.
 #include <algorithm>

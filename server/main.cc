@@ -1,5 +1,5 @@
 // sweepd: the coordinator. Parses flags, starts SweepServer, waits for SIGTERM/SIGINT,
-// drains (RELIABILITY.md 3.9). The signal handler only writes to a self-pipe.
+// drains (docs/design.md section 4.8). The signal handler only writes to a self-pipe.
 #include <signal.h>
 #include <unistd.h>
 

@@ -39,8 +39,8 @@ absl::StatusOr<std::unique_ptr<SweepServer>> SweepServer::Start(const ServerOpti
   grpc::ResourceQuota quota("sweepd");
   quota.SetMaxThreads(options.max_threads);
   builder.SetResourceQuota(quota);
-  // Workers keep the connection alive every 60 s (worker/rpc_client.cc); accept pings
-  // that often, also with no call open (RELIABILITY.md 3.8).
+  // Workers keep the connection alive every 60 s (MakeChannel); accept pings
+  // that often, also with no call open (docs/design.md section 6.4).
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   builder.AddChannelArgument(GRPC_ARG_HTTP2_MIN_RECV_PING_INTERVAL_WITHOUT_DATA_MS, 30'000);
   s->server_ = builder.BuildAndStart();
@@ -66,7 +66,7 @@ void SweepServer::Shutdown() {
   }
   spdlog::info("draining: health NOT_SERVING, no new leases");
   // SetServingStatus(false), not Shutdown() of the health service: the latter is final
-  // and later SetServingStatus calls would be ignored (RELIABILITY.md 1, health).
+  // and later SetServingStatus calls would be ignored (docs/design.md section 4.8).
   server_->GetHealthCheckService()->SetServingStatus(false);
   coordinator_->BeginDrain();
   server_->Shutdown(std::chrono::system_clock::now() + options_.drain_grace);

@@ -1,7 +1,7 @@
 // SweepServer: a running coordinator behind a gRPC server, as one object. Used by
 // `sweepd` (server/main.cc), by `sweep local` (in-process, on 127.0.0.1:0) and by the
 // benchmarks. Start() opens the DB, then starts listening with the health service SERVING;
-// Shutdown() drains (RELIABILITY.md 3.9): health NOT_SERVING, no new leases and long polls
+// Shutdown() drains (docs/design.md section 4.8): health NOT_SERVING, no new leases and long polls
 // woken, in-flight RPCs finish until the grace runs out, then the DB is closed.
 //
 // Thread-safe: Shutdown() may be called from any thread, more than once.
@@ -25,7 +25,7 @@ struct ServerOptions {
   std::string listen = "127.0.0.1:7070";  // HOST:PORT; port 0 picks a free one
   CoordinatorOptions coordinator;
   // Sync-server threads. Every worker slot holds one long poll, so this must stay well
-  // above the number of slots (RELIABILITY.md 3.8); past it calls get RESOURCE_EXHAUSTED.
+  // above the number of slots (docs/design.md section 6.4); past it calls get RESOURCE_EXHAUSTED.
   int max_threads = 512;
   std::chrono::milliseconds drain_grace{7'000};  // below docker stop's 10 s
   int max_receive_bytes = 4 * 1024 * 1024;       // gRPC's default, set explicitly

@@ -1,4 +1,4 @@
-// SweepService: the thin gRPC adapter over Coordinator (STYLE.md 2.10.1). Each handler
+// SweepService: the thin gRPC adapter over Coordinator (docs/design.md section 1.3). Each handler
 // converts the request with proto/convert, calls one Coordinator method and converts the
 // answer back; no state, no SQL, no lease logic lives here. SubmitSweep parses and
 // validates the sweep text on the server (common/spec), so that every client, including

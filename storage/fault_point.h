@@ -1,4 +1,4 @@
-// Crash points for the kill/restart tests (RELIABILITY.md A2, design item 13): in a build
+// Crash points for the kill/restart tests (docs/design.md section 5.5): in a build
 // with SWEEP_TESTING, SWEEP_FAULT_POINT("report.before_commit") ends the process with
 // _exit(137), as SIGKILL would, when the environment variable SWEEP_FAULT names that
 // point. In production builds the macro compiles to nothing.

@@ -1,5 +1,5 @@
 // NaN-safe metric columns. SQLite has no NaN: binding one stores NULL, which would turn a
-// diverged metric into "missing" (RELIABILITY.md, "SQLite and NaN"). Rows with metrics
+// diverged metric into "missing" (docs/design.md section 5.4). Rows with metrics
 // carry an INTEGER nan_mask; bit i set means metric i of the row is NaN and its REAL
 // column holds NULL. +-Inf round-trip as REAL. The bit numbers are part of the schema
 // (docs/schema.md).

@@ -4,7 +4,7 @@
 // queries through one of its own.
 //
 // The connection is opened with SQLITE_OPEN_READONLY: it never writes or checkpoints, so
-// it is safe next to the one writer (RELIABILITY.md 3.5, WAL-reset bug). Each query is one
+// it is safe next to the one writer (docs/design.md section 5.1, WAL-reset bug). Each query is one
 // short read transaction. Not thread-safe: use one Reader per thread.
 #pragma once
 

@@ -75,7 +75,8 @@ struct Lease {
   bool operator==(const Lease&) const = default;
 };
 
-// How a result of a trained model (mamba, transformer) got its weights (ROADMAP.md 3).
+// How a result of a trained model (mamba, transformer) got its weights (docs/design.md
+// section 4.10).
 enum class CheckpointUse {
   kNone,     // no checkpoint: krr, mamba-theory, or a job that failed before training
   kTrained,  // the job trained the model (and stored the checkpoint)

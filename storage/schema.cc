@@ -122,8 +122,8 @@ CREATE INDEX events_by_job ON events(job_id, event_id);
 CREATE INDEX events_by_sweep ON events(sweep_id, event_id);
 )sql";
 
-// Version 2: checkpoints of trained models, keyed by training hash (ROADMAP.md 3), and
-// on each result which checkpoint it used. `bytes` is the last column so that listing
+// Version 2: checkpoints of trained models, keyed by training hash (docs/design.md section
+// 4.10), and on each result which checkpoint it used. `bytes` is the last column so that listing
 // metadata reads no overflow pages of the blob.
 constexpr const char* kV2 = R"sql(
 CREATE TABLE checkpoints (

@@ -1,5 +1,5 @@
 // A thin RAII layer over the sqlite3 C API: one Connection, prepared Statements, and the
-// mapping from SQLite result codes to absl::Status (RELIABILITY.md 3.5):
+// mapping from SQLite result codes to absl::Status (docs/design.md section 5.3):
 //   SQLITE_BUSY / LOCKED    -> UNAVAILABLE (retryable; the holder of the lock finishes)
 //   SQLITE_FULL             -> RESOURCE_EXHAUSTED "storage full"
 //   SQLITE_CORRUPT / NOTADB -> DATA_LOSS

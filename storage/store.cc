@@ -13,7 +13,7 @@
 namespace sweep::storage {
 namespace {
 
-// Pragmas of RELIABILITY.md 3.5. journal_mode is persistent in the file; the others are
+// Pragmas of docs/design.md section 5.1. journal_mode is persistent in the file; the others are
 // per connection.
 absl::Status ConfigureWriter(Connection& conn) {
   SWEEP_RETURN_IF_ERROR(conn.Exec("PRAGMA busy_timeout = 5000"));

@@ -1,12 +1,12 @@
 // Store: the one writer of a sweep database. Every write and every checkpoint goes
 // through its single connection (Debian's SQLite 3.40.1 has the WAL-reset bug, so a
-// second writer connection is never opened: RELIABILITY.md 3.5). Each method is one
+// second writer connection is never opened: docs/design.md section 5.1). Each method is one
 // BEGIN IMMEDIATE transaction that either commits whole or rolls back, and returns only
 // after COMMIT, so "OK" means durable (WAL, synchronous=FULL).
 //
 // The lease state machine's storage half lives here, because its checks must run inside
 // the same transaction as its writes (the attempt number is a fencing token checked at
-// the storage layer: RELIABILITY.md 3.2-3.3). Time is passed in by the caller (the
+// the storage layer: docs/design.md sections 4.2-4.3). Time is passed in by the caller (the
 // coordinator's injected Clock), so the Store has no clock of its own.
 //
 // Attempt counting: jobs.attempt goes up by one on every lease grant, whatever the
@@ -105,9 +105,9 @@ class Store {
   absl::Status Release(int64_t job_id, int attempt, const std::string& worker_id,
                        TimePoint now);
 
-  // Start-up grace (ROADMAP.md 9): extends every running lease to at least now + ttl, so
-  // workers that kept computing while the coordinator was down can heartbeat again before
-  // their jobs are requeued. Returns how many leases it touched.
+  // Start-up grace (docs/design.md section 4.9): extends every running lease to at least
+  // now + ttl, so workers that kept computing while the coordinator was down can
+  // heartbeat again before their jobs are requeued. Returns how many leases it touched.
   absl::StatusOr<int64_t> GraceRunningLeases(TimePoint now, std::chrono::milliseconds ttl);
 
   // Sets cancel_requested and cancels the sweep's queued jobs; returns how many.

@@ -1,5 +1,5 @@
 // The checkpoint half of the Store: trained models stored once per training hash
-// (ROADMAP.md 3, "train once, evaluate many").
+// (docs/design.md section 4.10, "train once, evaluate many").
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
 #include "storage/report_digest.h"

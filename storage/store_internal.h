@@ -39,7 +39,8 @@ absl::StatusOr<LeaseRow> LoadLeaseRow(Connection& conn, int64_t job_id);
 
 // OK when (attempt, worker_id) holds the job's current lease; otherwise ABORTED with
 // the reason ("job 7: attempt 1 superseded by 2", "job 7 finished (succeeded)", ...).
-// An empty worker_id skips the owner check.
+// INVALID_ARGUMENT for an empty worker_id: the owner check is half of the fencing, so it
+// is refused here and callers need no check of their own.
 absl::Status CheckCurrent(const LeaseRow& row, int attempt, const std::string& worker_id);
 
 }  // namespace sweep::storage::internal

@@ -1,5 +1,5 @@
 // The report half of the Store: idempotent, fenced storage of an attempt's outcome
-// (RELIABILITY.md 3.3).
+// (docs/design.md section 4.3).
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
 #include "storage/fault_point.h"

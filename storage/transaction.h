@@ -1,6 +1,6 @@
 // Transaction: RAII around BEGIN ... COMMIT. Write transactions start with BEGIN IMMEDIATE
 // so the write lock is taken up front (a DEFERRED transaction that reads and then writes
-// can fail with SQLITE_BUSY without waiting: RELIABILITY.md table "SQLite busy handling").
+// can fail with SQLITE_BUSY without waiting: docs/design.md section 5.2).
 // A Transaction that is not committed rolls back in its destructor, so an early return
 // through SWEEP_RETURN_IF_ERROR leaves nothing behind.
 //

@@ -1,5 +1,5 @@
 // Exponential backoff with full jitter (AWS Architecture Blog, "Exponential Backoff And
-// Jitter"; RELIABILITY.md 3.7): the n-th retry waits a uniform random time in
+// Jitter"; docs/design.md section 6.3): the n-th retry waits a uniform random time in
 // [0, min(cap, base * 2^n)], so that many workers retrying after a coordinator restart
 // do not come back in lock step. Not thread-safe: one Backoff per retry loop.
 #pragma once

@@ -19,7 +19,7 @@
 namespace sweep::worker {
 
 // An insecure channel to HOST:PORT with keepalive every 60 s (20 s timeout), also with
-// no call open (RELIABILITY.md 3.8).
+// no call open (docs/design.md section 6.4).
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address);
 
 // Whether a failed call may be retried with the same key: the coordinator is away or
@@ -41,7 +41,8 @@ class CoordinatorClient {
                                                    int64_t total);
   absl::Status Report(int64_t job_id, int attempt, const storage::JobReport& report);
   absl::Status Release(int64_t job_id, int attempt, const std::string& worker_id);
-  // Checkpoints by training hash (ROADMAP.md 3); Get returns nullopt when none is stored.
+  // Checkpoints by training hash (docs/design.md section 4.10); Get returns nullopt when
+  // none is stored.
   absl::Status PutCheckpoint(const storage::CheckpointRecord& checkpoint);
   absl::StatusOr<std::optional<storage::CheckpointRecord>> GetCheckpoint(
       const std::string& training_hash);

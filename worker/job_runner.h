@@ -1,4 +1,4 @@
-// JobRunner: how a worker runs one job (ROADMAP.md section 8: other runners, e.g. a
+// JobRunner: how a worker runs one job (docs/design.md section 9: other runners, e.g. a
 // subprocess or a GPU runner, plug in here). The built-in runner calls
 // numerics::RunJob in-process. Implementations must be thread-safe: every slot calls
 // Run concurrently.

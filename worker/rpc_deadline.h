@@ -1,4 +1,4 @@
-// The one helper that gives every RPC its deadline (RELIABILITY.md 3.7): gRPC's default
+// The one helper that gives every RPC its deadline (docs/design.md section 6.1): gRPC's default
 // deadline is infinite, so no call may leave here without one. Used by the worker, the
 // client and the tests.
 #pragma once

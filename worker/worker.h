@@ -1,7 +1,7 @@
 // Worker: the lease loop of `sweep-worker` (and of the in-process workers of `sweep
 // local`). It registers with the coordinator, then each of its K slots long-polls for a
 // lease, runs the job through a JobRunner on its own thread, heartbeats every ttl/3 with
-// progress, and reports the outcome (RELIABILITY.md 3.2-3.4, 3.7, 3.9):
+// progress, and reports the outcome (docs/design.md sections 4.2-4.4, 4.8 and 6):
 //   - a heartbeat answered cancel_requested or ABORTED stops the job and drops it;
 //   - a report is retried with the same (job, attempt) key on UNAVAILABLE or
 //     DEADLINE_EXCEEDED, with exponential backoff and full jitter; ABORTED drops it;

@@ -1,6 +1,6 @@
 // Child processes for the integration tests: the real sweepd, sweep-worker and sweep
 // binaries (SWEEP_BIN_DIR), started with fork+exec (no DB handle crosses the fork:
-// RELIABILITY.md 1, how-to-corrupt), output to files, killed and reaped by the
+// docs/design.md section 8.3), output to files, killed and reaped by the
 // destructor so that no test leaves a process behind.
 #pragma once
 

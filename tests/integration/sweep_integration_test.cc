@@ -1,4 +1,4 @@
-// End-to-end tests with the real binaries on loopback (issue 2, RELIABILITY.md section 2):
+// End-to-end tests with the real binaries on loopback (issue 2, docs/design.md section 8.3):
 // a sweep across several worker processes, a worker killed mid-job, the coordinator
 // killed and restarted mid-sweep, malformed sweep files, and `sweep local`. Each test has
 // its own temp dir, DB and ports; waits are bounded and on conditions.

@@ -1,4 +1,4 @@
-// The shapes and initial values SCIENCE.md section 3 fixes for `mamba` and `transformer`:
+// The shapes and initial values docs/science.md section 3 fixes for `mamba` and `transformer`:
 // A = -exp(A_log) with A_log[e,k] = log(k+1), the D skip, E = expand * D inner channels,
 // `selective: false` with input-independent Delta/B/C, the causal scan, the transformer's
 // learned positions and its 4D GELU MLP.

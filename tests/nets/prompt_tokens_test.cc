@@ -1,4 +1,4 @@
-// The prompt formats of SCIENCE.md section 2, token by token: interleaved x tokens [x; 0]
+// The prompt formats of docs/science.md section 2, token by token: interleaved x tokens [x; 0]
 // and y tokens [0_d; y] with a read at every x token and the loss averaged over all of
 // them; paired tokens [x; y] with the query [x; 0] and a read at the query only.
 #include <gtest/gtest.h>

@@ -89,7 +89,7 @@ TEST(SequenceModelJobTest, PairedFormatEvaluatesTheListedLengths) {
   EXPECT_GT(result->curve[2].mse, 0);
 }
 
-// SCIENCE.md sections 4 and 5: eval settings never change training, and the summary is
+// docs/science.md sections 4 and 5: eval settings never change training, and the summary is
 // at n = N even when eval_lengths stops short of it.
 TEST(SequenceModelJobTest, EvalSettingsDoNotChangeTrainingAndSummaryIsAtN) {
   JobConfig c = SmallJob("mamba");

@@ -69,7 +69,7 @@ TEST(EvaluateTest, ZeroPredictorGivesNmseNearOneAndSeesEveryPrompt) {
   for (const EvalPoint& pt : *curve) EXPECT_NEAR(pt.nmse, 1.0, 5 * pt.se / s->SecondMoment());
 }
 
-// SCIENCE.md section 4: the summary is at n = N, so N is evaluated even when the
+// docs/science.md section 4: the summary is at n = N, so N is evaluated even when the
 // configured lengths stop short of it (the summary used to be read at their last entry).
 TEST(EvaluateTest, SummaryIsAtNEvenWhenTheLengthsOmitIt) {
   JobConfig c = EvalConfig();

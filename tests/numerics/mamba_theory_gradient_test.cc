@@ -1,6 +1,6 @@
 // Hand-written gradients of mamba-theory against central differences in float64
-// (STYLE.md 2.7), plus the Ceres BadTestTerm pattern: a deliberately wrong gradient must
-// be flagged by the same checker.
+// (docs/design.md section 8.2), plus the Ceres BadTestTerm pattern: a deliberately wrong
+// gradient must be flagged by the same checker.
 #include <random>
 
 #include <gtest/gtest.h>

@@ -1,7 +1,7 @@
-// The SCIENCE.md section 3 `mamba-theory` reference run (d=16, r=4, N=512, tau=0.1,
+// The docs/science.md section 3 `mamba-theory` reference run (d=16, r=4, N=512, tau=0.1,
 // float64, seed 0, every training default) for h2/h3/h4 with `gate: sigmoid` and
 // `gate: none`. bench/bench_mamba_theory.cc runs the same jobs with 4000 eval prompts;
-// here eval_tasks = 2000, the smallest count SCIENCE.md accepts for conclusions (eval is
+// here eval_tasks = 2000, the smallest count docs/science.md accepts for conclusions (eval is
 // ~5% of a job's time: training dominates). About 25 s of CPU for the six jobs.
 //
 // What it pins: the paper's role of gating (gate < none for every link, compared on the
@@ -25,7 +25,7 @@ namespace {
 using ::sweep::testing::IsOk;
 
 JobConfig ReferenceConfig(const std::string& link, const std::string& gate) {
-  JobConfig c;  // K1, T1, eta1, lambda1, T2, lambda2, m: the SCIENCE.md defaults
+  JobConfig c;  // K1, T1, eta1, lambda1, T2, lambda2, m: the docs/science.md defaults
   c.model = "mamba-theory", c.d = 16, c.r = 4, c.N = 512, c.link = link, c.tau = 0.1;
   c.gate = gate, c.seed = 0, c.format = "paired", c.dtype = "float64";
   c.eval_tasks = 2000, c.eval_lengths = {64, 128, 256, 512};

@@ -1,4 +1,4 @@
-// `mamba-theory` against the definitions of SCIENCE.md section 3, written the slow and
+// `mamba-theory` against the definitions of docs/science.md section 3, written the slow and
 // obvious way: the initialisation, the gate (and `gate: none`), the weights G_j as plain
 // products, the state H = sum_j G_j (Gamma x_j) z_j^T read at the query, the head inputs
 // u0..u3, and the standardisation (stage-2 statistics, then frozen).
@@ -24,7 +24,7 @@ PromptBatch SomePrompts(int d, int N, int count, const std::string& link, uint64
   return b;
 }
 
-// u of prompt p with its first n context examples, straight from SCIENCE.md.
+// u of prompt p with its first n context examples, straight from docs/science.md.
 Eigen::VectorXd ReferenceFeatures(const MambaTheory& model, const PromptBatch& b, int p, int n) {
   const TheoryParams& prm = model.params();
   const int d = model.shape().d;

@@ -129,7 +129,7 @@ TEST(RunJobTest, DivergedTheoryRunReportsDivergenceNotAnError) {
   EXPECT_TRUE(std::isnan(r->mse));
 }
 
-// A scaled version of the SCIENCE.md section 3 reference (d=16, r=4, N=512: about 3-8 s
+// A scaled version of the docs/science.md section 3 reference (d=16, r=4, N=512: about 3-8 s
 // per job, bench/bench_mamba_theory.cc runs it): the nonlinear gate must beat `gate: none`
 // on the same eval prompts. h2 has the widest gap (0.25 vs 0.69 at the reference); h3's
 // gap is real but its heavy tails need more eval prompts than a unit test can afford.

@@ -1,5 +1,6 @@
-// Coordinator checkpoints: "train once, evaluate many" (ROADMAP.md 3). A sweep that changes
-// only evaluation keys is told at lease time that its trained model is already stored.
+// Coordinator checkpoints: "train once, evaluate many" (docs/design.md section 4.10). A
+// sweep that changes only evaluation keys is told at lease time that its trained model
+// is already stored.
 #include <thread>
 #include <vector>
 

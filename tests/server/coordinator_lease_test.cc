@@ -1,5 +1,5 @@
 // The lease state machine with a FakeClock: grants, expiry, fencing, idempotent reports,
-// retries and failure kinds (RELIABILITY.md 3.1-3.4).
+// retries and failure kinds (docs/design.md sections 4.1-4.4).
 #include <thread>
 #include <vector>
 

@@ -1,5 +1,5 @@
 // Crash points (SWEEP_TESTING builds): a process killed before COMMIT leaves nothing, and
-// the retried report is then stored exactly once (RELIABILITY.md A2).
+// the retried report is then stored exactly once (docs/design.md section 5.5).
 #include "storage/fault_point.h"
 
 #include <stdlib.h>

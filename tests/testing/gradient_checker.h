@@ -1,4 +1,4 @@
-// Central finite-difference gradient checks in float64 (STYLE.md 2.7, Ceres'
+// Central finite-difference gradient checks in float64 (docs/design.md section 8.2, Ceres'
 // GradientChecker pattern), shared by tests/numerics (mamba-theory) and tests/nets.
 // A report names the worst coordinate, so a test can assert both that a correct gradient
 // passes and that a deliberately wrong one (BadTestTerm) is flagged at the right place.

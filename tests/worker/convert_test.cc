@@ -1,5 +1,5 @@
-// Round trips FromProto(ToProto(x)) == x for every wire type (STYLE.md 2.10.2), with every
-// field set to a distinct value so that a field dropped in either direction fails.
+// Round trips FromProto(ToProto(x)) == x for every wire type (docs/design.md section 1.3),
+// with every field set to a distinct value so that a field dropped in either direction fails.
 #include "proto/convert.h"
 
 #include <gtest/gtest.h>

@@ -1,4 +1,4 @@
-// Evaluation of SCIENCE.md section 4: mse(n), its standard error and nmse(n) over fresh
+// Evaluation of docs/science.md section 4: mse(n), its standard error and nmse(n) over fresh
 // prompts for each evaluated context length n, plus the job's summary metrics.
 //
 // Two levels: EvalAccumulator (any model: feed predictions and targets, chunk by chunk)
@@ -45,7 +45,7 @@ class EvalAccumulator {
 absl::Status ValidateEvalConfig(const JobConfig& config);
 
 // The context lengths a job evaluates: config.eval_lengths, plus N when the list lacks it,
-// because the summary metrics are defined at n = N (SCIENCE.md section 4). Call after
+// because the summary metrics are defined at n = N (docs/science.md section 4). Call after
 // ValidateEvalConfig.
 std::vector<int> EvaluatedLengths(const JobConfig& config);
 

@@ -1,4 +1,4 @@
-// Kernel ridge regression on one prompt's context (SCIENCE.md section 3, `krr`): kernels
+// Kernel ridge regression on one prompt's context (docs/science.md section 3, `krr`): kernels
 // rbf exp(-|a-b|^2 / (2 dim)) and poly (1 + <a,b>/dim)^p, ridge lambda chosen per prompt
 // from a grid by the closed-form leave-one-out error.
 //

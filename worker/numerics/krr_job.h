@@ -1,4 +1,4 @@
-// The `krr` job (SCIENCE.md section 3): no pretraining; every eval prompt is fitted on its
+// The `krr` job (docs/science.md section 3): no pretraining; every eval prompt is fitted on its
 // first n context examples for each evaluated n and predicts its query (section 4).
 #pragma once
 

@@ -1,4 +1,4 @@
-// Evaluating link functions (SCIENCE.md section 1): normalised probabilists' Hermite
+// Evaluating link functions (docs/science.md section 1): normalised probabilists' Hermite
 // polynomials h_k = He_k / sqrt(k!) and sums of them (a parsed LinkExpr).
 #pragma once
 

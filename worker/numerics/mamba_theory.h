@@ -1,4 +1,4 @@
-// `mamba-theory` (SCIENCE.md section 3): the one-layer gated SSM with a diagonal
+// `mamba-theory` (docs/science.md section 3): the one-layer gated SSM with a diagonal
 // key-query product and a random-feature ReLU head that the paper analyses.
 //
 // For a prompt with context (x_j, y_j), j < n, and query x_q:

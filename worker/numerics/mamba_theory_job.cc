@@ -15,7 +15,7 @@
 namespace sweep::numerics {
 namespace {
 
-constexpr int kLossEvery = 50;     // loss curve spacing (SCIENCE.md section 4)
+constexpr int kLossEvery = 50;     // loss curve spacing (docs/science.md section 4)
 constexpr int kStage2Chunk = 256;  // stage-2 prompts drawn per chunk (bounded memory)
 
 absl::Status Invalid(const std::string& msg) { return absl::InvalidArgumentError(msg); }

@@ -1,4 +1,4 @@
-// The `mamba-theory` job (SCIENCE.md section 3): two-stage pretraining of MambaTheory,
+// The `mamba-theory` job (docs/science.md section 3): two-stage pretraining of MambaTheory,
 // then evaluation (section 4).
 //   Stage 1: K1 Adam steps (lr eta1, L2 weight decay lambda1 added to the gradient, as
 //            torch.optim.Adam(weight_decay=...) does) on (gamma, w, b_g, a), each on T1

@@ -1,4 +1,4 @@
-// Random streams of one job (SCIENCE.md section 5). Every random draw of a job comes from
+// Random streams of one job (docs/science.md section 5). Every random draw of a job comes from
 // one of a few independent std::mt19937_64 streams, each seeded from (config.seed, stream
 // id) through SplitMix64. Separate streams mean that changing how much one phase draws
 // (more eval prompts, more eval lengths, a longer training run) never shifts another

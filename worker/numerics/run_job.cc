@@ -36,7 +36,7 @@ absl::StatusOr<JobResult> RunFromCheckpoint(const JobConfig& config, const RunHo
 
 absl::StatusOr<JobResult> RunJob(const JobConfig& config, const RunHooks& hooks) {
   // Eigen sizes its GEMM blocks from the CPU's caches; fixing them makes every model's
-  // floats independent of the worker machine (SCIENCE.md section 5).
+  // floats independent of the worker machine (docs/science.md section 5).
   nets::FixGemmBlocking();
   if (config.model == "krr") return RunKrrJob(config, hooks);
   if (config.model == "mamba-theory") return RunMambaTheoryJob(config, hooks);

@@ -1,5 +1,5 @@
-// RunJob: the whole interface between the service and the numerics (STYLE.md 2.10.3).
-// A job is a pure function of its resolved config (SCIENCE.md section 5): same config,
+// RunJob: the whole interface between the service and the numerics (docs/design.md section 1.2).
+// A job is a pure function of its resolved config (docs/science.md section 5): same config,
 // same build, one thread -> bit-identical result. No I/O, no logging, no globals.
 #pragma once
 

@@ -1,4 +1,4 @@
-// The in-context single-index task of SCIENCE.md section 1: a fixed subspace U, per-prompt
+// The in-context single-index task of docs/science.md section 1: a fixed subspace U, per-prompt
 // directions beta = U v, Gaussian inputs and noisy Hermite-link labels. Shared by every
 // model (krr, mamba-theory, and the trained nets in nets/).
 //

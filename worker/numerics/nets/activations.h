@@ -1,4 +1,4 @@
-// Elementwise nonlinearities of the models (SCIENCE.md section 3) with their derivatives:
+// Elementwise nonlinearities of the models (docs/science.md section 3) with their derivatives:
 // SiLU (Mamba's conv output and z gate), softplus (Mamba's Delta) and GELU (GPT-2's MLP,
 // tanh approximation as in GPT-2). Backward functions take the forward *input* x and the
 // upstream gradient dy and return dx, so callers cache inputs only.

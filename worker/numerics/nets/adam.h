@@ -1,4 +1,4 @@
-// Optimiser pieces of the training loop (SCIENCE.md section 3): Adam (Kingma & Ba, with
+// Optimiser pieces of the training loop (docs/science.md section 3): Adam (Kingma & Ba, with
 // bias correction, no weight decay), gradient clipping at a global norm, and the
 // learning-rate schedule (linear warmup, then constant or cosine decay to 0).
 #pragma once

@@ -1,4 +1,4 @@
-// Causal multi-head self-attention of the GPT-2 baseline (SCIENCE.md section 3) on a
+// Causal multi-head self-attention of the GPT-2 baseline (docs/science.md section 3) on a
 // batch of sequences X (D, cols): [q; k; v] = W_qkv x + b_qkv, per head h (width
 // dh = D / H) and query t,
 //   softmax: P[:, t] = softmax_j<=t (k_j . q_t / sqrt(dh))

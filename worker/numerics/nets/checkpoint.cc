@@ -160,7 +160,7 @@ absl::Status LoadWeights(std::string_view bytes, TrainedModel& model) {
 
 absl::StatusOr<TrainedModel> LoadCheckpoint(std::string_view bytes) {
   // nlohmann::json throws on a wrongly typed field; this is the one adapter that calls
-  // it, so its exceptions become a Status here (STYLE.md 2.4).
+  // it, so its exceptions become a Status here (docs/design.md section 2.3).
   try {
     return Load(bytes);
   } catch (const nlohmann::json::exception& e) {

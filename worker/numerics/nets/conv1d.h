@@ -1,4 +1,4 @@
-// Causal depthwise 1-D convolution over time (Mamba's conv, SCIENCE.md section 3):
+// Causal depthwise 1-D convolution over time (Mamba's conv, docs/science.md section 3):
 // y[:, t] = bias + sum_{j<K} w[:, j] (.) x[:, t - (K-1) + j], with x = 0 before the start
 // of each sequence (no leakage between the sequences of a batch). Stateless apart from
 // its parameters; the caller passes the forward input to Backward.

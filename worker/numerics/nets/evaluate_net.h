@@ -1,4 +1,4 @@
-// Evaluation of a trained net (SCIENCE.md section 4) on fresh prompts from the job's eval
+// Evaluation of a trained net (docs/science.md section 4) on fresh prompts from the job's eval
 // stream, through the shared eval code (worker/numerics/eval.h).
 //   interleaved: one forward pass per chunk of prompts; the prediction at x token n (n
 //     context examples before it) is compared with that example's label y_n. Examples

@@ -1,5 +1,5 @@
 // Parameter initialisation helpers. All draws come from the job's own std::mt19937_64,
-// passed down explicitly (STYLE.md 2.5), in the order the parameters are created, so a
+// passed down explicitly (docs/design.md section 7), in the order the parameters are created, so a
 // config + seed always gives the same initial model.
 #pragma once
 

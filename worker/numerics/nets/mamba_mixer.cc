@@ -7,10 +7,11 @@
 
 namespace sweep::numerics::nets {
 
-// Initialisation follows mamba_simple.py: PyTorch defaults U(+-1/sqrt(fan_in)) for the
-// projections and the conv; Delta's bias is softplus^-1 of dt ~ logU[1e-3, 1e-1];
-// W_dt ~ U(+-1/sqrt(E)); A_log = log(k+1), D = 1 (in SelectiveScan); W_out is divided by
-// sqrt(L) (GPT-2's residual rescaling, as Mamba does).
+// Initialisation follows mamba_simple.py of the reference implementation
+// (state-spaces/mamba): PyTorch defaults U(+-1/sqrt(fan_in)) for the projections and the
+// conv; Delta's bias is softplus^-1 of dt ~ logU[1e-3, 1e-1]; W_dt ~ U(+-1/sqrt(E));
+// A_log = log(k+1), D = 1 (in SelectiveScan); W_out is divided by sqrt(L) (GPT-2's
+// residual rescaling, as Mamba does).
 template <typename T>
 MambaMixer<T>::MambaMixer(ParamSet<T>& params, const std::string& prefix,
                           const MixerShape& shape, int num_layers, std::mt19937_64& rng)

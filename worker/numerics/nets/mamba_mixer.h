@@ -1,4 +1,4 @@
-// The Mamba mixer of SCIENCE.md section 3, on a batch of sequences U (D, cols):
+// The Mamba mixer of docs/science.md section 3, on a batch of sequences U (D, cols):
 //   [a; z] = W_xz u;  a <- SiLU(conv(a));  Delta = softplus(W_dt a + b_dt);
 //   B = W_B a;  C = W_C a;  y = scan(a, Delta, B, C);  out = W_out (y (.) SiLU(z)).
 // With selective = false, Delta = softplus(b_dt), B and C are learned vectors that do

@@ -1,4 +1,4 @@
-// `mamba` (SCIENCE.md section 3): tokens -> W_in t + b_in, then L residual blocks
+// `mamba` (docs/science.md section 3): tokens -> W_in t + b_in, then L residual blocks
 // h <- h + Mixer(RMSNorm(h)), final RMSNorm, scalar readout w^T h + b.
 // Tensor names: "in_proj.weight/bias", "layers.<l>.norm.weight", "layers.<l>.mixer.*",
 // "norm_f.weight", "readout.weight/bias".

@@ -1,4 +1,4 @@
-// Column-wise normalisations over the feature axis: RMSNorm (Mamba blocks, SCIENCE.md
+// Column-wise normalisations over the feature axis: RMSNorm (Mamba blocks, docs/science.md
 // section 3) and LayerNorm (GPT-2 pre-LN blocks). Both have a learned gain ("weight",
 // initialised to 1); LayerNorm also a bias (initialised to 0). eps = 1e-5 as in both
 // reference implementations.

@@ -1,4 +1,4 @@
-// Prompt formats of SCIENCE.md section 2: turns a batch of prompts into model tokens and
+// Prompt formats of docs/science.md section 2: turns a batch of prompts into model tokens and
 // reads the predictions (and the training loss) back at the right tokens.
 //   interleaved: x_1, y_1, ..., x_N, y_N, x_{N+1}; x token [x; 0], y token [0_d; y];
 //                T = 2N + 1; the prediction at x token j (j = 0..N, 0-based) is the

@@ -1,4 +1,4 @@
-// The selective scan of Mamba (SCIENCE.md section 3), per channel e and state k:
+// The selective scan of Mamba (docs/science.md section 3), per channel e and state k:
 //   s_t[e,k] = exp(Delta_t[e] A[e,k]) s_{t-1}[e,k] + Delta_t[e] B_t[k] a_t[e],  s_0 = 0
 //   y_t[e]   = sum_k C_t[k] s_t[e,k] + Dskip[e] a_t[e],   A = -exp(A_log)
 // Owns A_log (E, n) and the skip D (E). Inputs a, Delta (E, cols), B, C (n, cols).
@@ -20,7 +20,7 @@ template <typename T>
 class SelectiveScan {
  public:
   SelectiveScan() = default;
-  // A_log[e, k] = log(k + 1) (S4D-real init, SCIENCE.md section 3), D = 1.
+  // A_log[e, k] = log(k + 1) (S4D-real init, docs/science.md section 3), D = 1.
   SelectiveScan(ParamSet<T>& params, const std::string& prefix, int E, int n);
 
   void Forward(const Mat<T>& a, const Mat<T>& delta, const Mat<T>& B, const Mat<T>& C,

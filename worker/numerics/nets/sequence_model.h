@@ -1,5 +1,5 @@
 // SequenceModel: the common interface of the trained models `mamba` and `transformer`
-// (SCIENCE.md section 3). A model maps a batch of token sequences (d_in, batch * T) to
+// (docs/science.md section 3). A model maps a batch of token sequences (d_in, batch * T) to
 // one scalar prediction per token (1, batch * T); the prompt format decides which
 // predictions count (prompt_tokens.h). Forward keeps what Backward needs; Backward
 // accumulates every parameter's gradient into params().

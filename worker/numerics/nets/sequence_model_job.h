@@ -1,4 +1,4 @@
-// RunSequenceModelJob: pretrains a `mamba` or `transformer` model (SCIENCE.md section 3)
+// RunSequenceModelJob: pretrains a `mamba` or `transformer` model (docs/science.md section 3)
 // on the in-context single-index task and evaluates it (section 4). Called by RunJob()
 // for those two models; a pure function of (config, seed) on one thread (section 5).
 #pragma once

@@ -1,4 +1,4 @@
-// Shared vocabulary of the trained sequence models (SCIENCE.md section 3): Eigen aliases,
+// Shared vocabulary of the trained sequence models (docs/science.md section 3): Eigen aliases,
 // named parameters with their gradients, and the shape of a batch of sequences.
 //
 // Layout (worker/numerics/nets/README.md): an activation is a column-major matrix

@@ -20,7 +20,7 @@ namespace sweep::numerics::nets {
 // size decides the order in which long dot products (dW = dY X^T sums over all tokens)
 // are added up: two workers with different caches would train different floats. This
 // fixes the sizes (a 32 KiB / 1 MiB / 32 MiB core, like the AMD EPYC hosts) once per
-// process, so results depend on the config and the build only (SCIENCE.md section 5).
+// process, so results depend on the config and the build only (docs/science.md section 5).
 // TrainedModel::Create calls it; call it before any other Eigen GEMM of a job.
 // Thread-safe (std::call_once); the value never changes afterwards.
 void FixGemmBlocking();

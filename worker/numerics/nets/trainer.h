@@ -1,4 +1,4 @@
-// The pretraining loop of `mamba` and `transformer` (SCIENCE.md section 3): fresh prompts
+// The pretraining loop of `mamba` and `transformer` (docs/science.md section 3): fresh prompts
 // every step, squared loss over the read positions, global-norm clipping, Adam with the
 // configured schedule, an optional curriculum on d and N, and the loss curve.
 // Deterministic: the model's and the batch source's random numbers are the only inputs.

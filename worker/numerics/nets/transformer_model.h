@@ -1,4 +1,4 @@
-// `transformer` (SCIENCE.md section 3): GPT-2-style pre-LN decoder. Tokens ->
+// `transformer` (docs/science.md section 3): GPT-2-style pre-LN decoder. Tokens ->
 // W_in t + b_in + pos_emb[:, t], then L blocks
 //   h <- h + Attn(LN1(h));  h <- h + W_2 GELU(W_1 LN2(h) + b_1) + b_2   (MLP width 4D)
 // final LayerNorm, scalar readout. Tensor names: "in_proj.weight/bias", "pos_emb",
