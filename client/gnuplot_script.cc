@@ -36,6 +36,13 @@ std::string BlockName(size_t panel, size_t series) {
   return absl::StrCat("$p", panel + 1, "s", series + 1);
 }
 
+// The most legend entries of any panel.
+size_t CountLegendRows(const Figure& fig) {
+  size_t rows = 0;
+  for (const Panel& panel : fig.panels) rows = std::max(rows, panel.series.size());
+  return rows;
+}
+
 // One y range for every panel, so that panels compare by eye (the point of facets).
 std::string SharedYRange(const Figure& fig) {
   double lo = std::numeric_limits<double>::infinity(), hi = -lo;
@@ -51,9 +58,34 @@ std::string SharedYRange(const Figure& fig) {
     }
   }
   if (!(lo <= hi)) return "";
-  if (fig.logy) return absl::StrCat("set yrange [", Num(lo / 1.25), ":", Num(hi * 1.25), "]\n");
-  const double pad = hi > lo ? 0.05 * (hi - lo) : std::max(0.05 * std::abs(hi), 1e-3);
-  return absl::StrCat("set yrange [", Num(lo - pad), ":", Num(hi + pad), "]\n");
+  // Headroom at the top for the legend (top right), so that it rarely covers a line.
+  const double legend = 0.08 * static_cast<double>(CountLegendRows(fig) + 1);
+  if (fig.logy) {
+    return absl::StrCat("set yrange [", Num(lo / 1.25), ":",
+                        Num(hi * std::pow(hi / lo * 1.5, legend)), "]\n");
+  }
+  const double span = hi > lo ? hi - lo : std::max(std::abs(hi), 1e-3);
+  return absl::StrCat("set yrange [", Num(lo - 0.04 * span), ":", Num(hi + legend * span),
+                      "]\n");
+}
+
+// One x range for every panel, padded so that the error bars at the first and last x are
+// not drawn on the frame (categorical axes are padded with `set offsets` instead).
+std::string SharedXRange(const Figure& fig) {
+  if (fig.categorical_x) return "set offsets 0.5, 0.5, 0, 0\n";
+  double lo = std::numeric_limits<double>::infinity(), hi = -lo;
+  for (const Panel& panel : fig.panels) {
+    for (const Series& s : panel.series) {
+      for (const PlotPoint& p : s.points) {
+        lo = std::min(lo, p.x);
+        hi = std::max(hi, p.x);
+      }
+    }
+  }
+  if (!(lo <= hi)) return "";
+  if (fig.logx) return absl::StrCat("set xrange [", Num(lo / 1.15), ":", Num(hi * 1.15), "]\n");
+  const double pad = hi > lo ? 0.04 * (hi - lo) : 1;
+  return absl::StrCat("set xrange [", Num(lo - pad), ":", Num(hi + pad), "]\n");
 }
 
 }  // namespace
@@ -98,16 +130,17 @@ std::string GnuplotScript(const Figure& fig, const std::string& terminal,
     }
   }
   absl::StrAppend(&s, "\nset grid\nset border 3\nset tics nomirror\n",
-                  "set key top right box title ", Quote(fig.legend_title), "\n",
+                  "set key top right samplen 2 title ", Quote(fig.legend_title), "\n",
                   "set xlabel ", Quote(fig.x_label), "\nset ylabel ", Quote(fig.y_label), "\n");
   if (fig.logx) absl::StrAppend(&s, "set logscale x 2\n");
   if (fig.logy) absl::StrAppend(&s, "set logscale y 10\n");
-  if (fig.categorical_x) absl::StrAppend(&s, "set offsets 0.5, 0.5, 0, 0\n");
+  absl::StrAppend(&s, SharedXRange(fig));
+  absl::StrAppend(&s, SharedYRange(fig));
   const size_t n = fig.panels.size();
   if (n > 1) {
     const size_t cols = static_cast<size_t>(std::ceil(std::sqrt(static_cast<double>(n))));
     const size_t rows = (n + cols - 1) / cols;
-    absl::StrAppend(&s, SharedYRange(fig), "set multiplot layout ", rows, ",", cols,
+    absl::StrAppend(&s, "set multiplot layout ", rows, ",", cols,
                     " title ", Quote(fig.title), " font \",12\"\n");
   }
   for (size_t i = 0; i < n; ++i) {
