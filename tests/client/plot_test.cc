@@ -338,6 +338,29 @@ TEST(PlotRenderTest, SvgHasTheAskedSizeAndOneLegendEntryPerLine) {
   EXPECT_THAT(svg, HasSubstr("<path"));
 }
 
+TEST(PlotRenderTest, PdfAndCategoricalAxesRender) {
+  SKIP_WITHOUT_GNUPLOT();
+  ::sweep::testing::TempDir dir;
+  std::vector<storage::ResultGroup> groups(2);
+  groups[0].key = {{"model", "\"krr\""}, {"link", "\"h3\""}};
+  groups[1].key = {{"model", "\"krr\""}, {"link", "\"h2\""}};
+  groups[0].nmse_mean = 0.7;
+  groups[1].nmse_mean = 0.2;
+  PlotOptions o;
+  o.x = "link";
+  o.color = {"model"};
+  absl::StatusOr<Figure> fig = FigureFromResults(groups, o, "s");
+  ASSERT_THAT(fig, IsOk());
+  ASSERT_TRUE(fig->categorical_x);
+  const std::string out = dir.File("fig.pdf");
+  const std::string script = GnuplotScript(*fig, *GnuplotTerminal(out, 900, 600), out);
+  // Positions 0, 1 in sorted order, labelled by the values.
+  EXPECT_THAT(script, HasSubstr("0 0.2 0.2 0.2 \"h2\"\n1 0.7 0.7 0.7 \"h3\"\n"));
+  EXPECT_THAT(script, HasSubstr("using 1:2:3:4:xtic(5)"));
+  ASSERT_THAT(RunGnuplot(script), IsOk());
+  EXPECT_EQ(Slurp(out).substr(0, 5), "%PDF-");
+}
+
 TEST(PlotRenderTest, GnuplotErrorsComeBackWithItsMessage) {
   SKIP_WITHOUT_GNUPLOT();
   EXPECT_THAT(RunGnuplot("set terminal svg\nset output \"/dev/null\"\nplot $nosuchblock\n"),
