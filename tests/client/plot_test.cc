@@ -113,12 +113,12 @@ TEST(PlotFigureTest, BandChoosesTheErrorBarAndYTheMetric) {
 TEST(PlotFigureTest, UnknownAndMissingKeysAreErrorsNamingThem) {
   PlotOptions o = ByModelPerD();
   o.color = {"modle"};
-  EXPECT_THAT(CheckPlotOptions(o),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--color: unknown key \"modle\"")));
+  EXPECT_THAT(CheckPlotOptions(o), StatusIs(absl::StatusCode::kInvalidArgument,
+                                            HasSubstr("--color: unknown key \"modle\"")));
   o = ByModelPerD();
   o.facet = {"dd"};
-  EXPECT_THAT(CheckPlotOptions(o),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--facet: unknown key \"dd\"")));
+  EXPECT_THAT(CheckPlotOptions(o), StatusIs(absl::StatusCode::kInvalidArgument,
+                                            HasSubstr("--facet: unknown key \"dd\"")));
   o = ByModelPerD();
   o.x = "nope";
   EXPECT_THAT(CheckPlotOptions(o), StatusIs(absl::StatusCode::kInvalidArgument,
@@ -188,7 +188,8 @@ TEST(PlotFigureTest, ResultsAgainstAJobKey) {
 }
 
 TEST(PlotFigureTest, LogAxesLeaveOutPointsTheyCannotShow) {
-  std::vector<storage::CurveGroup> groups = {{{{"model", "\"krr\""}}, {Point(0, 0.5), Point(8, 0.0), Point(16, 0.25)}}};
+  std::vector<storage::CurveGroup> groups = {
+      {{{"model", "\"krr\""}}, {Point(0, 0.5), Point(8, 0.0), Point(16, 0.25)}}};
   PlotOptions o;
   o.logx = true;
   o.logy = true;
@@ -275,7 +276,8 @@ std::string Slurp(const std::string& path) {
 uint32_t BigEndian32(const std::string& s, size_t at) {
   return (uint32_t{static_cast<uint8_t>(s[at])} << 24) |
          (uint32_t{static_cast<uint8_t>(s[at + 1])} << 16) |
-         (uint32_t{static_cast<uint8_t>(s[at + 2])} << 8) | uint32_t{static_cast<uint8_t>(s[at + 3])};
+         (uint32_t{static_cast<uint8_t>(s[at + 2])} << 8) |
+         uint32_t{static_cast<uint8_t>(s[at + 3])};
 }
 
 // The concatenated IDAT payloads of a PNG (its compressed pixels).
