@@ -14,6 +14,7 @@ FROM debian:bookworm
 ENV DEBIAN_FRONTEND=noninteractive
 RUN apt-get update -qq && apt-get install -y -qq --no-install-recommends \
       libgrpc++1.51 libprotobuf32 libspdlog1.10 libyaml-cpp0.7 libsqlite3-0 libssl3 sqlite3 \
+      gnuplot-nox \
  && rm -rf /var/lib/apt/lists/*
 COPY --from=build /build/bin/sweepd /build/bin/sweep-worker /build/bin/sweep /usr/local/bin/
 COPY examples /examples

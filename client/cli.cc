@@ -2,8 +2,10 @@
 #include "client/cli.h"
 
 #include <memory>
+#include <optional>
 
 #include "client/checkpoints.h"
+#include "client/plot.h"
 #include "client/predict.h"
 #include "client/rpc_backend.h"
 #include "common/status.h"
@@ -39,6 +41,41 @@ void AddCheckpointCommands(CLI::App& app, CliArgs& args) {
   predict->add_option("--format", args.format, "table | csv | json")->capture_default_str();
 }
 
+// docs/plots.md.
+void AddPlotCommand(CLI::App& app, CliArgs& args) {
+  auto* plot = app.add_subcommand("plot", "draw a sweep's curves or results with gnuplot");
+  AddQueryFlags(plot, args, true);
+  plot->add_option("--where", args.where, "key=value filter (repeatable)");
+  plot->add_option("--out", args.out, "output file: FILE.png | FILE.svg | FILE.pdf")->required();
+  plot->add_option("--x", args.plot_x, "n (curves against context length) or a job key")
+      ->capture_default_str();
+  plot->add_option("--y", args.plot_y, "nmse | mse")->capture_default_str();
+  plot->add_option("--color", args.color, "one line per value of these keys (k1,k2)");
+  plot->add_option("--facet", args.facet, "one panel per value of these keys (k1,k2)");
+  plot->add_option("--band", args.band, "error bars: se | ci (95% Student t) | none")
+      ->capture_default_str();
+  plot->add_flag("--logx", args.logx, "logarithmic x axis (base 2)");
+  plot->add_flag("--logy", args.logy, "logarithmic y axis");
+  plot->add_option("--size", args.size, "WIDTHxHEIGHT in pixels")->capture_default_str();
+  plot->add_option("--title", args.title, "figure title (default: the sweep and the metric)");
+  plot->add_option("--script", args.script, "also save the gnuplot script, data inline");
+}
+
+absl::StatusOr<PlotArgs> MakePlotArgs(const CliArgs& args) {
+  PlotArgs p{args.sweep, args.where, {}, args.out, args.script};
+  PlotOptions& o = p.options;
+  o.x = args.plot_x;
+  o.y = args.plot_y;
+  SWEEP_ASSIGN_OR_RETURN(o.color, ParseKeyList("--color", args.color));
+  SWEEP_ASSIGN_OR_RETURN(o.facet, ParseKeyList("--facet", args.facet));
+  SWEEP_ASSIGN_OR_RETURN(o.band, ParseBand(args.band));
+  SWEEP_RETURN_IF_ERROR(ParseSize(args.size, &o.width, &o.height));
+  o.logx = args.logx;
+  o.logy = args.logy;
+  o.title = args.title;
+  return p;
+}
+
 absl::StatusOr<std::unique_ptr<Backend>> MakeBackend(const CliArgs& args) {
   if (!args.db.empty()) return OpenDbBackend(args.db);
   return std::unique_ptr<Backend>(std::make_unique<RpcBackend>(args.coordinator));
@@ -58,6 +95,10 @@ absl::Status Dispatch(const std::string& command, const CliArgs& args, std::ostr
     if (command == "cancel") return CmdCancel(rpc, args.sweep, out);
     return CmdSubmit(rpc, args.file, args.wait, !args.no_cache, out, err);
   }
+  std::optional<PlotArgs> plot;
+  if (command == "plot") {
+    SWEEP_ASSIGN_OR_RETURN(plot, MakePlotArgs(args));  // flag errors before connecting
+  }
   SWEEP_ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend, MakeBackend(args));
   QueryArgs query{args.sweep, args.where, args.group_by, format};
   if (command == "status") return CmdStatus(*backend, args.sweep, args.wait, out, err);
@@ -67,6 +108,7 @@ absl::Status Dispatch(const std::string& command, const CliArgs& args, std::ostr
   if (command == "workers") return CmdWorkers(*backend, out);
   if (command == "checkpoints") return CmdCheckpoints(*backend, args.sweep, format, out);
   if (command == "export") return CmdExport(*backend, args.job_id, args.out, out);
+  if (command == "plot") return CmdPlot(*backend, *plot, out);
   return absl::InvalidArgumentError("no command given (see --help)");
 }
 
@@ -95,6 +137,7 @@ void BuildCli(CLI::App& app, CliArgs& args, const char* env_coordinator) {
   auto* workers = app.add_subcommand("workers", "workers known to the coordinator");
   workers->add_option("--db", args.db, "read this results file instead");
   AddCheckpointCommands(app, args);
+  AddPlotCommand(app, args);
   auto* local = app.add_subcommand("local", "run a sweep here: in-process coordinator + workers");
   local->add_option("FILE", args.file, "sweep file (YAML or JSON)")->required();
   local->add_option("--db", args.db, "results file (default sweep.db)");

@@ -28,6 +28,10 @@ struct CliArgs {
   int64_t job_id = 0;   // export JOB
   std::string out;      // export --out FILE
   std::string prompts;  // predict PROMPTS.json (the checkpoint file is `file`)
+  // plot (the output file is `out`; see client/plot.h)
+  std::string plot_x = "n", plot_y = "nmse", color, facet, band = "se", size = "900x600";
+  std::string script, title;
+  bool logx = false, logy = false;
 };
 
 // Declares every subcommand on `app`, bound to `args`. `env_coordinator` (the value of

@@ -82,7 +82,13 @@ std::string FormatResults(const std::vector<storage::ResultGroup>& groups, Forma
                      {"mse_std", JsonDouble(g.mse_std)},
                      {"nmse_mean", JsonDouble(g.nmse_mean)},
                      {"nmse_std", JsonDouble(g.nmse_std)},
-                     {"diverged", g.diverged}});
+                     {"diverged", g.diverged},
+                     {"mse_se", JsonDouble(g.mse_se)},
+                     {"mse_ci_lo", JsonDouble(g.mse_ci_lo)},
+                     {"mse_ci_hi", JsonDouble(g.mse_ci_hi)},
+                     {"nmse_se", JsonDouble(g.nmse_se)},
+                     {"nmse_ci_lo", JsonDouble(g.nmse_ci_lo)},
+                     {"nmse_ci_hi", JsonDouble(g.nmse_ci_hi)}});
     }
     return out.dump(2) + "\n";
   }
@@ -90,19 +96,31 @@ std::string FormatResults(const std::vector<storage::ResultGroup>& groups, Forma
   for (const auto& g : groups) keys.push_back(g.key);
   std::string fixed;
   const std::vector<std::string> columns = KeyColumns(keys, format, &fixed);
-  std::vector<std::string> header = columns;
   const int digits = format == Format::kCsv ? 17 : 6;
-  for (const char* c : {"count", "mse_mean", "mse_std", "nmse_mean", "nmse_std", "diverged"}) {
-    header.push_back(c);
-  }
+  // Each statistic with its column name. CSV keeps the columns it had before the standard
+  // errors and intervals were added first, so that scripts reading by position still
+  // work; the table for people groups each metric's statistics together.
+  auto cells = [&](const storage::ResultGroup& g) {
+    auto d = [&](double v) { return FormatDouble(v, digits); };
+    return std::vector<std::pair<std::string, std::string>>{
+        {"count", absl::StrCat(g.count)},  {"mse_mean", d(g.mse_mean)},
+        {"mse_std", d(g.mse_std)},         {"nmse_mean", d(g.nmse_mean)},
+        {"nmse_std", d(g.nmse_std)},       {"diverged", absl::StrCat(g.diverged)},
+        {"mse_se", d(g.mse_se)},           {"mse_ci_lo", d(g.mse_ci_lo)},
+        {"mse_ci_hi", d(g.mse_ci_hi)},     {"nmse_se", d(g.nmse_se)},
+        {"nmse_ci_lo", d(g.nmse_ci_lo)},   {"nmse_ci_hi", d(g.nmse_ci_hi)}};
+  };
+  const std::vector<int> order = format == Format::kCsv
+                                     ? std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}
+                                     : std::vector<int>{0, 1, 2, 6, 7, 8, 3, 4, 9, 10, 11, 5};
+  std::vector<std::string> header = columns;
+  const auto names = cells(storage::ResultGroup{});
+  for (int i : order) header.push_back(names[i].first);
   Rows rows;
   for (const auto& g : groups) {
     std::vector<std::string> r = KeyCells(g.key, columns);
-    for (std::string cell : {absl::StrCat(g.count), FormatDouble(g.mse_mean, digits),
-                             FormatDouble(g.mse_std, digits), FormatDouble(g.nmse_mean, digits),
-                             FormatDouble(g.nmse_std, digits), absl::StrCat(g.diverged)}) {
-      r.push_back(cell);
-    }
+    const auto values = cells(g);
+    for (int i : order) r.push_back(values[i].second);
     rows.push_back(r);
   }
   return fixed + Render(format, header, rows);
@@ -114,16 +132,24 @@ std::vector<std::string> KeyColumns(const std::vector<std::map<std::string, std:
                                     Format format, std::string* fixed) {
   std::map<std::string, std::set<std::string>> values;  // column -> distinct values
   for (const auto& k : keys) {
-    for (const auto& [name, value] : k) values[name].insert(value);
+    for (const auto& [name, value] : k) {
+      // null: a --group-by key this group's model does not use (no value, an empty cell).
+      if (format != Format::kTable || value != "null") values[name].insert(value);
+      else values.try_emplace(name);
+    }
   }
   std::vector<std::string> columns;
   std::vector<std::string> fixed_cells;
   for (const auto& [name, distinct] : values) {
+    if (format != Format::kTable) {
+      columns.push_back(name);
+      continue;
+    }
     // A table for people shows only what varies; the rest goes on one line above it.
-    const bool constant = distinct.size() == 1 && keys.size() > 1;
-    const bool everywhere =
-        std::all_of(keys.begin(), keys.end(), [&](const auto& k) { return k.count(name) > 0; });
-    if (format == Format::kTable && constant && everywhere) {
+    // A key with one value wherever it is set (a model's defaults, such as mamba-theory's
+    // K1 next to krr rows without it) is constant too; a key no group sets is left out.
+    if (distinct.empty()) continue;
+    if (distinct.size() == 1 && keys.size() > 1) {
       fixed_cells.push_back(absl::StrCat(name, "=", KeyCell(*distinct.begin())));
     } else {
       columns.push_back(name);
@@ -138,7 +164,8 @@ std::vector<std::string> KeyCells(const std::map<std::string, std::string>& key,
   std::vector<std::string> cells;
   for (const std::string& c : columns) {
     auto it = key.find(c);
-    cells.push_back(it == key.end() ? "" : KeyCell(it->second));
+    // null: a --group-by key the group's model does not use; empty as for an absent key.
+    cells.push_back(it == key.end() || it->second == "null" ? "" : KeyCell(it->second));
   }
   return cells;
 }

@@ -1,16 +1,21 @@
 // Output of the query commands: tables for people, CSV and JSON for scripts. Pure
 // functions from records to text, so tests check them byte for byte.
 //
-// Stable script formats (documented in the README's CLI reference):
-//   results csv:  <group keys...>,count,mse_mean,mse_std,nmse_mean,nmse_std,diverged
+// Stable script formats (documented in docs/statistics.md); columns added later
+// come last, so that scripts reading CSV by position keep working:
+//   results csv:  <group keys...>,count,mse_mean,mse_std,nmse_mean,nmse_std,diverged,
+//                 mse_se,mse_ci_lo,mse_ci_hi,nmse_se,nmse_ci_lo,nmse_ci_hi
 //   results json: [{"key":{k:v...},"count":..,"mse_mean":..,"mse_std":..,"nmse_mean":..,
-//                   "nmse_std":..,"diverged":..}, ...]
-//   curves csv:   <group keys...>,n,count,mse_mean,mse_se,nmse_mean,nmse_se
+//                   "nmse_std":..,"diverged":..,"mse_se":..,"mse_ci_lo":..,
+//                   "mse_ci_hi":..,"nmse_se":..,"nmse_ci_lo":..,"nmse_ci_hi":..}, ...]
+//   curves csv:   <group keys...>,n,count,mse_mean,mse_se,nmse_mean,nmse_se,mse_std,
+//                 mse_ci_lo,mse_ci_hi,nmse_std,nmse_ci_lo,nmse_ci_hi
 //   curves json:  [{"key":{...},"points":[{"n":..,"count":..,"mse_mean":..,"mse_se":..,
-//                   "nmse_mean":..,"nmse_se":..}, ...]}, ...]
+//                   "nmse_mean":..,"nmse_se":..,"mse_std":..,"mse_ci_lo":..,...}, ...]}]
 //   jobs csv:     job_id,state,failure,attempt,cached,worker_id,config_hash,error
 //   jobs json:    [{"job_id":..,"state":..,"failure":..,"attempt":..,"cached":..,
 //                   "worker_id":..,"config_hash":..,"config":{...},"error":..}, ...]
+// Tables show the same statistics, each metric's together (mean, std, se, ci_lo, ci_hi).
 // Group key values are the canonical JSON values of the config (numbers, strings); CSV
 // and tables print strings unquoted. Doubles print with 6 significant digits in tables,
 // 17 in CSV/JSON; NaN and infinities print as nan, inf, -inf (JSON strings "nan", ...).

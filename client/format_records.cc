@@ -28,7 +28,13 @@ Json CurvesJson(const std::vector<storage::CurveGroup>& groups) {
                         {"mse_mean", JsonDouble(p.mse_mean)},
                         {"mse_se", JsonDouble(p.mse_se)},
                         {"nmse_mean", JsonDouble(p.nmse_mean)},
-                        {"nmse_se", JsonDouble(p.nmse_se)}});
+                        {"nmse_se", JsonDouble(p.nmse_se)},
+                        {"mse_std", JsonDouble(p.mse_std)},
+                        {"mse_ci_lo", JsonDouble(p.mse_ci_lo)},
+                        {"mse_ci_hi", JsonDouble(p.mse_ci_hi)},
+                        {"nmse_std", JsonDouble(p.nmse_std)},
+                        {"nmse_ci_lo", JsonDouble(p.nmse_ci_lo)},
+                        {"nmse_ci_hi", JsonDouble(p.nmse_ci_hi)}});
     }
     out.push_back({{"key", KeyJson(g.key)}, {"points", points}});
   }
@@ -43,20 +49,31 @@ std::string FormatCurves(const std::vector<storage::CurveGroup>& groups, Format 
   for (const auto& g : groups) keys.push_back(g.key);
   std::string fixed;
   const std::vector<std::string> columns = KeyColumns(keys, format, &fixed);
+  // As for results: CSV appends the newer statistics after the columns it always had;
+  // the table groups each metric's statistics.
+  const bool csv = format == Format::kCsv;
+  const std::vector<int> order = csv ? std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}
+                                     : std::vector<int>{0, 1, 2, 6, 3, 7, 8, 4, 9, 5, 10, 11};
+  const int digits = csv ? 17 : 6;
+  auto cells = [&](const storage::CurvePoint& p) {
+    auto d = [&](double v) { return FormatDouble(v, digits); };
+    return std::vector<std::pair<std::string, std::string>>{
+        {"n", absl::StrCat(p.n)},        {"count", absl::StrCat(p.count)},
+        {"mse_mean", d(p.mse_mean)},     {"mse_se", d(p.mse_se)},
+        {"nmse_mean", d(p.nmse_mean)},   {"nmse_se", d(p.nmse_se)},
+        {"mse_std", d(p.mse_std)},       {"mse_ci_lo", d(p.mse_ci_lo)},
+        {"mse_ci_hi", d(p.mse_ci_hi)},   {"nmse_std", d(p.nmse_std)},
+        {"nmse_ci_lo", d(p.nmse_ci_lo)}, {"nmse_ci_hi", d(p.nmse_ci_hi)}};
+  };
   std::vector<std::string> header = columns;
-  for (const char* c : {"n", "count", "mse_mean", "mse_se", "nmse_mean", "nmse_se"})
-    header.push_back(c);
-  const int digits = format == Format::kCsv ? 17 : 6;
+  const auto names = cells(storage::CurvePoint{});
+  for (int i : order) header.push_back(names[i].first);
   Rows rows;
   for (const auto& g : groups) {
     for (const auto& p : g.points) {
       std::vector<std::string> r = KeyCells(g.key, columns);
-      for (std::string cell :
-           {absl::StrCat(p.n), absl::StrCat(p.count), FormatDouble(p.mse_mean, digits),
-            FormatDouble(p.mse_se, digits), FormatDouble(p.nmse_mean, digits),
-            FormatDouble(p.nmse_se, digits)}) {
-        r.push_back(cell);
-      }
+      const auto values = cells(p);
+      for (int i : order) r.push_back(values[i].second);
       rows.push_back(r);
     }
   }

@@ -122,12 +122,31 @@ v1::ResultGroup ToProto(const storage::ResultGroup& g) {
   p.set_nmse_mean(g.nmse_mean);
   p.set_nmse_std(g.nmse_std);
   p.set_diverged(g.diverged);
+  p.set_mse_se(g.mse_se);
+  p.set_mse_ci_lo(g.mse_ci_lo);
+  p.set_mse_ci_hi(g.mse_ci_hi);
+  p.set_nmse_se(g.nmse_se);
+  p.set_nmse_ci_lo(g.nmse_ci_lo);
+  p.set_nmse_ci_hi(g.nmse_ci_hi);
   return p;
 }
 
 storage::ResultGroup FromProto(const v1::ResultGroup& p) {
-  return storage::ResultGroup{ToMap(p.key()), p.count(),    p.mse_mean(), p.mse_std(),
-                              p.nmse_mean(),  p.nmse_std(), p.diverged()};
+  storage::ResultGroup g;
+  g.key = ToMap(p.key());
+  g.count = p.count();
+  g.mse_mean = p.mse_mean();
+  g.mse_std = p.mse_std();
+  g.nmse_mean = p.nmse_mean();
+  g.nmse_std = p.nmse_std();
+  g.diverged = p.diverged();
+  g.mse_se = p.mse_se();
+  g.mse_ci_lo = p.mse_ci_lo();
+  g.mse_ci_hi = p.mse_ci_hi();
+  g.nmse_se = p.nmse_se();
+  g.nmse_ci_lo = p.nmse_ci_lo();
+  g.nmse_ci_hi = p.nmse_ci_hi();
+  return g;
 }
 
 v1::CurveGroup ToProto(const storage::CurveGroup& g) {
@@ -141,6 +160,12 @@ v1::CurveGroup ToProto(const storage::CurveGroup& g) {
     q->set_mse_se(c.mse_se);
     q->set_nmse_mean(c.nmse_mean);
     q->set_nmse_se(c.nmse_se);
+    q->set_mse_std(c.mse_std);
+    q->set_mse_ci_lo(c.mse_ci_lo);
+    q->set_mse_ci_hi(c.mse_ci_hi);
+    q->set_nmse_std(c.nmse_std);
+    q->set_nmse_ci_lo(c.nmse_ci_lo);
+    q->set_nmse_ci_hi(c.nmse_ci_hi);
   }
   return p;
 }
@@ -149,8 +174,20 @@ storage::CurveGroup FromProto(const v1::CurveGroup& p) {
   storage::CurveGroup g;
   g.key = ToMap(p.key());
   for (const v1::CurvePoint& c : p.points()) {
-    g.points.push_back(storage::CurvePoint{c.n(), c.count(), c.mse_mean(), c.mse_se(),
-                                           c.nmse_mean(), c.nmse_se()});
+    storage::CurvePoint q;
+    q.n = c.n();
+    q.count = c.count();
+    q.mse_mean = c.mse_mean();
+    q.mse_se = c.mse_se();
+    q.nmse_mean = c.nmse_mean();
+    q.nmse_se = c.nmse_se();
+    q.mse_std = c.mse_std();
+    q.mse_ci_lo = c.mse_ci_lo();
+    q.mse_ci_hi = c.mse_ci_hi();
+    q.nmse_std = c.nmse_std();
+    q.nmse_ci_lo = c.nmse_ci_lo();
+    q.nmse_ci_hi = c.nmse_ci_hi();
+    g.points.push_back(q);
   }
   return g;
 }

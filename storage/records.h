@@ -147,6 +147,10 @@ struct ResultGroup {
   double mse_mean = 0, mse_std = 0;
   double nmse_mean = 0, nmse_std = 0;
   int64_t diverged = 0;           // failed as diverged in this group (counted, not averaged)
+  // Standard errors (std / sqrt(count)) and two-sided 95% Student t intervals for the
+  // means (storage/student_t.h); NaN below two values.
+  double mse_se = 0, mse_ci_lo = 0, mse_ci_hi = 0;
+  double nmse_se = 0, nmse_ci_lo = 0, nmse_ci_hi = 0;
   bool operator==(const ResultGroup&) const = default;
 };
 
@@ -161,6 +165,9 @@ struct CurvePoint {
   int n = 0;
   int64_t count = 0;
   double mse_mean = 0, mse_se = 0, nmse_mean = 0, nmse_se = 0;
+  // Sample standard deviations and 95% intervals, as in ResultGroup.
+  double mse_std = 0, mse_ci_lo = 0, mse_ci_hi = 0;
+  double nmse_std = 0, nmse_ci_lo = 0, nmse_ci_hi = 0;
   bool operator==(const CurvePoint&) const = default;
 };
 struct CurveGroup {

@@ -15,6 +15,7 @@
 #include "common/status.h"
 #include "nlohmann/json.hpp"
 #include "storage/nonfinite.h"
+#include "storage/student_t.h"
 
 namespace sweep::storage {
 namespace {
@@ -36,7 +37,48 @@ struct Moments {
   // Sample standard deviation (n - 1); undefined (NaN) below two values.
   double Std() const { return n > 1 ? std::sqrt(m2 / static_cast<double>(n - 1)) : kNaN; }
   double Se() const { return n > 1 ? Std() / std::sqrt(static_cast<double>(n)) : kNaN; }
+  Interval Ci() const { return ConfidenceInterval95(n, Mean(), Se()); }
 };
+
+ResultGroup MakeResultGroup(GroupKey key, const Moments& mse, const Moments& nmse,
+                            int64_t diverged) {
+  ResultGroup g;
+  g.key = std::move(key);
+  g.count = mse.n;
+  g.diverged = diverged;
+  g.mse_mean = mse.Mean();
+  g.mse_std = mse.Std();
+  g.mse_se = mse.Se();
+  const Interval mse_ci = mse.Ci();
+  g.mse_ci_lo = mse_ci.lo;
+  g.mse_ci_hi = mse_ci.hi;
+  g.nmse_mean = nmse.Mean();
+  g.nmse_std = nmse.Std();
+  g.nmse_se = nmse.Se();
+  const Interval nmse_ci = nmse.Ci();
+  g.nmse_ci_lo = nmse_ci.lo;
+  g.nmse_ci_hi = nmse_ci.hi;
+  return g;
+}
+
+CurvePoint MakeCurvePoint(int n, const Moments& mse, const Moments& nmse) {
+  // The same statistics as a results group, at one context length.
+  const ResultGroup g = MakeResultGroup({}, mse, nmse, 0);
+  CurvePoint p;
+  p.n = n;
+  p.count = g.count;
+  p.mse_mean = g.mse_mean;
+  p.mse_std = g.mse_std;
+  p.mse_se = g.mse_se;
+  p.mse_ci_lo = g.mse_ci_lo;
+  p.mse_ci_hi = g.mse_ci_hi;
+  p.nmse_mean = g.nmse_mean;
+  p.nmse_std = g.nmse_std;
+  p.nmse_se = g.nmse_se;
+  p.nmse_ci_lo = g.nmse_ci_lo;
+  p.nmse_ci_hi = g.nmse_ci_hi;
+  return p;
+}
 
 // Only registry keys may be named: they are also the only text spliced into the SQL (as a
 // JSON path), and a typo must be an error, not an empty table.
@@ -223,8 +265,7 @@ absl::StatusOr<std::vector<ResultGroup>> QueryResults(Connection& conn, const Re
   std::vector<ResultGroup> out;
   out.reserve(groups.size());
   for (auto& [raw, acc] : groups) {
-    out.push_back(ResultGroup{std::move(acc.key), acc.mse.n, acc.mse.Mean(), acc.mse.Std(),
-                              acc.nmse.Mean(), acc.nmse.Std(), acc.diverged});
+    out.push_back(MakeResultGroup(std::move(acc.key), acc.mse, acc.nmse, acc.diverged));
   }
   std::sort(out.begin(), out.end(),
             [](const ResultGroup& a, const ResultGroup& b) { return KeyLess(a.key, b.key); });
@@ -260,8 +301,7 @@ absl::StatusOr<std::vector<CurveGroup>> QueryCurves(Connection& conn, const Resu
   for (auto& [raw, acc] : groups) {
     CurveGroup g{std::move(acc.key), {}};
     for (const auto& [n, m] : acc.by_n) {
-      g.points.push_back(
-          CurvePoint{n, m.first.n, m.first.Mean(), m.first.Se(), m.second.Mean(), m.second.Se()});
+      g.points.push_back(MakeCurvePoint(n, m.first, m.second));
     }
     out.push_back(std::move(g));
   }

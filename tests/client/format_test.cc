@@ -17,16 +17,19 @@ const double kNaN = std::numeric_limits<double>::quiet_NaN();
 const double kInf = std::numeric_limits<double>::infinity();
 
 std::vector<storage::ResultGroup> Groups() {
-  return {{{{"d", "16"}, {"link", "\"h3\""}}, 3, 0.5, 0.125, 0.25, 0.0625, 0},
-          {{{"d", "32"}, {"link", "\"0.6*h1+0.8*h3\""}}, 2, kNaN, kInf, 1.5, 0, 1}};
+  return {{{{"d", "16"}, {"link", "\"h3\""}}, 3, 0.5, 0.125, 0.25, 0.0625, 0,
+           0.25, 0.125, 0.875, 0.125, 0.0625, 0.4375},
+          {{{"d", "32"}, {"link", "\"0.6*h1+0.8*h3\""}}, 2, kNaN, kInf, 1.5, 0, 1,
+           kNaN, kNaN, kNaN, 0, 1.5, 1.5}};
 }
 
 TEST(FormatTest, ResultsCsvHasStableHeaderAndFullPrecision) {
   const std::string csv = FormatResults(Groups(), Format::kCsv);
   EXPECT_EQ(csv,
-            "d,link,count,mse_mean,mse_std,nmse_mean,nmse_std,diverged\n"
-            "16,h3,3,0.5,0.125,0.25,0.0625,0\n"
-            "32,0.6*h1+0.8*h3,2,nan,inf,1.5,0,1\n");
+            "d,link,count,mse_mean,mse_std,nmse_mean,nmse_std,diverged,"
+            "mse_se,mse_ci_lo,mse_ci_hi,nmse_se,nmse_ci_lo,nmse_ci_hi\n"
+            "16,h3,3,0.5,0.125,0.25,0.0625,0,0.25,0.125,0.875,0.125,0.0625,0.4375\n"
+            "32,0.6*h1+0.8*h3,2,nan,inf,1.5,0,1,nan,nan,nan,0,1.5,1.5\n");
 }
 
 TEST(FormatTest, ResultsJsonKeepsTypedKeysAndSpellsNonFiniteAsStrings) {
@@ -39,6 +42,10 @@ TEST(FormatTest, ResultsJsonKeepsTypedKeysAndSpellsNonFiniteAsStrings) {
   EXPECT_EQ(j[1]["mse_mean"], "nan");
   EXPECT_EQ(j[1]["mse_std"], "inf");
   EXPECT_EQ(j[1]["diverged"], 1);
+  EXPECT_EQ(j[0]["nmse_se"], 0.125);
+  EXPECT_EQ(j[0]["nmse_ci_lo"], 0.0625);
+  EXPECT_EQ(j[0]["nmse_ci_hi"], 0.4375);
+  EXPECT_EQ(j[1]["mse_ci_lo"], "nan");
 }
 
 TEST(FormatTest, ResultsTableAlignsColumns) {
@@ -54,6 +61,31 @@ TEST(FormatTest, ResultsTableAlignsColumns) {
   EXPECT_EQ(lines[2].substr(col, 1), "3");
   EXPECT_EQ(lines[3].substr(col, 1), "2");
   EXPECT_THAT(lines[3], HasSubstr("nan"));
+  // Each metric's statistics side by side, diverged last.
+  EXPECT_LT(lines[0].find("mse_ci_hi"), lines[0].find("nmse_mean"));
+  EXPECT_LT(lines[0].find("nmse_mean"), lines[0].find("nmse_se"));
+  EXPECT_LT(lines[0].find("nmse_ci_hi"), lines[0].find("diverged"));
+}
+
+// A model's defaults (mamba-theory's K1 next to krr rows that lack it) are one value
+// wherever they are set: they belong on the fixed line, not in a column. A --group-by
+// key no group sets (null everywhere) is no column at all.
+TEST(FormatTest, TableMovesKeysConstantWhereSetToTheFixedLineAndDropsEmptyOnes) {
+  std::vector<storage::ResultGroup> groups(3);
+  groups[0].key = {{"model", "\"mamba-theory\""}, {"K1", "200"}, {"gate", "\"none\""},
+                   {"kernel", "null"}};
+  groups[1].key = {{"model", "\"mamba-theory\""}, {"K1", "200"}, {"gate", "\"sigmoid\""},
+                   {"kernel", "null"}};
+  groups[2].key = {{"model", "\"krr\""}, {"gate", "null"}, {"kernel", "null"}};
+  const std::string table = FormatResults(groups, Format::kTable);
+  EXPECT_EQ(table.substr(0, table.find('\n')), "fixed: K1=200");
+  const std::string header = table.substr(table.find('\n') + 1);
+  EXPECT_EQ(header.rfind("gate ", 0), 0u) << header;
+  EXPECT_THAT(header, HasSubstr("model"));
+  EXPECT_EQ(header.find("kernel"), std::string::npos);
+  EXPECT_EQ(table.find("null"), std::string::npos);  // krr's unset gate is an empty cell
+  // CSV keeps every column for scripts.
+  EXPECT_EQ(FormatResults(groups, Format::kCsv).rfind("K1,gate,kernel,model,count", 0), 0u);
 }
 
 TEST(FormatTest, TableMovesConstantKeysToAFixedLineButCsvKeepsThem) {
@@ -79,14 +111,20 @@ TEST(FormatTest, CsvQuotesCellsWithCommasAndQuotes) {
 
 TEST(FormatTest, CurvesCsvHasOneRowPerPoint) {
   std::vector<storage::CurveGroup> groups = {
-      {{{"N", "64"}}, {{8, 2, 0.5, 0.05, 0.9, 0.01}, {16, 2, kNaN, 0, 0.8, 0.02}}}};
+      {{{"N", "64"}},
+       {{8, 2, 0.5, 0.05, 0.9, 0.01, 0.25, 0.125, 0.875, 0.5, 0.75, 1.25},
+        {16, 2, kNaN, 0, 0.8, 0.02, kNaN, kNaN, kNaN, 0.5, 0.5, 1}}}};
   EXPECT_EQ(FormatCurves(groups, Format::kCsv),
-            "N,n,count,mse_mean,mse_se,nmse_mean,nmse_se\n"
-            "64,8,2,0.5,0.050000000000000003,0.90000000000000002,0.01\n"
-            "64,16,2,nan,0,0.80000000000000004,0.02\n");
+            "N,n,count,mse_mean,mse_se,nmse_mean,nmse_se,mse_std,mse_ci_lo,mse_ci_hi,nmse_std,"
+            "nmse_ci_lo,nmse_ci_hi\n"
+            "64,8,2,0.5,0.050000000000000003,0.90000000000000002,0.01,0.25,0.125,0.875,0.5,"
+            "0.75,1.25\n"
+            "64,16,2,nan,0,0.80000000000000004,0.02,nan,nan,nan,0.5,0.5,1\n");
   nlohmann::json j = nlohmann::json::parse(FormatCurves(groups, Format::kJson));
   EXPECT_EQ(j[0]["points"][1]["n"], 16);
   EXPECT_EQ(j[0]["points"][1]["mse_mean"], "nan");
+  EXPECT_EQ(j[0]["points"][0]["nmse_ci_hi"], 1.25);
+  EXPECT_EQ(j[0]["points"][0]["nmse_std"], 0.5);
 }
 
 TEST(FormatTest, JobsJsonEmbedsTheConfigAsAnObject) {

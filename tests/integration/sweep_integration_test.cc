@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "client/rpc_backend.h"
 #include "tests/integration/cluster.h"
 #include "tests/testing/status_matchers.h"
@@ -51,6 +54,34 @@ TEST(IntegrationTest, TinySweepAcrossThreeWorkersStoresEveryResultOnce) {
   EXPECT_EQ(rpc.out, file.out);
   EXPECT_EQ(std::count(rpc.out.begin(), rpc.out.end(), '\n'), 7);  // header + 6 groups
   EXPECT_THAT(rpc.out, HasSubstr(",2,"));                          // count = 2 seeds
+  // The standard errors and 95% intervals cross the wire: the coordinator's table is
+  // the file's, column for column (a field the proto dropped would read 0 here).
+  EXPECT_THAT(rpc.out, HasSubstr(",nmse_se,nmse_ci_lo,nmse_ci_hi\n"));
+  CommandResult rpc_curves = c.Sweep({"curves", "tiny", "--format", "csv"});
+  ASSERT_EQ(rpc_curves.exit_code, 0) << rpc_curves.err;
+  EXPECT_EQ(rpc_curves.out, c.Sweep({"curves", "1", "--db", c.db(), "--format", "csv"}).out);
+  // `sweep plot` draws the same figure through the coordinator as from the file.
+  const std::string rpc_gp = c.WriteFile("rpc.gp", ""), file_gp = c.WriteFile("file.gp", "");
+  CommandResult plot_rpc = c.Sweep({"plot", "tiny", "--color", "features", "--facet", "link",
+                                    "--out", c.WriteFile("rpc.svg", ""), "--script", rpc_gp});
+  CommandResult plot_file = c.Sweep({"plot", "1", "--db", c.db(), "--color", "features",
+                                     "--facet", "link", "--out", c.WriteFile("file.svg", ""),
+                                     "--script", file_gp});
+  if (plot_rpc.err.find("gnuplot-nox") == std::string::npos) {  // gnuplot is installed
+    ASSERT_EQ(plot_rpc.exit_code, 0) << plot_rpc.err;
+    ASSERT_EQ(plot_file.exit_code, 0) << plot_file.err;
+    EXPECT_THAT(plot_rpc.out, HasSubstr(": 3 panels, 6 lines"));
+    auto slurp = [](const std::string& path) {
+      std::ifstream in(path);
+      std::stringstream ss;
+      ss << in.rdbuf();
+      return ss.str();
+    };
+    // Equal after the output file's name: the same data, titles and styles.
+    const std::string a = slurp(rpc_gp), b = slurp(file_gp);
+    ASSERT_NE(a.find("$p1s1"), std::string::npos);
+    EXPECT_EQ(a.substr(a.find("$p1s1")), b.substr(b.find("$p1s1")));
+  }
   CommandResult workers = c.Sweep({"workers"});
   EXPECT_EQ(std::count(workers.out.begin(), workers.out.end(), '\n'), 5);  // 2 + 3 workers
 }

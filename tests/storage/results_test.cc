@@ -129,6 +129,41 @@ TEST_F(ResultsTest, CurvesAverageOverJobsWithStandardError) {
   EXPECT_EQ((*curves)[1].points[1].count, 2);
 }
 
+// The statistics people cite: se = std / sqrt(count) and mean -/+ t_{0.975,count-1} se.
+// d=8,h2 has mse 1 and 3 (mean 2, std sqrt 2, se 1: t_{0.975,1} = 12.706); d=16,h2 pools
+// 4 and 6 with one diverged seed, counted apart and not averaged.
+TEST_F(ResultsTest, ResultsCarryStandardErrorAndStudentTInterval) {
+  auto groups = reader_->Results(ResultsQuery{1, {}, {"d", "link"}});
+  ASSERT_THAT(groups, IsOk());
+  ASSERT_EQ(groups->size(), 3u);
+  const ResultGroup& g = (*groups)[0];
+  EXPECT_THAT(g.mse_se, DoubleNear(1.0, 1e-12));
+  EXPECT_THAT(g.mse_ci_lo, DoubleNear(2.0 - 12.7062047, 1e-6));
+  EXPECT_THAT(g.mse_ci_hi, DoubleNear(2.0 + 12.7062047, 1e-6));
+  EXPECT_THAT(g.nmse_se, DoubleNear(0.5, 1e-12));
+  EXPECT_THAT(g.nmse_ci_hi, DoubleNear(1.0 + 0.5 * 12.7062047, 1e-6));
+  // One seed: no spread, so no interval.
+  EXPECT_TRUE(std::isnan((*groups)[1].mse_se));
+  EXPECT_TRUE(std::isnan((*groups)[1].nmse_ci_lo));
+  EXPECT_TRUE(std::isnan((*groups)[1].nmse_ci_hi));
+  EXPECT_EQ((*groups)[2].count, 2);
+  EXPECT_EQ((*groups)[2].diverged, 1);
+  EXPECT_THAT((*groups)[2].mse_ci_lo, DoubleNear(5.0 - 12.7062047, 1e-6));
+}
+
+TEST_F(ResultsTest, CurvePointsCarryStdAndStudentTInterval) {
+  auto curves = reader_->Curves(ResultsQuery{1, {{"d", "8"}, {"link", "h2"}}, {"d"}});
+  ASSERT_THAT(curves, IsOk());
+  ASSERT_EQ(curves->size(), 1u);
+  ASSERT_EQ((*curves)[0].points.size(), 2u);
+  const CurvePoint& p = (*curves)[0].points[1];  // n = 16: mse 1 and 3
+  EXPECT_EQ(p.n, 16);
+  EXPECT_THAT(p.mse_std, DoubleNear(std::sqrt(2.0), 1e-12));
+  EXPECT_THAT(p.mse_ci_lo, DoubleNear(2.0 - 12.7062047, 1e-6));
+  EXPECT_THAT(p.nmse_std, DoubleNear(std::sqrt(0.5), 1e-12));
+  EXPECT_THAT(p.nmse_ci_hi, DoubleNear(1.0 + 0.5 * 12.7062047, 1e-6));
+}
+
 TEST_F(ResultsTest, CachedJobsCountInTheirOwnSweep) {
   auto cached = store_->SubmitPrepared(
       Meta("r2"), {Job(R"({"d":8,"link":"h2","seed":1})"), Job(R"({"d":32,"seed":0})")}, kT0);

@@ -170,18 +170,26 @@ TEST(ConvertTest, QueryAndGroupsRoundTrip) {
   EXPECT_EQ(qb.where, q.where);
   EXPECT_EQ(qb.group_by, q.group_by);
 
-  storage::ResultGroup g{{{"d", "16"}}, 3, 0.1, 0.2, 0.3, 0.4, 1};
+  // Every field, the statistics included, survives the wire (distinct values, so that a
+  // swapped pair of fields fails).
+  storage::ResultGroup g{{{"d", "16"}}, 3, 0.1, 0.2, 0.3, 0.4, 1,
+                         0.5, 0.6, 0.7, 0.8, 0.9, 1.1};
   storage::ResultGroup gb = FromProto(ToProto(g));
-  EXPECT_EQ(gb.key, g.key);
+  EXPECT_EQ(gb, g);
   EXPECT_EQ(std::vector<double>({gb.mse_mean, gb.mse_std, gb.nmse_mean, gb.nmse_std}),
             std::vector<double>({0.1, 0.2, 0.3, 0.4}));
+  EXPECT_EQ(std::vector<double>({gb.mse_se, gb.mse_ci_lo, gb.mse_ci_hi, gb.nmse_se,
+                                 gb.nmse_ci_lo, gb.nmse_ci_hi}),
+            std::vector<double>({0.5, 0.6, 0.7, 0.8, 0.9, 1.1}));
   EXPECT_EQ(gb.count, 3);
   EXPECT_EQ(gb.diverged, 1);
 
-  storage::CurveGroup c{{{"N", "64"}},
-                        {{8, 2, 0.5, 0.05, 0.9, 0.01}, {16, 2, 0.4, 0.04, 0.8, 0.02}}};
+  storage::CurveGroup c{
+      {{"N", "64"}},
+      {{8, 2, 0.5, 0.05, 0.9, 0.01, 0.07, 0.4, 0.6, 0.014, 0.85, 0.95},
+       {16, 2, 0.4, 0.04, 0.8, 0.02, 0.057, 0.3, 0.5, 0.028, 0.7, 0.9}}};
   storage::CurveGroup cb = FromProto(ToProto(c));
-  EXPECT_EQ(cb.key, c.key);
+  EXPECT_EQ(cb, c);
   ASSERT_EQ(cb.points.size(), 2u);
   EXPECT_EQ(cb.points[1].n, 16);
   EXPECT_EQ(cb.points[1].count, 2);
@@ -189,6 +197,9 @@ TEST(ConvertTest, QueryAndGroupsRoundTrip) {
   EXPECT_EQ(cb.points[1].mse_se, 0.04);
   EXPECT_EQ(cb.points[1].nmse_mean, 0.8);
   EXPECT_EQ(cb.points[1].nmse_se, 0.02);
+  EXPECT_EQ(cb.points[1].mse_std, 0.057);
+  EXPECT_EQ(cb.points[1].nmse_ci_lo, 0.7);
+  EXPECT_EQ(cb.points[1].nmse_ci_hi, 0.9);
 }
 
 TEST(ConvertTest, SubmitOutcomeAndHelloRoundTrip) {
