@@ -63,10 +63,10 @@ Eigen::MatrixXd ReadPredictions(const RowVec<T>& pred, const PromptBatch& p,
 
 template <typename T>
 double SquaredLoss(const RowVec<T>& pred, const PromptBatch& p, PromptFormat format,
-                   RowVec<T>& dpred) {
+                   RowVec<T>& dpred, int mean_over) {
   const int reads = ReadsPerPrompt(p, format);
   const int T_len = TokensPerPrompt(p, format);
-  const double inv = 1.0 / (double(reads) * p.count);
+  const double inv = 1.0 / (double(reads) * (mean_over > 0 ? mean_over : p.count));
   dpred.setZero(pred.size());
   double loss = 0;
   for (int b = 0; b < p.count; ++b) {
@@ -87,8 +87,8 @@ template Eigen::MatrixXd ReadPredictions(const RowVec<float>&, const PromptBatch
 template Eigen::MatrixXd ReadPredictions(const RowVec<double>&, const PromptBatch&,
                                          PromptFormat);
 template double SquaredLoss(const RowVec<float>&, const PromptBatch&, PromptFormat,
-                            RowVec<float>&);
+                            RowVec<float>&, int);
 template double SquaredLoss(const RowVec<double>&, const PromptBatch&, PromptFormat,
-                            RowVec<double>&);
+                            RowVec<double>&, int);
 
 }  // namespace sweep::numerics::nets

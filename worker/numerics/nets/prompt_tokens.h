@@ -37,8 +37,11 @@ Eigen::MatrixXd ReadPredictions(const RowVec<T>& pred, const PromptBatch& prompt
 // The training loss: mean squared error over every read position of every prompt
 // (interleaved: all x positions, so every context length 0..N is trained). Writes
 // dL/dpred (zero at tokens that are not read). Accumulates in double.
+// `mean_over` > 0 divides by that many prompts instead of prompts.count: the loss of one
+// micro-batch as its share of a whole batch's mean (trainer.cc), so that the shares of a
+// batch add up to its mean loss and their gradients to the batch's gradient.
 template <typename T>
 double SquaredLoss(const RowVec<T>& pred, const PromptBatch& prompts, PromptFormat format,
-                   RowVec<T>& dpred);
+                   RowVec<T>& dpred, int mean_over = 0);
 
 }  // namespace sweep::numerics::nets

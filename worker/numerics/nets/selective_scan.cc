@@ -1,24 +1,60 @@
 #include "worker/numerics/nets/selective_scan.h"
 
 #include <cmath>
+#include <type_traits>
+
+#include "worker/numerics/nets/fast_exp.h"
 
 namespace sweep::numerics::nets {
 namespace {
 
-// One state column of the reverse step: m = ds (.) s_{t-1} (.) exp(Delta A) is the
-// gradient reaching Delta A; it feeds dDelta (times A) and dA (times Delta), then ds is
-// carried one step back through the decay. __restrict lets GCC vectorise over e (without
-// it the aliasing checks defeat the vectoriser and the loop runs scalar).
-template <typename T>
-void DecayColumn(int E, T* __restrict ds, const T* __restrict s_prev, const T* __restrict decay,
-                 const T* __restrict A, const T* __restrict delta, T* __restrict ddelta,
-                 T* __restrict gA) {
-  for (int e = 0; e < E; ++e) {
-    const T m = ds[e] * s_prev[e] * decay[e];
-    ddelta[e] += m * A[e];
-    gA[e] += m * delta[e];
-    ds[e] *= decay[e];
+// One state column k of the reverse step at time t, fused into a single pass over e:
+//   ds_k += dy C_k               (y_t = s_t C_t)
+//   dC_k  = <s_k, dy>,  dB_k = <ds_k, u>,  du += ds_k B_k      (s_t = ... + u_t B_t^T)
+// and, unless t is the first step (HasPrev false: s_{-1} = 0, nothing flows back),
+//   m = ds_k (.) s_prev_k (.) exp(Delta A_k)  -> ddelta += m A_k, gA_k += m Delta,
+//   ds_k <- ds_k (.) exp(Delta A_k)          (carried one step back).
+// The two dot products keep kLanes partial sums, so GCC vectorises the loop over e
+// without reassociating (no -ffast-math); __restrict removes its aliasing checks.
+constexpr int kLanes = 8;
+
+template <bool HasPrev, typename T>
+void ReverseColumn(int E, const T* __restrict dy, T Ck, T Bk, const T* __restrict s,
+                   const T* __restrict u, const T* __restrict s_prev, const T* __restrict decay,
+                   const T* __restrict A, const T* __restrict delta, T* __restrict ds,
+                   T* __restrict du, T* __restrict ddelta, T* __restrict gA, T& dC, T& dB) {
+  T acc_c[kLanes] = {}, acc_b[kLanes] = {};
+  int e0 = 0;
+  for (; e0 + kLanes <= E; e0 += kLanes) {
+    for (int j = 0; j < kLanes; ++j) {
+      const int e = e0 + j;
+      const T d = ds[e] + dy[e] * Ck;
+      acc_c[j] += s[e] * dy[e];
+      acc_b[j] += d * u[e];
+      du[e] += d * Bk;
+      if constexpr (HasPrev) {
+        const T m = d * s_prev[e] * decay[e];
+        ddelta[e] += m * A[e];
+        gA[e] += m * delta[e];
+        ds[e] = d * decay[e];
+      }
+    }
   }
+  T c = 0, b = 0;
+  for (int j = 0; j < kLanes; ++j) c += acc_c[j], b += acc_b[j];
+  for (int e = e0; e < E; ++e) {
+    const T d = ds[e] + dy[e] * Ck;
+    c += s[e] * dy[e];
+    b += d * u[e];
+    du[e] += d * Bk;
+    if constexpr (HasPrev) {
+      const T m = d * s_prev[e] * decay[e];
+      ddelta[e] += m * A[e];
+      gA[e] += m * delta[e];
+      ds[e] = d * decay[e];
+    }
+  }
+  dC = c, dB = b;
 }
 
 // One state column of the recurrence, s_out = decay (.) s_prev + u B_k (recompute pass,
@@ -55,6 +91,7 @@ void SelectiveScan<T>::Forward(const Mat<T>& a, const Mat<T>& delta, const Mat<T
                                const Mat<T>& C, SeqShape shape, Mat<T>& y) {
   a_ = &a, delta_ = &delta, B_ = &B, C_ = &C, shape_ = shape;
   A_ = -A_log_->w.array().exp();
+  arg_.resize(E_ * n_);
   y.resize(E_, a.cols());
   Mat<T> s(E_, n_), decay(E_, n_);
   Vec<T> u(E_);
@@ -74,13 +111,27 @@ void SelectiveScan<T>::Forward(const Mat<T>& a, const Mat<T>& delta, const Mat<T
   }
 }
 
-// decay = exp(Delta_t A), (E, n). Column by column: Eigen vectorises exp on a column
-// expression, but falls back to scalar expf on the broadcast (colwise) form of the whole
-// block (that alone doubled the step time).
+// decay = exp(Delta_t A), (E, n). Delta > 0 and A < 0, so the argument is <= 0: float
+// uses ExpNonPositive (fast_exp.h) on the whole contiguous block, about twice as fast as
+// Eigen's general exp, which was a fifth of a mamba step (docs/performance.md). double
+// (gradient checks, dtype float64) keeps Eigen's exp column by column: Eigen vectorises
+// exp on a column expression, but falls back to scalar on the broadcast form of a block.
 template <typename T>
 template <typename Out>
 void SelectiveScan<T>::DecayBlock(const Eigen::Ref<const Vec<T>>& delta_t, Out& decay) const {
-  for (int k = 0; k < n_; ++k) decay.col(k).array() = (A_.col(k).array() * delta_t.array()).exp();
+  if constexpr (std::is_same_v<T, float>) {
+    T* arg = arg_.data();
+    for (int k = 0; k < n_; ++k) {
+      const T* A = A_.col(k).data();
+      T* out = arg + k * E_;
+      for (int e = 0; e < E_; ++e) out[e] = A[e] * delta_t[e];
+    }
+    ExpNonPositive(E_ * n_, arg, decay.data());
+  } else {
+    for (int k = 0; k < n_; ++k) {
+      decay.col(k).array() = (A_.col(k).array() * delta_t.array()).exp();
+    }
+  }
 }
 
 // Replays the forward recurrence of one sequence, keeping s_t and exp(Delta_t A).
@@ -104,9 +155,9 @@ void SelectiveScan<T>::RecomputeStates(int col0, int T_len) {
   }
 }
 
-// Reverse-time pass over one sequence. Per step: the small contractions over E (dC, dB,
-// du) are Eigen mat-vecs on the (E, n) blocks; the elementwise chain through
-// exp(Delta A) is one fused loop per state column that GCC vectorises over e.
+// Reverse-time pass over one sequence: per step, one fused pass per state column
+// (ReverseColumn) instead of separate mat-vecs over the (E, n) block, so the block is read
+// once per step and no small GEMV runs.
 template <typename T>
 void SelectiveScan<T>::BackwardSequence(const Mat<T>& dy, int col0, int T_len, Mat<T>& da,
                                         Mat<T>& ddelta, Mat<T>& dB, Mat<T>& dC) {
@@ -114,33 +165,35 @@ void SelectiveScan<T>::BackwardSequence(const Mat<T>& dy, int col0, int T_len, M
   const Mat<T>& delta = *delta_;
   const Mat<T>& B = *B_;
   const Mat<T>& C = *C_;
-  Mat<T> ds = Mat<T>::Zero(E_, n_);
-  Vec<T> du(E_), u(E_);
+  ds_.setZero(E_ * n_);
+  u_.resize(E_);
+  du_.resize(E_);
   for (int t = T_len - 1; t >= 0; --t) {
     const int c = col0 + t;
-    Eigen::Map<const Mat<T>> st(states_.col(t).data(), E_, n_);
-    auto dyt = dy.col(c);
-    D_->g.col(0).array() += dyt.array() * a.col(c).array();
-    u.array() = delta.col(c).array() * a.col(c).array();
-    ds.noalias() += dyt * C.col(c).transpose();  // y_t = s_t C_t
-    dC.col(c).noalias() = st.transpose() * dyt;
-    dB.col(c).noalias() = ds.transpose() * u;     // s_t = ... + u_t B_t^T
-    du.noalias() = ds * B.col(c);
-    auto dd = ddelta.col(c);
-    dd.array() = du.array() * a.col(c).array();
-    da.col(c).array() = dyt.array() * D_->w.col(0).array() + du.array() * delta.col(c).array();
-    const T* dA = decay_.col(t).data();
-    const T* sp = t > 0 ? states_.col(t - 1).data() : nullptr;
-    const T* A = A_.data();
+    const T* dyt = dy.col(c).data();
     const T* dl = delta.col(c).data();
-    T* dsp = ds.data();
-    T* ddp = dd.data();
-    T* gA = gA_.data();
-    if (sp == nullptr) continue;  // s_{-1} = 0: nothing flows further back
+    D_->g.col(0).array() += dy.col(c).array() * a.col(c).array();
+    u_.array() = delta.col(c).array() * a.col(c).array();
+    du_.setZero();
+    auto dd = ddelta.col(c);
+    dd.setZero();
+    const T* st = states_.col(t).data();
+    const T* sp = t > 0 ? states_.col(t - 1).data() : nullptr;
+    const T* dA = decay_.col(t).data();
     for (int k = 0; k < n_; ++k) {
       const int off = k * E_;
-      DecayColumn(E_, dsp + off, sp + off, dA + off, A + off, dl, ddp, gA + off);
+      if (sp != nullptr) {
+        ReverseColumn<true, T>(E_, dyt, C(k, c), B(k, c), st + off, u_.data(), sp + off, dA + off,
+                            A_.data() + off, dl, ds_.data() + off, du_.data(), dd.data(),
+                            gA_.data() + off, dC(k, c), dB(k, c));
+      } else {
+        ReverseColumn<false, T>(E_, dyt, C(k, c), B(k, c), st + off, u_.data(), nullptr, nullptr,
+                             nullptr, nullptr, ds_.data() + off, du_.data(), nullptr, nullptr,
+                             dC(k, c), dB(k, c));
+      }
     }
+    dd.array() += du_.array() * a.col(c).array();
+    da.col(c).array() = dy.col(c).array() * D_->w.col(0).array() + du_.array() * delta.col(c).array();
   }
 }
 

@@ -49,6 +49,9 @@ class SelectiveScan {
   Mat<T> states_;  // (E * n, T): s_t of one sequence
   Mat<T> decay_;   // (E * n, T): exp(Delta_t A) of one sequence
   Mat<T> gA_;      // (E, n) gradient wrt A
+  Vec<T> ds_;      // (E * n): gradient wrt the state, carried backwards in time
+  Vec<T> u_, du_;  // (E): Delta_t (.) a_t and its gradient at one step
+  mutable Vec<T> arg_;  // (E * n): Delta_t A, the argument of DecayBlock's exp
 };
 
 extern template class SelectiveScan<float>;

@@ -5,6 +5,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "worker/numerics/nets/adam.h"
+#include "worker/numerics/nets/data_parallel.h"
 
 namespace sweep::numerics::nets {
 namespace {
@@ -32,6 +33,7 @@ TrainOptions TrainOptionsFromConfig(const JobConfig& c) {
   o.curriculum = c.curriculum;
   o.curriculum_start = c.curriculum_start;
   o.curriculum_ramp = c.curriculum_ramp;
+  o.threads = c.threads;
   return o;
 }
 
@@ -45,24 +47,19 @@ CurriculumStage CurriculumAt(const TrainOptions& o, int step) {
 namespace {
 
 // Buffers reused across steps: no allocation once the first step has sized them.
-template <typename T>
 struct StepState {
   PromptBatch prompts;
-  Mat<T> tokens;
-  RowVec<T> pred, dpred;
 };
 
-// Forward, loss, backward, clipping and the Adam update of one step on st.prompts.
-// Returns an empty string, or the divergence message (the update is then skipped).
+// Forward, loss, backward (in micro-batches on the job's threads), clipping and the Adam
+// update of one step on st.prompts. Returns an empty string, or the divergence message
+// (the update is then skipped).
 template <typename T>
-std::string Step(SequenceModel<T>& model, Adam<T>& adam, const TrainOptions& o, int step,
-                 StepState<T>& st, double& loss) {
-  const SeqShape seq = BuildTokens(st.prompts, o.format, o.d, st.tokens);
+std::string Step(SequenceModel<T>& model, DataParallelStep<T>& pass, Adam<T>& adam,
+                 const TrainOptions& o, int step, StepState& st, double& loss) {
   model.params().ZeroGrad();
-  model.Forward(st.tokens, seq, st.pred);
-  loss = SquaredLoss(st.pred, st.prompts, o.format, st.dpred);
+  loss = pass.Run(st.prompts, o.format, o.d);
   if (!std::isfinite(loss)) return DivergenceMessage(step, loss);
-  model.Backward(st.dpred);
   const double norm = ClipGradNorm(model.params(), o.clip);
   if (!std::isfinite(norm)) {
     return absl::StrCat("diverged at step ", step, ": gradient norm ",
@@ -78,8 +75,9 @@ template <typename T>
 absl::StatusOr<TrainOutcome> Train(SequenceModel<T>& model, const TrainOptions& o,
                                    const BatchSource& source, const RunHooks& hooks) {
   Adam<T> adam(model.params());
+  DataParallelStep<T> pass(model, o.threads, o.batch);  // the job's threads live here
   TrainOutcome out;
-  StepState<T> st;
+  StepState st;
   double loss_sum = 0;
   int loss_count = 0;
   for (int step = 0; step < o.steps; ++step) {
@@ -88,7 +86,7 @@ absl::StatusOr<TrainOutcome> Train(SequenceModel<T>& model, const TrainOptions& 
     }
     source(CurriculumAt(o, step), o.batch, st.prompts);
     double loss = 0;
-    out.divergence = Step(model, adam, o, step, st, loss);
+    out.divergence = Step(model, pass, adam, o, step, st, loss);
     if (!out.divergence.empty()) break;
     out.steps_done = step + 1;
     loss_sum += loss, ++loss_count;

@@ -30,6 +30,9 @@ struct TrainOptions {
   bool curriculum = false;
   double curriculum_start = 0.25;
   double curriculum_ramp = 0.5;
+  // Threads of the job (the `threads` key). Results do not depend on it: each step runs
+  // in micro-batches whose gradients are summed in a fixed order (data_parallel.h).
+  int threads = 1;
 };
 
 TrainOptions TrainOptionsFromConfig(const JobConfig& config);

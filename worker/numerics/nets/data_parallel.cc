@@ -1,0 +1,70 @@
+#include "worker/numerics/nets/data_parallel.h"
+
+#include <algorithm>
+#include <random>
+
+namespace sweep::numerics::nets {
+namespace {
+
+int MicroBatches(int batch) { return (batch + kMicroBatch - 1) / kMicroBatch; }
+
+// Prompts [first, first + count) of `in` (x and y; beta is not needed for training).
+void SlicePrompts(const PromptBatch& in, int first, int count, PromptBatch& out) {
+  const int per = in.N + 1;
+  out.count = count, out.N = in.N, out.d = in.d;
+  out.x = in.x.middleCols(first * per, count * per);
+  out.y = in.y.segment(first * per, count * per);
+}
+
+}  // namespace
+
+template <typename T>
+DataParallelStep<T>::DataParallelStep(SequenceModel<T>& model, int threads, int batch)
+    : model_(model), pool_(std::min(std::max(1, threads), std::max(1, MicroBatches(batch)))) {
+  replicas_.resize(pool_.size());
+  for (Replica& r : replicas_) {
+    std::mt19937_64 unused(0);  // the weights are overwritten from the model every step
+    r.model = MakeModel<T>(model.shape(), unused);
+  }
+}
+
+template <typename T>
+void DataParallelStep<T>::RunMicroBatch(int item, Replica& r, const PromptBatch& prompts,
+                                        PromptFormat format, int d_model) {
+  const int first = item * kMicroBatch;
+  const int count = std::min(kMicroBatch, prompts.count - first);
+  SlicePrompts(prompts, first, count, r.prompts);
+  const SeqShape seq = BuildTokens(r.prompts, format, d_model, r.tokens);
+  r.model->params().ZeroGrad();
+  r.model->Forward(r.tokens, seq, r.pred);
+  losses_[item] = SquaredLoss(r.pred, r.prompts, format, r.dpred, prompts.count);
+  r.model->Backward(r.dpred);
+  auto& mine = r.model->params().all();
+  auto& total = model_.params().all();
+  commit_.Commit(item, [&] {
+    for (size_t i = 0; i < total.size(); ++i) total[i].g += mine[i].g;
+  });
+}
+
+template <typename T>
+double DataParallelStep<T>::Run(const PromptBatch& prompts, PromptFormat format, int d_model) {
+  const auto& master = model_.params().all();
+  for (Replica& r : replicas_) {
+    auto& p = r.model->params().all();
+    for (size_t i = 0; i < master.size(); ++i) p[i].w = master[i].w;
+  }
+  const int items = MicroBatches(prompts.count);
+  losses_.assign(items, 0.0);
+  commit_.Reset();
+  pool_.ParallelFor(items, [&](int item, int thread) {
+    RunMicroBatch(item, replicas_[thread], prompts, format, d_model);
+  });
+  double loss = 0;
+  for (double share : losses_) loss += share;  // micro-batch order, whatever k is
+  return loss;
+}
+
+template class DataParallelStep<float>;
+template class DataParallelStep<double>;
+
+}  // namespace sweep::numerics::nets
