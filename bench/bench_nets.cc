@@ -19,6 +19,7 @@
 
 #include <Eigen/Core>
 
+#include "common/job_keys.h"
 #include "common/link_expr.h"
 #include "worker/numerics/nets/trained_model.h"
 #include "worker/numerics/nets/trainer.h"
@@ -52,11 +53,11 @@ double GemmGflops() {
   return 2.0 * n * n * n / best / 1e9;
 }
 
-double StepFlops(const std::string& model) {
+double StepFlops(sweep::ModelKind model) {
   const double T = 2 * kN + 1, tokens = kBatch * T;
   const double io = 2.0 * (kDim + 1) * kD + 2.0 * kD;  // read-in and readout
   double layer = 0;
-  if (model == "mamba") {
+  if (model == sweep::ModelKind::kMamba) {
     layer = 2.0 * (kD * 2 * kE + kE * kE + 2 * kE * kn + kE * kD) + 5.0 * kE * kn;
   } else {
     layer = 24.0 * kD * kD + 4.0 * T * kD;
@@ -76,7 +77,7 @@ nets::BatchSource TaskPrompts() {
   };
 }
 
-void BenchModel(const std::string& model, int steps, double gemm) {
+void BenchModel(sweep::ModelKind model, int steps, double gemm) {
   nets::ModelShape shape;
   shape.model = model, shape.d_in = kDim + 1, shape.max_T = 2 * kN + 1;
   shape.L = kL, shape.D = kD, shape.H = kH;
@@ -97,7 +98,7 @@ void BenchModel(const std::string& model, int steps, double gemm) {
   std::printf(
       "%-12s %7.1f ms/step (wall %.1f)  %5.1f GFLOP/s  %5.1f%% of GEMM  (%ld params, %.2f "
       "GFLOP/step)%s\n",
-      model.c_str(), s * 1e3, wall * 1e3, gflops, 100 * gflops / gemm,
+      std::string(sweep::EnumName(model)).c_str(), s * 1e3, wall * 1e3, gflops, 100 * gflops / gemm,
               net->params().NumScalars(), StepFlops(model) / 1e9,
               out.ok() && out->divergence.empty() ? "" : "  [training failed]");
 }
@@ -109,8 +110,8 @@ int main(int argc, char** argv) {
   nets::FixGemmBlocking();  // the blocking every job uses
   const double gemm = GemmGflops();
   std::printf("Eigen float GEMM 512^3, one thread: %.1f GFLOP/s\n", gemm);
-  BenchModel("mamba", steps, gemm);
-  BenchModel("transformer", steps, gemm);
+  BenchModel(sweep::ModelKind::kMamba, steps, gemm);
+  BenchModel(sweep::ModelKind::kTransformer, steps, gemm);
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);
   std::printf("peak RSS: %.1f MB\n", usage.ru_maxrss / 1024.0);

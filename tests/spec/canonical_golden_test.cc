@@ -94,6 +94,10 @@ TEST(CanonicalGoldenTest, CanonicalJsonAndHashesMatchTheStoredOnes) {
     EXPECT_EQ(CanonicalJson(*c), g.canonical) << g.partial;
     EXPECT_EQ(ConfigHash(*c), g.config_hash) << g.partial;
     EXPECT_EQ(TrainingHash(*c), g.training_hash) << g.partial;
+    const JobIdentity id = IdentifyJob(*c);  // what a stored job gets
+    EXPECT_EQ(id.canonical_json, g.canonical) << g.partial;
+    EXPECT_EQ(id.config_hash, g.config_hash) << g.partial;
+    EXPECT_EQ(id.training_hash, g.training_hash) << g.partial;
   }
 }
 
