@@ -24,6 +24,8 @@ absl::StatusOr<SweepSpec> ParseSweep(std::string_view text, std::string_view sou
   SweepSpec spec{std::move(doc.name), std::move(jobs), {}};
   for (const Axis& axis : doc.axes) spec.axes.push_back(axis.key);
   spec.max_attempts = doc.max_attempts;
+  spec.text = std::string(text);
+  spec.source_name = std::string(source_name);
   return spec;
 }
 
