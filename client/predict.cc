@@ -52,7 +52,7 @@ std::string Render(const numerics::nets::TrainedModel& model, const PredictInput
       all.push_back(std::move(row));
     }
     Json out = {{"model", EnumName(model.config().model)},
-                {"prompt_format", interleaved ? "interleaved" : "paired"},
+                {"prompt_format", EnumName(model.format())},
                 {"predictions", std::move(all)}};
     return out.dump(2) + "\n";
   }

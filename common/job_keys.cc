@@ -400,11 +400,11 @@ void AppendMember(const KeyDef& k, const JobConfig& c, std::string& out) {
 }
 
 // In one pass: the canonical JSON of `c` into `*all` and that of its training keys into
-// `*training` (each skipped when null).
+// `*training` (each skipped when null). Both strings must start empty.
 void WriteCanonical(const JobConfig& c, std::string* all, std::string* training) {
   const uint8_t model = ModelBit(c.model);
   for (std::string* out : {all, training}) {
-    if (out != nullptr) *out = "{";
+    if (out != nullptr) out->push_back('{');
   }
   for (const KeyDef& k : Table()) {
     if (!Active(k, model, c)) continue;
@@ -412,7 +412,7 @@ void WriteCanonical(const JobConfig& c, std::string* all, std::string* training)
     if (training != nullptr && k.training) AppendMember(k, c, *training);
   }
   for (std::string* out : {all, training}) {
-    if (out != nullptr) *out += '}';
+    if (out != nullptr) out->push_back('}');
   }
 }
 
