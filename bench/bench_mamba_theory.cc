@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "common/job_keys.h"
 #include "worker/numerics/eval.h"
 #include "worker/numerics/run_job.h"
 #include "worker/numerics/task.h"
@@ -27,10 +28,12 @@ constexpr Range kRanges[] = {
     {"h2", "none", 0.67, 0.69},    {"h3", "none", 0.92, 0.97},    {"h4", "none", 0.67, 0.75},
 };
 
-sweep::JobConfig ReferenceConfig(const std::string& link, const std::string& gate, uint64_t seed) {
+sweep::JobConfig ReferenceConfig(const std::string& link, sweep::Gate gate, uint64_t seed) {
   sweep::JobConfig c;
-  c.model = "mamba-theory", c.d = 16, c.r = 4, c.N = 512, c.link = link, c.tau = 0.1;
-  c.gate = gate, c.seed = seed, c.format = "paired", c.dtype = "float64";
+  c.model = sweep::ModelKind::kMambaTheory;
+  c.d = 16, c.r = 4, c.N = 512, c.link = link, c.tau = 0.1;
+  c.gate = gate, c.seed = seed, c.format = sweep::PromptFormat::kPaired;
+  c.dtype = sweep::Dtype::kFloat64;
   c.eval_tasks = 4000, c.eval_lengths = {64, 128, 256, 512};
   return c;  // K1, T1, eta1, lambda1, T2, lambda2, m: the JobConfig defaults
 }
@@ -50,9 +53,14 @@ double ZeroPredictorNmse(const sweep::JobConfig& c) {
 }
 
 int RunOne(const std::string& link, const std::string& gate, uint64_t seed) {
+  absl::StatusOr<sweep::Gate> gate_value = sweep::ParseEnum<sweep::Gate>(gate);
+  if (!gate_value.ok()) {
+    std::fprintf(stderr, "%s\n", gate_value.status().ToString().c_str());
+    return 1;
+  }
   const auto start = std::chrono::steady_clock::now();
   absl::StatusOr<sweep::JobResult> r =
-      sweep::numerics::RunJob(ReferenceConfig(link, gate, seed), {});
+      sweep::numerics::RunJob(ReferenceConfig(link, *gate_value, seed), {});
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!r.ok()) {
     std::fprintf(stderr, "%s\n", r.status().ToString().c_str());
@@ -66,7 +74,7 @@ int RunOne(const std::string& link, const std::string& gate, uint64_t seed) {
               "zero-predictor %.3f  wall %.2f s (train %.2f s, eval %.2f s)\n",
               link.c_str(), gate.c_str(), static_cast<unsigned long long>(seed), r->nmse,
               r->curve.back().se / r->ey2, lo, hi,
-              ZeroPredictorNmse(ReferenceConfig(link, gate, seed)), wall, r->train_seconds,
+              ZeroPredictorNmse(ReferenceConfig(link, *gate_value, seed)), wall, r->train_seconds,
               r->eval_seconds);
   std::fflush(stdout);
   return 0;

@@ -27,6 +27,7 @@
 
 #include <Eigen/Core>
 
+#include "common/job_keys.h"
 #include "common/link_expr.h"
 #include "worker/numerics/nets/trained_model.h"
 #include "worker/numerics/nets/trainer.h"
@@ -61,11 +62,11 @@ double GemmGflops() {
   return 2.0 * n * n * n / best / 1e9;
 }
 
-double StepFlops(const std::string& model) {
+double StepFlops(sweep::ModelKind model) {
   const double T = 2 * kN + 1, tokens = kBatch * T;
   const double io = 2.0 * (kDim + 1) * kD + 2.0 * kD;  // read-in and readout
   double layer = 0;
-  if (model == "mamba") {
+  if (model == sweep::ModelKind::kMamba) {
     layer = 2.0 * (kD * 2 * kE + kE * kE + 2 * kE * kn + kE * kD) + 5.0 * kE * kn;
   } else {
     layer = 24.0 * kD * kD + 4.0 * T * kD;
@@ -93,7 +94,7 @@ struct Timing {
   bool ok = true;
 };
 
-Timing TimeTraining(const std::string& model, int threads, int steps) {
+Timing TimeTraining(sweep::ModelKind model, int threads, int steps) {
   nets::ModelShape shape;
   shape.model = model, shape.d_in = kDim + 1, shape.max_T = 2 * kN + 1;
   shape.L = kL, shape.D = kD, shape.H = kH;
@@ -118,7 +119,8 @@ Timing TimeTraining(const std::string& model, int threads, int steps) {
 
 const char* Met(bool met) { return met ? "met" : "NOT met"; }
 
-void BenchModel(const std::string& model, int steps, double gemm) {
+void BenchModel(sweep::ModelKind model, int steps, double gemm) {
+  const std::string name(sweep::EnumName(model));
   const Timing one = TimeTraining(model, 1, steps);
   const Timing two = TimeTraining(model, 2, steps);
   const double flops = StepFlops(model);
@@ -126,7 +128,7 @@ void BenchModel(const std::string& model, int steps, double gemm) {
   const double share = gflops / gemm;
   const double wall_speedup = one.wall / two.wall;
   const double cpu_speedup = one.cpu / two.critical;
-  std::printf("%s (%.2f GFLOP/step)%s\n", model.c_str(), flops / 1e9,
+  std::printf("%s (%.2f GFLOP/step)%s\n", name.c_str(), flops / 1e9,
               one.ok && two.ok ? "" : "  [training failed]");
   std::printf("  threads 1: %7.1f ms/step CPU (wall %.1f)  %5.1f GFLOP/s  %5.1f%% of GEMM"
               "   target >= 50%%: %s\n",
@@ -146,8 +148,8 @@ int main(int argc, char** argv) {
   const double gemm = GemmGflops();
   std::printf("Eigen float GEMM 512^3, one thread: %.1f GFLOP/s\n", gemm);
   const std::string only = argc > 2 ? argv[2] : "";
-  for (const char* model : {"mamba", "transformer"}) {
-    if (only.empty() || only == model) BenchModel(model, steps, gemm);
+  for (const sweep::ModelKind model : {sweep::ModelKind::kMamba, sweep::ModelKind::kTransformer}) {
+    if (only.empty() || only == sweep::EnumName(model)) BenchModel(model, steps, gemm);
   }
   rusage usage{};
   getrusage(RUSAGE_SELF, &usage);

@@ -107,7 +107,7 @@ void TimeCoordinator(const std::string& dir, int threads, int n) {
   sweep.use_cache = false;
   for (int i = 0; i < n; ++i) {
     sweep::JobConfig c;
-    c.model = "krr";
+    c.model = sweep::ModelKind::kKrr;
     c.seed = i;
     sweep.jobs.push_back(c);
   }

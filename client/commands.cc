@@ -1,9 +1,7 @@
 // The `sweep` subcommands (see commands.h).
 #include "client/commands.h"
 
-#include <fstream>
 #include <random>
-#include <sstream>
 #include <thread>
 
 #include "absl/strings/ascii.h"
@@ -65,13 +63,9 @@ absl::Status AllSucceeded(const storage::SweepSummary& s) {
 }
 
 absl::StatusOr<SubmitReply> SubmitFile(RpcBackend& rpc, const std::string& file, bool use_cache) {
-  std::ifstream in(file);
-  if (!in) return absl::NotFoundError(absl::StrCat(file, ": cannot read"));
-  std::stringstream text;
-  text << in.rdbuf();
-  const std::string source = file.substr(file.find_last_of('/') + 1);
-  SWEEP_RETURN_IF_ERROR(spec::ParseSweep(text.str(), source).status());
-  return rpc.Submit(NewRequestId(), text.str(), source, use_cache);
+  // Parsed here only to refuse a bad file before any RPC; the server parses what it gets.
+  SWEEP_ASSIGN_OR_RETURN(const spec::SweepSpec spec, spec::LoadSweepFile(file));
+  return rpc.Submit(NewRequestId(), spec.text, spec.source_name, use_cache);
 }
 
 absl::Status CmdSubmit(RpcBackend& rpc, const std::string& file, bool wait, bool use_cache,

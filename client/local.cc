@@ -15,18 +15,22 @@ namespace sweep::client {
 
 namespace {
 
-// Submits, waits with progress on `err`, prints the results table on `out`.
-absl::Status RunAndPrint(RpcBackend& rpc, const LocalArgs& args, std::ostream& out,
+// Submits the parsed sweep to the in-process coordinator (the file is not parsed again),
+// waits with progress on `err`, prints the results table on `out`.
+absl::Status RunAndPrint(server::Coordinator& coordinator, RpcBackend& rpc,
+                         spec::SweepSpec sweep, const LocalArgs& args, std::ostream& out,
                          std::ostream& err) {
-  SWEEP_ASSIGN_OR_RETURN(SubmitReply reply, SubmitFile(rpc, args.file, args.use_cache));
-  err << "sweep " << reply.outcome.sweep_id << " \"" << reply.name
-      << "\": " << reply.outcome.jobs_total << " jobs (" << reply.outcome.jobs_cached
-      << " cached), db " << args.db << "\n";
+  const std::string name = sweep.name;
   SWEEP_ASSIGN_OR_RETURN(
-      storage::SweepSummary summary,
-      WaitForSweep(rpc, reply.outcome.sweep_id, err, std::chrono::milliseconds(200)));
+      const storage::SubmitOutcome outcome,
+      coordinator.Submit(server::NewSweepFromSpec(NewRequestId(), std::move(sweep),
+                                                  args.use_cache)));
+  err << "sweep " << outcome.sweep_id << " \"" << name << "\": " << outcome.jobs_total
+      << " jobs (" << outcome.jobs_cached << " cached), db " << args.db << "\n";
+  SWEEP_ASSIGN_OR_RETURN(storage::SweepSummary summary,
+                         WaitForSweep(rpc, outcome.sweep_id, err, std::chrono::milliseconds(200)));
   QueryArgs query;
-  query.sweep = std::to_string(reply.outcome.sweep_id);
+  query.sweep = std::to_string(outcome.sweep_id);
   query.format = args.format;
   SWEEP_RETURN_IF_ERROR(CmdResults(rpc, query, out));
   return AllSucceeded(summary);
@@ -35,8 +39,8 @@ absl::Status RunAndPrint(RpcBackend& rpc, const LocalArgs& args, std::ostream& o
 }  // namespace
 
 absl::Status RunLocal(const LocalArgs& args, std::ostream& out, std::ostream& err) {
-  // Validate first: a bad file should not even create the DB.
-  SWEEP_RETURN_IF_ERROR(spec::LoadSweepFile(args.file).status());
+  // Parse first (and only here): a bad file should not even create the DB.
+  SWEEP_ASSIGN_OR_RETURN(spec::SweepSpec sweep, spec::LoadSweepFile(args.file));
   worker::WorkerOptions worker_options;
   worker_options.coordinator = "127.0.0.1:0";  // the real address is known once started
   worker_options.slots = args.workers > 0
@@ -58,7 +62,7 @@ absl::Status RunLocal(const LocalArgs& args, std::ostream& out, std::ostream& er
   std::jthread worker_thread([&worker] { (void)worker.Run(); });
 
   RpcBackend rpc(server->address());
-  absl::Status s = RunAndPrint(rpc, args, out, err);
+  absl::Status s = RunAndPrint(server->coordinator(), rpc, std::move(sweep), args, out, err);
   worker.Stop();
   worker_thread.join();
   server->Shutdown();

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/format_internal.h"
+#include "common/job_keys.h"
 #include "common/status.h"
 #include "worker/numerics/nets/checkpoint.h"
 #include "worker/numerics/nets/trained_model.h"
@@ -50,8 +51,8 @@ std::string Render(const numerics::nets::TrainedModel& model, const PredictInput
       for (Eigen::Index i = 0; i < v.size(); ++i) row.push_back(internal::JsonDouble(v(i)));
       all.push_back(std::move(row));
     }
-    Json out = {{"model", model.config().model},
-                {"prompt_format", interleaved ? "interleaved" : "paired"},
+    Json out = {{"model", EnumName(model.config().model)},
+                {"prompt_format", EnumName(model.format())},
                 {"predictions", std::move(all)}};
     return out.dump(2) + "\n";
   }

@@ -5,6 +5,12 @@
 // The struct carries every key of every model. Which keys a model uses, their defaults,
 // ranges and the canonical JSON / config hash live in common/job_keys.h (the key
 // registry); code outside the registry reads fields, it never invents defaults.
+//
+// Keys with a fixed set of values are enums: the registry validated the name once, so
+// code that reads a config switches on values and never compares or re-checks strings.
+// The names (what sweep files, the canonical JSON and the database hold) live in one
+// table per enum in common/job_keys.cc; EnumName / ParseEnum (common/job_keys.h) convert.
+// Enumerators are numbered from 0 in the order of those tables.
 #pragma once
 
 #include <cstdint>
@@ -13,19 +19,29 @@
 
 namespace sweep {
 
+enum class ModelKind : uint8_t { kMamba, kMambaTheory, kTransformer, kKrr };
+enum class PromptFormat : uint8_t { kInterleaved, kPaired };
+enum class Schedule : uint8_t { kConstant, kCosine };
+enum class Attention : uint8_t { kSoftmax, kLinear };
+enum class Gate : uint8_t { kSigmoid, kNone };
+enum class KernelKind : uint8_t { kRbf, kPoly };
+enum class Features : uint8_t { kAmbient, kIntrinsic };
+enum class Dtype : uint8_t { kFloat32, kFloat64 };
+enum class Subspace : uint8_t { kAligned, kRandom };
+
 struct JobConfig {
   // --- task (docs/science.md section 1) ---
-  std::string model;               // "mamba" | "mamba-theory" | "transformer" | "krr"
+  ModelKind model = ModelKind::kMamba;  // required: the registry always sets it
   int d = 0;                       // ambient dimension
   int r = 0;                       // intrinsic dimension, 1 <= r <= d
   int N = 0;                       // context length
   std::string link = "h2";         // Hermite expression, e.g. "0.6*h1+0.8*h3"
   double tau = 0.1;                // label noise level
-  std::string subspace = "aligned";  // "aligned" | "random"
+  Subspace subspace = Subspace::kAligned;
   uint64_t seed = 0;
 
   // --- prompt format and evaluation (sections 2 and 4) ---
-  std::string format;              // "interleaved" | "paired"
+  PromptFormat format = PromptFormat::kInterleaved;  // derived from the model when unset
   int eval_tasks = 1000;
   std::vector<int> eval_lengths;   // resolved: never empty after resolution
   double eps = 0.5;
@@ -36,7 +52,7 @@ struct JobConfig {
   double lr = 1e-3;
   double clip = 1.0;
   int warmup = 0;
-  std::string schedule = "constant";  // "constant" | "cosine"
+  Schedule schedule = Schedule::kConstant;
   // Curriculum on d and N (Garg et al. 2022 style): training starts at
   // ceil(curriculum_start * d) active dimensions and ceil(curriculum_start * N) examples
   // and grows linearly to the full d and N over the first curriculum_ramp * steps steps.
@@ -54,10 +70,10 @@ struct JobConfig {
 
   // --- transformer ---
   int H = 4;
-  std::string attention = "softmax";  // "softmax" | "linear"
+  Attention attention = Attention::kSoftmax;
 
   // --- mamba-theory ---
-  std::string gate = "sigmoid";    // "sigmoid" | "none"
+  Gate gate = Gate::kSigmoid;
   int K1 = 200;
   int T1 = 256;
   double eta1 = 0.05;
@@ -67,11 +83,11 @@ struct JobConfig {
   int m = 256;
 
   // --- krr ---
-  std::string kernel = "rbf";      // "rbf" | "poly"
-  std::string features = "ambient";  // "ambient" | "intrinsic"
+  KernelKind kernel = KernelKind::kRbf;
+  Features features = Features::kAmbient;
 
   // --- numerics ---
-  std::string dtype = "float32";   // "float32" | "float64"
+  Dtype dtype = Dtype::kFloat32;
   int threads = 1;
 
   bool operator==(const JobConfig&) const = default;

@@ -9,6 +9,8 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <span>
+#include <type_traits>
 #include <variant>
 
 #include "absl/strings/escaping.h"
@@ -23,26 +25,72 @@ namespace {
 
 using nlohmann::json;
 
-// Which models use a key (a bit per model, in kModels order).
+// The name tables of the enumerated keys, indexed by enumerator: the only place where
+// these names are spelled.
+constexpr std::string_view kModelNames[] = {"mamba", "mamba-theory", "transformer", "krr"};
+constexpr std::string_view kFormatNames[] = {"interleaved", "paired"};
+constexpr std::string_view kScheduleNames[] = {"constant", "cosine"};
+constexpr std::string_view kAttentionNames[] = {"softmax", "linear"};
+constexpr std::string_view kGateNames[] = {"sigmoid", "none"};
+constexpr std::string_view kKernelNames[] = {"rbf", "poly"};
+constexpr std::string_view kFeaturesNames[] = {"ambient", "intrinsic"};
+constexpr std::string_view kDtypeNames[] = {"float32", "float64"};
+constexpr std::string_view kSubspaceNames[] = {"aligned", "random"};
+
+// A name per enumerator: adding an enumerator without its name fails to compile.
+static_assert(std::size(kModelNames) == size_t(ModelKind::kKrr) + 1);
+static_assert(std::size(kFormatNames) == size_t(PromptFormat::kPaired) + 1);
+static_assert(std::size(kScheduleNames) == size_t(Schedule::kCosine) + 1);
+static_assert(std::size(kAttentionNames) == size_t(Attention::kLinear) + 1);
+static_assert(std::size(kGateNames) == size_t(Gate::kNone) + 1);
+static_assert(std::size(kKernelNames) == size_t(KernelKind::kPoly) + 1);
+static_assert(std::size(kFeaturesNames) == size_t(Features::kIntrinsic) + 1);
+static_assert(std::size(kDtypeNames) == size_t(Dtype::kFloat64) + 1);
+static_assert(std::size(kSubspaceNames) == size_t(Subspace::kRandom) + 1);
+
+// An enum's key (for error messages) and its names.
+struct EnumTable {
+  std::string_view key;
+  std::span<const std::string_view> names;
+};
+
+// Overloads by enum type (the argument only selects the table).
+constexpr EnumTable TableOf(ModelKind) { return {"model", kModelNames}; }
+constexpr EnumTable TableOf(PromptFormat) { return {"format", kFormatNames}; }
+constexpr EnumTable TableOf(Schedule) { return {"schedule", kScheduleNames}; }
+constexpr EnumTable TableOf(Attention) { return {"attention", kAttentionNames}; }
+constexpr EnumTable TableOf(Gate) { return {"gate", kGateNames}; }
+constexpr EnumTable TableOf(KernelKind) { return {"kernel", kKernelNames}; }
+constexpr EnumTable TableOf(Features) { return {"features", kFeaturesNames}; }
+constexpr EnumTable TableOf(Dtype) { return {"dtype", kDtypeNames}; }
+constexpr EnumTable TableOf(Subspace) { return {"subspace", kSubspaceNames}; }
+
+// Which models use a key (a bit per model, in ModelKind order).
 enum : uint8_t { kMamba = 1, kTheory = 2, kTransformer = 4, kKrr = 8 };
 constexpr uint8_t kAll = kMamba | kTheory | kTransformer | kKrr;
 constexpr uint8_t kSeq = kMamba | kTransformer;  // the end-to-end trained models
-constexpr const char* kModels[] = {"mamba", "mamba-theory", "transformer", "krr"};
+
+uint8_t ModelBit(ModelKind model) { return uint8_t(1u << unsigned(model)); }
 
 using Field = std::variant<int JobConfig::*, double JobConfig::*, std::string JobConfig::*,
-                           bool JobConfig::*, uint64_t JobConfig::*, std::vector<int> JobConfig::*>;
+                           bool JobConfig::*, uint64_t JobConfig::*, std::vector<int> JobConfig::*,
+                           ModelKind JobConfig::*, PromptFormat JobConfig::*,
+                           Schedule JobConfig::*, Attention JobConfig::*, Gate JobConfig::*,
+                           KernelKind JobConfig::*, Features JobConfig::*, Dtype JobConfig::*,
+                           Subspace JobConfig::*>;
 
 // How a key gets its value when a partial config leaves it out.
 enum class Default { kStatic, kRequired, kDerived };
 
+// A registry row; rows name their fields (designated initialisers), unset ones keep
+// these defaults.
 struct KeyDef {
   std::string_view name;  // not const char*: lookups compare names without strlen
   Field field;
-  uint8_t models;
-  double lo, hi;                    // numeric range (inclusive unless lo_open)
-  std::vector<std::string> values;  // allowed strings; empty = any
+  uint8_t models = 0;
+  double lo = 0, hi = 0;  // numeric range, inclusive unless lo_open
   bool lo_open = false;
-  bool training = true;
+  bool training = true;  // part of TrainingHash
   Default def = Default::kStatic;
 };
 
@@ -51,50 +99,55 @@ constexpr double kSeedMax = 9'223'372'036'854'775'807.0;  // INT64_MAX: SQLite s
 
 std::vector<KeyDef> BuildTable() {
   using C = JobConfig;
+  constexpr auto kRequired = Default::kRequired;
+  constexpr auto kDerived = Default::kDerived;
   std::vector<KeyDef> t = {
-      {"model", &C::model, kAll, 0, 0, {kModels[0], kModels[1], kModels[2], kModels[3]},
-       false, true, Default::kRequired},
-      {"d", &C::d, kAll, 1, 1024, {}, false, true, Default::kRequired},
-      {"r", &C::r, kAll, 1, 1024, {}, false, true, Default::kDerived},
-      {"N", &C::N, kAll, 1, 65536, {}, false, true, Default::kRequired},
-      {"link", &C::link, kAll, 0, 0, {}},
-      {"tau", &C::tau, kAll, 0, 1000, {}},
-      {"subspace", &C::subspace, kAll, 0, 0, {"aligned", "random"}},
-      {"seed", &C::seed, kAll, 0, kSeedMax, {}},
-      {"format", &C::format, kSeq, 0, 0, {"interleaved", "paired"}, false, true,
-       Default::kDerived},
-      {"eval_tasks", &C::eval_tasks, kAll, 1, kMaxInt, {}, false, false},
-      {"eval_lengths", &C::eval_lengths, kAll, 0, 65536, {}, false, false, Default::kDerived},
-      {"eps", &C::eps, kAll, 0, 1e6, {}, true, false},
-      {"steps", &C::steps, kSeq, 1, kMaxInt, {}},
-      {"batch", &C::batch, kSeq, 1, 65536, {}},
-      {"lr", &C::lr, kSeq, 0, 10, {}, true},
-      {"clip", &C::clip, kSeq, 0, 1e6, {}},
-      {"warmup", &C::warmup, kSeq, 0, kMaxInt, {}},
-      {"schedule", &C::schedule, kSeq, 0, 0, {"constant", "cosine"}},
-      {"curriculum", &C::curriculum, kSeq, 0, 0, {}},
-      {"curriculum_start", &C::curriculum_start, kSeq, 0, 1, {}, true},
-      {"curriculum_ramp", &C::curriculum_ramp, kSeq, 0, 1, {}},
-      {"L", &C::L, kSeq, 1, 64, {}},
-      {"D", &C::D, kSeq, 1, 8192, {}},
-      {"n", &C::n, kMamba, 1, 1024, {}},
-      {"expand", &C::expand, kMamba, 1, 16, {}},
-      {"conv", &C::conv, kMamba, 0, 64, {}},
-      {"selective", &C::selective, kMamba, 0, 0, {}},
-      {"H", &C::H, kTransformer, 1, 256, {}},
-      {"attention", &C::attention, kTransformer, 0, 0, {"softmax", "linear"}},
-      {"gate", &C::gate, kTheory, 0, 0, {"sigmoid", "none"}},
-      {"K1", &C::K1, kTheory, 1, 1'000'000, {}},
-      {"T1", &C::T1, kTheory, 1, 1'000'000, {}},
-      {"eta1", &C::eta1, kTheory, 0, 10, {}, true},
-      {"lambda1", &C::lambda1, kTheory, 0, 10, {}},
-      {"T2", &C::T2, kTheory, 1, kMaxInt, {}},
-      {"lambda2", &C::lambda2, kTheory, 0, 1e6, {}, true},
-      {"m", &C::m, kTheory, 1, 65536, {}},
-      {"kernel", &C::kernel, kKrr, 0, 0, {"rbf", "poly"}},
-      {"features", &C::features, kKrr, 0, 0, {"ambient", "intrinsic"}},
-      {"dtype", &C::dtype, kAll, 0, 0, {"float32", "float64"}},
-      {"threads", &C::threads, kAll, 1, 256, {}},
+      {.name = "model", .field = &C::model, .models = kAll, .def = kRequired},
+      {.name = "d", .field = &C::d, .models = kAll, .lo = 1, .hi = 1024, .def = kRequired},
+      {.name = "r", .field = &C::r, .models = kAll, .lo = 1, .hi = 1024, .def = kDerived},
+      {.name = "N", .field = &C::N, .models = kAll, .lo = 1, .hi = 65536, .def = kRequired},
+      {.name = "link", .field = &C::link, .models = kAll},
+      {.name = "tau", .field = &C::tau, .models = kAll, .lo = 0, .hi = 1000},
+      {.name = "subspace", .field = &C::subspace, .models = kAll},
+      {.name = "seed", .field = &C::seed, .models = kAll, .lo = 0, .hi = kSeedMax},
+      {.name = "format", .field = &C::format, .models = kSeq, .def = kDerived},
+      {.name = "eval_tasks", .field = &C::eval_tasks, .models = kAll, .lo = 1, .hi = kMaxInt,
+       .training = false},
+      {.name = "eval_lengths", .field = &C::eval_lengths, .models = kAll, .lo = 0, .hi = 65536,
+       .training = false, .def = kDerived},
+      {.name = "eps", .field = &C::eps, .models = kAll, .lo = 0, .hi = 1e6, .lo_open = true,
+       .training = false},
+      {.name = "steps", .field = &C::steps, .models = kSeq, .lo = 1, .hi = kMaxInt},
+      {.name = "batch", .field = &C::batch, .models = kSeq, .lo = 1, .hi = 65536},
+      {.name = "lr", .field = &C::lr, .models = kSeq, .lo = 0, .hi = 10, .lo_open = true},
+      {.name = "clip", .field = &C::clip, .models = kSeq, .lo = 0, .hi = 1e6},
+      {.name = "warmup", .field = &C::warmup, .models = kSeq, .lo = 0, .hi = kMaxInt},
+      {.name = "schedule", .field = &C::schedule, .models = kSeq},
+      {.name = "curriculum", .field = &C::curriculum, .models = kSeq},
+      {.name = "curriculum_start", .field = &C::curriculum_start, .models = kSeq, .lo = 0,
+       .hi = 1, .lo_open = true},
+      {.name = "curriculum_ramp", .field = &C::curriculum_ramp, .models = kSeq, .lo = 0, .hi = 1},
+      {.name = "L", .field = &C::L, .models = kSeq, .lo = 1, .hi = 64},
+      {.name = "D", .field = &C::D, .models = kSeq, .lo = 1, .hi = 8192},
+      {.name = "n", .field = &C::n, .models = kMamba, .lo = 1, .hi = 1024},
+      {.name = "expand", .field = &C::expand, .models = kMamba, .lo = 1, .hi = 16},
+      {.name = "conv", .field = &C::conv, .models = kMamba, .lo = 0, .hi = 64},
+      {.name = "selective", .field = &C::selective, .models = kMamba},
+      {.name = "H", .field = &C::H, .models = kTransformer, .lo = 1, .hi = 256},
+      {.name = "attention", .field = &C::attention, .models = kTransformer},
+      {.name = "gate", .field = &C::gate, .models = kTheory},
+      {.name = "K1", .field = &C::K1, .models = kTheory, .lo = 1, .hi = 1'000'000},
+      {.name = "T1", .field = &C::T1, .models = kTheory, .lo = 1, .hi = 1'000'000},
+      {.name = "eta1", .field = &C::eta1, .models = kTheory, .lo = 0, .hi = 10, .lo_open = true},
+      {.name = "lambda1", .field = &C::lambda1, .models = kTheory, .lo = 0, .hi = 10},
+      {.name = "T2", .field = &C::T2, .models = kTheory, .lo = 1, .hi = kMaxInt},
+      {.name = "lambda2", .field = &C::lambda2, .models = kTheory, .lo = 0, .hi = 1e6,
+       .lo_open = true},
+      {.name = "m", .field = &C::m, .models = kTheory, .lo = 1, .hi = 65536},
+      {.name = "kernel", .field = &C::kernel, .models = kKrr},
+      {.name = "features", .field = &C::features, .models = kKrr},
+      {.name = "dtype", .field = &C::dtype, .models = kAll},
+      {.name = "threads", .field = &C::threads, .models = kAll, .lo = 1, .hi = 256},
   };
   // Canonical order = byte order of the names (what a sorted JSON object gives).
   std::sort(t.begin(), t.end(),
@@ -112,13 +165,6 @@ const KeyDef* FindKey(std::string_view name) {
   auto it = std::lower_bound(t.begin(), t.end(), name,
                              [](const KeyDef& k, std::string_view n) { return k.name < n; });
   return it != t.end() && it->name == name ? &*it : nullptr;
-}
-
-uint8_t ModelBit(std::string_view model) {
-  for (int i = 0; i < 4; ++i) {
-    if (model == kModels[i]) return uint8_t(1u << i);
-  }
-  return 0;
 }
 
 // Shortest text that reads back to the same double; always shows it is a double.
@@ -182,15 +228,32 @@ absl::Status ReadIntField(const KeyDef& k, const json& v, int64_t& out) {
   return absl::OkStatus();
 }
 
+// absl::StrJoin formatter (this absl's AlphaNum takes no std::string_view).
+void AppendName(std::string* out, std::string_view name) { out->append(name); }
+
+template <typename E>
+absl::StatusOr<E> ParseEnumImpl(std::string_view name) {
+  const EnumTable t = TableOf(E{});
+  for (size_t i = 0; i < t.names.size(); ++i) {
+    if (t.names[i] == name) return E(i);
+  }
+  return absl::InvalidArgumentError(absl::StrCat(std::string(t.key), ": unknown value \"",
+                                                 std::string(name), "\" (expected one of: ",
+                                                 absl::StrJoin(t.names, ", ", AppendName), ")"));
+}
+
 // ReadValue overloads: one per field type, each checking type and the key's own range.
 absl::Status ReadValue(const KeyDef& k, const json& v, std::string& out) {
   if (!v.is_string()) return KeyError(k, absl::StrCat("expected a string, got ", Describe(v)));
-  const auto& s = v.get_ref<const std::string&>();
-  if (!k.values.empty() && std::find(k.values.begin(), k.values.end(), s) == k.values.end()) {
-    return KeyError(k, absl::StrCat("unknown value \"", s, "\" (expected one of: ",
-                                    absl::StrJoin(k.values, ", "), ")"));
-  }
-  out = s;
+  out = v.get<std::string>();
+  return absl::OkStatus();
+}
+
+template <typename E>
+  requires std::is_enum_v<E>
+absl::Status ReadValue(const KeyDef& k, const json& v, E& out) {
+  if (!v.is_string()) return KeyError(k, absl::StrCat("expected a string, got ", Describe(v)));
+  SWEEP_ASSIGN_OR_RETURN(out, ParseEnumImpl<E>(v.get_ref<const std::string&>()));
   return absl::OkStatus();
 }
 
@@ -227,6 +290,7 @@ absl::Status ReadValue(const KeyDef& k, const json& v, std::vector<int>& out) {
 }
 
 template <typename T>  // int, uint64_t
+  requires std::is_integral_v<T>
 absl::Status ReadValue(const KeyDef& k, const json& v, T& out) {
   int64_t x = 0;
   SWEEP_RETURN_IF_ERROR(ReadIntField(k, v, x));
@@ -251,11 +315,11 @@ std::vector<int> PairedLengths(int N) {
 void FillDerived(const json& partial, uint8_t model, JobConfig& c) {
   if (!partial.contains("r")) c.r = std::min(8, c.d);
   if (!(model & kSeq) || !partial.contains("format")) {
-    c.format = (model & kSeq) ? "interleaved" : "paired";
+    c.format = (model & kSeq) ? PromptFormat::kInterleaved : PromptFormat::kPaired;
   }
   if (!partial.contains("eval_lengths")) {
     c.eval_lengths.clear();
-    if (c.format == "interleaved") {
+    if (c.format == PromptFormat::kInterleaved) {
       for (int n = 0; n <= c.N; ++n) c.eval_lengths.push_back(n);
     } else {
       c.eval_lengths = PairedLengths(c.N);
@@ -311,6 +375,8 @@ void AppendValue(const Field& field, const JobConfig& c, std::string& out) {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, std::string>) {
           out += Dump(json(v));
+        } else if constexpr (std::is_enum_v<T>) {
+          out += Dump(json(TableOf(v).names[size_t(v)]));
         } else if constexpr (std::is_same_v<T, bool>) {
           out += v ? "true" : "false";
         } else if constexpr (std::is_same_v<T, double>) {
@@ -326,19 +392,28 @@ void AppendValue(const Field& field, const JobConfig& c, std::string& out) {
       field);
 }
 
-std::string CanonicalJsonImpl(const JobConfig& c, bool training_only) {
+void AppendMember(const KeyDef& k, const JobConfig& c, std::string& out) {
+  out += out.size() > 1 ? ",\"" : "\"";
+  out += k.name;
+  out += "\":";
+  AppendValue(k.field, c, out);
+}
+
+// In one pass: the canonical JSON of `c` into `*all` and that of its training keys into
+// `*training` (each skipped when null). Both strings must start empty.
+void WriteCanonical(const JobConfig& c, std::string* all, std::string* training) {
   const uint8_t model = ModelBit(c.model);
-  std::string out = "{";
-  for (const KeyDef& k : Table()) {
-    if (!Active(k, model, c) || (training_only && !k.training)) continue;
-    if (out.size() > 1) out += ',';
-    out += '"';
-    out += k.name;
-    out += "\":";
-    AppendValue(k.field, c, out);
+  for (std::string* out : {all, training}) {
+    if (out != nullptr) out->push_back('{');
   }
-  out += '}';
-  return out;
+  for (const KeyDef& k : Table()) {
+    if (!Active(k, model, c)) continue;
+    if (all != nullptr) AppendMember(k, c, *all);
+    if (training != nullptr && k.training) AppendMember(k, c, *training);
+  }
+  for (std::string* out : {all, training}) {
+    if (out != nullptr) out->push_back('}');
+  }
 }
 
 std::string Sha256Hex(const std::string& data) {
@@ -379,12 +454,27 @@ absl::StatusOr<JobConfig> ResolveJobConfig(const json& partial) {
   return c;
 }
 
-std::string CanonicalJson(const JobConfig& config) { return CanonicalJsonImpl(config, false); }
+std::string CanonicalJson(const JobConfig& config) {
+  std::string out;
+  WriteCanonical(config, &out, nullptr);
+  return out;
+}
 
 std::string ConfigHash(const JobConfig& config) { return Sha256Hex(CanonicalJson(config)); }
 
 std::string TrainingHash(const JobConfig& config) {
-  return Sha256Hex(CanonicalJsonImpl(config, true));
+  std::string training;
+  WriteCanonical(config, nullptr, &training);
+  return Sha256Hex(training);
+}
+
+JobIdentity IdentifyJob(const JobConfig& config) {
+  JobIdentity id;
+  std::string training;
+  WriteCanonical(config, &id.canonical_json, &training);
+  id.config_hash = Sha256Hex(id.canonical_json);
+  id.training_hash = Sha256Hex(training);
+  return id;
 }
 
 const std::vector<std::string>& AllJobKeys() {
@@ -397,14 +487,46 @@ const std::vector<std::string>& AllJobKeys() {
 }
 
 const std::vector<std::string>& AllModels() {
-  static const std::vector<std::string> models(std::begin(kModels), std::end(kModels));
+  static const std::vector<std::string> models(std::begin(kModelNames), std::end(kModelNames));
   return models;
 }
 
 bool ModelUsesKey(std::string_view model, std::string_view key) {
   const KeyDef* k = FindKey(key);
-  return k != nullptr && (k->models & ModelBit(model)) != 0;
+  absl::StatusOr<ModelKind> kind = ParseEnumImpl<ModelKind>(model);
+  return k != nullptr && kind.ok() && (k->models & ModelBit(*kind)) != 0;
 }
+
+template <typename E>
+std::span<const std::string_view> EnumNames() {
+  return TableOf(E{}).names;
+}
+
+template <typename E>
+std::string_view EnumName(E value) {
+  return TableOf(value).names[size_t(value)];
+}
+
+template <typename E>
+absl::StatusOr<E> ParseEnum(std::string_view name) {
+  return ParseEnumImpl<E>(name);
+}
+
+// The enums of common/job_config.h are the only instantiations.
+#define SWEEP_INSTANTIATE_ENUM(E)                                  \
+  template std::span<const std::string_view> EnumNames<E>();     \
+  template std::string_view EnumName<E>(E);                      \
+  template absl::StatusOr<E> ParseEnum<E>(std::string_view);
+SWEEP_INSTANTIATE_ENUM(ModelKind)
+SWEEP_INSTANTIATE_ENUM(PromptFormat)
+SWEEP_INSTANTIATE_ENUM(Schedule)
+SWEEP_INSTANTIATE_ENUM(Attention)
+SWEEP_INSTANTIATE_ENUM(Gate)
+SWEEP_INSTANTIATE_ENUM(KernelKind)
+SWEEP_INSTANTIATE_ENUM(Features)
+SWEEP_INSTANTIATE_ENUM(Dtype)
+SWEEP_INSTANTIATE_ENUM(Subspace)
+#undef SWEEP_INSTANTIATE_ENUM
 
 bool IsTrainingKey(std::string_view key) {
   const KeyDef* k = FindKey(key);

@@ -6,6 +6,7 @@
 // Thread-safe: the registry is immutable after static initialisation.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -32,6 +33,28 @@ std::string ConfigHash(const JobConfig& config);
 // Hex SHA-256 of the training part only (drops eval_tasks, eval_lengths, eps): the key
 // under which a trained model's checkpoint is stored and reused.
 std::string TrainingHash(const JobConfig& config);
+
+// All three at once, for storing a job: one pass over the registry writes the canonical
+// JSON and its training part, and the two hashes are computed from those strings.
+// Equal to {CanonicalJson(config), ConfigHash(config), TrainingHash(config)}.
+struct JobIdentity {
+  std::string canonical_json;
+  std::string config_hash;
+  std::string training_hash;
+};
+JobIdentity IdentifyJob(const JobConfig& config);
+
+// The enumerated keys of JobConfig (ModelKind, PromptFormat, Schedule, Attention, Gate,
+// KernelKind, Features, Dtype, Subspace): their names as sweep files and the canonical
+// JSON spell them. EnumNames<E>()[i] is the name of E(i).
+template <typename E>
+std::span<const std::string_view> EnumNames();
+template <typename E>
+std::string_view EnumName(E value);
+// The value named `name`, or INVALID_ARGUMENT naming the key and the allowed values:
+// `kernel: unknown value "laplace" (expected one of: rbf, poly)`.
+template <typename E>
+absl::StatusOr<E> ParseEnum(std::string_view name);
 
 // Every key name the registry knows (sorted, the canonical order), and whether `model`
 // uses `key`. Keys a model does not use are dropped from its resolved config.

@@ -10,6 +10,18 @@
 
 namespace sweep::server {
 
+storage::NewSweep NewSweepFromSpec(std::string request_id, spec::SweepSpec spec,
+                                   bool use_cache) {
+  storage::NewSweep sweep;
+  sweep.request_id = std::move(request_id);
+  sweep.name = std::move(spec.name);
+  sweep.spec_text = std::move(spec.text);
+  sweep.jobs = std::move(spec.jobs);
+  sweep.use_cache = use_cache;
+  sweep.max_attempts = spec.max_attempts;
+  return sweep;
+}
+
 using wire::FromProto;
 using wire::ToGrpcStatus;
 using wire::ToProto;
@@ -22,13 +34,8 @@ grpc::Status SweepServiceImpl::SubmitSweep(Ctx*, const v1::SubmitSweepRequest* r
   absl::StatusOr<spec::SweepSpec> parsed = spec::ParseSweep(
       req->spec_text(), req->source_name(), spec::SpecOptions{options_.max_jobs_per_sweep});
   if (!parsed.ok()) return ToGrpcStatus(parsed.status());
-  storage::NewSweep sweep;
-  sweep.request_id = req->request_id();
-  sweep.name = parsed->name;
-  sweep.spec_text = req->spec_text();
-  sweep.jobs = std::move(parsed->jobs);
-  sweep.use_cache = req->use_cache();
-  sweep.max_attempts = parsed->max_attempts;
+  const storage::NewSweep sweep =
+      NewSweepFromSpec(req->request_id(), *std::move(parsed), req->use_cache());
   absl::StatusOr<storage::SubmitOutcome> outcome = coordinator_.Submit(sweep);
   if (!outcome.ok()) return ToGrpcStatus(outcome.status());
   *resp = ToProto(*outcome);

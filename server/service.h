@@ -11,10 +11,19 @@
 #include <chrono>
 #include <cstdint>
 
+#include <string>
+
+#include "common/spec/sweep_spec.h"
 #include "server/coordinator.h"
 #include "sweep/v1/sweep.grpc.pb.h"
 
 namespace sweep::server {
+
+// What Coordinator::Submit stores for a parsed sweep file: its name, jobs, max_attempts
+// and text. SubmitSweep and the in-process `sweep local` (which parses the file once and
+// submits it without the RPC) both build it here.
+storage::NewSweep NewSweepFromSpec(std::string request_id, spec::SweepSpec spec,
+                                   bool use_cache);
 
 struct ServiceOptions {
   int64_t max_jobs_per_sweep = 1'000'000;       // grid size limit passed to the spec parser

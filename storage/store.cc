@@ -31,8 +31,9 @@ absl::Status ConfigureWriter(Connection& conn) {
 }  // namespace
 
 PreparedJob PrepareJob(const JobConfig& config) {
-  return PreparedJob{CanonicalJson(config), ConfigHash(config), TrainingHash(config),
-                     config.model};
+  JobIdentity id = IdentifyJob(config);
+  return PreparedJob{std::move(id.canonical_json), std::move(id.config_hash),
+                     std::move(id.training_hash), std::string(EnumName(config.model))};
 }
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& db_path) {

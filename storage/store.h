@@ -42,7 +42,7 @@ struct PreparedJob {
   std::string training_hash;
   std::string model;
 };
-// Uses common/job_keys.h (CanonicalJson, ConfigHash, TrainingHash).
+// Uses common/job_keys.h (IdentifyJob: the canonical JSON is built once per job).
 PreparedJob PrepareJob(const JobConfig& config);
 
 // What a heartbeat learns.

@@ -1,5 +1,6 @@
 #include "worker/checkpoints.h"
 
+#include "common/job_keys.h"
 #include "spdlog/spdlog.h"
 
 namespace sweep::worker {
@@ -47,7 +48,7 @@ void ApplyCheckpoint(CoordinatorClient& client, const storage::Lease& lease,
   if (models.trained_bytes.empty()) return;  // diverged: nothing worth storing
   storage::CheckpointRecord c;
   c.training_hash = lease.training_hash;
-  c.model = config.model;
+  c.model = EnumName(config.model);
   c.config_json = lease.config_json;
   c.bytes = models.trained_bytes;
   c.job_id = lease.job_id;

@@ -21,9 +21,13 @@ absl::StatusOr<SweepSpec> ParseSweep(std::string_view text, std::string_view sou
   SWEEP_ASSIGN_OR_RETURN(SweepDoc doc, BuildSweepDoc(root, source_name));
   SWEEP_ASSIGN_OR_RETURN(std::vector<JobConfig> jobs, ExpandSweep(doc, source_name, {options.max_jobs, options.max_eval_entries}));
   if (jobs.empty()) return PositionError(source_name, {}, "exclude: every job of the grid is excluded");
-  SweepSpec spec{std::move(doc.name), std::move(jobs), {}};
+  SweepSpec spec;
+  spec.name = std::move(doc.name);
+  spec.jobs = std::move(jobs);
   for (const Axis& axis : doc.axes) spec.axes.push_back(axis.key);
   spec.max_attempts = doc.max_attempts;
+  spec.text = std::string(text);
+  spec.source_name = std::string(source_name);
   return spec;
 }
 

@@ -39,6 +39,10 @@ struct SweepSpec {
   // Lost leases (dead worker, network cut) tolerated per job before it fails as `lost`;
   // job errors and diverged runs are never retried. Top-level `max_attempts:`, default 3.
   int max_attempts = 3;
+  // The file as parsed and the name its errors cite: what a client submits, so that the
+  // text it checked is the text the coordinator stores (and a file is read once).
+  std::string text;
+  std::string source_name;
 };
 
 // Parses YAML or JSON text, validates it and expands it. `source_name` (usually the file

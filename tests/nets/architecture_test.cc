@@ -6,20 +6,21 @@
 
 #include <gtest/gtest.h>
 
+#include "common/job_keys.h"
 #include "worker/numerics/nets/trained_model.h"
 
 namespace sweep::numerics::nets {
 namespace {
 
-JobConfig Config(const std::string& model) {
+JobConfig Config(ModelKind model) {
   JobConfig c;
-  c.model = model, c.d = 3, c.r = 2, c.N = 5, c.format = "interleaved", c.seed = 2;
-  c.L = 2, c.D = 8, c.n = 4, c.expand = 2, c.conv = 3, c.H = 2, c.dtype = "float64";
+  c.model = model, c.d = 3, c.r = 2, c.N = 5, c.format = PromptFormat::kInterleaved, c.seed = 2;
+  c.L = 2, c.D = 8, c.n = 4, c.expand = 2, c.conv = 3, c.H = 2, c.dtype = Dtype::kFloat64;
   return c;
 }
 
 TEST(ArchitectureTest, MambaScanInitialisationAndShapes) {
-  auto model = TrainedModel::Create(Config("mamba"));
+  auto model = TrainedModel::Create(Config(ModelKind::kMamba));
   ASSERT_TRUE(model.ok()) << model.status();
   ParamSet<double>& params = model->f64()->params();
   for (int l = 0; l < 2; ++l) {
@@ -41,7 +42,7 @@ TEST(ArchitectureTest, MambaScanInitialisationAndShapes) {
 }
 
 TEST(ArchitectureTest, NotSelectiveHasInputIndependentDeltaBAndC) {
-  JobConfig c = Config("mamba");
+  JobConfig c = Config(ModelKind::kMamba);
   c.selective = false;
   auto model = TrainedModel::Create(c);
   ASSERT_TRUE(model.ok()) << model.status();
@@ -55,7 +56,7 @@ TEST(ArchitectureTest, NotSelectiveHasInputIndependentDeltaBAndC) {
 }
 
 TEST(ArchitectureTest, TransformerHasLearnedPositionsAndA4DMlp) {
-  auto model = TrainedModel::Create(Config("transformer"));
+  auto model = TrainedModel::Create(Config(ModelKind::kTransformer));
   ASSERT_TRUE(model.ok()) << model.status();
   ParamSet<double>& params = model->f64()->params();
   Param<double>* pos = params.Find("pos_emb");
@@ -68,7 +69,7 @@ TEST(ArchitectureTest, TransformerHasLearnedPositionsAndA4DMlp) {
 
 // Causality of both models: a prediction never depends on later tokens.
 TEST(ArchitectureTest, PredictionsAreCausal) {
-  for (const char* name : {"mamba", "transformer"}) {
+  for (ModelKind name : {ModelKind::kMamba, ModelKind::kTransformer}) {
     auto model = TrainedModel::Create(Config(name));
     ASSERT_TRUE(model.ok());
     Eigen::MatrixXd tokens = Eigen::MatrixXd::Random(4, 11);
@@ -76,8 +77,8 @@ TEST(ArchitectureTest, PredictionsAreCausal) {
     tokens.col(7).setConstant(5.0);
     const auto after = PredictTokens(*model, {tokens});
     ASSERT_TRUE(before.ok() && after.ok());
-    EXPECT_EQ((*before)[0].head(7), (*after)[0].head(7)) << name;
-    EXPECT_NE((*before)[0](7), (*after)[0](7)) << name;
+    EXPECT_EQ((*before)[0].head(7), (*after)[0].head(7)) << EnumName(name);
+    EXPECT_NE((*before)[0](7), (*after)[0](7)) << EnumName(name);
   }
 }
 

@@ -17,9 +17,9 @@ namespace {
 using ::sweep::testing::StatusIs;
 using ::testing::HasSubstr;
 
-JobConfig SmallConfig(const std::string& model) {
+JobConfig SmallConfig(ModelKind model) {
   JobConfig c;
-  c.model = model, c.d = 3, c.r = 2, c.N = 4, c.format = "interleaved", c.seed = 3;
+  c.model = model, c.d = 3, c.r = 2, c.N = 4, c.format = PromptFormat::kInterleaved, c.seed = 3;
   c.eval_lengths = {0, 1, 2, 3, 4};
   c.L = 1, c.D = 8, c.n = 4, c.expand = 2, c.conv = 2, c.H = 2;
   return c;
@@ -40,7 +40,7 @@ PromptBatch SomePrompts(int count, int N, int d) {
 }
 
 TEST(CheckpointTest, LayoutIsSafetensors) {
-  auto model = TrainedModel::Create(SmallConfig("mamba"));
+  auto model = TrainedModel::Create(SmallConfig(ModelKind::kMamba));
   ASSERT_TRUE(model.ok()) << model.status();
   const std::string bytes = SaveCheckpoint(*model);
   uint64_t len = 0;
@@ -83,7 +83,7 @@ void ExpectRoundTrip(const std::string& model_name, const std::string& dtype) {
 // The tensor path alone (independent of the config registry): weights of a model with
 // seed 3 loaded into one initialised with seed 4 give seed 3's predictions.
 TEST(CheckpointTest, WeightsRoundTripIntoAnotherModel) {
-  for (const char* name : {"mamba", "transformer"}) {
+  for (ModelKind name : {ModelKind::kMamba, ModelKind::kTransformer}) {
     JobConfig c = SmallConfig(name);
     auto source = TrainedModel::Create(c);
     c.seed = 4;
@@ -91,23 +91,23 @@ TEST(CheckpointTest, WeightsRoundTripIntoAnotherModel) {
     ASSERT_TRUE(source.ok() && target.ok());
     const PromptBatch p = SomePrompts(5, 4, 3);
     const Eigen::MatrixXd want = Predict(*source, p).value();
-    EXPECT_NE(Predict(*target, p).value(), want) << name;
+    EXPECT_NE(Predict(*target, p).value(), want) << EnumName(name);
     ASSERT_THAT(LoadCheckpointWeights(SaveCheckpoint(*source), *target), ::sweep::testing::IsOk());
-    EXPECT_EQ(Predict(*target, p).value(), want) << name;
+    EXPECT_EQ(Predict(*target, p).value(), want) << EnumName(name);
   }
 }
 
 TEST(CheckpointTest, RejectsMismatchedShapes) {
-  auto small = TrainedModel::Create(SmallConfig("mamba"));
-  JobConfig c = SmallConfig("mamba");
+  auto small = TrainedModel::Create(SmallConfig(ModelKind::kMamba));
+  JobConfig c = SmallConfig(ModelKind::kMamba);
   c.n = 8;
   auto wider = TrainedModel::Create(c);
   ASSERT_TRUE(small.ok() && wider.ok());
   EXPECT_THAT(LoadCheckpointWeights(SaveCheckpoint(*small), *wider),
               StatusIs(absl::StatusCode::kInvalidArgument,
                        HasSubstr("\"layers.0.mixer.W_B\": shape [4,16] != expected [8,16]")));
-  c = SmallConfig("mamba");
-  c.dtype = "float64";
+  c = SmallConfig(ModelKind::kMamba);
+  c.dtype = Dtype::kFloat64;
   auto f64 = TrainedModel::Create(c);
   EXPECT_THAT(LoadCheckpointWeights(SaveCheckpoint(*small), *f64),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("dtype is not F64")));
@@ -117,7 +117,7 @@ TEST(CheckpointTest, MambaRoundTrip) { ExpectRoundTrip("mamba", "float32"); }
 TEST(CheckpointTest, TransformerFloat64RoundTrip) { ExpectRoundTrip("transformer", "float64"); }
 
 TEST(CheckpointTest, RejectsTruncatedAndDamagedBytes) {
-  auto model = TrainedModel::Create(SmallConfig("transformer"));
+  auto model = TrainedModel::Create(SmallConfig(ModelKind::kTransformer));
   ASSERT_TRUE(model.ok());
   const std::string bytes = SaveCheckpoint(*model);
   EXPECT_THAT(LoadCheckpoint(bytes.substr(0, 5)),
@@ -131,7 +131,7 @@ TEST(CheckpointTest, RejectsTruncatedAndDamagedBytes) {
 }
 
 TEST(CheckpointTest, PredictionsReadOnePerContextLength) {
-  auto model = TrainedModel::Create(SmallConfig("mamba"));
+  auto model = TrainedModel::Create(SmallConfig(ModelKind::kMamba));
   ASSERT_TRUE(model.ok());
   const PromptBatch p = SomePrompts(3, 4, 3);
   const auto pred = Predict(*model, p);

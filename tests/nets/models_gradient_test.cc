@@ -15,7 +15,7 @@ namespace {
 using ::sweep::testing::CheckGradients;
 constexpr double kTol = 1e-4;
 
-ModelShape SmallShape(const std::string& model) {
+ModelShape SmallShape(ModelKind model) {
   ModelShape shape;
   shape.model = model;
   shape.d_in = 3;
@@ -72,25 +72,25 @@ void CheckModel(const ModelShape& shape) {
   ::testing::Test::RecordProperty("max_rel_error", std::to_string(report.max_rel_error));
 }
 
-TEST(ModelGradientTest, Mamba) { CheckModel(SmallShape("mamba")); }
+TEST(ModelGradientTest, Mamba) { CheckModel(SmallShape(ModelKind::kMamba)); }
 
 TEST(ModelGradientTest, MambaNotSelectiveWithoutConv) {
-  ModelShape shape = SmallShape("mamba");
+  ModelShape shape = SmallShape(ModelKind::kMamba);
   shape.mixer.selective = false;
   shape.mixer.conv = 0;
   CheckModel(shape);
 }
 
-TEST(ModelGradientTest, Transformer) { CheckModel(SmallShape("transformer")); }
+TEST(ModelGradientTest, Transformer) { CheckModel(SmallShape(ModelKind::kTransformer)); }
 
 TEST(ModelGradientTest, LinearAttentionTransformer) {
-  ModelShape shape = SmallShape("transformer");
+  ModelShape shape = SmallShape(ModelKind::kTransformer);
   shape.softmax = false;
   CheckModel(shape);
 }
 
 TEST(ModelGradientTest, CheckerFlagsAWrongGradient) {
-  ModelHarness hs(SmallShape("mamba"));
+  ModelHarness hs(SmallShape(ModelKind::kMamba));
   Param<double>* A_log = hs.model->params().Find("layers.1.mixer.A_log");
   ASSERT_NE(A_log, nullptr);
   hs.Gradient();

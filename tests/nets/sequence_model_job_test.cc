@@ -17,10 +17,10 @@ namespace {
 using ::sweep::testing::StatusIs;
 using ::testing::HasSubstr;
 
-JobConfig SmallJob(const std::string& model) {
+JobConfig SmallJob(ModelKind model) {
   JobConfig c;
   c.model = model, c.d = 4, c.r = 4, c.N = 12, c.link = "h1", c.tau = 0.1, c.seed = 1;
-  c.format = "interleaved", c.eval_tasks = 400;
+  c.format = PromptFormat::kInterleaved, c.eval_tasks = 400;
   for (int n = 0; n <= c.N; ++n) c.eval_lengths.push_back(n);
   c.steps = 300, c.batch = 32, c.lr = 3e-3;
   c.L = 2, c.D = 32, c.n = 8, c.expand = 2, c.H = 4;
@@ -28,7 +28,7 @@ JobConfig SmallJob(const std::string& model) {
 }
 
 TEST(SequenceModelJobTest, MambaLearnsLinearLinkInContext) {
-  const auto result = RunSequenceModelJob(SmallJob("mamba"), RunHooks{});
+  const auto result = RunSequenceModelJob(SmallJob(ModelKind::kMamba), RunHooks{});
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->divergence, "");
   EXPECT_NEAR(result->ey2, 1.01, 1e-12);  // c_1^2 + tau^2
@@ -43,7 +43,7 @@ TEST(SequenceModelJobTest, MambaLearnsLinearLinkInContext) {
 }
 
 TEST(SequenceModelJobTest, SameConfigGivesBitIdenticalMetrics) {
-  JobConfig c = SmallJob("transformer");
+  JobConfig c = SmallJob(ModelKind::kTransformer);
   c.steps = 40, c.eval_tasks = 50, c.curriculum = true;
   auto a = RunSequenceModelJob(c, RunHooks{});
   auto b = RunSequenceModelJob(c, RunHooks{});
@@ -58,7 +58,7 @@ TEST(SequenceModelJobTest, SameConfigGivesBitIdenticalMetrics) {
 
 // The checkpoint-reuse path: train, save, load, evaluate gives the job's own metrics.
 TEST(SequenceModelJobTest, EvaluatingALoadedCheckpointReproducesTheJob) {
-  JobConfig c = SmallJob("mamba");
+  JobConfig c = SmallJob(ModelKind::kMamba);
   c.steps = 30, c.eval_tasks = 60;
   auto job = RunSequenceModelJob(c, RunHooks{});
   ASSERT_TRUE(job.ok()) << job.status();
@@ -79,8 +79,8 @@ TEST(SequenceModelJobTest, EvaluatingALoadedCheckpointReproducesTheJob) {
 }
 
 TEST(SequenceModelJobTest, PairedFormatEvaluatesTheListedLengths) {
-  JobConfig c = SmallJob("mamba");
-  c.format = "paired", c.steps = 20, c.eval_tasks = 30, c.eval_lengths = {2, 6, 12};
+  JobConfig c = SmallJob(ModelKind::kMamba);
+  c.format = PromptFormat::kPaired, c.steps = 20, c.eval_tasks = 30, c.eval_lengths = {2, 6, 12};
   c.selective = false;
   const auto result = RunSequenceModelJob(c, RunHooks{});
   ASSERT_TRUE(result.ok()) << result.status();
@@ -92,7 +92,7 @@ TEST(SequenceModelJobTest, PairedFormatEvaluatesTheListedLengths) {
 // docs/science.md sections 4 and 5: eval settings never change training, and the summary is
 // at n = N even when eval_lengths stops short of it.
 TEST(SequenceModelJobTest, EvalSettingsDoNotChangeTrainingAndSummaryIsAtN) {
-  JobConfig c = SmallJob("mamba");
+  JobConfig c = SmallJob(ModelKind::kMamba);
   c.steps = 60, c.eval_tasks = 40;
   const auto full = RunSequenceModelJob(c, RunHooks{});
   c.eval_tasks = 250, c.eval_lengths = {0, 3};
@@ -102,7 +102,7 @@ TEST(SequenceModelJobTest, EvalSettingsDoNotChangeTrainingAndSummaryIsAtN) {
   ASSERT_EQ(partial->curve.size(), 3u);
   EXPECT_EQ(partial->curve.back().n, c.N);
   EXPECT_EQ(partial->nmse, partial->curve.back().nmse);
-  c.format = "paired", c.eval_lengths = {3};
+  c.format = PromptFormat::kPaired, c.eval_lengths = {3};
   const auto paired = RunSequenceModelJob(c, RunHooks{});
   ASSERT_TRUE(paired.ok());
   ASSERT_EQ(paired->curve.size(), 2u);
@@ -111,7 +111,7 @@ TEST(SequenceModelJobTest, EvalSettingsDoNotChangeTrainingAndSummaryIsAtN) {
 
 // A diverged job reports like a diverged mamba-theory job: the flag, NaN metrics, no curve.
 TEST(SequenceModelJobTest, DivergedJobHasNanMetrics) {
-  JobConfig c = SmallJob("transformer");
+  JobConfig c = SmallJob(ModelKind::kTransformer);
   c.steps = 20, c.eval_tasks = 20, c.lr = 1e38, c.clip = 0;
   const auto result = RunSequenceModelJob(c, RunHooks{});
   ASSERT_TRUE(result.ok()) << result.status();
@@ -123,8 +123,8 @@ TEST(SequenceModelJobTest, DivergedJobHasNanMetrics) {
 }
 
 TEST(SequenceModelJobTest, Float64JobTrainsInDouble) {
-  JobConfig c = SmallJob("transformer");
-  c.dtype = "float64", c.steps = 60, c.eval_tasks = 50, c.attention = "linear";
+  JobConfig c = SmallJob(ModelKind::kTransformer);
+  c.dtype = Dtype::kFloat64, c.steps = 60, c.eval_tasks = 50, c.attention = Attention::kLinear;
   const auto result = RunSequenceModelJob(c, RunHooks{});
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->divergence, "");
@@ -146,20 +146,20 @@ TEST(SequenceModelJobTest, RunsRegistryResolvedConfigs) {
 }
 
 TEST(SequenceModelJobTest, RejectsBadShapesByKey) {
-  JobConfig c = SmallJob("transformer");
+  JobConfig c = SmallJob(ModelKind::kTransformer);
   c.H = 5;
   EXPECT_THAT(RunSequenceModelJob(c, RunHooks{}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("H: 5")));
-  c = SmallJob("mamba");
-  c.schedule = "linear";
+  c = SmallJob(ModelKind::kMamba);
+  c.steps = 0;
   EXPECT_THAT(RunSequenceModelJob(c, RunHooks{}),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("schedule")));
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("steps")));
 }
 
 TEST(SequenceModelJobTest, StopBeforeStartIsCancelled) {
   std::stop_source stop;
   stop.request_stop();
-  EXPECT_THAT(RunSequenceModelJob(SmallJob("mamba"), RunHooks{stop.get_token(), nullptr}),
+  EXPECT_THAT(RunSequenceModelJob(SmallJob(ModelKind::kMamba), RunHooks{stop.get_token(), nullptr}),
               StatusIs(absl::StatusCode::kCancelled, HasSubstr("step 0")));
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "common/link_expr.h"
+#include "common/job_keys.h"
 #include "gtest/gtest.h"
 #include "worker/numerics/nets/data_parallel.h"
 #include "worker/numerics/nets/sequence_model_job.h"
@@ -18,8 +19,8 @@ namespace {
 
 JobConfig SmallJob(const std::string& model, int threads) {
   JobConfig c;
-  c.model = model, c.d = 4, c.r = 4, c.N = 10, c.link = "h2", c.tau = 0.1, c.seed = 3;
-  c.format = "interleaved", c.eval_tasks = 60;
+  c.model = ParseEnum<ModelKind>(model).value(), c.d = 4, c.r = 4, c.N = 10, c.link = "h2", c.tau = 0.1, c.seed = 3;
+  c.format = PromptFormat::kInterleaved, c.eval_tasks = 60;
   for (int n = 0; n <= c.N; ++n) c.eval_lengths.push_back(n);
   // batch 20 = micro-batches of 8, 8 and 4: an uneven last one is covered too.
   c.steps = 60, c.batch = 20, c.lr = 3e-3, c.curriculum = true;

@@ -27,7 +27,7 @@ BatchSource LinearTask(uint64_t seed, int d) {
   };
 }
 
-ModelShape TinyShape(const std::string& model, int d, int N) {
+ModelShape TinyShape(ModelKind model, int d, int N) {
   ModelShape s;
   s.model = model, s.d_in = d + 1, s.max_T = 2 * N + 1, s.L = 2, s.D = 32, s.H = 4;
   s.mixer = MixerShape{32, 64, 8, 4, true};
@@ -61,7 +61,7 @@ Eigen::VectorXd Curve(SequenceModel<float>& model, int d, int N, int count) {
 TEST(TrainerTest, LearnsLinearTaskInContext) {
   const int d = 4, N = 16;
   std::mt19937_64 rng(1);
-  auto model = MakeModel<float>(TinyShape("mamba", d, N), rng);
+  auto model = MakeModel<float>(TinyShape(ModelKind::kMamba, d, N), rng);
   const auto out = Train(*model, TinyOptions(d, N, 400), LinearTask(2, d), RunHooks{});
   ASSERT_TRUE(out.ok()) << out.status();
   EXPECT_EQ(out->divergence, "");
@@ -83,7 +83,7 @@ TEST(TrainerTest, LearnsLinearTaskInContext) {
 TEST(TrainerTest, SameSeedIsBitIdentical) {
   auto run = [] {
     std::mt19937_64 rng(5);
-    auto model = MakeModel<float>(TinyShape("transformer", 3, 6), rng);
+    auto model = MakeModel<float>(TinyShape(ModelKind::kTransformer, 3, 6), rng);
     TrainOptions o = TinyOptions(3, 6, 60);
     o.warmup = 10, o.cosine = true, o.curriculum = true;
     return Train(*model, o, LinearTask(6, 3), RunHooks{}).value().loss_curve;
@@ -96,7 +96,7 @@ TEST(TrainerTest, SameSeedIsBitIdentical) {
 
 TEST(TrainerTest, NanLossIsReportedAsDivergence) {
   std::mt19937_64 rng(1);
-  auto model = MakeModel<float>(TinyShape("mamba", 3, 4), rng);
+  auto model = MakeModel<float>(TinyShape(ModelKind::kMamba, 3, 4), rng);
   int calls = 0;
   BatchSource base = LinearTask(3, 3);
   BatchSource poisoned = [&](const CurriculumStage& s, int count, PromptBatch& p) {
@@ -111,7 +111,7 @@ TEST(TrainerTest, NanLossIsReportedAsDivergence) {
 
 TEST(TrainerTest, StopTokenCancelsBetweenSteps) {
   std::mt19937_64 rng(1);
-  auto model = MakeModel<float>(TinyShape("transformer", 3, 4), rng);
+  auto model = MakeModel<float>(TinyShape(ModelKind::kTransformer, 3, 4), rng);
   std::stop_source stop;
   RunHooks hooks{stop.get_token(), [&](int64_t step, int64_t) {
                    if (step == 20) stop.request_stop();

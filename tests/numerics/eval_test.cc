@@ -46,7 +46,7 @@ TEST(FillSummaryTest, SummaryIsAtTheLargestLengthAndNAtEpsIsTheFirstBelow) {
 
 JobConfig EvalConfig() {
   JobConfig c;
-  c.model = "krr";
+  c.model = ModelKind::kKrr;
   c.d = 4, c.r = 2, c.N = 10, c.eval_tasks = 450, c.eval_lengths = {0, 5, 10};
   return c;
 }

@@ -89,11 +89,11 @@ TEST(KrrTest, PicksTheLambdaWithTheSmallestLooError) {
 
 TEST(KrrJobTest, IntrinsicFeaturesBeatAmbientOnALowDimensionalTarget) {
   JobConfig c;
-  c.model = "krr", c.d = 12, c.r = 1, c.N = 80, c.link = "h2", c.tau = 0.1, c.seed = 3;
-  c.format = "paired", c.eval_tasks = 200, c.eval_lengths = {20, 80};
-  c.features = "ambient";
+  c.model = ModelKind::kKrr, c.d = 12, c.r = 1, c.N = 80, c.link = "h2", c.tau = 0.1, c.seed = 3;
+  c.format = PromptFormat::kPaired, c.eval_tasks = 200, c.eval_lengths = {20, 80};
+  c.features = Features::kAmbient;
   absl::StatusOr<JobResult> ambient = RunKrrJob(c, {});
-  c.features = "intrinsic";
+  c.features = Features::kIntrinsic;
   absl::StatusOr<JobResult> intrinsic = RunKrrJob(c, {});
   ASSERT_TRUE(ambient.ok() && intrinsic.ok());
   EXPECT_LT(intrinsic->nmse + 3 * intrinsic->curve.back().se / intrinsic->ey2, ambient->nmse);

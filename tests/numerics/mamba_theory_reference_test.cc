@@ -16,6 +16,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/job_keys.h"
 #include "tests/testing/status_matchers.h"
 #include "worker/numerics/run_job.h"
 
@@ -26,8 +27,9 @@ using ::sweep::testing::IsOk;
 
 JobConfig ReferenceConfig(const std::string& link, const std::string& gate) {
   JobConfig c;  // K1, T1, eta1, lambda1, T2, lambda2, m: the docs/science.md defaults
-  c.model = "mamba-theory", c.d = 16, c.r = 4, c.N = 512, c.link = link, c.tau = 0.1;
-  c.gate = gate, c.seed = 0, c.format = "paired", c.dtype = "float64";
+  c.model = ModelKind::kMambaTheory, c.d = 16, c.r = 4, c.N = 512, c.link = link, c.tau = 0.1;
+  c.gate = ParseEnum<Gate>(gate).value(), c.seed = 0, c.format = PromptFormat::kPaired;
+  c.dtype = Dtype::kFloat64;
   c.eval_tasks = 2000, c.eval_lengths = {64, 128, 256, 512};
   return c;
 }

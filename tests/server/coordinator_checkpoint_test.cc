@@ -31,7 +31,7 @@ storage::CheckpointRecord Checkpoint(const JobConfig& config, std::string bytes,
                                      std::optional<int64_t> job_id) {
   storage::CheckpointRecord c;
   c.training_hash = TrainingHash(config);
-  c.model = config.model;
+  c.model = EnumName(config.model);
   c.config_json = CanonicalJson(config);
   c.bytes = std::move(bytes);
   c.job_id = job_id;

@@ -42,7 +42,7 @@ class CoordinatorTest : public ::testing::Test {
         nlohmann::json{{"model", "krr"}, {"d", 8}, {"r", 4}, {"N", 16}, {"seed", seed}});
     if (resolved.ok()) return *resolved;
     JobConfig c;
-    c.model = "krr";
+    c.model = ModelKind::kKrr;
     c.d = 8;
     c.r = 4;
     c.N = 16;

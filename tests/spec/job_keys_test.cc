@@ -28,7 +28,7 @@ JobConfig Resolve(const json& partial) {
 TEST(JobKeysTest, MambaDefaultsAreInterleavedWithEveryLength) {
   JobConfig c = Resolve({{"model", "mamba"}, {"d", 16}, {"N", 4}});
   EXPECT_EQ(c.r, 8);
-  EXPECT_EQ(c.format, "interleaved");
+  EXPECT_EQ(c.format, PromptFormat::kInterleaved);
   EXPECT_THAT(c.eval_lengths, ElementsAre(0, 1, 2, 3, 4));
   EXPECT_EQ(c.steps, 2000);
   EXPECT_EQ(c.D, 64);
@@ -37,14 +37,14 @@ TEST(JobKeysTest, MambaDefaultsAreInterleavedWithEveryLength) {
 TEST(JobKeysTest, TheoryDefaultsArePairedWithFractionsOfN) {
   JobConfig c = Resolve({{"model", "mamba-theory"}, {"d", 4}, {"N", 100}});
   EXPECT_EQ(c.r, 4);  // min(8, d)
-  EXPECT_EQ(c.format, "paired");
+  EXPECT_EQ(c.format, PromptFormat::kPaired);
   EXPECT_THAT(c.eval_lengths, ElementsAre(13, 25, 50, 100));
   EXPECT_EQ(c.K1, 200);
 }
 
 TEST(JobKeysTest, PairedLengthsAreDeduplicatedAndAtLeastOne) {
   JobConfig c = Resolve({{"model", "krr"}, {"d", 4}, {"N", 2}});
-  EXPECT_EQ(c.format, "paired");
+  EXPECT_EQ(c.format, PromptFormat::kPaired);
   EXPECT_THAT(c.eval_lengths, ElementsAre(1, 2));
 }
 
@@ -52,8 +52,8 @@ TEST(JobKeysTest, UnusedKeysAreDroppedToDefaults) {
   JobConfig c = Resolve({{"model", "krr"}, {"d", 4}, {"N", 8}, {"D", 128}, {"gate", "none"},
                          {"format", "interleaved"}});
   EXPECT_EQ(c.D, 64);
-  EXPECT_EQ(c.gate, "sigmoid");
-  EXPECT_EQ(c.format, "paired");
+  EXPECT_EQ(c.gate, Gate::kSigmoid);
+  EXPECT_EQ(c.format, PromptFormat::kPaired);
   EXPECT_EQ(CanonicalJson(c).find("\"D\""), std::string::npos);
 }
 
@@ -151,9 +151,9 @@ TEST(JobKeysTest, DoublesRoundTripExactly) {
 
 TEST(JobKeysTest, TransformerDefaultsAndPairedOverride) {
   JobConfig c = Resolve({{"model", "transformer"}, {"d", 8}, {"N", 16}});
-  EXPECT_EQ(c.format, "interleaved");
+  EXPECT_EQ(c.format, PromptFormat::kInterleaved);
   EXPECT_EQ(c.eval_lengths.size(), 17u);
-  EXPECT_EQ(std::tie(c.H, c.attention, c.L, c.D), std::make_tuple(4, std::string("softmax"), 2, 64));
+  EXPECT_EQ(std::tie(c.H, c.attention, c.L, c.D), std::make_tuple(4, Attention::kSoftmax, 2, 64));
   JobConfig paired = Resolve({{"model", "transformer"}, {"d", 8}, {"N", 16}, {"format", "paired"}});
   EXPECT_THAT(paired.eval_lengths, ElementsAre(2, 4, 8, 16));
 }
@@ -193,6 +193,71 @@ TEST(JobKeysTest, RegistryListsEveryKeyOfJobConfig) {
   EXPECT_FALSE(ModelUsesKey("nope", "d"));
   EXPECT_FALSE(IsTrainingKey("eval_tasks"));
   EXPECT_TRUE(IsTrainingKey("seed"));
+}
+
+// Every enumerator has a name, the name reads back to it, and the table's names are the
+// values a sweep file may give for the key.
+template <typename E>
+void ExpectEnumRoundTrips(const std::string& key) {
+  const auto names = EnumNames<E>();
+  ASSERT_FALSE(names.empty()) << key;
+  for (size_t i = 0; i < names.size(); ++i) {
+    const E value = E(i);
+    EXPECT_EQ(EnumName(value), names[i]) << key;
+    absl::StatusOr<E> parsed = ParseEnum<E>(names[i]);
+    ASSERT_THAT(parsed, IsOk()) << key;
+    EXPECT_EQ(*parsed, value) << key << " " << names[i];
+  }
+  // An unknown name is an error naming the key and every allowed value, in table order.
+  std::string allowed;
+  for (std::string_view n : names) allowed += (allowed.empty() ? "" : ", ") + std::string(n);
+  const std::string message =
+      key + ": unknown value \"bogus\" (expected one of: " + allowed + ")";
+  EXPECT_THAT(ParseEnum<E>("bogus"),
+              StatusIs(absl::StatusCode::kInvalidArgument, ::testing::Eq(message)));
+  // The registry gives the same error for the key in a config of a model that uses it.
+  const char* model = key == "gate"                        ? "mamba-theory"
+                      : key == "kernel" || key == "features" ? "krr"
+                      : key == "attention"                 ? "transformer"
+                                                           : "mamba";
+  json partial = {{"model", model}, {"d", 8}, {"N", 8}};
+  partial[key] = "bogus";
+  EXPECT_THAT(ResolveJobConfig(partial),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(message)));
+}
+
+TEST(JobKeysTest, EveryEnumValueRoundTripsThroughItsName) {
+  ExpectEnumRoundTrips<ModelKind>("model");
+  ExpectEnumRoundTrips<PromptFormat>("format");
+  ExpectEnumRoundTrips<Schedule>("schedule");
+  ExpectEnumRoundTrips<Attention>("attention");
+  ExpectEnumRoundTrips<Gate>("gate");
+  ExpectEnumRoundTrips<KernelKind>("kernel");
+  ExpectEnumRoundTrips<Features>("features");
+  ExpectEnumRoundTrips<Dtype>("dtype");
+  ExpectEnumRoundTrips<Subspace>("subspace");
+}
+
+TEST(JobKeysTest, EnumNamesAreTheDocumentedOnes) {
+  EXPECT_THAT(EnumNames<ModelKind>(), ElementsAre("mamba", "mamba-theory", "transformer", "krr"));
+  EXPECT_THAT(EnumNames<PromptFormat>(), ElementsAre("interleaved", "paired"));
+  EXPECT_THAT(EnumNames<Schedule>(), ElementsAre("constant", "cosine"));
+  EXPECT_THAT(EnumNames<Attention>(), ElementsAre("softmax", "linear"));
+  EXPECT_THAT(EnumNames<Gate>(), ElementsAre("sigmoid", "none"));
+  EXPECT_THAT(EnumNames<KernelKind>(), ElementsAre("rbf", "poly"));
+  EXPECT_THAT(EnumNames<Features>(), ElementsAre("ambient", "intrinsic"));
+  EXPECT_THAT(EnumNames<Dtype>(), ElementsAre("float32", "float64"));
+  EXPECT_THAT(EnumNames<Subspace>(), ElementsAre("aligned", "random"));
+  EXPECT_THAT(AllModels(), ElementsAre("mamba", "mamba-theory", "transformer", "krr"));
+}
+
+TEST(JobKeysTest, EnumKeysMustBeStrings) {
+  EXPECT_THAT(ResolveJobConfig({{"model", "krr"}, {"d", 8}, {"N", 8}, {"kernel", 1}}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("kernel: expected a string, got number 1")));
+  EXPECT_THAT(ResolveJobConfig({{"model", true}, {"d", 8}, {"N", 8}}),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("model: expected a string, got boolean true")));
 }
 
 struct BadConfig {

@@ -33,7 +33,7 @@ TEST(SweepSpecTest, BaseOnlyGivesOneResolvedJob) {
   SweepSpec s = Parse("name: one\nbase: {model: krr, d: 8, N: 64}\n");
   EXPECT_EQ(s.name, "one");
   ASSERT_EQ(s.jobs.size(), 1u);
-  EXPECT_EQ(s.jobs[0].model, "krr");
+  EXPECT_EQ(s.jobs[0].model, ModelKind::kKrr);
   EXPECT_EQ(s.jobs[0].r, 8);
   EXPECT_EQ(s.jobs[0].eval_lengths, (std::vector<int>{8, 16, 32, 64}));
 }
@@ -82,9 +82,9 @@ exclude:
   - {link: h4}
 )");
   ASSERT_EQ(s.jobs.size(), 3u);
-  EXPECT_EQ(s.jobs[0].model, "krr");
+  EXPECT_EQ(s.jobs[0].model, ModelKind::kKrr);
   EXPECT_EQ(s.jobs[0].link, "h2");
-  EXPECT_EQ(s.jobs[1].model, "mamba-theory");
+  EXPECT_EQ(s.jobs[1].model, ModelKind::kMambaTheory);
   EXPECT_EQ(s.jobs[2].link, "h3");
 }
 
@@ -100,9 +100,9 @@ grid:
   // 3 x 2 mamba jobs, and one krr job per link instead of three.
   ASSERT_EQ(s.jobs.size(), 8u);
   int krr = 0;
-  for (const JobConfig& j : s.jobs) krr += j.model == "krr";
+  for (const JobConfig& j : s.jobs) krr += j.model == ModelKind::kKrr;
   EXPECT_EQ(krr, 2);
-  EXPECT_EQ(s.jobs[6].model, "krr");
+  EXPECT_EQ(s.jobs[6].model, ModelKind::kKrr);
   EXPECT_EQ(s.jobs[6].link, "h2");
   EXPECT_EQ(s.jobs[7].link, "h3");
 }
@@ -197,7 +197,7 @@ TEST(SweepSpecTest, SmallExampleMixesKrrAndGatedTheoryWithoutDuplicates) {
   auto spec = LoadSweepFile(std::string(SWEEP_SOURCE_DIR) + "/examples/small.yaml");
   ASSERT_THAT(spec, IsOk());
   std::map<std::string, int> per_model;
-  for (const JobConfig& j : spec->jobs) ++per_model[j.model];
+  for (const JobConfig& j : spec->jobs) ++per_model[std::string(EnumName(j.model))];
   // krr: features x link x seeds; mamba-theory: gate x link x seeds.
   EXPECT_EQ(per_model["krr"], 8);
   EXPECT_EQ(per_model["mamba-theory"], 8);
@@ -208,9 +208,9 @@ TEST(SweepSpecTest, ReferenceExampleMatchesScienceSettings) {
   ASSERT_THAT(spec, IsOk());
   ASSERT_EQ(spec->jobs.size(), 18u);  // 3 links x 2 gates x 3 seeds
   for (const JobConfig& j : spec->jobs) {
-    EXPECT_EQ(j.model, "mamba-theory");
+    EXPECT_EQ(j.model, ModelKind::kMambaTheory);
     EXPECT_EQ(std::tie(j.d, j.r, j.N, j.eval_tasks), std::make_tuple(16, 4, 512, 4000));
-    EXPECT_EQ(j.dtype, "float64");
+    EXPECT_EQ(j.dtype, Dtype::kFloat64);
     EXPECT_DOUBLE_EQ(j.tau, 0.1);
   }
 }

@@ -133,7 +133,7 @@ TEST_F(WorkerTest, StopHandsTheRunningJobBackWithoutCountingAnAttempt) {
 TEST_F(WorkerTest, CheckpointPutThenGetOverTheWire) {
   CoordinatorClient client(MakeChannel(server_->address()));
   JobConfig config = Krr(4);
-  config.model = "mamba";
+  config.model = ModelKind::kMamba;
   storage::CheckpointRecord c;
   c.training_hash = TrainingHash(config);
   c.model = "mamba";

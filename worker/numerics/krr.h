@@ -13,9 +13,11 @@
 #include <Eigen/Core>
 #include <Eigen/Eigenvalues>
 
+#include "common/job_config.h"
+
 namespace sweep::numerics {
 
-enum class KernelKind { kRbf, kPoly };
+using ::sweep::KernelKind;  // the job key `kernel` (common/job_config.h)
 
 struct KrrOptions {
   KernelKind kernel = KernelKind::kRbf;

@@ -7,27 +7,17 @@
 
 namespace sweep::numerics {
 
-absl::StatusOr<KrrOptions> KrrOptionsFromConfig(const JobConfig& config, const LinkExpr& link) {
+KrrOptions KrrOptionsFromConfig(const JobConfig& config, const LinkExpr& link) {
   KrrOptions options;
-  if (config.kernel == "rbf") {
-    options.kernel = KernelKind::kRbf;
-  } else if (config.kernel == "poly") {
-    options.kernel = KernelKind::kPoly;
-    options.poly_degree = link.degree;
-  } else {
-    return absl::InvalidArgumentError("kernel: \"" + config.kernel + "\" (expected rbf or poly)");
-  }
-  if (config.features != "ambient" && config.features != "intrinsic") {
-    return absl::InvalidArgumentError("features: \"" + config.features +
-                                      "\" (expected ambient or intrinsic)");
-  }
+  options.kernel = config.kernel;
+  if (config.kernel == KernelKind::kPoly) options.poly_degree = link.degree;
   return options;
 }
 
 absl::StatusOr<JobResult> RunKrrJob(const JobConfig& config, const RunHooks& hooks) {
   SWEEP_ASSIGN_OR_RETURN(TaskSampler sampler, TaskSampler::FromConfig(config));
-  SWEEP_ASSIGN_OR_RETURN(KrrOptions options, KrrOptionsFromConfig(config, sampler.spec().link));
-  const bool intrinsic = config.features == "intrinsic";
+  const KrrOptions options = KrrOptionsFromConfig(config, sampler.spec().link);
+  const bool intrinsic = config.features == Features::kIntrinsic;
   KrrFitter fitter(options);
   Eigen::MatrixXd features;  // (dim, N + 1) of one prompt
   auto predict = [&](const PromptBatch& prompts, const std::vector<int>& lengths,

@@ -11,8 +11,8 @@
 
 namespace sweep::numerics {
 
-// Validates kernel and features. Errors: INVALID_ARGUMENT naming the key.
-absl::StatusOr<KrrOptions> KrrOptionsFromConfig(const JobConfig& config, const LinkExpr& link);
+// The kernel of `config`; the poly kernel's degree is the link's degree.
+KrrOptions KrrOptionsFromConfig(const JobConfig& config, const LinkExpr& link);
 
 // Errors: INVALID_ARGUMENT for a bad config, CANCELLED when hooks.stop fired.
 absl::StatusOr<JobResult> RunKrrJob(const JobConfig& config, const RunHooks& hooks);

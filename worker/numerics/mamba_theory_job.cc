@@ -101,12 +101,6 @@ absl::Status Stage2(const JobConfig& config, const TaskSampler& sampler, MambaTh
 }  // namespace
 
 absl::Status ValidateTheoryConfig(const JobConfig& c) {
-  if (c.gate != "sigmoid" && c.gate != "none") {
-    return Invalid("gate: \"" + c.gate + "\" (expected sigmoid or none)");
-  }
-  if (!c.format.empty() && c.format != "paired") {
-    return Invalid("format: \"" + c.format + "\" (mamba-theory reads paired prompts only)");
-  }
   if (c.N < 1) return Invalid(absl::StrCat("N: ", c.N, " < 1"));
   if (c.K1 < 0) return Invalid(absl::StrCat("K1: ", c.K1, " < 0"));
   if (c.T1 < 1) return Invalid(absl::StrCat("T1: ", c.T1, " < 1"));
@@ -128,7 +122,7 @@ absl::StatusOr<JobResult> RunMambaTheoryJob(const JobConfig& config, const RunHo
   JobResult result;
   FillTaskFacts(sampler, result);
   std::mt19937_64 init_rng = MakeStream(config.seed, Stream::kModelInit);
-  MambaTheory model({config.d, config.N, config.m, config.gate == "sigmoid"}, init_rng);
+  MambaTheory model({config.d, config.N, config.m, config.gate == Gate::kSigmoid}, init_rng);
   const auto train_start = std::chrono::steady_clock::now();
   SWEEP_RETURN_IF_ERROR(Stage1(config, sampler, model, hooks, result));
   if (!result.divergence.empty()) {

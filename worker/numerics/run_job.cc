@@ -38,14 +38,18 @@ absl::StatusOr<JobResult> RunJob(const JobConfig& config, const RunHooks& hooks)
   // Eigen sizes its GEMM blocks from the CPU's caches; fixing them makes every model's
   // floats independent of the worker machine (docs/science.md section 5).
   nets::FixGemmBlocking();
-  if (config.model == "krr") return RunKrrJob(config, hooks);
-  if (config.model == "mamba-theory") return RunMambaTheoryJob(config, hooks);
-  if (config.model == "mamba" || config.model == "transformer") {
-    if (!hooks.input_checkpoint.empty()) return RunFromCheckpoint(config, hooks);
-    return nets::RunSequenceModelJob(config, hooks);
+  switch (config.model) {
+    case ModelKind::kKrr:
+      return RunKrrJob(config, hooks);
+    case ModelKind::kMambaTheory:
+      return RunMambaTheoryJob(config, hooks);
+    case ModelKind::kMamba:
+    case ModelKind::kTransformer:
+      if (!hooks.input_checkpoint.empty()) return RunFromCheckpoint(config, hooks);
+      return nets::RunSequenceModelJob(config, hooks);
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "model: \"", config.model, "\" (expected mamba, mamba-theory, transformer or krr)"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("model: value ", int(config.model), " is not a ModelKind"));
 }
 
 }  // namespace sweep::numerics

@@ -45,15 +45,12 @@ absl::StatusOr<TaskSpec> TaskSpecFromConfig(const JobConfig& config) {
   if (!(config.tau >= 0) || !std::isfinite(config.tau)) {
     return Invalid(absl::StrCat("tau: ", config.tau, " (must be finite and >= 0)"));
   }
-  if (config.subspace != "aligned" && config.subspace != "random") {
-    return Invalid("subspace: \"" + config.subspace + "\" (expected aligned or random)");
-  }
   TaskSpec spec;
   SWEEP_ASSIGN_OR_RETURN(spec.link, ParseLink(config.link));
   spec.d = config.d;
   spec.r = config.r;
   spec.tau = config.tau;
-  spec.random_subspace = config.subspace == "random";
+  spec.random_subspace = config.subspace == Subspace::kRandom;
   return spec;
 }
 

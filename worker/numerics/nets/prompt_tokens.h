@@ -9,6 +9,7 @@
 
 #include <Eigen/Core>
 
+#include "common/job_config.h"
 #include "worker/numerics/nets/tensor.h"
 #include "worker/numerics/task.h"
 
@@ -16,7 +17,7 @@ namespace sweep::numerics::nets {
 
 // Prompts are the shared task's PromptBatch (worker/numerics/task.h): example j of
 // prompt p is column p * (N + 1) + j, j = N is the query.
-enum class PromptFormat { kInterleaved, kPaired };
+using ::sweep::PromptFormat;  // the job key `format` (common/job_config.h)
 
 // Tokens (d_model + 1, count * T) for `prompts`; returns the sequence shape. The label
 // channel is row d_model; prompts with fewer dims (prompts.d < d_model, a curriculum

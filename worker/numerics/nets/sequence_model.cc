@@ -1,6 +1,7 @@
 #include "worker/numerics/nets/sequence_model.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/job_keys.h"
 #include "common/status.h"
 #include "worker/numerics/nets/mamba_model.h"
 #include "worker/numerics/nets/transformer_model.h"
@@ -34,44 +35,37 @@ absl::Status TransformerShape(const JobConfig& config, ModelShape& shape) {
     return absl::InvalidArgumentError(absl::StrCat(
         "H: ", config.H, " does not divide D = ", config.D, " (heads split D evenly)"));
   }
-  if (config.attention != "softmax" && config.attention != "linear") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("attention: \"", config.attention, "\" (must be softmax or linear)"));
-  }
   shape.H = config.H;
-  shape.softmax = config.attention == "softmax";
+  shape.softmax = config.attention == Attention::kSoftmax;
   return absl::OkStatus();
 }
 
 }  // namespace
 
 absl::StatusOr<ModelShape> ShapeFromConfig(const JobConfig& config) {
-  if (config.model != "mamba" && config.model != "transformer") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("model: \"", config.model, "\" is not a trained sequence model"));
+  // A checkpoint file may hold any model's config; only these two are sequence models.
+  if (config.model != ModelKind::kMamba && config.model != ModelKind::kTransformer) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "model: \"", std::string(EnumName(config.model)), "\" is not a trained sequence model"));
   }
   for (auto [key, value] : {std::pair{"d", config.d}, {"N", config.N}, {"L", config.L},
                             {"D", config.D}, {"batch", config.batch}}) {
     SWEEP_RETURN_IF_ERROR(Positive(key, value));
   }
-  if (config.format != "interleaved" && config.format != "paired") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("format: \"", config.format, "\" (must be interleaved or paired)"));
-  }
   ModelShape shape;
   shape.model = config.model;
   shape.d_in = config.d + 1;
-  shape.max_T = config.format == "interleaved" ? 2 * config.N + 1 : config.N + 1;
+  shape.max_T = config.format == PromptFormat::kInterleaved ? 2 * config.N + 1 : config.N + 1;
   shape.L = config.L;
   shape.D = config.D;
-  SWEEP_RETURN_IF_ERROR(config.model == "mamba" ? MambaShape(config, shape)
-                                                : TransformerShape(config, shape));
+  SWEEP_RETURN_IF_ERROR(config.model == ModelKind::kMamba ? MambaShape(config, shape)
+                                                          : TransformerShape(config, shape));
   return shape;
 }
 
 template <typename T>
 std::unique_ptr<SequenceModel<T>> MakeModel(const ModelShape& shape, std::mt19937_64& rng) {
-  if (shape.model == "mamba") return std::make_unique<MambaModel<T>>(shape, rng);
+  if (shape.model == ModelKind::kMamba) return std::make_unique<MambaModel<T>>(shape, rng);
   return std::make_unique<TransformerModel<T>>(shape, rng);
 }
 

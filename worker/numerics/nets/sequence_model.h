@@ -19,7 +19,7 @@ namespace sweep::numerics::nets {
 
 // The architecture part of a JobConfig.
 struct ModelShape {
-  std::string model;  // "mamba" | "transformer"
+  ModelKind model = ModelKind::kMamba;  // kMamba | kTransformer
   int d_in = 0;       // token width, d + 1
   int max_T = 0;      // longest sequence (learned positions of the transformer)
   int L = 2;

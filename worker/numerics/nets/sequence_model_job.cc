@@ -25,10 +25,6 @@ absl::Status ValidateTraining(const JobConfig& c) {
   if (!(c.lr > 0)) return absl::InvalidArgumentError(absl::StrCat("lr: ", c.lr, " (must be > 0)"));
   if (!(c.clip >= 0)) return absl::InvalidArgumentError(absl::StrCat("clip: ", c.clip, " < 0"));
   if (c.warmup < 0) return absl::InvalidArgumentError(absl::StrCat("warmup: ", c.warmup, " < 0"));
-  if (c.schedule != "constant" && c.schedule != "cosine") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("schedule: \"", c.schedule, "\" (must be constant or cosine)"));
-  }
   if (c.curriculum && !(c.curriculum_start > 0 && c.curriculum_start <= 1 &&
                         c.curriculum_ramp >= 0 && c.curriculum_ramp <= 1)) {
     return absl::InvalidArgumentError(

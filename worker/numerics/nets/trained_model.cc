@@ -52,18 +52,14 @@ void FixGemmBlocking() {
 
 absl::StatusOr<TrainedModel> TrainedModel::Create(const JobConfig& config) {
   FixGemmBlocking();
-  if (config.dtype != "float32" && config.dtype != "float64") {
-    return absl::InvalidArgumentError(
-        absl::StrCat("dtype: \"", config.dtype, "\" (must be float32 or float64)"));
-  }
   TrainedModel m;
   auto shape = ShapeFromConfig(config);
   if (!shape.ok()) return shape.status();
   m.config_ = config;
   m.shape_ = *shape;
-  m.format_ = config.format == "paired" ? PromptFormat::kPaired : PromptFormat::kInterleaved;
+  m.format_ = config.format;
   std::mt19937_64 rng = MakeStream(config.seed, Stream::kModelInit);
-  if (config.dtype == "float64") {
+  if (config.dtype == Dtype::kFloat64) {
     m.f64_ = MakeModel<double>(m.shape_, rng);
   } else {
     m.f32_ = MakeModel<float>(m.shape_, rng);
@@ -76,7 +72,7 @@ absl::StatusOr<Eigen::MatrixXd> Predict(TrainedModel& model, const PromptBatch& 
   const int T = model.format() == PromptFormat::kInterleaved ? 2 * prompts.N + 1 : prompts.N + 1;
   // Mamba has no positions, so it may be evaluated on longer contexts than it was
   // trained on; the transformer's learned positions stop at max_T.
-  const bool too_long = model.shape().model == "transformer" && T > model.shape().max_T;
+  const bool too_long = model.shape().model == ModelKind::kTransformer && T > model.shape().max_T;
   if (prompts.d > d_model || too_long || prompts.N < 0) {
     return absl::InvalidArgumentError(absl::StrCat(
         "prompts: d = ", prompts.d, ", N = ", prompts.N, " do not fit a model trained with d = ",
@@ -98,7 +94,8 @@ absl::StatusOr<std::vector<Eigen::VectorXd>> PredictTokens(
   std::vector<Eigen::VectorXd> out;
   for (size_t i = 0; i < sequences.size(); ++i) {
     const Eigen::MatrixXd& s = sequences[i];
-    const bool too_long = model.shape().model == "transformer" && s.cols() > model.shape().max_T;
+    const bool too_long =
+        model.shape().model == ModelKind::kTransformer && s.cols() > model.shape().max_T;
     if (s.rows() != model.shape().d_in || s.cols() < 1 || too_long) {
       return absl::InvalidArgumentError(absl::StrCat(
           "prompts[", i, "]: ", s.cols(), " tokens of width ", s.rows(), "; the model takes 1..",

@@ -27,8 +27,8 @@ std::string DivergenceMessage(int step, double loss) {
 TrainOptions TrainOptionsFromConfig(const JobConfig& c) {
   TrainOptions o;
   o.steps = c.steps, o.batch = c.batch, o.lr = c.lr, o.clip = c.clip, o.warmup = c.warmup;
-  o.cosine = c.schedule == "cosine";
-  o.format = c.format == "paired" ? PromptFormat::kPaired : PromptFormat::kInterleaved;
+  o.cosine = c.schedule == Schedule::kCosine;
+  o.format = c.format;
   o.d = c.d, o.N = c.N;
   o.curriculum = c.curriculum;
   o.curriculum_start = c.curriculum_start;
