@@ -72,7 +72,7 @@ std::string RenderTable(const std::vector<std::string>& header, const Rows& rows
   return out;
 }
 
-std::string FormatResults(const std::vector<storage::ResultGroup>& groups, Format format) {
+std::string FormatResults(const std::vector<ResultGroup>& groups, Format format) {
   if (format == Format::kJson) {
     Json out = Json::array();
     for (const auto& g : groups) {

@@ -18,7 +18,7 @@ using internal::KeyJson;
 using internal::Render;
 using internal::Rows;
 
-Json CurvesJson(const std::vector<storage::CurveGroup>& groups) {
+Json CurvesJson(const std::vector<CurveGroup>& groups) {
   Json out = Json::array();
   for (const auto& g : groups) {
     Json points = Json::array();
@@ -37,7 +37,7 @@ Json CurvesJson(const std::vector<storage::CurveGroup>& groups) {
 
 }  // namespace
 
-std::string FormatCurves(const std::vector<storage::CurveGroup>& groups, Format format) {
+std::string FormatCurves(const std::vector<CurveGroup>& groups, Format format) {
   if (format == Format::kJson) return CurvesJson(groups).dump(2) + "\n";
   std::vector<std::map<std::string, std::string>> keys;
   for (const auto& g : groups) keys.push_back(g.key);
@@ -63,7 +63,7 @@ std::string FormatCurves(const std::vector<storage::CurveGroup>& groups, Format 
   return fixed + Render(format, header, rows);
 }
 
-std::string FormatJobs(const std::vector<storage::JobRecord>& jobs, Format format) {
+std::string FormatJobs(const std::vector<JobRecord>& jobs, Format format) {
   if (format == Format::kJson) {
     Json out = Json::array();
     for (const auto& j : jobs) {
@@ -93,7 +93,7 @@ std::string FormatJobs(const std::vector<storage::JobRecord>& jobs, Format forma
   return Render(format, header, rows);
 }
 
-std::string FormatWorkers(const std::vector<storage::WorkerRecord>& workers, TimePoint now) {
+std::string FormatWorkers(const std::vector<WorkerRecord>& workers, TimePoint now) {
   Rows rows;
   for (const auto& w : workers) {
     const auto idle = std::chrono::duration_cast<std::chrono::seconds>(now - w.last_seen_at);

@@ -23,7 +23,7 @@ absl::Status RunAndPrint(RpcBackend& rpc, const LocalArgs& args, std::ostream& o
       << "\": " << reply.outcome.jobs_total << " jobs (" << reply.outcome.jobs_cached
       << " cached), db " << args.db << "\n";
   SWEEP_ASSIGN_OR_RETURN(
-      storage::SweepSummary summary,
+      SweepSummary summary,
       WaitForSweep(rpc, reply.outcome.sweep_id, err, std::chrono::milliseconds(200)));
   QueryArgs query;
   query.sweep = std::to_string(reply.outcome.sweep_id);
