@@ -11,6 +11,7 @@
 
 #include "common/job_keys.h"
 #include "common/status.h"
+#include "rpc/channel.h"
 #include "server/server_runner.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/worker/in_process_server.h"
