@@ -16,14 +16,11 @@ std::string Iso(TimePoint t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromChrono(t), absl::UTCTimeZone());
 }
 
-std::string JobCell(const CheckpointRecord& c) {
-  return c.job_id ? std::to_string(*c.job_id) : "";
-}
+std::string JobCell(const CheckpointRecord& c) { return c.job_id ? std::to_string(*c.job_id) : ""; }
 
 }  // namespace
 
-std::string FormatCheckpoints(const std::vector<CheckpointRecord>& checkpoints,
-                              Format format) {
+std::string FormatCheckpoints(const std::vector<CheckpointRecord>& checkpoints, Format format) {
   if (format == Format::kJson) {
     internal::Json out = internal::Json::array();
     for (const auto& c : checkpoints) {

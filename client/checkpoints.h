@@ -17,8 +17,7 @@
 
 namespace sweep::client {
 
-std::string FormatCheckpoints(const std::vector<CheckpointRecord>& checkpoints,
-                              Format format);
+std::string FormatCheckpoints(const std::vector<CheckpointRecord>& checkpoints, Format format);
 
 // `sweep` empty: every stored checkpoint.
 absl::Status CmdCheckpoints(Backend& backend, const std::string& sweep, Format format,

@@ -41,9 +41,8 @@ std::string NewRequestId() {
                          lo >> 48, lo & 0xffffffffffffULL);
 }
 
-absl::StatusOr<SweepSummary> WaitForSweep(Backend& backend, int64_t sweep_id,
-                                                   std::ostream& err,
-                                                   std::chrono::milliseconds poll) {
+absl::StatusOr<SweepSummary> WaitForSweep(Backend& backend, int64_t sweep_id, std::ostream& err,
+                                          std::chrono::milliseconds poll) {
   std::string last;
   while (true) {
     SWEEP_ASSIGN_OR_RETURN(SweepSummary s, backend.GetSweep(sweep_id));
@@ -82,7 +81,7 @@ absl::Status CmdSubmit(RpcBackend& rpc, const std::string& file, bool wait, bool
                          reply.outcome.existing ? " (already submitted)" : "");
   if (!wait) return absl::OkStatus();
   SWEEP_ASSIGN_OR_RETURN(SweepSummary s, WaitForSweep(rpc, reply.outcome.sweep_id, err,
-                                                               std::chrono::milliseconds(500)));
+                                                      std::chrono::milliseconds(500)));
   return AllSucceeded(s);
 }
 

@@ -32,9 +32,8 @@ std::string NewRequestId();
 
 // Polls the sweep until no job is queued or running, printing progress to `err`.
 // Returns the final summary.
-absl::StatusOr<SweepSummary> WaitForSweep(Backend& backend, int64_t sweep_id,
-                                                   std::ostream& err,
-                                                   std::chrono::milliseconds poll);
+absl::StatusOr<SweepSummary> WaitForSweep(Backend& backend, int64_t sweep_id, std::ostream& err,
+                                          std::chrono::milliseconds poll);
 
 // Reads FILE, validates it locally (INVALID_ARGUMENT naming the key, before any RPC) and
 // submits it with a fresh request id.

@@ -11,18 +11,15 @@ namespace {
 class DbBackend final : public Backend {
  public:
   explicit DbBackend(std::unique_ptr<storage::Reader> reader) : reader_(std::move(reader)) {}
-  absl::StatusOr<std::vector<SweepSummary>> ListSweeps() override {
-    return reader_->ListSweeps();
-  }
+  absl::StatusOr<std::vector<SweepSummary>> ListSweeps() override { return reader_->ListSweeps(); }
   absl::StatusOr<SweepSummary> GetSweep(int64_t sweep_id) override {
     return reader_->GetSweep(sweep_id);
   }
   absl::StatusOr<std::vector<JobRecord>> ListJobs(int64_t sweep_id,
-                                                           std::optional<JobState> state) override {
+                                                  std::optional<JobState> state) override {
     return reader_->ListJobs(sweep_id, state);
   }
-  absl::StatusOr<std::vector<ResultGroup>> Results(
-      const ResultsQuery& q) override {
+  absl::StatusOr<std::vector<ResultGroup>> Results(const ResultsQuery& q) override {
     return reader_->Results(q);
   }
   absl::StatusOr<std::vector<CurveGroup>> Curves(const ResultsQuery& q) override {
@@ -35,8 +32,7 @@ class DbBackend final : public Backend {
       std::optional<int64_t> sweep_id) override {
     return reader_->ListCheckpoints(sweep_id);
   }
-  absl::StatusOr<std::optional<CheckpointRecord>> GetCheckpointForJob(
-      int64_t job_id) override {
+  absl::StatusOr<std::optional<CheckpointRecord>> GetCheckpointForJob(int64_t job_id) override {
     return reader_->GetCheckpointForJob(job_id);
   }
 

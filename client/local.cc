@@ -22,9 +22,8 @@ absl::Status RunAndPrint(RpcBackend& rpc, const LocalArgs& args, std::ostream& o
   err << "sweep " << reply.outcome.sweep_id << " \"" << reply.name
       << "\": " << reply.outcome.jobs_total << " jobs (" << reply.outcome.jobs_cached
       << " cached), db " << args.db << "\n";
-  SWEEP_ASSIGN_OR_RETURN(
-      SweepSummary summary,
-      WaitForSweep(rpc, reply.outcome.sweep_id, err, std::chrono::milliseconds(200)));
+  SWEEP_ASSIGN_OR_RETURN(SweepSummary summary, WaitForSweep(rpc, reply.outcome.sweep_id, err,
+                                                            std::chrono::milliseconds(200)));
   QueryArgs query;
   query.sweep = std::to_string(reply.outcome.sweep_id);
   query.format = args.format;

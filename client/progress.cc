@@ -8,9 +8,7 @@
 
 namespace sweep::client {
 
-int64_t FinishedJobs(const SweepSummary& s) {
-  return s.succeeded + s.failed + s.cancelled;
-}
+int64_t FinishedJobs(const SweepSummary& s) { return s.succeeded + s.failed + s.cancelled; }
 
 bool SweepDone(const SweepSummary& s) { return s.queued == 0 && s.running == 0; }
 

@@ -105,8 +105,8 @@ absl::StatusOr<SweepSummary> RpcBackend::GetSweep(int64_t sweep_id) {
   return FromProto(resp.sweep());
 }
 
-absl::StatusOr<std::vector<JobRecord>> RpcBackend::ListJobs(
-    int64_t sweep_id, std::optional<JobState> state) {
+absl::StatusOr<std::vector<JobRecord>> RpcBackend::ListJobs(int64_t sweep_id,
+                                                            std::optional<JobState> state) {
   v1::ListJobsRequest req;
   req.set_sweep_id(sweep_id);
   if (state) req.set_state(std::string(JobStateName(*state)));
@@ -122,8 +122,7 @@ absl::StatusOr<std::vector<JobRecord>> RpcBackend::ListJobs(
   return out;
 }
 
-absl::StatusOr<std::vector<ResultGroup>> RpcBackend::Results(
-    const ResultsQuery& q) {
+absl::StatusOr<std::vector<ResultGroup>> RpcBackend::Results(const ResultsQuery& q) {
   v1::GetResultsRequest req;
   *req.mutable_query() = ToProto(q);
   v1::GetResultsResponse resp;
@@ -134,8 +133,7 @@ absl::StatusOr<std::vector<ResultGroup>> RpcBackend::Results(
   return out;
 }
 
-absl::StatusOr<std::vector<CurveGroup>> RpcBackend::Curves(
-    const ResultsQuery& q) {
+absl::StatusOr<std::vector<CurveGroup>> RpcBackend::Curves(const ResultsQuery& q) {
   v1::GetCurvesRequest req;
   *req.mutable_query() = ToProto(q);
   v1::GetCurvesResponse resp;
@@ -168,8 +166,7 @@ absl::StatusOr<std::vector<CheckpointRecord>> RpcBackend::ListCheckpoints(
   return out;
 }
 
-absl::StatusOr<std::optional<CheckpointRecord>> RpcBackend::GetCheckpointForJob(
-    int64_t job_id) {
+absl::StatusOr<std::optional<CheckpointRecord>> RpcBackend::GetCheckpointForJob(int64_t job_id) {
   v1::GetCheckpointForJobRequest req;
   req.set_job_id(job_id);
   v1::GetCheckpointResponse resp;

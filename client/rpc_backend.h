@@ -32,15 +32,13 @@ class RpcBackend final : public Backend {
   absl::StatusOr<std::vector<SweepSummary>> ListSweeps() override;
   absl::StatusOr<SweepSummary> GetSweep(int64_t sweep_id) override;
   absl::StatusOr<std::vector<JobRecord>> ListJobs(int64_t sweep_id,
-                                                           std::optional<JobState> state) override;
-  absl::StatusOr<std::vector<ResultGroup>> Results(
-      const ResultsQuery& q) override;
+                                                  std::optional<JobState> state) override;
+  absl::StatusOr<std::vector<ResultGroup>> Results(const ResultsQuery& q) override;
   absl::StatusOr<std::vector<CurveGroup>> Curves(const ResultsQuery& q) override;
   absl::StatusOr<std::vector<WorkerRecord>> ListWorkers() override;
   absl::StatusOr<std::vector<CheckpointRecord>> ListCheckpoints(
       std::optional<int64_t> sweep_id) override;
-  absl::StatusOr<std::optional<CheckpointRecord>> GetCheckpointForJob(
-      int64_t job_id) override;
+  absl::StatusOr<std::optional<CheckpointRecord>> GetCheckpointForJob(int64_t job_id) override;
 
  private:
   std::string address_;

@@ -84,8 +84,7 @@ JobReport FromProto(const v1::JobReport& p) {
   r.build_version = p.build_version();
   r.wall_seconds = p.wall_seconds();
   // An unknown name (a newer worker) is stored as "none" rather than refusing the result.
-  r.checkpoint_use =
-      ParseCheckpointUse(p.checkpoint_use()).value_or(CheckpointUse::kNone);
+  r.checkpoint_use = ParseCheckpointUse(p.checkpoint_use()).value_or(CheckpointUse::kNone);
   r.checkpoint_sha256 = p.checkpoint_sha256();
   return r;
 }
@@ -104,12 +103,12 @@ v1::Lease ToProto(const sweep::Lease& l) {
 
 sweep::Lease FromProto(const v1::Lease& p) {
   return sweep::Lease{p.job_id(),
-                        p.sweep_id(),
-                        p.attempt(),
-                        p.config_json(),
-                        FromUnixMillis(p.expires_at_ms()),
-                        p.training_hash(),
-                        p.checkpoint_available()};
+                      p.sweep_id(),
+                      p.attempt(),
+                      p.config_json(),
+                      FromUnixMillis(p.expires_at_ms()),
+                      p.training_hash(),
+                      p.checkpoint_available()};
 }
 
 v1::WorkerRecord ToProto(const WorkerRecord& w) {
@@ -127,13 +126,13 @@ v1::WorkerRecord ToProto(const WorkerRecord& w) {
 
 WorkerRecord FromProto(const v1::WorkerRecord& p) {
   return WorkerRecord{p.worker_id(),
-                               p.host(),
-                               p.slots(),
-                               p.build_version(),
-                               FromUnixMillis(p.registered_at_ms()),
-                               FromUnixMillis(p.last_seen_at_ms()),
-                               p.running(),
-                               p.completed()};
+                      p.host(),
+                      p.slots(),
+                      p.build_version(),
+                      FromUnixMillis(p.registered_at_ms()),
+                      FromUnixMillis(p.last_seen_at_ms()),
+                      p.running(),
+                      p.completed()};
 }
 
 v1::SubmitSweepResponse ToProto(const SubmitOutcome& o) {

@@ -127,7 +127,7 @@ v1::ResultGroup ToProto(const ResultGroup& g) {
 
 ResultGroup FromProto(const v1::ResultGroup& p) {
   return ResultGroup{ToMap(p.key()), p.count(),    p.mse_mean(), p.mse_std(),
-                              p.nmse_mean(),  p.nmse_std(), p.diverged()};
+                     p.nmse_mean(),  p.nmse_std(), p.diverged()};
 }
 
 v1::CurveGroup ToProto(const CurveGroup& g) {
@@ -149,8 +149,8 @@ CurveGroup FromProto(const v1::CurveGroup& p) {
   CurveGroup g;
   g.key = ToMap(p.key());
   for (const v1::CurvePoint& c : p.points()) {
-    g.points.push_back(CurvePoint{c.n(), c.count(), c.mse_mean(), c.mse_se(),
-                                           c.nmse_mean(), c.nmse_se()});
+    g.points.push_back(
+        CurvePoint{c.n(), c.count(), c.mse_mean(), c.mse_se(), c.nmse_mean(), c.nmse_se()});
   }
   return g;
 }

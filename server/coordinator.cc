@@ -164,20 +164,18 @@ absl::StatusOr<SweepSummary> Coordinator::GetSweep(int64_t sweep_id) {
   return impl_->reader->GetSweep(sweep_id);
 }
 
-absl::StatusOr<std::vector<JobRecord>> Coordinator::ListJobs(
-    int64_t sweep_id, std::optional<JobState> state) {
+absl::StatusOr<std::vector<JobRecord>> Coordinator::ListJobs(int64_t sweep_id,
+                                                             std::optional<JobState> state) {
   std::lock_guard lock(impl_->reader_mu);
   return impl_->reader->ListJobs(sweep_id, state);
 }
 
-absl::StatusOr<std::vector<ResultGroup>> Coordinator::Results(
-    const ResultsQuery& q) {
+absl::StatusOr<std::vector<ResultGroup>> Coordinator::Results(const ResultsQuery& q) {
   std::lock_guard lock(impl_->reader_mu);
   return impl_->reader->Results(q);
 }
 
-absl::StatusOr<std::vector<CurveGroup>> Coordinator::Curves(
-    const ResultsQuery& q) {
+absl::StatusOr<std::vector<CurveGroup>> Coordinator::Curves(const ResultsQuery& q) {
   std::lock_guard lock(impl_->reader_mu);
   return impl_->reader->Curves(q);
 }

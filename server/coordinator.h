@@ -53,8 +53,8 @@ class Coordinator {
   // on timeout; UNAVAILABLE "draining" once BeginDrain() was called. `cancelled` is
   // polled so that a handler whose client went away returns early.
   absl::StatusOr<std::optional<sweep::Lease>> Lease(const std::string& worker_id,
-                                                      std::chrono::milliseconds wait,
-                                                      const std::function<bool()>& cancelled);
+                                                    std::chrono::milliseconds wait,
+                                                    const std::function<bool()>& cancelled);
 
   // Extends the lease of (job_id, attempt, worker_id) and records progress. ABORTED when
   // that attempt is no longer current (expired and re-leased, or the job ended).
@@ -76,8 +76,7 @@ class Coordinator {
   // Read side, also served by storage directly for `--db`.
   absl::StatusOr<std::vector<SweepSummary>> ListSweeps();
   absl::StatusOr<SweepSummary> GetSweep(int64_t sweep_id);
-  absl::StatusOr<std::vector<JobRecord>> ListJobs(int64_t sweep_id,
-                                                           std::optional<JobState> state);
+  absl::StatusOr<std::vector<JobRecord>> ListJobs(int64_t sweep_id, std::optional<JobState> state);
   absl::StatusOr<std::vector<ResultGroup>> Results(const ResultsQuery& q);
   absl::StatusOr<std::vector<CurveGroup>> Curves(const ResultsQuery& q);
   absl::StatusOr<std::vector<WorkerRecord>> ListWorkers();
@@ -90,13 +89,11 @@ class Coordinator {
   // (INVALID_ARGUMENT, NOT_FOUND job, DATA_LOSS size/sha256 mismatch). OK after COMMIT.
   absl::Status PutCheckpoint(const CheckpointRecord& checkpoint);
   // The checkpoint stored under `training_hash`, bytes included; nullopt when none.
-  absl::StatusOr<std::optional<CheckpointRecord>> GetCheckpoint(
-      const std::string& training_hash);
+  absl::StatusOr<std::optional<CheckpointRecord>> GetCheckpoint(const std::string& training_hash);
   // The checkpoint under job `job_id`'s training hash (export); NOT_FOUND unknown job.
   absl::StatusOr<std::optional<CheckpointRecord>> GetCheckpointForJob(int64_t job_id);
   // Metadata only (bytes empty), of a sweep's checkpoints or of all of them.
-  absl::StatusOr<std::vector<CheckpointRecord>> ListCheckpoints(
-      std::optional<int64_t> sweep_id);
+  absl::StatusOr<std::vector<CheckpointRecord>> ListCheckpoints(std::optional<int64_t> sweep_id);
 
   // Drain: new leases are refused (UNAVAILABLE "draining") and long polls return now.
   // Reports and heartbeats are still served until the process stops.

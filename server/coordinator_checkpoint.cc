@@ -37,8 +37,7 @@ absl::StatusOr<std::optional<CheckpointRecord>> Coordinator::GetCheckpoint(
   return impl_->reader->GetCheckpoint(training_hash);
 }
 
-absl::StatusOr<std::optional<CheckpointRecord>> Coordinator::GetCheckpointForJob(
-    int64_t job_id) {
+absl::StatusOr<std::optional<CheckpointRecord>> Coordinator::GetCheckpointForJob(int64_t job_id) {
   std::lock_guard lock(impl_->reader_mu);
   return impl_->reader->GetCheckpointForJob(job_id);
 }

@@ -5,10 +5,9 @@
 namespace sweep::worker {
 
 std::optional<CheckpointRecord> FetchCheckpoint(CoordinatorClient& client,
-                                                         const sweep::Lease& lease) {
+                                                const sweep::Lease& lease) {
   if (!lease.checkpoint_available || lease.training_hash.empty()) return std::nullopt;
-  absl::StatusOr<std::optional<CheckpointRecord>> got =
-      client.GetCheckpoint(lease.training_hash);
+  absl::StatusOr<std::optional<CheckpointRecord>> got = client.GetCheckpoint(lease.training_hash);
   if (!got.ok()) {
     spdlog::warn("job {}: checkpoint {} not fetched, training instead: {}", lease.job_id,
                  lease.training_hash, got.status().ToString());
@@ -22,8 +21,8 @@ std::optional<CheckpointRecord> FetchCheckpoint(CoordinatorClient& client,
   return *std::move(got);
 }
 
-void WireCheckpoints(const std::optional<CheckpointRecord>& input,
-                     ModelOutcome& models, numerics::RunHooks& hooks) {
+void WireCheckpoints(const std::optional<CheckpointRecord>& input, ModelOutcome& models,
+                     numerics::RunHooks& hooks) {
   if (input.has_value()) {
     hooks.input_checkpoint = input->bytes;
     models.input_sha256 = input->sha256;
@@ -34,9 +33,8 @@ void WireCheckpoints(const std::optional<CheckpointRecord>& input,
   hooks.on_model_source = [&models](numerics::ModelSource s) { models.source = s; };
 }
 
-void ApplyCheckpoint(CoordinatorClient& client, const sweep::Lease& lease,
-                     const JobConfig& config, const ModelOutcome& models,
-                     JobReport& report) {
+void ApplyCheckpoint(CoordinatorClient& client, const sweep::Lease& lease, const JobConfig& config,
+                     const ModelOutcome& models, JobReport& report) {
   if (models.source == numerics::ModelSource::kReused) {
     report.checkpoint_use = CheckpointUse::kReused;
     report.checkpoint_sha256 = models.input_sha256;

@@ -26,16 +26,15 @@ struct ModelOutcome {
 // The checkpoint to run with, or nullopt (none stored, or the fetch failed: then the job
 // trains, after a warning).
 std::optional<CheckpointRecord> FetchCheckpoint(CoordinatorClient& client,
-                                                         const sweep::Lease& lease);
+                                                const sweep::Lease& lease);
 
 // Points `hooks` at `input` (which must outlive the run) and at `models`.
-void WireCheckpoints(const std::optional<CheckpointRecord>& input,
-                     ModelOutcome& models, numerics::RunHooks& hooks);
+void WireCheckpoints(const std::optional<CheckpointRecord>& input, ModelOutcome& models,
+                     numerics::RunHooks& hooks);
 
 // Stores a freshly trained model under the lease's training hash and records in `report`
 // how the job got its model (trained or reused).
-void ApplyCheckpoint(CoordinatorClient& client, const sweep::Lease& lease,
-                     const JobConfig& config, const ModelOutcome& models,
-                     JobReport& report);
+void ApplyCheckpoint(CoordinatorClient& client, const sweep::Lease& lease, const JobConfig& config,
+                     const ModelOutcome& models, JobReport& report);
 
 }  // namespace sweep::worker

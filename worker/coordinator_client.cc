@@ -13,8 +13,7 @@ using wire::FromGrpcStatus;
 CoordinatorClient::CoordinatorClient(std::shared_ptr<grpc::Channel> channel)
     : channel_(std::move(channel)), stub_(v1::SweepService::NewStub(channel_)) {}
 
-absl::StatusOr<std::chrono::milliseconds> CoordinatorClient::Register(
-    const WorkerHello& hello) {
+absl::StatusOr<std::chrono::milliseconds> CoordinatorClient::Register(const WorkerHello& hello) {
   grpc::ClientContext ctx;
   rpc::SetDeadline(ctx, rpc::RpcKind::kReport);
   v1::RegisterWorkerResponse resp;
@@ -23,8 +22,9 @@ absl::StatusOr<std::chrono::milliseconds> CoordinatorClient::Register(
   return std::chrono::milliseconds(resp.lease_ttl_ms());
 }
 
-absl::StatusOr<std::optional<sweep::Lease>> CoordinatorClient::Lease(
-    const std::string& worker_id, std::chrono::milliseconds wait, std::stop_token stop) {
+absl::StatusOr<std::optional<sweep::Lease>> CoordinatorClient::Lease(const std::string& worker_id,
+                                                                     std::chrono::milliseconds wait,
+                                                                     std::stop_token stop) {
   grpc::ClientContext ctx;
   rpc::SetDeadline(ctx, rpc::RpcKind::kLeasePoll);
   std::stop_callback cancel(stop, [&ctx] { ctx.TryCancel(); });
@@ -39,8 +39,8 @@ absl::StatusOr<std::optional<sweep::Lease>> CoordinatorClient::Lease(
 }
 
 absl::StatusOr<HeartbeatReply> CoordinatorClient::Heartbeat(int64_t job_id, int attempt,
-                                                                    const std::string& worker_id,
-                                                                    int64_t step, int64_t total) {
+                                                            const std::string& worker_id,
+                                                            int64_t step, int64_t total) {
   grpc::ClientContext ctx;
   rpc::SetDeadline(ctx, rpc::RpcKind::kHeartbeat);
   v1::HeartbeatRequest req;
@@ -52,12 +52,10 @@ absl::StatusOr<HeartbeatReply> CoordinatorClient::Heartbeat(int64_t job_id, int 
   v1::HeartbeatResponse resp;
   absl::Status s = FromGrpcStatus(stub_->Heartbeat(&ctx, req, &resp));
   if (!s.ok()) return s;
-  return HeartbeatReply{resp.cancel_requested(),
-                                FromUnixMillis(resp.lease_expires_at_ms())};
+  return HeartbeatReply{resp.cancel_requested(), FromUnixMillis(resp.lease_expires_at_ms())};
 }
 
-absl::Status CoordinatorClient::Report(int64_t job_id, int attempt,
-                                       const JobReport& report) {
+absl::Status CoordinatorClient::Report(int64_t job_id, int attempt, const JobReport& report) {
   grpc::ClientContext ctx;
   rpc::SetDeadline(ctx, rpc::RpcKind::kReport);
   v1::ReportResultRequest req;

@@ -25,17 +25,16 @@ class CoordinatorClient {
   absl::StatusOr<std::chrono::milliseconds> Register(const WorkerHello& hello);
   // Long poll for up to `wait`; nullopt when none came. `stop` cancels the poll (CANCELLED).
   absl::StatusOr<std::optional<sweep::Lease>> Lease(const std::string& worker_id,
-                                                      std::chrono::milliseconds wait,
-                                                      std::stop_token stop = {});
+                                                    std::chrono::milliseconds wait,
+                                                    std::stop_token stop = {});
   absl::StatusOr<HeartbeatReply> Heartbeat(int64_t job_id, int attempt,
-                                                   const std::string& worker_id, int64_t step,
-                                                   int64_t total);
+                                           const std::string& worker_id, int64_t step,
+                                           int64_t total);
   absl::Status Report(int64_t job_id, int attempt, const JobReport& report);
   absl::Status Release(int64_t job_id, int attempt, const std::string& worker_id);
   // Checkpoints by training hash (ROADMAP.md 3); Get returns nullopt when none is stored.
   absl::Status PutCheckpoint(const CheckpointRecord& checkpoint);
-  absl::StatusOr<std::optional<CheckpointRecord>> GetCheckpoint(
-      const std::string& training_hash);
+  absl::StatusOr<std::optional<CheckpointRecord>> GetCheckpoint(const std::string& training_hash);
 
  private:
   std::shared_ptr<grpc::Channel> channel_;

@@ -57,8 +57,8 @@ Worker::Worker(const WorkerOptions& options, std::unique_ptr<JobRunner> runner)
 bool Worker::RegisterUntilOk() {
   rpc::Backoff backoff(options_.backoff);
   while (!stop_.stop_requested()) {
-    auto ttl = client_.Register(
-        WorkerHello{worker_id_, HostName(), options_.slots, BuildVersion()});
+    auto ttl =
+        client_.Register(WorkerHello{worker_id_, HostName(), options_.slots, BuildVersion()});
     if (ttl.ok()) {
       heartbeat_ms_ = options_.heartbeat.count() > 0 ? options_.heartbeat.count()
                                                      : std::max<int64_t>(50, ttl->count() / 3);

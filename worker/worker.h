@@ -63,8 +63,8 @@ class Worker {
   void RunLease(const sweep::Lease& lease);
   // Runs the job on its own thread (with the stored checkpoint when the lease has one)
   // while this thread heartbeats; `outcome` holds what the job returned.
-  Outcome RunSupervised(const sweep::Lease& lease, const JobConfig& config,
-                        ModelOutcome& models, std::optional<absl::StatusOr<JobResult>>& outcome);
+  Outcome RunSupervised(const sweep::Lease& lease, const JobConfig& config, ModelOutcome& models,
+                        std::optional<absl::StatusOr<JobResult>>& outcome);
   Outcome Supervise(const sweep::Lease& lease, std::stop_source& job_stop,
                     const std::function<bool()>& done, std::atomic<int64_t>& step,
                     std::atomic<int64_t>& total);

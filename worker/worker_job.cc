@@ -27,8 +27,8 @@ bool LostLease(const absl::Status& s) {
   return absl::IsAborted(s) || absl::IsFailedPrecondition(s) || absl::IsNotFound(s);
 }
 
-JobReport MakeReport(const absl::StatusOr<JobResult>& outcome,
-                              const std::string& worker_id, double wall_seconds) {
+JobReport MakeReport(const absl::StatusOr<JobResult>& outcome, const std::string& worker_id,
+                     double wall_seconds) {
   JobReport report;
   report.ok = outcome.ok();
   if (outcome.ok()) {

@@ -76,8 +76,7 @@ TEST(CliTest, MakeQuerySplitsWhereAndGroupBy) {
 }
 
 TEST(CliTest, MalformedWhereNamesTheFlag) {
-  absl::StatusOr<ResultsQuery> q =
-      MakeQuery(1, QueryArgs{"1", {"d16"}, "", Format::kTable});
+  absl::StatusOr<ResultsQuery> q = MakeQuery(1, QueryArgs{"1", {"d16"}, "", Format::kTable});
   EXPECT_EQ(q.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(q.status().message()), HasSubstr("--where: \"d16\""));
 }

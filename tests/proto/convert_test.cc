@@ -54,9 +54,8 @@ TEST(ConvertTest, JobResultWithoutNAtEpsStaysEmpty) {
 }
 
 TEST(ConvertTest, JobReportRoundTrip) {
-  JobReport r{
-      false, "r: 12 > d = 8", FullResult(), "w-1", "abc123", 12.5, CheckpointUse::kReused,
-      "feed"};
+  JobReport r{false, "r: 12 > d = 8", FullResult(), "w-1", "abc123", 12.5,
+              CheckpointUse::kReused, "feed"};
   const JobReport back = FromProto(ToProto(r));
   EXPECT_EQ(back.ok, r.ok);
   EXPECT_EQ(back.error, r.error);
@@ -82,18 +81,18 @@ TEST(ConvertTest, LeaseRoundTrip) {
 
 TEST(ConvertTest, SweepSummaryRoundTripWithAndWithoutFinishTimes) {
   SweepSummary s{4,
-                          "tiny",
-                          FromUnixMillis(1000),
-                          true,
-                          10,
-                          1,
-                          2,
-                          3,
-                          4,
-                          5,
-                          6,
-                          FromUnixMillis(2000),
-                          FromUnixMillis(3000)};
+                 "tiny",
+                 FromUnixMillis(1000),
+                 true,
+                 10,
+                 1,
+                 2,
+                 3,
+                 4,
+                 5,
+                 6,
+                 FromUnixMillis(2000),
+                 FromUnixMillis(3000)};
   SweepSummary back = FromProto(ToProto(s));
   EXPECT_EQ(back.sweep_id, 4);
   EXPECT_EQ(back.name, "tiny");
@@ -113,18 +112,18 @@ TEST(ConvertTest, SweepSummaryRoundTripWithAndWithoutFinishTimes) {
 
 TEST(ConvertTest, JobRecordRoundTrip) {
   JobRecord j{11,
-                       4,
-                       JobState::kFailed,
-                       FailureKind::kDiverged,
-                       3,
-                       true,
-                       "hash",
-                       R"({"d":8})",
-                       "w-2",
-                       "boom",
-                       40,
-                       100,
-                       FromUnixMillis(5000)};
+              4,
+              JobState::kFailed,
+              FailureKind::kDiverged,
+              3,
+              true,
+              "hash",
+              R"({"d":8})",
+              "w-2",
+              "boom",
+              40,
+              100,
+              FromUnixMillis(5000)};
   absl::StatusOr<JobRecord> back = FromProto(ToProto(j));
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(back->job_id, 11);
@@ -178,8 +177,7 @@ TEST(ConvertTest, QueryAndGroupsRoundTrip) {
   EXPECT_EQ(gb.count, 3);
   EXPECT_EQ(gb.diverged, 1);
 
-  CurveGroup c{{{"N", "64"}},
-                        {{8, 2, 0.5, 0.05, 0.9, 0.01}, {16, 2, 0.4, 0.04, 0.8, 0.02}}};
+  CurveGroup c{{{"N", "64"}}, {{8, 2, 0.5, 0.05, 0.9, 0.01}, {16, 2, 0.4, 0.04, 0.8, 0.02}}};
   CurveGroup cb = FromProto(ToProto(c));
   EXPECT_EQ(cb.key, c.key);
   ASSERT_EQ(cb.points.size(), 2u);

@@ -27,7 +27,7 @@ JobConfig Mamba(double eps) {
 }
 
 CheckpointRecord Checkpoint(const JobConfig& config, std::string bytes,
-                                     std::optional<int64_t> job_id) {
+                            std::optional<int64_t> job_id) {
   CheckpointRecord c;
   c.training_hash = TrainingHash(config);
   c.model = config.model;

@@ -42,8 +42,7 @@ inline storage::PreparedJob Job(const std::string& json, const std::string& mode
                               model};
 }
 
-inline NewSweep Meta(const std::string& request_id, bool use_cache = true,
-                              int max_attempts = 3) {
+inline NewSweep Meta(const std::string& request_id, bool use_cache = true, int max_attempts = 3) {
   NewSweep s;
   s.request_id = request_id;
   s.name = "test-" + request_id;
