@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "common/job_keys.h"
+#include "rpc/channel.h"
 #include "server/server_runner.h"
 #include "spdlog/spdlog.h"
 #include "worker/coordinator_client.h"
@@ -40,8 +41,8 @@ Args ParseArgs(int argc, char** argv) {
   return a;
 }
 
-sweep::storage::NewSweep MakeSweep(int jobs) {
-  sweep::storage::NewSweep s{"bench-rpc", "bench", "", {}};
+sweep::NewSweep MakeSweep(int jobs) {
+  sweep::NewSweep s{"bench-rpc", "bench", "", {}};
   for (int i = 0; i < jobs; ++i) {
     auto c = sweep::ResolveJobConfig({{"model", "krr"}, {"d", 8}, {"N", 16}, {"seed", i}});
     if (!c.ok()) std::exit(1);
@@ -53,10 +54,10 @@ sweep::storage::NewSweep MakeSweep(int jobs) {
 // One simulated worker: lease, report at once, until the queue stays empty.
 void WorkerLoop(const std::string& address, int id, std::atomic<int>& done,
                 std::vector<double>& latencies_ms) {
-  sweep::worker::CoordinatorClient client(sweep::worker::MakeChannel(address));
+  sweep::worker::CoordinatorClient client(sweep::rpc::MakeChannel(address));
   const std::string worker_id = "bench-" + std::to_string(id);
   (void)client.Register({worker_id, "bench", 1, "bench"});
-  sweep::storage::JobReport report;
+  sweep::JobReport report;
   report.result.mse = 0.5;
   report.result.curve = {{16, 0.5, 0.01, 0.9}};
   report.worker_id = worker_id;

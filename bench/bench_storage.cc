@@ -79,10 +79,10 @@ void TimeLeaseReport(const std::string& dir, const char* sync, int n) {
   Check(store.status(), "open");
   Check((*store)->connection().Exec(absl::StrCat("PRAGMA synchronous = ", sync)), "sync");
   const auto now = sweep::SystemClock::Get().Now();
-  sweep::storage::NewSweep meta;
+  sweep::NewSweep meta;
   meta.name = "lease";
   Check((*store)->SubmitPrepared(meta, MakeJobs(n), now).status(), "submit");
-  sweep::storage::JobReport report;
+  sweep::JobReport report;
   report.worker_id = "w1";
   report.result.curve = {{8, 0.5, 0.01, 0.5}, {64, 0.1, 0.01, 0.1}};
   const auto t0 = Clock::now();
@@ -103,7 +103,7 @@ void TimeCoordinator(const std::string& dir, int threads, int n) {
   options.db_path = dir + "/coordinator.db";
   auto coord = sweep::server::Coordinator::Open(options, sweep::SystemClock::Get());
   Check(coord.status(), "coordinator");
-  sweep::storage::NewSweep sweep;
+  sweep::NewSweep sweep;
   sweep.use_cache = false;
   for (int i = 0; i < n; ++i) {
     sweep::JobConfig c;
@@ -118,7 +118,7 @@ void TimeCoordinator(const std::string& dir, int threads, int n) {
     std::vector<std::jthread> workers;
     for (int w = 0; w < threads; ++w) {
       workers.emplace_back([&, w] {
-        sweep::storage::JobReport report;
+        sweep::JobReport report;
         report.worker_id = absl::StrCat("w", w);
         report.result.curve = {{8, 0.5, 0.01, 0.5}, {64, 0.1, 0.01, 0.1}};
         for (;;) {
@@ -152,7 +152,7 @@ int main(int argc, char** argv) {
   auto store = sweep::storage::Store::Open(path);
   Check(store.status(), "open");
   const std::vector<PreparedJob> jobs = MakeJobs(n);
-  sweep::storage::NewSweep meta;
+  sweep::NewSweep meta;
   meta.request_id = "bench";
   meta.name = "bench";
   auto t0 = Clock::now();

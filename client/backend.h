@@ -9,29 +9,26 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "storage/records.h"
+#include "common/records.h"
 
 namespace sweep::client {
 
 class Backend {
  public:
   virtual ~Backend() = default;
-  virtual absl::StatusOr<std::vector<storage::SweepSummary>> ListSweeps() = 0;
-  virtual absl::StatusOr<storage::SweepSummary> GetSweep(int64_t sweep_id) = 0;
-  virtual absl::StatusOr<std::vector<storage::JobRecord>> ListJobs(
-      int64_t sweep_id, std::optional<JobState> state) = 0;
-  virtual absl::StatusOr<std::vector<storage::ResultGroup>> Results(
-      const storage::ResultsQuery& q) = 0;
-  virtual absl::StatusOr<std::vector<storage::CurveGroup>> Curves(
-      const storage::ResultsQuery& q) = 0;
-  virtual absl::StatusOr<std::vector<storage::WorkerRecord>> ListWorkers() = 0;
+  virtual absl::StatusOr<std::vector<SweepSummary>> ListSweeps() = 0;
+  virtual absl::StatusOr<SweepSummary> GetSweep(int64_t sweep_id) = 0;
+  virtual absl::StatusOr<std::vector<JobRecord>> ListJobs(int64_t sweep_id,
+                                                          std::optional<JobState> state) = 0;
+  virtual absl::StatusOr<std::vector<ResultGroup>> Results(const ResultsQuery& q) = 0;
+  virtual absl::StatusOr<std::vector<CurveGroup>> Curves(const ResultsQuery& q) = 0;
+  virtual absl::StatusOr<std::vector<WorkerRecord>> ListWorkers() = 0;
   // Checkpoints of trained models (docs/checkpoints.md): metadata of one sweep's (or all,
   // bytes empty), and the one under a job's training hash, bytes included (nullopt: none
   // stored; NOT_FOUND: no such job).
-  virtual absl::StatusOr<std::vector<storage::CheckpointRecord>> ListCheckpoints(
+  virtual absl::StatusOr<std::vector<CheckpointRecord>> ListCheckpoints(
       std::optional<int64_t> sweep_id) = 0;
-  virtual absl::StatusOr<std::optional<storage::CheckpointRecord>> GetCheckpointForJob(
-      int64_t job_id) = 0;
+  virtual absl::StatusOr<std::optional<CheckpointRecord>> GetCheckpointForJob(int64_t job_id) = 0;
 };
 
 // NOT_FOUND etc. from storage::Reader::Open.

@@ -16,14 +16,11 @@ std::string Iso(TimePoint t) {
   return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromChrono(t), absl::UTCTimeZone());
 }
 
-std::string JobCell(const storage::CheckpointRecord& c) {
-  return c.job_id ? std::to_string(*c.job_id) : "";
-}
+std::string JobCell(const CheckpointRecord& c) { return c.job_id ? std::to_string(*c.job_id) : ""; }
 
 }  // namespace
 
-std::string FormatCheckpoints(const std::vector<storage::CheckpointRecord>& checkpoints,
-                              Format format) {
+std::string FormatCheckpoints(const std::vector<CheckpointRecord>& checkpoints, Format format) {
   if (format == Format::kJson) {
     internal::Json out = internal::Json::array();
     for (const auto& c : checkpoints) {
@@ -56,7 +53,7 @@ absl::Status CmdCheckpoints(Backend& backend, const std::string& sweep, Format f
   if (!sweep.empty()) {
     SWEEP_ASSIGN_OR_RETURN(sweep_id, ResolveSweep(backend, sweep));
   }
-  SWEEP_ASSIGN_OR_RETURN(const std::vector<storage::CheckpointRecord> list,
+  SWEEP_ASSIGN_OR_RETURN(const std::vector<CheckpointRecord> list,
                          backend.ListCheckpoints(sweep_id));
   out << FormatCheckpoints(list, format);
   return absl::OkStatus();
@@ -65,7 +62,7 @@ absl::Status CmdCheckpoints(Backend& backend, const std::string& sweep, Format f
 absl::Status CmdExport(Backend& backend, int64_t job_id, const std::string& out_file,
                        std::ostream& out) {
   if (out_file.empty()) return absl::InvalidArgumentError("--out: required");
-  SWEEP_ASSIGN_OR_RETURN(const std::optional<storage::CheckpointRecord> c,
+  SWEEP_ASSIGN_OR_RETURN(const std::optional<CheckpointRecord> c,
                          backend.GetCheckpointForJob(job_id));
   if (!c.has_value()) {
     return absl::NotFoundError(absl::StrCat(

@@ -13,12 +13,11 @@
 #include "absl/status/status.h"
 #include "client/backend.h"
 #include "client/format.h"
-#include "storage/records.h"
+#include "common/records.h"
 
 namespace sweep::client {
 
-std::string FormatCheckpoints(const std::vector<storage::CheckpointRecord>& checkpoints,
-                              Format format);
+std::string FormatCheckpoints(const std::vector<CheckpointRecord>& checkpoints, Format format);
 
 // `sweep` empty: every stored checkpoint.
 absl::Status CmdCheckpoints(Backend& backend, const std::string& sweep, Format format,

@@ -14,8 +14,8 @@
 
 namespace sweep::client {
 
-absl::StatusOr<storage::ResultsQuery> MakeQuery(int64_t sweep_id, const QueryArgs& args) {
-  storage::ResultsQuery q;
+absl::StatusOr<ResultsQuery> MakeQuery(int64_t sweep_id, const QueryArgs& args) {
+  ResultsQuery q;
   q.sweep_id = sweep_id;
   for (const std::string& w : args.where) {
     const size_t eq = w.find('=');
@@ -39,12 +39,11 @@ std::string NewRequestId() {
                          lo >> 48, lo & 0xffffffffffffULL);
 }
 
-absl::StatusOr<storage::SweepSummary> WaitForSweep(Backend& backend, int64_t sweep_id,
-                                                   std::ostream& err,
-                                                   std::chrono::milliseconds poll) {
+absl::StatusOr<SweepSummary> WaitForSweep(Backend& backend, int64_t sweep_id, std::ostream& err,
+                                          std::chrono::milliseconds poll) {
   std::string last;
   while (true) {
-    SWEEP_ASSIGN_OR_RETURN(storage::SweepSummary s, backend.GetSweep(sweep_id));
+    SWEEP_ASSIGN_OR_RETURN(SweepSummary s, backend.GetSweep(sweep_id));
     std::string line = FormatProgress(s, std::chrono::system_clock::now());
     // Only changes are printed, so that a log file does not fill with identical lines.
     if (line.substr(0, line.find(" rate=")) != last.substr(0, last.find(" rate="))) {
@@ -56,7 +55,7 @@ absl::StatusOr<storage::SweepSummary> WaitForSweep(Backend& backend, int64_t swe
   }
 }
 
-absl::Status AllSucceeded(const storage::SweepSummary& s) {
+absl::Status AllSucceeded(const SweepSummary& s) {
   if (s.failed == 0 && s.cancelled == 0) return absl::OkStatus();
   return absl::FailedPreconditionError(absl::StrCat("sweep ", s.sweep_id, ": ", s.failed,
                                                     " failed, ", s.cancelled, " cancelled jobs"));
@@ -75,8 +74,8 @@ absl::Status CmdSubmit(RpcBackend& rpc, const std::string& file, bool wait, bool
                          reply.name, reply.outcome.jobs_total, reply.outcome.jobs_cached,
                          reply.outcome.existing ? " (already submitted)" : "");
   if (!wait) return absl::OkStatus();
-  SWEEP_ASSIGN_OR_RETURN(storage::SweepSummary s, WaitForSweep(rpc, reply.outcome.sweep_id, err,
-                                                               std::chrono::milliseconds(500)));
+  SWEEP_ASSIGN_OR_RETURN(SweepSummary s, WaitForSweep(rpc, reply.outcome.sweep_id, err,
+                                                      std::chrono::milliseconds(500)));
   return AllSucceeded(s);
 }
 
@@ -90,12 +89,12 @@ absl::Status CmdStatus(Backend& backend, const std::string& sweep, bool wait, st
   }
   SWEEP_ASSIGN_OR_RETURN(int64_t id, ResolveSweep(backend, sweep));
   if (wait) {
-    SWEEP_ASSIGN_OR_RETURN(storage::SweepSummary s,
+    SWEEP_ASSIGN_OR_RETURN(SweepSummary s,
                            WaitForSweep(backend, id, err, std::chrono::milliseconds(500)));
     out << FormatProgress(s, std::chrono::system_clock::now()) << "\n";
     return AllSucceeded(s);  // as `submit --wait`: scripts can test the exit code
   }
-  SWEEP_ASSIGN_OR_RETURN(storage::SweepSummary s, backend.GetSweep(id));
+  SWEEP_ASSIGN_OR_RETURN(SweepSummary s, backend.GetSweep(id));
   out << FormatProgress(s, now) << "\n";
   return absl::OkStatus();
 }
@@ -118,7 +117,7 @@ absl::Status CmdJobs(Backend& backend, const std::string& sweep, const std::stri
 
 absl::Status CmdResults(Backend& backend, const QueryArgs& args, std::ostream& out) {
   SWEEP_ASSIGN_OR_RETURN(int64_t id, ResolveSweep(backend, args.sweep));
-  SWEEP_ASSIGN_OR_RETURN(storage::ResultsQuery q, MakeQuery(id, args));
+  SWEEP_ASSIGN_OR_RETURN(ResultsQuery q, MakeQuery(id, args));
   SWEEP_ASSIGN_OR_RETURN(auto groups, backend.Results(q));
   out << FormatResults(groups, args.format);
   return absl::OkStatus();
@@ -126,7 +125,7 @@ absl::Status CmdResults(Backend& backend, const QueryArgs& args, std::ostream& o
 
 absl::Status CmdCurves(Backend& backend, const QueryArgs& args, std::ostream& out) {
   SWEEP_ASSIGN_OR_RETURN(int64_t id, ResolveSweep(backend, args.sweep));
-  SWEEP_ASSIGN_OR_RETURN(storage::ResultsQuery q, MakeQuery(id, args));
+  SWEEP_ASSIGN_OR_RETURN(ResultsQuery q, MakeQuery(id, args));
   SWEEP_ASSIGN_OR_RETURN(auto groups, backend.Curves(q));
   out << FormatCurves(groups, args.format);
   return absl::OkStatus();

@@ -25,16 +25,15 @@ struct QueryArgs {
 };
 
 // "key=value" filters and "k1,k2" into a ResultsQuery. INVALID_ARGUMENT names the flag.
-absl::StatusOr<storage::ResultsQuery> MakeQuery(int64_t sweep_id, const QueryArgs& args);
+absl::StatusOr<ResultsQuery> MakeQuery(int64_t sweep_id, const QueryArgs& args);
 
 // A fresh random UUID (version 4) for SubmitSweep.request_id.
 std::string NewRequestId();
 
 // Polls the sweep until no job is queued or running, printing progress to `err`.
 // Returns the final summary.
-absl::StatusOr<storage::SweepSummary> WaitForSweep(Backend& backend, int64_t sweep_id,
-                                                   std::ostream& err,
-                                                   std::chrono::milliseconds poll);
+absl::StatusOr<SweepSummary> WaitForSweep(Backend& backend, int64_t sweep_id, std::ostream& err,
+                                          std::chrono::milliseconds poll);
 
 // Reads FILE, validates it locally (INVALID_ARGUMENT naming the key, before any RPC) and
 // submits it with a fresh request id.
@@ -54,6 +53,6 @@ absl::Status CmdCancel(RpcBackend& rpc, const std::string& sweep, std::ostream& 
 absl::Status CmdWorkers(Backend& backend, std::ostream& out);
 
 // Fails (FAILED_PRECONDITION) when a finished sweep has failed or cancelled jobs.
-absl::Status AllSucceeded(const storage::SweepSummary& s);
+absl::Status AllSucceeded(const SweepSummary& s);
 
 }  // namespace sweep::client

@@ -11,32 +11,28 @@ namespace {
 class DbBackend final : public Backend {
  public:
   explicit DbBackend(std::unique_ptr<storage::Reader> reader) : reader_(std::move(reader)) {}
-  absl::StatusOr<std::vector<storage::SweepSummary>> ListSweeps() override {
-    return reader_->ListSweeps();
-  }
-  absl::StatusOr<storage::SweepSummary> GetSweep(int64_t sweep_id) override {
+  absl::StatusOr<std::vector<SweepSummary>> ListSweeps() override { return reader_->ListSweeps(); }
+  absl::StatusOr<SweepSummary> GetSweep(int64_t sweep_id) override {
     return reader_->GetSweep(sweep_id);
   }
-  absl::StatusOr<std::vector<storage::JobRecord>> ListJobs(int64_t sweep_id,
-                                                           std::optional<JobState> state) override {
+  absl::StatusOr<std::vector<JobRecord>> ListJobs(int64_t sweep_id,
+                                                  std::optional<JobState> state) override {
     return reader_->ListJobs(sweep_id, state);
   }
-  absl::StatusOr<std::vector<storage::ResultGroup>> Results(
-      const storage::ResultsQuery& q) override {
+  absl::StatusOr<std::vector<ResultGroup>> Results(const ResultsQuery& q) override {
     return reader_->Results(q);
   }
-  absl::StatusOr<std::vector<storage::CurveGroup>> Curves(const storage::ResultsQuery& q) override {
+  absl::StatusOr<std::vector<CurveGroup>> Curves(const ResultsQuery& q) override {
     return reader_->Curves(q);
   }
-  absl::StatusOr<std::vector<storage::WorkerRecord>> ListWorkers() override {
+  absl::StatusOr<std::vector<WorkerRecord>> ListWorkers() override {
     return reader_->ListWorkers();
   }
-  absl::StatusOr<std::vector<storage::CheckpointRecord>> ListCheckpoints(
+  absl::StatusOr<std::vector<CheckpointRecord>> ListCheckpoints(
       std::optional<int64_t> sweep_id) override {
     return reader_->ListCheckpoints(sweep_id);
   }
-  absl::StatusOr<std::optional<storage::CheckpointRecord>> GetCheckpointForJob(
-      int64_t job_id) override {
+  absl::StatusOr<std::optional<CheckpointRecord>> GetCheckpointForJob(int64_t job_id) override {
     return reader_->GetCheckpointForJob(job_id);
   }
 
@@ -57,7 +53,7 @@ absl::StatusOr<int64_t> ResolveSweep(Backend& backend, const std::string& id_or_
   const char* end = id_or_name.data() + id_or_name.size();
   auto [ptr, ec] = std::from_chars(id_or_name.data(), end, id);
   if (ec == std::errc() && ptr == end) return id;
-  absl::StatusOr<std::vector<storage::SweepSummary>> sweeps = backend.ListSweeps();
+  absl::StatusOr<std::vector<SweepSummary>> sweeps = backend.ListSweeps();
   if (!sweeps.ok()) return sweeps.status();
   for (auto it = sweeps->rbegin(); it != sweeps->rend(); ++it) {
     if (it->name == id_or_name) return it->sweep_id;

@@ -72,7 +72,7 @@ std::string RenderTable(const std::vector<std::string>& header, const Rows& rows
   return out;
 }
 
-std::string FormatResults(const std::vector<storage::ResultGroup>& groups, Format format) {
+std::string FormatResults(const std::vector<ResultGroup>& groups, Format format) {
   if (format == Format::kJson) {
     Json out = Json::array();
     for (const auto& g : groups) {
@@ -100,7 +100,7 @@ std::string FormatResults(const std::vector<storage::ResultGroup>& groups, Forma
   // Each statistic with its column name. CSV keeps the columns it had before the standard
   // errors and intervals were added first, so that scripts reading by position still
   // work; the table for people groups each metric's statistics together.
-  auto cells = [&](const storage::ResultGroup& g) {
+  auto cells = [&](const ResultGroup& g) {
     auto d = [&](double v) { return FormatDouble(v, digits); };
     return std::vector<std::pair<std::string, std::string>>{
         {"count", absl::StrCat(g.count)},  {"mse_mean", d(g.mse_mean)},
@@ -114,7 +114,7 @@ std::string FormatResults(const std::vector<storage::ResultGroup>& groups, Forma
                                      ? std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}
                                      : std::vector<int>{0, 1, 2, 6, 7, 8, 3, 4, 9, 10, 11, 5};
   std::vector<std::string> header = columns;
-  const auto names = cells(storage::ResultGroup{});
+  const auto names = cells(ResultGroup{});
   for (int i : order) header.push_back(names[i].first);
   Rows rows;
   for (const auto& g : groups) {

@@ -27,17 +27,17 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "storage/records.h"
+#include "common/records.h"
 
 namespace sweep::client {
 
 enum class Format { kTable, kCsv, kJson };
 absl::StatusOr<Format> ParseFormat(std::string_view name);
 
-std::string FormatResults(const std::vector<storage::ResultGroup>& groups, Format format);
-std::string FormatCurves(const std::vector<storage::CurveGroup>& groups, Format format);
-std::string FormatJobs(const std::vector<storage::JobRecord>& jobs, Format format);
-std::string FormatWorkers(const std::vector<storage::WorkerRecord>& workers, TimePoint now);
+std::string FormatResults(const std::vector<ResultGroup>& groups, Format format);
+std::string FormatCurves(const std::vector<CurveGroup>& groups, Format format);
+std::string FormatJobs(const std::vector<JobRecord>& jobs, Format format);
+std::string FormatWorkers(const std::vector<WorkerRecord>& workers, TimePoint now);
 
 // A fixed-width text table: header, a rule, rows; columns left-aligned.
 std::string RenderTable(const std::vector<std::string>& header,

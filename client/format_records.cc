@@ -18,7 +18,7 @@ using internal::KeyJson;
 using internal::Render;
 using internal::Rows;
 
-Json CurvesJson(const std::vector<storage::CurveGroup>& groups) {
+Json CurvesJson(const std::vector<CurveGroup>& groups) {
   Json out = Json::array();
   for (const auto& g : groups) {
     Json points = Json::array();
@@ -43,7 +43,7 @@ Json CurvesJson(const std::vector<storage::CurveGroup>& groups) {
 
 }  // namespace
 
-std::string FormatCurves(const std::vector<storage::CurveGroup>& groups, Format format) {
+std::string FormatCurves(const std::vector<CurveGroup>& groups, Format format) {
   if (format == Format::kJson) return CurvesJson(groups).dump(2) + "\n";
   std::vector<std::map<std::string, std::string>> keys;
   for (const auto& g : groups) keys.push_back(g.key);
@@ -55,7 +55,7 @@ std::string FormatCurves(const std::vector<storage::CurveGroup>& groups, Format 
   const std::vector<int> order = csv ? std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}
                                      : std::vector<int>{0, 1, 2, 6, 3, 7, 8, 4, 9, 5, 10, 11};
   const int digits = csv ? 17 : 6;
-  auto cells = [&](const storage::CurvePoint& p) {
+  auto cells = [&](const CurvePoint& p) {
     auto d = [&](double v) { return FormatDouble(v, digits); };
     return std::vector<std::pair<std::string, std::string>>{
         {"n", absl::StrCat(p.n)},        {"count", absl::StrCat(p.count)},
@@ -66,7 +66,7 @@ std::string FormatCurves(const std::vector<storage::CurveGroup>& groups, Format 
         {"nmse_ci_lo", d(p.nmse_ci_lo)}, {"nmse_ci_hi", d(p.nmse_ci_hi)}};
   };
   std::vector<std::string> header = columns;
-  const auto names = cells(storage::CurvePoint{});
+  const auto names = cells(CurvePoint{});
   for (int i : order) header.push_back(names[i].first);
   Rows rows;
   for (const auto& g : groups) {
@@ -80,7 +80,7 @@ std::string FormatCurves(const std::vector<storage::CurveGroup>& groups, Format 
   return fixed + Render(format, header, rows);
 }
 
-std::string FormatJobs(const std::vector<storage::JobRecord>& jobs, Format format) {
+std::string FormatJobs(const std::vector<JobRecord>& jobs, Format format) {
   if (format == Format::kJson) {
     Json out = Json::array();
     for (const auto& j : jobs) {
@@ -110,7 +110,7 @@ std::string FormatJobs(const std::vector<storage::JobRecord>& jobs, Format forma
   return Render(format, header, rows);
 }
 
-std::string FormatWorkers(const std::vector<storage::WorkerRecord>& workers, TimePoint now) {
+std::string FormatWorkers(const std::vector<WorkerRecord>& workers, TimePoint now) {
   Rows rows;
   for (const auto& w : workers) {
     const auto idle = std::chrono::duration_cast<std::chrono::seconds>(now - w.last_seen_at);

@@ -22,12 +22,12 @@ absl::Status RunAndPrint(server::Coordinator& coordinator, RpcBackend& rpc,
                          std::ostream& err) {
   const std::string name = sweep.name;
   SWEEP_ASSIGN_OR_RETURN(
-      const storage::SubmitOutcome outcome,
+      const SubmitOutcome outcome,
       coordinator.Submit(server::NewSweepFromSpec(NewRequestId(), std::move(sweep),
                                                   args.use_cache)));
   err << "sweep " << outcome.sweep_id << " \"" << name << "\": " << outcome.jobs_total
       << " jobs (" << outcome.jobs_cached << " cached), db " << args.db << "\n";
-  SWEEP_ASSIGN_OR_RETURN(storage::SweepSummary summary,
+  SWEEP_ASSIGN_OR_RETURN(SweepSummary summary,
                          WaitForSweep(rpc, outcome.sweep_id, err, std::chrono::milliseconds(200)));
   QueryArgs query;
   query.sweep = std::to_string(outcome.sweep_id);

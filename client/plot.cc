@@ -287,7 +287,7 @@ absl::Status CheckPlotOptions(const PlotOptions& o) {
   return check_all("--facet", o.facet);
 }
 
-absl::StatusOr<Figure> FigureFromCurves(const std::vector<storage::CurveGroup>& groups,
+absl::StatusOr<Figure> FigureFromCurves(const std::vector<CurveGroup>& groups,
                                         const PlotOptions& o, const std::string& title) {
   if (groups.empty()) {
     return absl::FailedPreconditionError(
@@ -295,9 +295,9 @@ absl::StatusOr<Figure> FigureFromCurves(const std::vector<storage::CurveGroup>& 
   }
   const bool nmse = o.y == "nmse";
   std::vector<Item> items;
-  for (const storage::CurveGroup& g : groups) {
+  for (const CurveGroup& g : groups) {
     Item it{&g.key, {}};
-    for (const storage::CurvePoint& c : g.points) {
+    for (const CurvePoint& c : g.points) {
       PlotPoint p = nmse ? MakePoint(c.n, c.nmse_mean, c.nmse_se, c.nmse_ci_lo, c.nmse_ci_hi,
                                      o.band)
                          : MakePoint(c.n, c.mse_mean, c.mse_se, c.mse_ci_lo, c.mse_ci_hi,
@@ -310,7 +310,7 @@ absl::StatusOr<Figure> FigureFromCurves(const std::vector<storage::CurveGroup>& 
   return Assemble(std::move(items), o, absl::StrCat(o.y, " against context length n"), title);
 }
 
-absl::StatusOr<Figure> FigureFromResults(const std::vector<storage::ResultGroup>& groups,
+absl::StatusOr<Figure> FigureFromResults(const std::vector<ResultGroup>& groups,
                                          const PlotOptions& o, const std::string& title) {
   if (groups.empty()) {
     return absl::FailedPreconditionError(
@@ -318,7 +318,7 @@ absl::StatusOr<Figure> FigureFromResults(const std::vector<storage::ResultGroup>
   }
   const bool nmse = o.y == "nmse";
   std::vector<Item> items;
-  for (const storage::ResultGroup& g : groups) {
+  for (const ResultGroup& g : groups) {
     const std::string x = ValueOf(g.key, o.x);
     if (x == "null") continue;  // a model without this key has no place on this axis
     const double xv = IsNumber(x) ? std::strtod(x.c_str(), nullptr) : 0;

@@ -12,7 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "client/backend.h"
-#include "storage/records.h"
+#include "common/records.h"
 
 namespace sweep::client {
 
@@ -68,11 +68,11 @@ absl::Status CheckPlotOptions(const PlotOptions& options);
 // in a key that is neither a --color nor a --facet key would be drawn as one line:
 // INVALID_ARGUMENT naming that key. A --color/--facet key no group has, and no groups at
 // all, are errors too (FAILED_PRECONDITION for an empty sweep).
-absl::StatusOr<Figure> FigureFromCurves(const std::vector<storage::CurveGroup>& groups,
+absl::StatusOr<Figure> FigureFromCurves(const std::vector<CurveGroup>& groups,
                                         const PlotOptions& options, const std::string& title);
 // Results (the metric at n = N, grouped by every key but seed) against the job key
 // options.x, under the same rules.
-absl::StatusOr<Figure> FigureFromResults(const std::vector<storage::ResultGroup>& groups,
+absl::StatusOr<Figure> FigureFromResults(const std::vector<ResultGroup>& groups,
                                          const PlotOptions& options, const std::string& title);
 
 struct PlotArgs {

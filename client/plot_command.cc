@@ -15,9 +15,9 @@ absl::Status CmdPlot(Backend& backend, const PlotArgs& args, std::ostream& out) 
   const PlotOptions& o = args.options;
   SWEEP_ASSIGN_OR_RETURN(std::string terminal, GnuplotTerminal(args.out, o.width, o.height));
   SWEEP_ASSIGN_OR_RETURN(int64_t id, ResolveSweep(backend, args.sweep));
-  SWEEP_ASSIGN_OR_RETURN(storage::SweepSummary summary, backend.GetSweep(id));
+  SWEEP_ASSIGN_OR_RETURN(SweepSummary summary, backend.GetSweep(id));
   // Grouped by every key but seed, so that Figure* can refuse to merge unlike jobs.
-  SWEEP_ASSIGN_OR_RETURN(storage::ResultsQuery q,
+  SWEEP_ASSIGN_OR_RETURN(ResultsQuery q,
                          MakeQuery(id, QueryArgs{args.sweep, args.where, "", Format::kTable}));
   const std::string title = absl::StrCat("sweep ", id, " \"", summary.name, "\"");
   absl::StatusOr<Figure> figure;

@@ -8,13 +8,11 @@
 
 namespace sweep::client {
 
-int64_t FinishedJobs(const storage::SweepSummary& s) {
-  return s.succeeded + s.failed + s.cancelled;
-}
+int64_t FinishedJobs(const SweepSummary& s) { return s.succeeded + s.failed + s.cancelled; }
 
-bool SweepDone(const storage::SweepSummary& s) { return s.queued == 0 && s.running == 0; }
+bool SweepDone(const SweepSummary& s) { return s.queued == 0 && s.running == 0; }
 
-double JobRate(const storage::SweepSummary& s, TimePoint now) {
+double JobRate(const SweepSummary& s, TimePoint now) {
   // Cached jobs finish at submit time: counting them would inflate the rate.
   const int64_t computed = s.succeeded - s.cached + s.failed;
   if (computed <= 0) return 0;
@@ -23,7 +21,7 @@ double JobRate(const storage::SweepSummary& s, TimePoint now) {
   return seconds > 0 ? computed / seconds : 0;
 }
 
-std::string FormatProgress(const storage::SweepSummary& s, TimePoint now, int width) {
+std::string FormatProgress(const SweepSummary& s, TimePoint now, int width) {
   const int64_t finished = FinishedJobs(s);
   const int filled = s.total > 0 ? static_cast<int>(width * finished / s.total) : width;
   std::string bar = std::string(filled, '#') + std::string(width - filled, '-');

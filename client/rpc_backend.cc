@@ -8,9 +8,10 @@
 #include "absl/strings/str_cat.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "proto/convert.h"
-#include "worker/backoff.h"
-#include "worker/coordinator_client.h"
-#include "worker/rpc_deadline.h"
+#include "rpc/backoff.h"
+#include "rpc/channel.h"
+#include "rpc/deadline.h"
+#include "rpc/retry.h"
 
 namespace sweep::client {
 
@@ -26,7 +27,7 @@ template <typename Req, typename Resp, typename Method>
 absl::Status Call(v1::SweepService::Stub& stub, Method method, const Req& req, Resp* resp,
                   const std::string& address) {
   grpc::ClientContext ctx;
-  worker::SetDeadline(ctx, worker::RpcKind::kQuery);
+  rpc::SetDeadline(ctx, rpc::RpcKind::kQuery);
   absl::Status s = FromGrpcStatus((stub.*method)(&ctx, req, resp));
   if (absl::IsUnavailable(s) || absl::IsDeadlineExceeded(s)) {
     return absl::Status(s.code(), absl::StrCat("coordinator ", address, " (--coordinator or ",
@@ -41,7 +42,7 @@ constexpr int kSubmitAttempts = 4;
 
 RpcBackend::RpcBackend(const std::string& coordinator)
     : address_(coordinator),
-      channel_(worker::MakeChannel(coordinator)),
+      channel_(rpc::MakeChannel(coordinator)),
       stub_(v1::SweepService::NewStub(channel_)) {}
 
 absl::StatusOr<SubmitReply> RpcBackend::Submit(const std::string& request_id,
@@ -55,12 +56,12 @@ absl::StatusOr<SubmitReply> RpcBackend::Submit(const std::string& request_id,
   v1::SubmitSweepResponse resp;
   // The request id makes a retry safe: a submit that did reach the server before the
   // connection broke returns its first outcome (existing = true), not a second sweep.
-  worker::Backoff backoff(
-      worker::BackoffOptions{std::chrono::milliseconds(200), std::chrono::milliseconds(2'000)});
+  rpc::Backoff backoff(
+      rpc::BackoffOptions{std::chrono::milliseconds(200), std::chrono::milliseconds(2'000)});
   absl::Status s;
   for (int attempt = 0; attempt < kSubmitAttempts; ++attempt) {
     s = Call(*stub_, &v1::SweepService::Stub::SubmitSweep, req, &resp, address_);
-    if (!worker::IsRetryable(s)) break;
+    if (!rpc::IsRetryable(s)) break;
     std::this_thread::sleep_for(backoff.Next());
   }
   if (!s.ok()) return s;
@@ -77,7 +78,7 @@ absl::Status RpcBackend::Cancel(int64_t sweep_id) {
 absl::StatusOr<bool> RpcBackend::Serving() {
   auto health = grpc::health::v1::Health::NewStub(channel_);
   grpc::ClientContext ctx;
-  worker::SetDeadline(ctx, worker::RpcKind::kHeartbeat);
+  rpc::SetDeadline(ctx, rpc::RpcKind::kHeartbeat);
   grpc::health::v1::HealthCheckResponse resp;
   absl::Status s =
       FromGrpcStatus(health->Check(&ctx, grpc::health::v1::HealthCheckRequest(), &resp));
@@ -85,17 +86,17 @@ absl::StatusOr<bool> RpcBackend::Serving() {
   return resp.status() == grpc::health::v1::HealthCheckResponse::SERVING;
 }
 
-absl::StatusOr<std::vector<storage::SweepSummary>> RpcBackend::ListSweeps() {
+absl::StatusOr<std::vector<SweepSummary>> RpcBackend::ListSweeps() {
   v1::ListSweepsResponse resp;
   absl::Status s =
       Call(*stub_, &v1::SweepService::Stub::ListSweeps, v1::ListSweepsRequest(), &resp, address_);
   if (!s.ok()) return s;
-  std::vector<storage::SweepSummary> out;
+  std::vector<SweepSummary> out;
   for (const auto& p : resp.sweeps()) out.push_back(FromProto(p));
   return out;
 }
 
-absl::StatusOr<storage::SweepSummary> RpcBackend::GetSweep(int64_t sweep_id) {
+absl::StatusOr<SweepSummary> RpcBackend::GetSweep(int64_t sweep_id) {
   v1::GetSweepRequest req;
   req.set_sweep_id(sweep_id);
   v1::GetSweepResponse resp;
@@ -104,79 +105,76 @@ absl::StatusOr<storage::SweepSummary> RpcBackend::GetSweep(int64_t sweep_id) {
   return FromProto(resp.sweep());
 }
 
-absl::StatusOr<std::vector<storage::JobRecord>> RpcBackend::ListJobs(
-    int64_t sweep_id, std::optional<JobState> state) {
+absl::StatusOr<std::vector<JobRecord>> RpcBackend::ListJobs(int64_t sweep_id,
+                                                            std::optional<JobState> state) {
   v1::ListJobsRequest req;
   req.set_sweep_id(sweep_id);
   if (state) req.set_state(std::string(JobStateName(*state)));
   v1::ListJobsResponse resp;
   absl::Status s = Call(*stub_, &v1::SweepService::Stub::ListJobs, req, &resp, address_);
   if (!s.ok()) return s;
-  std::vector<storage::JobRecord> out;
+  std::vector<JobRecord> out;
   for (const auto& p : resp.jobs()) {
-    absl::StatusOr<storage::JobRecord> j = FromProto(p);
+    absl::StatusOr<JobRecord> j = FromProto(p);
     if (!j.ok()) return j.status();
     out.push_back(*std::move(j));
   }
   return out;
 }
 
-absl::StatusOr<std::vector<storage::ResultGroup>> RpcBackend::Results(
-    const storage::ResultsQuery& q) {
+absl::StatusOr<std::vector<ResultGroup>> RpcBackend::Results(const ResultsQuery& q) {
   v1::GetResultsRequest req;
   *req.mutable_query() = ToProto(q);
   v1::GetResultsResponse resp;
   absl::Status s = Call(*stub_, &v1::SweepService::Stub::GetResults, req, &resp, address_);
   if (!s.ok()) return s;
-  std::vector<storage::ResultGroup> out;
+  std::vector<ResultGroup> out;
   for (const auto& p : resp.groups()) out.push_back(FromProto(p));
   return out;
 }
 
-absl::StatusOr<std::vector<storage::CurveGroup>> RpcBackend::Curves(
-    const storage::ResultsQuery& q) {
+absl::StatusOr<std::vector<CurveGroup>> RpcBackend::Curves(const ResultsQuery& q) {
   v1::GetCurvesRequest req;
   *req.mutable_query() = ToProto(q);
   v1::GetCurvesResponse resp;
   absl::Status s = Call(*stub_, &v1::SweepService::Stub::GetCurves, req, &resp, address_);
   if (!s.ok()) return s;
-  std::vector<storage::CurveGroup> out;
+  std::vector<CurveGroup> out;
   for (const auto& p : resp.groups()) out.push_back(FromProto(p));
   return out;
 }
 
-absl::StatusOr<std::vector<storage::WorkerRecord>> RpcBackend::ListWorkers() {
+absl::StatusOr<std::vector<WorkerRecord>> RpcBackend::ListWorkers() {
   v1::ListWorkersResponse resp;
   absl::Status s =
       Call(*stub_, &v1::SweepService::Stub::ListWorkers, v1::ListWorkersRequest(), &resp, address_);
   if (!s.ok()) return s;
-  std::vector<storage::WorkerRecord> out;
+  std::vector<WorkerRecord> out;
   for (const auto& p : resp.workers()) out.push_back(FromProto(p));
   return out;
 }
 
-absl::StatusOr<std::vector<storage::CheckpointRecord>> RpcBackend::ListCheckpoints(
+absl::StatusOr<std::vector<CheckpointRecord>> RpcBackend::ListCheckpoints(
     std::optional<int64_t> sweep_id) {
   v1::ListCheckpointsRequest req;
   if (sweep_id) req.set_sweep_id(*sweep_id);
   v1::ListCheckpointsResponse resp;
   absl::Status s = Call(*stub_, &v1::SweepService::Stub::ListCheckpoints, req, &resp, address_);
   if (!s.ok()) return s;
-  std::vector<storage::CheckpointRecord> out;
+  std::vector<CheckpointRecord> out;
   for (const auto& p : resp.checkpoints()) out.push_back(FromProto(p));
   return out;
 }
 
-absl::StatusOr<std::optional<storage::CheckpointRecord>> RpcBackend::GetCheckpointForJob(
-    int64_t job_id) {
+absl::StatusOr<std::optional<CheckpointRecord>> RpcBackend::GetCheckpointForJob(int64_t job_id) {
   v1::GetCheckpointForJobRequest req;
   req.set_job_id(job_id);
   v1::GetCheckpointResponse resp;
   absl::Status s =
       Call(*stub_, &v1::SweepService::Stub::GetCheckpointForJob, req, &resp, address_);
   if (!s.ok()) return s;
-  if (!resp.has_checkpoint()) return std::optional<storage::CheckpointRecord>();
-  return std::optional<storage::CheckpointRecord>(FromProto(resp.checkpoint()));
+  if (!resp.has_checkpoint()) return std::optional<CheckpointRecord>();
+  return std::optional<CheckpointRecord>(FromProto(resp.checkpoint()));
 }
 
 }  // namespace sweep::client

@@ -1,6 +1,6 @@
 // RpcBackend: the client's side of sweep.v1.SweepService. The query methods implement
 // Backend; Submit and Cancel exist only here (a results file is read-only). Every call
-// has its deadline from worker/rpc_deadline.h. Thread-safe (gRPC stubs are).
+// has its deadline from rpc/deadline.h. Thread-safe (gRPC stubs are).
 #pragma once
 
 #include <grpcpp/channel.h>
@@ -14,7 +14,7 @@
 namespace sweep::client {
 
 struct SubmitReply {
-  storage::SubmitOutcome outcome;
+  SubmitOutcome outcome;
   std::string name;
 };
 
@@ -29,18 +29,16 @@ class RpcBackend final : public Backend {
   // grpc.health.v1 Check of the whole server: true for SERVING.
   absl::StatusOr<bool> Serving();
 
-  absl::StatusOr<std::vector<storage::SweepSummary>> ListSweeps() override;
-  absl::StatusOr<storage::SweepSummary> GetSweep(int64_t sweep_id) override;
-  absl::StatusOr<std::vector<storage::JobRecord>> ListJobs(int64_t sweep_id,
-                                                           std::optional<JobState> state) override;
-  absl::StatusOr<std::vector<storage::ResultGroup>> Results(
-      const storage::ResultsQuery& q) override;
-  absl::StatusOr<std::vector<storage::CurveGroup>> Curves(const storage::ResultsQuery& q) override;
-  absl::StatusOr<std::vector<storage::WorkerRecord>> ListWorkers() override;
-  absl::StatusOr<std::vector<storage::CheckpointRecord>> ListCheckpoints(
+  absl::StatusOr<std::vector<SweepSummary>> ListSweeps() override;
+  absl::StatusOr<SweepSummary> GetSweep(int64_t sweep_id) override;
+  absl::StatusOr<std::vector<JobRecord>> ListJobs(int64_t sweep_id,
+                                                  std::optional<JobState> state) override;
+  absl::StatusOr<std::vector<ResultGroup>> Results(const ResultsQuery& q) override;
+  absl::StatusOr<std::vector<CurveGroup>> Curves(const ResultsQuery& q) override;
+  absl::StatusOr<std::vector<WorkerRecord>> ListWorkers() override;
+  absl::StatusOr<std::vector<CheckpointRecord>> ListCheckpoints(
       std::optional<int64_t> sweep_id) override;
-  absl::StatusOr<std::optional<storage::CheckpointRecord>> GetCheckpointForJob(
-      int64_t job_id) override;
+  absl::StatusOr<std::optional<CheckpointRecord>> GetCheckpointForJob(int64_t job_id) override;
 
  private:
   std::string address_;

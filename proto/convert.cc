@@ -62,7 +62,7 @@ JobResult FromProto(const v1::JobResult& p) {
   return r;
 }
 
-v1::JobReport ToProto(const storage::JobReport& r) {
+v1::JobReport ToProto(const JobReport& r) {
   v1::JobReport p;
   p.set_ok(r.ok);
   p.set_error(r.error);
@@ -70,13 +70,13 @@ v1::JobReport ToProto(const storage::JobReport& r) {
   p.set_worker_id(r.worker_id);
   p.set_build_version(r.build_version);
   p.set_wall_seconds(r.wall_seconds);
-  p.set_checkpoint_use(storage::CheckpointUseName(r.checkpoint_use));
+  p.set_checkpoint_use(CheckpointUseName(r.checkpoint_use));
   p.set_checkpoint_sha256(r.checkpoint_sha256);
   return p;
 }
 
-storage::JobReport FromProto(const v1::JobReport& p) {
-  storage::JobReport r;
+JobReport FromProto(const v1::JobReport& p) {
+  JobReport r;
   r.ok = p.ok();
   r.error = p.error();
   r.result = FromProto(p.result());
@@ -84,13 +84,12 @@ storage::JobReport FromProto(const v1::JobReport& p) {
   r.build_version = p.build_version();
   r.wall_seconds = p.wall_seconds();
   // An unknown name (a newer worker) is stored as "none" rather than refusing the result.
-  r.checkpoint_use =
-      storage::ParseCheckpointUse(p.checkpoint_use()).value_or(storage::CheckpointUse::kNone);
+  r.checkpoint_use = ParseCheckpointUse(p.checkpoint_use()).value_or(CheckpointUse::kNone);
   r.checkpoint_sha256 = p.checkpoint_sha256();
   return r;
 }
 
-v1::Lease ToProto(const storage::Lease& l) {
+v1::Lease ToProto(const sweep::Lease& l) {
   v1::Lease p;
   p.set_job_id(l.job_id);
   p.set_sweep_id(l.sweep_id);
@@ -102,17 +101,17 @@ v1::Lease ToProto(const storage::Lease& l) {
   return p;
 }
 
-storage::Lease FromProto(const v1::Lease& p) {
-  return storage::Lease{p.job_id(),
-                        p.sweep_id(),
-                        p.attempt(),
-                        p.config_json(),
-                        FromUnixMillis(p.expires_at_ms()),
-                        p.training_hash(),
-                        p.checkpoint_available()};
+sweep::Lease FromProto(const v1::Lease& p) {
+  return sweep::Lease{p.job_id(),
+                      p.sweep_id(),
+                      p.attempt(),
+                      p.config_json(),
+                      FromUnixMillis(p.expires_at_ms()),
+                      p.training_hash(),
+                      p.checkpoint_available()};
 }
 
-v1::WorkerRecord ToProto(const storage::WorkerRecord& w) {
+v1::WorkerRecord ToProto(const WorkerRecord& w) {
   v1::WorkerRecord p;
   p.set_worker_id(w.worker_id);
   p.set_host(w.host);
@@ -125,18 +124,18 @@ v1::WorkerRecord ToProto(const storage::WorkerRecord& w) {
   return p;
 }
 
-storage::WorkerRecord FromProto(const v1::WorkerRecord& p) {
-  return storage::WorkerRecord{p.worker_id(),
-                               p.host(),
-                               p.slots(),
-                               p.build_version(),
-                               FromUnixMillis(p.registered_at_ms()),
-                               FromUnixMillis(p.last_seen_at_ms()),
-                               p.running(),
-                               p.completed()};
+WorkerRecord FromProto(const v1::WorkerRecord& p) {
+  return WorkerRecord{p.worker_id(),
+                      p.host(),
+                      p.slots(),
+                      p.build_version(),
+                      FromUnixMillis(p.registered_at_ms()),
+                      FromUnixMillis(p.last_seen_at_ms()),
+                      p.running(),
+                      p.completed()};
 }
 
-v1::SubmitSweepResponse ToProto(const storage::SubmitOutcome& o) {
+v1::SubmitSweepResponse ToProto(const SubmitOutcome& o) {
   v1::SubmitSweepResponse p;
   p.set_sweep_id(o.sweep_id);
   p.set_jobs_total(o.jobs_total);
@@ -145,11 +144,11 @@ v1::SubmitSweepResponse ToProto(const storage::SubmitOutcome& o) {
   return p;
 }
 
-storage::SubmitOutcome FromProto(const v1::SubmitSweepResponse& p) {
-  return storage::SubmitOutcome{p.sweep_id(), p.jobs_total(), p.jobs_cached(), p.existing()};
+SubmitOutcome FromProto(const v1::SubmitSweepResponse& p) {
+  return SubmitOutcome{p.sweep_id(), p.jobs_total(), p.jobs_cached(), p.existing()};
 }
 
-v1::Checkpoint ToProto(const storage::CheckpointRecord& c) {
+v1::Checkpoint ToProto(const CheckpointRecord& c) {
   v1::Checkpoint p;
   p.set_training_hash(c.training_hash);
   p.set_model(c.model);
@@ -163,8 +162,8 @@ v1::Checkpoint ToProto(const storage::CheckpointRecord& c) {
   return p;
 }
 
-storage::CheckpointRecord FromProto(const v1::Checkpoint& p) {
-  storage::CheckpointRecord c;
+CheckpointRecord FromProto(const v1::Checkpoint& p) {
+  CheckpointRecord c;
   c.training_hash = p.training_hash();
   c.model = p.model();
   c.config_json = p.config_json();
@@ -177,7 +176,7 @@ storage::CheckpointRecord FromProto(const v1::Checkpoint& p) {
   return c;
 }
 
-v1::RegisterWorkerRequest ToProto(const server::WorkerHello& h) {
+v1::RegisterWorkerRequest ToProto(const WorkerHello& h) {
   v1::RegisterWorkerRequest p;
   p.set_worker_id(h.worker_id);
   p.set_host(h.host);
@@ -186,8 +185,8 @@ v1::RegisterWorkerRequest ToProto(const server::WorkerHello& h) {
   return p;
 }
 
-server::WorkerHello FromProto(const v1::RegisterWorkerRequest& p) {
-  return server::WorkerHello{p.worker_id(), p.host(), p.slots(), p.build_version()};
+WorkerHello FromProto(const v1::RegisterWorkerRequest& p) {
+  return WorkerHello{p.worker_id(), p.host(), p.slots(), p.build_version()};
 }
 
 }  // namespace sweep::wire

@@ -18,7 +18,7 @@ void FillMap(const std::map<std::string, std::string>& m,
 
 }  // namespace
 
-v1::SweepSummary ToProto(const storage::SweepSummary& s) {
+v1::SweepSummary ToProto(const SweepSummary& s) {
   v1::SweepSummary p;
   p.set_sweep_id(s.sweep_id);
   p.set_name(s.name);
@@ -36,8 +36,8 @@ v1::SweepSummary ToProto(const storage::SweepSummary& s) {
   return p;
 }
 
-storage::SweepSummary FromProto(const v1::SweepSummary& p) {
-  storage::SweepSummary s;
+SweepSummary FromProto(const v1::SweepSummary& p) {
+  SweepSummary s;
   s.sweep_id = p.sweep_id();
   s.name = p.name();
   s.created_at = FromUnixMillis(p.created_at_ms());
@@ -54,7 +54,7 @@ storage::SweepSummary FromProto(const v1::SweepSummary& p) {
   return s;
 }
 
-v1::JobRecord ToProto(const storage::JobRecord& j) {
+v1::JobRecord ToProto(const JobRecord& j) {
   v1::JobRecord p;
   p.set_job_id(j.job_id);
   p.set_sweep_id(j.sweep_id);
@@ -72,7 +72,7 @@ v1::JobRecord ToProto(const storage::JobRecord& j) {
   return p;
 }
 
-absl::StatusOr<storage::JobRecord> FromProto(const v1::JobRecord& p) {
+absl::StatusOr<JobRecord> FromProto(const v1::JobRecord& p) {
   std::optional<JobState> state = ParseJobState(p.state());
   if (!state)
     return absl::InvalidArgumentError(absl::StrCat("job.state: unknown \"", p.state(), "\""));
@@ -80,7 +80,7 @@ absl::StatusOr<storage::JobRecord> FromProto(const v1::JobRecord& p) {
   if (!failure) {
     return absl::InvalidArgumentError(absl::StrCat("job.failure: unknown \"", p.failure(), "\""));
   }
-  storage::JobRecord j;
+  JobRecord j;
   j.job_id = p.job_id();
   j.sweep_id = p.sweep_id();
   j.state = *state;
@@ -97,7 +97,7 @@ absl::StatusOr<storage::JobRecord> FromProto(const v1::JobRecord& p) {
   return j;
 }
 
-v1::ResultsQuery ToProto(const storage::ResultsQuery& q) {
+v1::ResultsQuery ToProto(const ResultsQuery& q) {
   v1::ResultsQuery p;
   p.set_sweep_id(q.sweep_id);
   FillMap(q.where, p.mutable_where());
@@ -105,15 +105,15 @@ v1::ResultsQuery ToProto(const storage::ResultsQuery& q) {
   return p;
 }
 
-storage::ResultsQuery FromProto(const v1::ResultsQuery& p) {
-  storage::ResultsQuery q;
+ResultsQuery FromProto(const v1::ResultsQuery& p) {
+  ResultsQuery q;
   q.sweep_id = p.sweep_id();
   q.where = ToMap(p.where());
   q.group_by.assign(p.group_by().begin(), p.group_by().end());
   return q;
 }
 
-v1::ResultGroup ToProto(const storage::ResultGroup& g) {
+v1::ResultGroup ToProto(const ResultGroup& g) {
   v1::ResultGroup p;
   FillMap(g.key, p.mutable_key());
   p.set_count(g.count);
@@ -131,8 +131,8 @@ v1::ResultGroup ToProto(const storage::ResultGroup& g) {
   return p;
 }
 
-storage::ResultGroup FromProto(const v1::ResultGroup& p) {
-  storage::ResultGroup g;
+ResultGroup FromProto(const v1::ResultGroup& p) {
+  ResultGroup g;
   g.key = ToMap(p.key());
   g.count = p.count();
   g.mse_mean = p.mse_mean();
@@ -149,10 +149,10 @@ storage::ResultGroup FromProto(const v1::ResultGroup& p) {
   return g;
 }
 
-v1::CurveGroup ToProto(const storage::CurveGroup& g) {
+v1::CurveGroup ToProto(const CurveGroup& g) {
   v1::CurveGroup p;
   FillMap(g.key, p.mutable_key());
-  for (const storage::CurvePoint& c : g.points) {
+  for (const CurvePoint& c : g.points) {
     v1::CurvePoint* q = p.add_points();
     q->set_n(c.n);
     q->set_count(c.count);
@@ -170,11 +170,11 @@ v1::CurveGroup ToProto(const storage::CurveGroup& g) {
   return p;
 }
 
-storage::CurveGroup FromProto(const v1::CurveGroup& p) {
-  storage::CurveGroup g;
+CurveGroup FromProto(const v1::CurveGroup& p) {
+  CurveGroup g;
   g.key = ToMap(p.key());
   for (const v1::CurvePoint& c : p.points()) {
-    storage::CurvePoint q;
+    CurvePoint q;
     q.n = c.n();
     q.count = c.count();
     q.mse_mean = c.mse_mean();

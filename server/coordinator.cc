@@ -114,7 +114,7 @@ absl::StatusOr<std::unique_ptr<Coordinator>> Coordinator::Open(const Coordinator
   return std::unique_ptr<Coordinator>(new Coordinator(std::move(impl)));
 }
 
-absl::StatusOr<storage::SubmitOutcome> Coordinator::Submit(const storage::NewSweep& sweep) {
+absl::StatusOr<SubmitOutcome> Coordinator::Submit(const NewSweep& sweep) {
   if (static_cast<int64_t>(sweep.jobs.size()) > impl_->options.max_jobs_per_sweep) {
     return absl::InvalidArgumentError(
         absl::StrCat("sweep \"", sweep.name, "\": ", sweep.jobs.size(), " jobs > limit ",
@@ -125,7 +125,7 @@ absl::StatusOr<storage::SubmitOutcome> Coordinator::Submit(const storage::NewSwe
   jobs.reserve(sweep.jobs.size());
   for (const JobConfig& config : sweep.jobs) jobs.push_back(storage::PrepareJob(config));
   std::unique_lock lock(impl_->mu);
-  storage::SubmitOutcome out;
+  SubmitOutcome out;
   SWEEP_RETURN_IF_ERROR(impl_->Write(lock, [&]() -> absl::Status {
     SWEEP_ASSIGN_OR_RETURN(out, impl_->store->SubmitPrepared(sweep, jobs, impl_->clock.Now()));
     return absl::OkStatus();
@@ -142,7 +142,7 @@ absl::StatusOr<storage::SubmitOutcome> Coordinator::Submit(const storage::NewSwe
 }
 
 absl::Status Coordinator::RegisterWorker(const WorkerHello& hello) {
-  storage::WorkerRecord w;
+  WorkerRecord w;
   w.worker_id = hello.worker_id;
   w.host = hello.host;
   w.slots = hello.slots;
@@ -155,35 +155,33 @@ absl::Status Coordinator::RegisterWorker(const WorkerHello& hello) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::vector<storage::SweepSummary>> Coordinator::ListSweeps() {
+absl::StatusOr<std::vector<SweepSummary>> Coordinator::ListSweeps() {
   std::lock_guard lock(impl_->reader_mu);
   return impl_->reader->ListSweeps();
 }
 
-absl::StatusOr<storage::SweepSummary> Coordinator::GetSweep(int64_t sweep_id) {
+absl::StatusOr<SweepSummary> Coordinator::GetSweep(int64_t sweep_id) {
   std::lock_guard lock(impl_->reader_mu);
   return impl_->reader->GetSweep(sweep_id);
 }
 
-absl::StatusOr<std::vector<storage::JobRecord>> Coordinator::ListJobs(
-    int64_t sweep_id, std::optional<JobState> state) {
+absl::StatusOr<std::vector<JobRecord>> Coordinator::ListJobs(int64_t sweep_id,
+                                                             std::optional<JobState> state) {
   std::lock_guard lock(impl_->reader_mu);
   return impl_->reader->ListJobs(sweep_id, state);
 }
 
-absl::StatusOr<std::vector<storage::ResultGroup>> Coordinator::Results(
-    const storage::ResultsQuery& q) {
+absl::StatusOr<std::vector<ResultGroup>> Coordinator::Results(const ResultsQuery& q) {
   std::lock_guard lock(impl_->reader_mu);
   return impl_->reader->Results(q);
 }
 
-absl::StatusOr<std::vector<storage::CurveGroup>> Coordinator::Curves(
-    const storage::ResultsQuery& q) {
+absl::StatusOr<std::vector<CurveGroup>> Coordinator::Curves(const ResultsQuery& q) {
   std::lock_guard lock(impl_->reader_mu);
   return impl_->reader->Curves(q);
 }
 
-absl::StatusOr<std::vector<storage::WorkerRecord>> Coordinator::ListWorkers() {
+absl::StatusOr<std::vector<WorkerRecord>> Coordinator::ListWorkers() {
   std::lock_guard lock(impl_->reader_mu);
   return impl_->reader->ListWorkers();
 }

@@ -17,7 +17,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/clock.h"
-#include "storage/records.h"
+#include "common/records.h"
 
 namespace sweep::server {
 
@@ -29,18 +29,6 @@ struct CoordinatorOptions {
   std::chrono::milliseconds max_lease_wait{15'000};     // longest long-poll in Lease()
   int64_t max_jobs_per_sweep = 1'000'000;
   absl::Status Validate() const;
-};
-
-struct WorkerHello {
-  std::string worker_id;       // chosen by the worker (host-pid-random); re-registering is OK
-  std::string host;
-  int slots = 1;
-  std::string build_version;
-};
-
-struct HeartbeatReply {
-  bool cancel_requested = false;     // the job's sweep was cancelled: stop and drop the job
-  TimePoint lease_expires_at;
 };
 
 // Why a long poll came back without a job.
@@ -56,7 +44,7 @@ class Coordinator {
 
   // Stores a sweep and its jobs in one transaction. A repeated request_id returns the
   // first outcome with existing = true. INVALID_ARGUMENT if over max_jobs_per_sweep.
-  absl::StatusOr<storage::SubmitOutcome> Submit(const storage::NewSweep& sweep);
+  absl::StatusOr<SubmitOutcome> Submit(const NewSweep& sweep);
 
   absl::Status RegisterWorker(const WorkerHello& hello);
 
@@ -64,9 +52,9 @@ class Coordinator {
   // waiting up to `wait` (capped at max_lease_wait) for one to appear. Returns nullopt
   // on timeout; UNAVAILABLE "draining" once BeginDrain() was called. `cancelled` is
   // polled so that a handler whose client went away returns early.
-  absl::StatusOr<std::optional<storage::Lease>> Lease(const std::string& worker_id,
-                                                      std::chrono::milliseconds wait,
-                                                      const std::function<bool()>& cancelled);
+  absl::StatusOr<std::optional<sweep::Lease>> Lease(const std::string& worker_id,
+                                                    std::chrono::milliseconds wait,
+                                                    const std::function<bool()>& cancelled);
 
   // Extends the lease of (job_id, attempt, worker_id) and records progress. ABORTED when
   // that attempt is no longer current (expired and re-leased, or the job ended).
@@ -77,7 +65,7 @@ class Coordinator {
   // Stores the outcome of (job_id, attempt). OK for the current attempt (stored) and for
   // an exact replay of an accepted report; ABORTED for a stale attempt or a different
   // payload under an accepted key; nothing is written then. Replies only after COMMIT.
-  absl::Status Report(int64_t job_id, int attempt, const storage::JobReport& report);
+  absl::Status Report(int64_t job_id, int attempt, const JobReport& report);
 
   // Hands a job back (worker draining): requeued at once, the attempt does not count.
   absl::Status Release(int64_t job_id, int attempt, const std::string& worker_id);
@@ -86,29 +74,26 @@ class Coordinator {
   absl::Status Cancel(int64_t sweep_id);
 
   // Read side, also served by storage directly for `--db`.
-  absl::StatusOr<std::vector<storage::SweepSummary>> ListSweeps();
-  absl::StatusOr<storage::SweepSummary> GetSweep(int64_t sweep_id);
-  absl::StatusOr<std::vector<storage::JobRecord>> ListJobs(int64_t sweep_id,
-                                                           std::optional<JobState> state);
-  absl::StatusOr<std::vector<storage::ResultGroup>> Results(const storage::ResultsQuery& q);
-  absl::StatusOr<std::vector<storage::CurveGroup>> Curves(const storage::ResultsQuery& q);
-  absl::StatusOr<std::vector<storage::WorkerRecord>> ListWorkers();
+  absl::StatusOr<std::vector<SweepSummary>> ListSweeps();
+  absl::StatusOr<SweepSummary> GetSweep(int64_t sweep_id);
+  absl::StatusOr<std::vector<JobRecord>> ListJobs(int64_t sweep_id, std::optional<JobState> state);
+  absl::StatusOr<std::vector<ResultGroup>> Results(const ResultsQuery& q);
+  absl::StatusOr<std::vector<CurveGroup>> Curves(const ResultsQuery& q);
+  absl::StatusOr<std::vector<WorkerRecord>> ListWorkers();
 
   // Checkpoints of trained models, keyed by training hash (docs/design.md section 4.10). A
   // worker that trained a model puts it before reporting; a lease says whether one is stored
-  // (storage::Lease::checkpoint_available) so the worker fetches it instead of training.
+  // (sweep::Lease::checkpoint_available) so the worker fetches it instead of training.
   // Put is idempotent: the first bytes stored under a training hash win and a later put
   // of that hash returns OK without writing. Errors as storage::Store::PutCheckpoint
   // (INVALID_ARGUMENT, NOT_FOUND job, DATA_LOSS size/sha256 mismatch). OK after COMMIT.
-  absl::Status PutCheckpoint(const storage::CheckpointRecord& checkpoint);
+  absl::Status PutCheckpoint(const CheckpointRecord& checkpoint);
   // The checkpoint stored under `training_hash`, bytes included; nullopt when none.
-  absl::StatusOr<std::optional<storage::CheckpointRecord>> GetCheckpoint(
-      const std::string& training_hash);
+  absl::StatusOr<std::optional<CheckpointRecord>> GetCheckpoint(const std::string& training_hash);
   // The checkpoint under job `job_id`'s training hash (export); NOT_FOUND unknown job.
-  absl::StatusOr<std::optional<storage::CheckpointRecord>> GetCheckpointForJob(int64_t job_id);
+  absl::StatusOr<std::optional<CheckpointRecord>> GetCheckpointForJob(int64_t job_id);
   // Metadata only (bytes empty), of a sweep's checkpoints or of all of them.
-  absl::StatusOr<std::vector<storage::CheckpointRecord>> ListCheckpoints(
-      std::optional<int64_t> sweep_id);
+  absl::StatusOr<std::vector<CheckpointRecord>> ListCheckpoints(std::optional<int64_t> sweep_id);
 
   // Drain: new leases are refused (UNAVAILABLE "draining") and long polls return now.
   // Reports and heartbeats are still served until the process stops.

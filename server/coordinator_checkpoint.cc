@@ -10,7 +10,7 @@
 
 namespace sweep::server {
 
-absl::Status Coordinator::PutCheckpoint(const storage::CheckpointRecord& checkpoint) {
+absl::Status Coordinator::PutCheckpoint(const CheckpointRecord& checkpoint) {
   storage::PutCheckpointOutcome out;
   std::unique_lock lock(impl_->mu);
   SWEEP_RETURN_IF_ERROR(impl_->Write(lock, [&]() -> absl::Status {
@@ -32,19 +32,18 @@ absl::Status Coordinator::PutCheckpoint(const storage::CheckpointRecord& checkpo
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::optional<storage::CheckpointRecord>> Coordinator::GetCheckpoint(
+absl::StatusOr<std::optional<CheckpointRecord>> Coordinator::GetCheckpoint(
     const std::string& training_hash) {
   std::lock_guard lock(impl_->reader_mu);
   return impl_->reader->GetCheckpoint(training_hash);
 }
 
-absl::StatusOr<std::optional<storage::CheckpointRecord>> Coordinator::GetCheckpointForJob(
-    int64_t job_id) {
+absl::StatusOr<std::optional<CheckpointRecord>> Coordinator::GetCheckpointForJob(int64_t job_id) {
   std::lock_guard lock(impl_->reader_mu);
   return impl_->reader->GetCheckpointForJob(job_id);
 }
 
-absl::StatusOr<std::vector<storage::CheckpointRecord>> Coordinator::ListCheckpoints(
+absl::StatusOr<std::vector<CheckpointRecord>> Coordinator::ListCheckpoints(
     std::optional<int64_t> sweep_id) {
   std::lock_guard lock(impl_->reader_mu);
   return impl_->reader->ListCheckpoints(sweep_id);

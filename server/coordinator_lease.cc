@@ -17,7 +17,7 @@ constexpr std::chrono::milliseconds kCancelPollInterval{50};
 
 }  // namespace
 
-absl::StatusOr<std::optional<storage::Lease>> Coordinator::Lease(
+absl::StatusOr<std::optional<sweep::Lease>> Coordinator::Lease(
     const std::string& worker_id, std::chrono::milliseconds wait,
     const std::function<bool()>& cancelled) {
   // The poll's length is wall time (steady clock); lease expiry uses the injected Clock.
@@ -28,9 +28,9 @@ absl::StatusOr<std::optional<storage::Lease>> Coordinator::Lease(
   for (;;) {
     if (impl_->draining) return absl::UnavailableError("draining: no new leases");
     // A client that left gets no lease: it would sit unused until it expired.
-    if (cancelled && cancelled()) return std::optional<storage::Lease>();
+    if (cancelled && cancelled()) return std::optional<sweep::Lease>();
     const uint64_t seen = impl_->generation;
-    std::optional<storage::Lease> lease;
+    std::optional<sweep::Lease> lease;
     SWEEP_RETURN_IF_ERROR(impl_->Write(lock, [&]() -> absl::Status {
       SWEEP_ASSIGN_OR_RETURN(lease, impl_->store->LeaseNext(worker_id, impl_->clock.Now(),
                                                             impl_->options.lease_ttl));
@@ -44,7 +44,7 @@ absl::StatusOr<std::optional<storage::Lease>> Coordinator::Lease(
     // Wait for a wake-up (new work, drain) without touching the DB on every slice.
     while (impl_->generation == seen && !impl_->draining) {
       const auto now = std::chrono::steady_clock::now();
-      if (now >= deadline || (cancelled && cancelled())) return std::optional<storage::Lease>();
+      if (now >= deadline || (cancelled && cancelled())) return std::optional<sweep::Lease>();
       impl_->work_cv.wait_until(lock, std::min(deadline, now + kCancelPollInterval));
     }
   }
@@ -69,7 +69,7 @@ absl::StatusOr<HeartbeatReply> Coordinator::Heartbeat(int64_t job_id, int attemp
   return HeartbeatReply{renewal.cancel_requested, renewal.expires_at};
 }
 
-absl::Status Coordinator::Report(int64_t job_id, int attempt, const storage::JobReport& report) {
+absl::Status Coordinator::Report(int64_t job_id, int attempt, const JobReport& report) {
   std::unique_lock lock(impl_->mu);
   bool stored = false;
   absl::Status s = impl_->Write(lock, [&]() -> absl::Status {

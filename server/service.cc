@@ -10,9 +10,9 @@
 
 namespace sweep::server {
 
-storage::NewSweep NewSweepFromSpec(std::string request_id, spec::SweepSpec spec,
+NewSweep NewSweepFromSpec(std::string request_id, spec::SweepSpec spec,
                                    bool use_cache) {
-  storage::NewSweep sweep;
+  NewSweep sweep;
   sweep.request_id = std::move(request_id);
   sweep.name = std::move(spec.name);
   sweep.spec_text = std::move(spec.text);
@@ -34,9 +34,9 @@ grpc::Status SweepServiceImpl::SubmitSweep(Ctx*, const v1::SubmitSweepRequest* r
   absl::StatusOr<spec::SweepSpec> parsed = spec::ParseSweep(
       req->spec_text(), req->source_name(), spec::SpecOptions{options_.max_jobs_per_sweep});
   if (!parsed.ok()) return ToGrpcStatus(parsed.status());
-  const storage::NewSweep sweep =
+  const NewSweep sweep =
       NewSweepFromSpec(req->request_id(), *std::move(parsed), req->use_cache());
-  absl::StatusOr<storage::SubmitOutcome> outcome = coordinator_.Submit(sweep);
+  absl::StatusOr<SubmitOutcome> outcome = coordinator_.Submit(sweep);
   if (!outcome.ok()) return ToGrpcStatus(outcome.status());
   *resp = ToProto(*outcome);
   resp->set_name(sweep.name);
@@ -93,7 +93,7 @@ grpc::Status SweepServiceImpl::ListSweeps(Ctx*, const v1::ListSweepsRequest*,
                                           v1::ListSweepsResponse* resp) {
   auto sweeps = coordinator_.ListSweeps();
   if (!sweeps.ok()) return ToGrpcStatus(sweeps.status());
-  for (const storage::SweepSummary& s : *sweeps) *resp->add_sweeps() = ToProto(s);
+  for (const SweepSummary& s : *sweeps) *resp->add_sweeps() = ToProto(s);
   return grpc::Status::OK;
 }
 
@@ -117,7 +117,7 @@ grpc::Status SweepServiceImpl::ListJobs(Ctx*, const v1::ListJobsRequest* req,
   }
   auto jobs = coordinator_.ListJobs(req->sweep_id(), state);
   if (!jobs.ok()) return ToGrpcStatus(jobs.status());
-  for (const storage::JobRecord& j : *jobs) *resp->add_jobs() = ToProto(j);
+  for (const JobRecord& j : *jobs) *resp->add_jobs() = ToProto(j);
   return grpc::Status::OK;
 }
 
@@ -125,7 +125,7 @@ grpc::Status SweepServiceImpl::GetResults(Ctx*, const v1::GetResultsRequest* req
                                           v1::GetResultsResponse* resp) {
   auto groups = coordinator_.Results(FromProto(req->query()));
   if (!groups.ok()) return ToGrpcStatus(groups.status());
-  for (const storage::ResultGroup& g : *groups) *resp->add_groups() = ToProto(g);
+  for (const ResultGroup& g : *groups) *resp->add_groups() = ToProto(g);
   return grpc::Status::OK;
 }
 
@@ -133,7 +133,7 @@ grpc::Status SweepServiceImpl::GetCurves(Ctx*, const v1::GetCurvesRequest* req,
                                          v1::GetCurvesResponse* resp) {
   auto groups = coordinator_.Curves(FromProto(req->query()));
   if (!groups.ok()) return ToGrpcStatus(groups.status());
-  for (const storage::CurveGroup& g : *groups) *resp->add_groups() = ToProto(g);
+  for (const CurveGroup& g : *groups) *resp->add_groups() = ToProto(g);
   return grpc::Status::OK;
 }
 
@@ -141,7 +141,7 @@ grpc::Status SweepServiceImpl::ListWorkers(Ctx*, const v1::ListWorkersRequest*,
                                            v1::ListWorkersResponse* resp) {
   auto workers = coordinator_.ListWorkers();
   if (!workers.ok()) return ToGrpcStatus(workers.status());
-  for (const storage::WorkerRecord& w : *workers) *resp->add_workers() = ToProto(w);
+  for (const WorkerRecord& w : *workers) *resp->add_workers() = ToProto(w);
   return grpc::Status::OK;
 }
 
@@ -172,7 +172,7 @@ grpc::Status SweepServiceImpl::ListCheckpoints(Ctx*, const v1::ListCheckpointsRe
   if (req->has_sweep_id()) sweep_id = req->sweep_id();
   auto checkpoints = coordinator_.ListCheckpoints(sweep_id);
   if (!checkpoints.ok()) return ToGrpcStatus(checkpoints.status());
-  for (const storage::CheckpointRecord& c : *checkpoints) *resp->add_checkpoints() = ToProto(c);
+  for (const CheckpointRecord& c : *checkpoints) *resp->add_checkpoints() = ToProto(c);
   return grpc::Status::OK;
 }
 

@@ -22,7 +22,7 @@ namespace sweep::server {
 // What Coordinator::Submit stores for a parsed sweep file: its name, jobs, max_attempts
 // and text. SubmitSweep and the in-process `sweep local` (which parses the file once and
 // submits it without the RPC) both build it here.
-storage::NewSweep NewSweepFromSpec(std::string request_id, spec::SweepSpec spec,
+NewSweep NewSweepFromSpec(std::string request_id, spec::SweepSpec spec,
                                    bool use_cache);
 
 struct ServiceOptions {

@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "storage/records.h"
+#include "common/records.h"
 
 namespace sweep::storage {
 

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-#include "storage/records.h"
+#include "common/records.h"
 
 namespace sweep::storage {
 

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "storage/records.h"
+#include "common/records.h"
 #include "storage/sqlite.h"
 
 namespace sweep::storage {

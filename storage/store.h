@@ -30,7 +30,7 @@
 #include "absl/status/statusor.h"
 #include "common/clock.h"
 #include "common/job_config.h"
-#include "storage/records.h"
+#include "common/records.h"
 #include "storage/sqlite.h"
 
 namespace sweep::storage {

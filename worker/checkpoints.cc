@@ -5,11 +5,10 @@
 
 namespace sweep::worker {
 
-std::optional<storage::CheckpointRecord> FetchCheckpoint(CoordinatorClient& client,
-                                                         const storage::Lease& lease) {
+std::optional<CheckpointRecord> FetchCheckpoint(CoordinatorClient& client,
+                                                const sweep::Lease& lease) {
   if (!lease.checkpoint_available || lease.training_hash.empty()) return std::nullopt;
-  absl::StatusOr<std::optional<storage::CheckpointRecord>> got =
-      client.GetCheckpoint(lease.training_hash);
+  absl::StatusOr<std::optional<CheckpointRecord>> got = client.GetCheckpoint(lease.training_hash);
   if (!got.ok()) {
     spdlog::warn("job {}: checkpoint {} not fetched, training instead: {}", lease.job_id,
                  lease.training_hash, got.status().ToString());
@@ -23,8 +22,8 @@ std::optional<storage::CheckpointRecord> FetchCheckpoint(CoordinatorClient& clie
   return *std::move(got);
 }
 
-void WireCheckpoints(const std::optional<storage::CheckpointRecord>& input,
-                     ModelOutcome& models, numerics::RunHooks& hooks) {
+void WireCheckpoints(const std::optional<CheckpointRecord>& input, ModelOutcome& models,
+                     numerics::RunHooks& hooks) {
   if (input.has_value()) {
     hooks.input_checkpoint = input->bytes;
     models.input_sha256 = input->sha256;
@@ -35,18 +34,17 @@ void WireCheckpoints(const std::optional<storage::CheckpointRecord>& input,
   hooks.on_model_source = [&models](numerics::ModelSource s) { models.source = s; };
 }
 
-void ApplyCheckpoint(CoordinatorClient& client, const storage::Lease& lease,
-                     const JobConfig& config, const ModelOutcome& models,
-                     storage::JobReport& report) {
+void ApplyCheckpoint(CoordinatorClient& client, const sweep::Lease& lease, const JobConfig& config,
+                     const ModelOutcome& models, JobReport& report) {
   if (models.source == numerics::ModelSource::kReused) {
-    report.checkpoint_use = storage::CheckpointUse::kReused;
+    report.checkpoint_use = CheckpointUse::kReused;
     report.checkpoint_sha256 = models.input_sha256;
     return;
   }
   if (models.source != numerics::ModelSource::kTrained) return;
-  report.checkpoint_use = storage::CheckpointUse::kTrained;
+  report.checkpoint_use = CheckpointUse::kTrained;
   if (models.trained_bytes.empty()) return;  // diverged: nothing worth storing
-  storage::CheckpointRecord c;
+  CheckpointRecord c;
   c.training_hash = lease.training_hash;
   c.model = EnumName(config.model);
   c.config_json = lease.config_json;

@@ -10,9 +10,9 @@
 #include <string>
 
 #include "common/job_config.h"
-#include "storage/records.h"
+#include "common/records.h"
 #include "worker/coordinator_client.h"
-#include "worker/numerics/run_job.h"
+#include "worker/numerics/run_hooks.h"
 
 namespace sweep::worker {
 
@@ -25,17 +25,16 @@ struct ModelOutcome {
 
 // The checkpoint to run with, or nullopt (none stored, or the fetch failed: then the job
 // trains, after a warning).
-std::optional<storage::CheckpointRecord> FetchCheckpoint(CoordinatorClient& client,
-                                                         const storage::Lease& lease);
+std::optional<CheckpointRecord> FetchCheckpoint(CoordinatorClient& client,
+                                                const sweep::Lease& lease);
 
 // Points `hooks` at `input` (which must outlive the run) and at `models`.
-void WireCheckpoints(const std::optional<storage::CheckpointRecord>& input,
-                     ModelOutcome& models, numerics::RunHooks& hooks);
+void WireCheckpoints(const std::optional<CheckpointRecord>& input, ModelOutcome& models,
+                     numerics::RunHooks& hooks);
 
 // Stores a freshly trained model under the lease's training hash and records in `report`
 // how the job got its model (trained or reused).
-void ApplyCheckpoint(CoordinatorClient& client, const storage::Lease& lease,
-                     const JobConfig& config, const ModelOutcome& models,
-                     storage::JobReport& report);
+void ApplyCheckpoint(CoordinatorClient& client, const sweep::Lease& lease, const JobConfig& config,
+                     const ModelOutcome& models, JobReport& report);
 
 }  // namespace sweep::worker

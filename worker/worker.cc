@@ -13,6 +13,8 @@
 #include "absl/strings/str_cat.h"
 #include "common/build_info.h"
 #include "common/status.h"
+#include "rpc/channel.h"
+#include "rpc/retry.h"
 #include "spdlog/spdlog.h"
 
 namespace sweep::worker {
@@ -49,14 +51,14 @@ bool SleepUnlessStopped(std::chrono::milliseconds d, std::stop_token stop) {
 Worker::Worker(const WorkerOptions& options, std::unique_ptr<JobRunner> runner)
     : options_(options),
       runner_(std::move(runner)),
-      client_(MakeChannel(options.coordinator)),
+      client_(rpc::MakeChannel(options.coordinator)),
       worker_id_(options.worker_id.empty() ? MakeWorkerId() : options.worker_id) {}
 
 bool Worker::RegisterUntilOk() {
-  Backoff backoff(options_.backoff);
+  rpc::Backoff backoff(options_.backoff);
   while (!stop_.stop_requested()) {
-    auto ttl = client_.Register(
-        server::WorkerHello{worker_id_, HostName(), options_.slots, BuildVersion()});
+    auto ttl =
+        client_.Register(WorkerHello{worker_id_, HostName(), options_.slots, BuildVersion()});
     if (ttl.ok()) {
       heartbeat_ms_ = options_.heartbeat.count() > 0 ? options_.heartbeat.count()
                                                      : std::max<int64_t>(50, ttl->count() / 3);
@@ -82,11 +84,11 @@ absl::Status Worker::Run() {
 }
 
 void Worker::SlotLoop() {
-  Backoff backoff(options_.backoff);
+  rpc::Backoff backoff(options_.backoff);
   bool reconnecting = false;
   while (!stop_.stop_requested()) {
     if (reconnecting) RegisterUntilOk();  // the coordinator may have lost nothing, but be sure
-    auto lease = client_.Lease(worker_id_, kLeaseWait, stop_.get_token());
+    auto lease = client_.Lease(worker_id_, rpc::kLeaseWait, stop_.get_token());
     if (!lease.ok()) {
       if (stop_.stop_requested()) break;
       spdlog::warn("worker {}: lease failed: {}", worker_id_, lease.status().ToString());

@@ -21,12 +21,12 @@
 #include <string>
 
 #include "absl/status/status.h"
-#include "storage/records.h"
-#include "worker/backoff.h"
+#include "common/records.h"
+#include "rpc/backoff.h"
+#include "rpc/deadline.h"
 #include "worker/checkpoints.h"
 #include "worker/coordinator_client.h"
 #include "worker/job_runner.h"
-#include "worker/rpc_deadline.h"
 
 namespace sweep::worker {
 
@@ -38,7 +38,7 @@ struct WorkerOptions {
   // After Stop(), how long a running job may still finish before it is handed back.
   std::chrono::milliseconds drain_grace{0};
   std::string worker_id;  // empty: "host-pid-random"
-  BackoffOptions backoff;
+  rpc::BackoffOptions backoff;
   absl::Status Validate() const;
 };
 
@@ -60,15 +60,15 @@ class Worker {
   enum class Outcome { kReport, kDrop, kRelease };
   void SlotLoop();
   bool RegisterUntilOk();
-  void RunLease(const storage::Lease& lease);
+  void RunLease(const sweep::Lease& lease);
   // Runs the job on its own thread (with the stored checkpoint when the lease has one)
   // while this thread heartbeats; `outcome` holds what the job returned.
-  Outcome RunSupervised(const storage::Lease& lease, const JobConfig& config,
-                        ModelOutcome& models, std::optional<absl::StatusOr<JobResult>>& outcome);
-  Outcome Supervise(const storage::Lease& lease, std::stop_source& job_stop,
+  Outcome RunSupervised(const sweep::Lease& lease, const JobConfig& config, ModelOutcome& models,
+                        std::optional<absl::StatusOr<JobResult>>& outcome);
+  Outcome Supervise(const sweep::Lease& lease, std::stop_source& job_stop,
                     const std::function<bool()>& done, std::atomic<int64_t>& step,
                     std::atomic<int64_t>& total);
-  void ReportWithRetry(const storage::Lease& lease, const storage::JobReport& report);
+  void ReportWithRetry(const sweep::Lease& lease, const JobReport& report);
 
   WorkerOptions options_;
   std::unique_ptr<JobRunner> runner_;

@@ -7,6 +7,7 @@
 
 #include "common/build_info.h"
 #include "common/job_keys.h"
+#include "rpc/retry.h"
 #include "spdlog/spdlog.h"
 #include "worker/worker.h"
 
@@ -26,9 +27,9 @@ bool LostLease(const absl::Status& s) {
   return absl::IsAborted(s) || absl::IsFailedPrecondition(s) || absl::IsNotFound(s);
 }
 
-storage::JobReport MakeReport(const absl::StatusOr<JobResult>& outcome,
-                              const std::string& worker_id, double wall_seconds) {
-  storage::JobReport report;
+JobReport MakeReport(const absl::StatusOr<JobResult>& outcome, const std::string& worker_id,
+                     double wall_seconds) {
+  JobReport report;
   report.ok = outcome.ok();
   if (outcome.ok()) {
     report.result = *outcome;  // a diverged run is ok=true with `divergence` set
@@ -43,7 +44,7 @@ storage::JobReport MakeReport(const absl::StatusOr<JobResult>& outcome,
 
 }  // namespace
 
-void Worker::RunLease(const storage::Lease& lease) {
+void Worker::RunLease(const sweep::Lease& lease) {
   const auto start = Clock::now();
   absl::StatusOr<JobConfig> config = ParseConfig(lease.config_json);
   std::optional<absl::StatusOr<JobResult>> outcome;
@@ -61,16 +62,16 @@ void Worker::RunLease(const storage::Lease& lease) {
     spdlog::info("job {} attempt {} handed back: {}", lease.job_id, lease.attempt, s.ToString());
     return;
   }
-  storage::JobReport report = MakeReport(*outcome, worker_id_, wall);
+  JobReport report = MakeReport(*outcome, worker_id_, wall);
   if (config.ok()) ApplyCheckpoint(client_, lease, *config, models, report);
   ReportWithRetry(lease, report);
 }
 
-Worker::Outcome Worker::RunSupervised(const storage::Lease& lease, const JobConfig& config,
+Worker::Outcome Worker::RunSupervised(const sweep::Lease& lease, const JobConfig& config,
                                       ModelOutcome& models,
                                       std::optional<absl::StatusOr<JobResult>>& outcome) {
   // Fetched before the job thread starts: the job only ever sees complete bytes.
-  const std::optional<storage::CheckpointRecord> input = FetchCheckpoint(client_, lease);
+  const std::optional<CheckpointRecord> input = FetchCheckpoint(client_, lease);
   std::mutex mu;
   std::stop_source job_stop;
   std::atomic<int64_t> step{0}, total{0};
@@ -97,7 +98,7 @@ Worker::Outcome Worker::RunSupervised(const storage::Lease& lease, const JobConf
   return what;
 }
 
-Worker::Outcome Worker::Supervise(const storage::Lease& lease, std::stop_source& job_stop,
+Worker::Outcome Worker::Supervise(const sweep::Lease& lease, std::stop_source& job_stop,
                                   const std::function<bool()>& done, std::atomic<int64_t>& step,
                                   std::atomic<int64_t>& total) {
   // Polls `done` at a short tick so that a finished job is reported at once; heartbeats
@@ -130,8 +131,8 @@ Worker::Outcome Worker::Supervise(const storage::Lease& lease, std::stop_source&
   return what;
 }
 
-void Worker::ReportWithRetry(const storage::Lease& lease, const storage::JobReport& report) {
-  Backoff backoff(options_.backoff);
+void Worker::ReportWithRetry(const sweep::Lease& lease, const JobReport& report) {
+  rpc::Backoff backoff(options_.backoff);
   std::optional<Clock::time_point> give_up;
   while (true) {
     absl::Status s = client_.Report(lease.job_id, lease.attempt, report);
@@ -141,7 +142,7 @@ void Worker::ReportWithRetry(const storage::Lease& lease, const storage::JobRepo
                    report.ok ? "ok" : report.error);
       return;
     }
-    if (!IsRetryable(s)) {  // ABORTED: stale attempt; the coordinator keeps another
+    if (!rpc::IsRetryable(s)) {  // ABORTED: stale attempt; the coordinator keeps another
       spdlog::warn("job {} attempt {}: report refused: {}", lease.job_id, lease.attempt,
                    s.ToString());
       return;

@@ -88,7 +88,7 @@ class CheckpointCliTest : public ::testing::Test {
     auto s = server::SweepServer::Start(o, SystemClock::Get());
     SWEEP_CHECK(s.ok());
     server_ = *std::move(s);
-    storage::NewSweep sweep{"req-1", "ck", "", {Config("mamba"), Config("krr")}};
+    NewSweep sweep{"req-1", "ck", "", {Config("mamba"), Config("krr")}};
     auto outcome = server_->coordinator().Submit(sweep);
     SWEEP_CHECK(outcome.ok());
     auto jobs = server_->coordinator().ListJobs(outcome->sweep_id, std::nullopt);
@@ -96,7 +96,7 @@ class CheckpointCliTest : public ::testing::Test {
     for (const auto& j : *jobs) {
       (j.config_json.find("mamba") != std::string::npos ? mamba_ : krr_) = j.job_id;
     }
-    storage::CheckpointRecord c;
+    CheckpointRecord c;
     c.training_hash = TrainingHash(Config("mamba"));
     c.model = "mamba";
     c.config_json = CanonicalJson(Config("mamba"));

@@ -68,7 +68,7 @@ TEST(CliTest, MissingRequiredArgumentIsAParseError) {
 
 TEST(CliTest, MakeQuerySplitsWhereAndGroupBy) {
   QueryArgs a{"1", {"d=16", "link=0.6*h1+0.8*h3"}, "d, N", Format::kTable};
-  absl::StatusOr<storage::ResultsQuery> q = MakeQuery(7, a);
+  absl::StatusOr<ResultsQuery> q = MakeQuery(7, a);
   ASSERT_TRUE(q.ok()) << q.status();
   EXPECT_EQ(q->sweep_id, 7);
   EXPECT_EQ(q->where.at("link"), "0.6*h1+0.8*h3");
@@ -76,8 +76,7 @@ TEST(CliTest, MakeQuerySplitsWhereAndGroupBy) {
 }
 
 TEST(CliTest, MalformedWhereNamesTheFlag) {
-  absl::StatusOr<storage::ResultsQuery> q =
-      MakeQuery(1, QueryArgs{"1", {"d16"}, "", Format::kTable});
+  absl::StatusOr<ResultsQuery> q = MakeQuery(1, QueryArgs{"1", {"d16"}, "", Format::kTable});
   EXPECT_EQ(q.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(q.status().message()), HasSubstr("--where: \"d16\""));
 }

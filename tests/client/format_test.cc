@@ -16,7 +16,7 @@ using ::testing::HasSubstr;
 const double kNaN = std::numeric_limits<double>::quiet_NaN();
 const double kInf = std::numeric_limits<double>::infinity();
 
-std::vector<storage::ResultGroup> Groups() {
+std::vector<ResultGroup> Groups() {
   return {{{{"d", "16"}, {"link", "\"h3\""}}, 3, 0.5, 0.125, 0.25, 0.0625, 0,
            0.25, 0.125, 0.875, 0.125, 0.0625, 0.4375},
           {{{"d", "32"}, {"link", "\"0.6*h1+0.8*h3\""}}, 2, kNaN, kInf, 1.5, 0, 1,
@@ -71,7 +71,7 @@ TEST(FormatTest, ResultsTableAlignsColumns) {
 // wherever they are set: they belong on the fixed line, not in a column. A --group-by
 // key no group sets (null everywhere) is no column at all.
 TEST(FormatTest, TableMovesKeysConstantWhereSetToTheFixedLineAndDropsEmptyOnes) {
-  std::vector<storage::ResultGroup> groups(3);
+  std::vector<ResultGroup> groups(3);
   groups[0].key = {{"model", "\"mamba-theory\""}, {"K1", "200"}, {"gate", "\"none\""},
                    {"kernel", "null"}};
   groups[1].key = {{"model", "\"mamba-theory\""}, {"K1", "200"}, {"gate", "\"sigmoid\""},
@@ -89,7 +89,7 @@ TEST(FormatTest, TableMovesKeysConstantWhereSetToTheFixedLineAndDropsEmptyOnes) 
 }
 
 TEST(FormatTest, TableMovesConstantKeysToAFixedLineButCsvKeepsThem) {
-  std::vector<storage::ResultGroup> groups = Groups();
+  std::vector<ResultGroup> groups = Groups();
   groups[1].key["d"] = "16";  // d is now the same in every group
   const std::string table = FormatResults(groups, Format::kTable);
   EXPECT_EQ(table.substr(0, table.find('\n')), "fixed: d=16");
@@ -99,7 +99,7 @@ TEST(FormatTest, TableMovesConstantKeysToAFixedLineButCsvKeepsThem) {
 }
 
 TEST(FormatTest, CsvQuotesCellsWithCommasAndQuotes) {
-  storage::JobRecord j;
+  JobRecord j;
   j.job_id = 1;
   j.state = JobState::kFailed;
   j.failure = FailureKind::kError;
@@ -110,7 +110,7 @@ TEST(FormatTest, CsvQuotesCellsWithCommasAndQuotes) {
 }
 
 TEST(FormatTest, CurvesCsvHasOneRowPerPoint) {
-  std::vector<storage::CurveGroup> groups = {
+  std::vector<CurveGroup> groups = {
       {{{"N", "64"}},
        {{8, 2, 0.5, 0.05, 0.9, 0.01, 0.25, 0.125, 0.875, 0.5, 0.75, 1.25},
         {16, 2, kNaN, 0, 0.8, 0.02, kNaN, kNaN, kNaN, 0.5, 0.5, 1}}}};
@@ -128,7 +128,7 @@ TEST(FormatTest, CurvesCsvHasOneRowPerPoint) {
 }
 
 TEST(FormatTest, JobsJsonEmbedsTheConfigAsAnObject) {
-  storage::JobRecord j;
+  JobRecord j;
   j.job_id = 5;
   j.config_json = R"({"d":8,"model":"krr"})";
   nlohmann::json out = nlohmann::json::parse(FormatJobs({j}, Format::kJson));

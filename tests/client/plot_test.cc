@@ -34,8 +34,8 @@ using ::testing::HasSubstr;
 using ::testing::Not;
 
 // One curve point with se 0.1 and a CI of +/- 0.3.
-storage::CurvePoint Point(int n, double nmse) {
-  storage::CurvePoint p;
+CurvePoint Point(int n, double nmse) {
+  CurvePoint p;
   p.n = n;
   p.count = 3;
   p.nmse_mean = nmse;
@@ -50,8 +50,8 @@ storage::CurvePoint Point(int n, double nmse) {
 }
 
 // Two models x two d, N 64 everywhere; the curve's level says which group it is.
-std::vector<storage::CurveGroup> Curves() {
-  std::vector<storage::CurveGroup> out;
+std::vector<CurveGroup> Curves() {
+  std::vector<CurveGroup> out;
   for (const char* model : {"\"krr\"", "\"mamba\""}) {
     for (const char* d : {"8", "16"}) {
       const double level = (model[1] == 'k' ? 0.5 : 0.2) * (d[0] == '8' ? 1 : 2);
@@ -160,7 +160,7 @@ TEST(PlotFigureTest, NoCurvesYetIsAnError) {
 }
 
 TEST(PlotFigureTest, ResultsAgainstAJobKey) {
-  std::vector<storage::ResultGroup> groups(4);
+  std::vector<ResultGroup> groups(4);
   const char* models[] = {"\"krr\"", "\"krr\"", "\"mamba\"", "\"mamba\""};
   const char* ds[] = {"16", "8", "16", "8"};
   for (int i = 0; i < 4; ++i) {
@@ -188,7 +188,7 @@ TEST(PlotFigureTest, ResultsAgainstAJobKey) {
 }
 
 TEST(PlotFigureTest, LogAxesLeaveOutPointsTheyCannotShow) {
-  std::vector<storage::CurveGroup> groups = {
+  std::vector<CurveGroup> groups = {
       {{{"model", "\"krr\""}}, {Point(0, 0.5), Point(8, 0.0), Point(16, 0.25)}}};
   PlotOptions o;
   o.logx = true;
@@ -343,7 +343,7 @@ TEST(PlotRenderTest, SvgHasTheAskedSizeAndOneLegendEntryPerLine) {
 TEST(PlotRenderTest, PdfAndCategoricalAxesRender) {
   SKIP_WITHOUT_GNUPLOT();
   ::sweep::testing::TempDir dir;
-  std::vector<storage::ResultGroup> groups(2);
+  std::vector<ResultGroup> groups(2);
   groups[0].key = {{"model", "\"krr\""}, {"link", "\"h3\""}};
   groups[1].key = {{"model", "\"krr\""}, {"link", "\"h2\""}};
   groups[0].nmse_mean = 0.7;

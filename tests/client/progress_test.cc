@@ -8,8 +8,8 @@ namespace {
 
 using ::testing::HasSubstr;
 
-storage::SweepSummary Summary() {
-  storage::SweepSummary s;
+SweepSummary Summary() {
+  SweepSummary s;
   s.sweep_id = 3;
   s.name = "tiny";
   s.created_at = FromUnixMillis(1'000'000);
@@ -32,14 +32,14 @@ TEST(ProgressTest, RateCountsComputedJobsOnlyAndEtaFollows) {
 }
 
 TEST(ProgressTest, NoRateBeforeTheFirstComputedJob) {
-  storage::SweepSummary s = Summary();
+  SweepSummary s = Summary();
   s.succeeded = s.cached;
   EXPECT_EQ(JobRate(s, FromUnixMillis(2'000'000)), 0);
   EXPECT_THAT(FormatProgress(s, FromUnixMillis(2'000'000)), HasSubstr("eta=-"));
 }
 
 TEST(ProgressTest, FinishedSweepIsDoneWithFullBar) {
-  storage::SweepSummary s = Summary();
+  SweepSummary s = Summary();
   s.queued = s.running = 0;
   s.succeeded = 38;
   s.failed = 2;

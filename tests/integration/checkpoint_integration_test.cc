@@ -59,7 +59,7 @@ TEST(CheckpointIntegrationTest, SecondSweepReusesModelsAndExportRoundTrips) {
   auto jobs = c.Jobs(2);
   ASSERT_THAT(jobs, IsOk());
   ASSERT_EQ(jobs->size(), 2u);
-  for (const storage::JobRecord& j : *jobs) {
+  for (const JobRecord& j : *jobs) {
     auto result = (*reader)->GetResult(j.job_id);
     ASSERT_THAT(result, IsOk());
     EXPECT_TRUE(result->loss_curve.empty()) << "job " << j.job_id << " trained again";

@@ -83,13 +83,13 @@ CommandResult Cluster::Sweep(const std::vector<std::string>& args, int timeout_s
   return RunCommand(argv, dir_, std::chrono::seconds(timeout_s));
 }
 
-absl::StatusOr<storage::SweepSummary> Cluster::Summary(int64_t sweep_id) {
+absl::StatusOr<SweepSummary> Cluster::Summary(int64_t sweep_id) {
   auto reader = storage::Reader::Open(db_);
   if (!reader.ok()) return reader.status();
   return (*reader)->GetSweep(sweep_id);
 }
 
-absl::StatusOr<std::vector<storage::JobRecord>> Cluster::Jobs(int64_t sweep_id) {
+absl::StatusOr<std::vector<JobRecord>> Cluster::Jobs(int64_t sweep_id) {
   auto reader = storage::Reader::Open(db_);
   if (!reader.ok()) return reader.status();
   return (*reader)->ListJobs(sweep_id, std::nullopt);

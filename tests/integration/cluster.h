@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
-#include "storage/records.h"
+#include "common/records.h"
 #include "tests/integration/process.h"
 
 namespace sweep::integration {
@@ -42,8 +42,8 @@ class Cluster {
   CommandResult Sweep(const std::vector<std::string>& args, int timeout_s = 120);
 
   // Read-only looks at the DB (storage::Reader and plain SQL counts).
-  absl::StatusOr<storage::SweepSummary> Summary(int64_t sweep_id);
-  absl::StatusOr<std::vector<storage::JobRecord>> Jobs(int64_t sweep_id);
+  absl::StatusOr<SweepSummary> Summary(int64_t sweep_id);
+  absl::StatusOr<std::vector<JobRecord>> Jobs(int64_t sweep_id);
   absl::StatusOr<DbCounts> Counts();
 
  private:

@@ -137,7 +137,7 @@ seeds: 4
       },
       seconds(60)));
   c.KillCoordinator();
-  absl::StatusOr<storage::SweepSummary> at_kill = c.Summary(1);
+  absl::StatusOr<SweepSummary> at_kill = c.Summary(1);
   ASSERT_THAT(at_kill, IsOk());
   ASSERT_LT(at_kill->succeeded, 8);       // the kill really landed mid-sweep
   ASSERT_TRUE(c.StartCoordinator(2000));  // same DB, same port: workers reconnect

@@ -27,9 +27,9 @@ JobConfig Mamba(double eps) {
   return config.ok() ? *config : JobConfig{};
 }
 
-storage::CheckpointRecord Checkpoint(const JobConfig& config, std::string bytes,
-                                     std::optional<int64_t> job_id) {
-  storage::CheckpointRecord c;
+CheckpointRecord Checkpoint(const JobConfig& config, std::string bytes,
+                            std::optional<int64_t> job_id) {
+  CheckpointRecord c;
   c.training_hash = TrainingHash(config);
   c.model = EnumName(config.model);
   c.config_json = CanonicalJson(config);
@@ -41,7 +41,7 @@ storage::CheckpointRecord Checkpoint(const JobConfig& config, std::string bytes,
 class CoordinatorCheckpointTest : public CoordinatorTest {
  protected:
   int64_t SubmitOne(const JobConfig& config, const std::string& request_id) {
-    storage::NewSweep s = Meta(request_id);
+    NewSweep s = Meta(request_id);
     s.jobs = {config};
     auto out = coord_->Submit(s);
     EXPECT_THAT(out, IsOk());
@@ -55,18 +55,18 @@ TEST_F(CoordinatorCheckpointTest, EvaluationOnlyChangeReusesTheTrainedModel) {
   ASSERT_NE(ConfigHash(trained), ConfigHash(evaluated));
 
   SubmitOne(trained, "r1");
-  const storage::Lease first = MustLease("w1");
+  const sweep::Lease first = MustLease("w1");
   EXPECT_EQ(first.training_hash, TrainingHash(trained));
   EXPECT_FALSE(first.checkpoint_available);
   const std::string weights("\0safetensors\0\xff", 14);
   ASSERT_THAT(coord_->PutCheckpoint(Checkpoint(trained, weights, first.job_id)), IsOk());
-  storage::JobReport report = OkReport("w1", 1.0, 0.5);
-  report.checkpoint_use = storage::CheckpointUse::kTrained;
+  JobReport report = OkReport("w1", 1.0, 0.5);
+  report.checkpoint_use = CheckpointUse::kTrained;
   ASSERT_THAT(coord_->Report(first.job_id, first.attempt, report), IsOk());
 
   // A new sweep with another eps: a new cell (not a cache hit) whose model is stored.
   const int64_t sweep2 = SubmitOne(evaluated, "r2");
-  const storage::Lease second = MustLease("w2");
+  const sweep::Lease second = MustLease("w2");
   EXPECT_EQ(second.sweep_id, sweep2);
   EXPECT_TRUE(second.checkpoint_available);
   auto got = coord_->GetCheckpoint(second.training_hash);

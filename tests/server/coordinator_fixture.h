@@ -53,7 +53,7 @@ class CoordinatorTest : public ::testing::Test {
   // Submits `n` jobs (seeds 0..n-1) and returns the sweep id.
   int64_t Submit(int n, const std::string& request_id, bool use_cache = false,
                  int max_attempts = 3) {
-    storage::NewSweep s = ::sweep::testing::Meta(request_id, use_cache, max_attempts);
+    NewSweep s = ::sweep::testing::Meta(request_id, use_cache, max_attempts);
     for (int i = 0; i < n; ++i) s.jobs.push_back(Config(i));
     auto out = coord_->Submit(s);
     EXPECT_TRUE(out.ok()) << out.status();
@@ -61,18 +61,18 @@ class CoordinatorTest : public ::testing::Test {
   }
 
   // A lease without waiting; fails the test when none is granted.
-  storage::Lease MustLease(const std::string& worker) {
+  sweep::Lease MustLease(const std::string& worker) {
     auto lease = coord_->Lease(worker, std::chrono::milliseconds(0), nullptr);
     EXPECT_TRUE(lease.ok()) << lease.status();
     EXPECT_TRUE(lease.ok() && lease->has_value()) << "no job to lease";
-    return lease.ok() && lease->has_value() ? **lease : storage::Lease{};
+    return lease.ok() && lease->has_value() ? **lease : sweep::Lease{};
   }
   bool NothingToLease(const std::string& worker) {
     auto lease = coord_->Lease(worker, std::chrono::milliseconds(0), nullptr);
     return lease.ok() && !lease->has_value();
   }
 
-  storage::JobRecord Job(int64_t sweep_id, int64_t job_id) {
+  JobRecord Job(int64_t sweep_id, int64_t job_id) {
     auto jobs = coord_->ListJobs(sweep_id, std::nullopt);
     EXPECT_TRUE(jobs.ok()) << jobs.status();
     for (const auto& j : *jobs)

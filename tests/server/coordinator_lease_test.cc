@@ -18,30 +18,30 @@ using std::chrono::milliseconds;
 TEST_F(CoordinatorTest, LeaseGrantsAttemptOneUntilTtl) {
   const int64_t sweep = Submit(1, "r1");
   const TimePoint now = clock_.Now();
-  storage::Lease lease = MustLease("w1");
+  sweep::Lease lease = MustLease("w1");
   EXPECT_EQ(lease.sweep_id, sweep);
   EXPECT_EQ(lease.attempt, 1);
   EXPECT_EQ(lease.expires_at, now + kTtl);
   EXPECT_TRUE(NothingToLease("w2"));
-  storage::JobRecord job = Job(sweep, lease.job_id);
+  JobRecord job = Job(sweep, lease.job_id);
   EXPECT_EQ(job.state, JobState::kRunning);
   EXPECT_EQ(job.worker_id, "w1");
 }
 
 TEST_F(CoordinatorTest, ExpiredLeaseRequeuesWithAttemptPlusOne) {
   Submit(1, "r1");
-  storage::Lease first = MustLease("w1");
+  sweep::Lease first = MustLease("w1");
   clock_.Advance(kTtl - milliseconds(1));
   EXPECT_TRUE(NothingToLease("w2"));  // not expired yet
   clock_.Advance(milliseconds(1));
-  storage::Lease second = MustLease("w2");
+  sweep::Lease second = MustLease("w2");
   EXPECT_EQ(second.job_id, first.job_id);
   EXPECT_EQ(second.attempt, 2);
 }
 
 TEST_F(CoordinatorTest, HeartbeatExtendsTheLease) {
   Submit(1, "r1");
-  storage::Lease lease = MustLease("w1");
+  sweep::Lease lease = MustLease("w1");
   clock_.Advance(kTtl - milliseconds(100));
   auto reply = coord_->Heartbeat(lease.job_id, 1, "w1", 5, 10);
   ASSERT_THAT(reply, IsOk());
@@ -55,9 +55,9 @@ TEST_F(CoordinatorTest, HeartbeatExtendsTheLease) {
 
 TEST_F(CoordinatorTest, StaleAttemptIsAbortedAndWritesNothing) {
   Submit(1, "r1");
-  storage::Lease first = MustLease("w1");
+  sweep::Lease first = MustLease("w1");
   clock_.Advance(kTtl);
-  storage::Lease second = MustLease("w2");
+  sweep::Lease second = MustLease("w2");
   const int64_t events = Count("SELECT count(*) FROM events");
   EXPECT_THAT(coord_->Heartbeat(first.job_id, 1, "w1", 1, 2),
               StatusIs(absl::StatusCode::kAborted, HasSubstr("attempt 1 superseded by 2")));
@@ -73,7 +73,7 @@ TEST_F(CoordinatorTest, StaleAttemptIsAbortedAndWritesNothing) {
 
 TEST_F(CoordinatorTest, HeartbeatFromAnotherWorkerIsAborted) {
   Submit(1, "r1");
-  storage::Lease lease = MustLease("w1");
+  sweep::Lease lease = MustLease("w1");
   EXPECT_THAT(coord_->Heartbeat(lease.job_id, 1, "w9", 0, 0),
               StatusIs(absl::StatusCode::kAborted, HasSubstr("held by w1")));
   EXPECT_THAT(coord_->Heartbeat(999, 1, "w1", 0, 0),
@@ -82,8 +82,8 @@ TEST_F(CoordinatorTest, HeartbeatFromAnotherWorkerIsAborted) {
 
 TEST_F(CoordinatorTest, ReplayIsOkAndDifferentPayloadIsAborted) {
   Submit(1, "r1");
-  storage::Lease lease = MustLease("w1");
-  const storage::JobReport report = OkReport("w1", 1.0, 0.5);
+  sweep::Lease lease = MustLease("w1");
+  const JobReport report = OkReport("w1", 1.0, 0.5);
   ASSERT_THAT(coord_->Report(lease.job_id, 1, report), IsOk());
   EXPECT_THAT(coord_->Report(lease.job_id, 1, report), IsOk());
   EXPECT_THAT(coord_->Report(lease.job_id, 1, OkReport("w1", 7.0, 3.5)),
@@ -98,13 +98,13 @@ TEST_F(CoordinatorTest, LostLeasesFailTheJobAfterMaxAttempts) {
   const int64_t sweep = Submit(1, "r1", /*use_cache=*/false, /*max_attempts=*/3);
   int64_t job_id = 0;
   for (int attempt = 1; attempt <= 3; ++attempt) {
-    storage::Lease lease = MustLease("w1");
+    sweep::Lease lease = MustLease("w1");
     EXPECT_EQ(lease.attempt, attempt);
     job_id = lease.job_id;
     clock_.Advance(kTtl);
   }
   ASSERT_THAT(coord_->ReapExpired(), IsOk());
-  storage::JobRecord job = Job(sweep, job_id);
+  JobRecord job = Job(sweep, job_id);
   EXPECT_EQ(job.state, JobState::kFailed);
   EXPECT_EQ(job.failure, FailureKind::kLost);
   EXPECT_EQ(job.attempt, 3);
@@ -115,7 +115,7 @@ TEST_F(CoordinatorTest, LostLeasesFailTheJobAfterMaxAttempts) {
 
 TEST_F(CoordinatorTest, ReleaseRequeuesWithoutCountingTheAttempt) {
   const int64_t sweep = Submit(1, "r1", /*use_cache=*/false, /*max_attempts=*/2);
-  storage::Lease first = MustLease("w1");
+  sweep::Lease first = MustLease("w1");
   ASSERT_THAT(coord_->Release(first.job_id, 1, "w1"), IsOk());
   EXPECT_THAT(coord_->Release(first.job_id, 1, "w1"),
               StatusIs(absl::StatusCode::kAborted, HasSubstr("no longer leased")));
@@ -131,13 +131,13 @@ TEST_F(CoordinatorTest, ReleaseRequeuesWithoutCountingTheAttempt) {
 
 TEST_F(CoordinatorTest, ErrorReportFailsAtOnceAndIsNotRetried) {
   const int64_t sweep = Submit(1, "r1");
-  storage::Lease lease = MustLease("w1");
-  storage::JobReport report;
+  sweep::Lease lease = MustLease("w1");
+  JobReport report;
   report.ok = false;
   report.error = "r: 12 > d = 8";
   report.worker_id = "w1";
   ASSERT_THAT(coord_->Report(lease.job_id, 1, report), IsOk());
-  storage::JobRecord job = Job(sweep, lease.job_id);
+  JobRecord job = Job(sweep, lease.job_id);
   EXPECT_EQ(job.state, JobState::kFailed);
   EXPECT_EQ(job.failure, FailureKind::kError);
   EXPECT_EQ(job.error, "r: 12 > d = 8");
@@ -147,11 +147,11 @@ TEST_F(CoordinatorTest, ErrorReportFailsAtOnceAndIsNotRetried) {
 
 TEST_F(CoordinatorTest, DivergedReportFailsAndKeepsItsLossCurve) {
   const int64_t sweep = Submit(1, "r1");
-  storage::Lease lease = MustLease("w1");
-  storage::JobReport report = OkReport("w1", 1.0, 0.5);
+  sweep::Lease lease = MustLease("w1");
+  JobReport report = OkReport("w1", 1.0, 0.5);
   report.result.divergence = "diverged at step 50: loss nan";
   ASSERT_THAT(coord_->Report(lease.job_id, 1, report), IsOk());
-  storage::JobRecord job = Job(sweep, lease.job_id);
+  JobRecord job = Job(sweep, lease.job_id);
   EXPECT_EQ(job.state, JobState::kFailed);
   EXPECT_EQ(job.failure, FailureKind::kDiverged);
   EXPECT_EQ(job.error, "diverged at step 50: loss nan");
@@ -165,8 +165,8 @@ TEST_F(CoordinatorTest, DivergedReportFailsAndKeepsItsLossCurve) {
 
 TEST_F(CoordinatorTest, ConcurrentIdenticalReportsStoreOneRow) {
   Submit(1, "r1");
-  storage::Lease lease = MustLease("w1");
-  const storage::JobReport report = OkReport("w1", 1.0, 0.5);
+  sweep::Lease lease = MustLease("w1");
+  const JobReport report = OkReport("w1", 1.0, 0.5);
   std::vector<absl::Status> statuses(8);
   {
     std::vector<std::jthread> threads;
@@ -182,7 +182,7 @@ TEST_F(CoordinatorTest, ConcurrentIdenticalReportsStoreOneRow) {
 
 TEST_F(CoordinatorTest, EveryTransitionIsAnEvent) {
   Submit(1, "r1");
-  storage::Lease lease = MustLease("w1");
+  sweep::Lease lease = MustLease("w1");
   clock_.Advance(kTtl);
   MustLease("w2");
   ASSERT_THAT(coord_->Report(lease.job_id, 2, OkReport("w2", 1.0, 0.5)), IsOk());

@@ -21,7 +21,7 @@ using std::chrono::milliseconds;
 
 TEST_F(CoordinatorTest, RepeatedRequestIdReturnsTheFirstSweep) {
   const int64_t first = Submit(3, "same-id");
-  storage::NewSweep again = ::sweep::testing::Meta("same-id");
+  NewSweep again = ::sweep::testing::Meta("same-id");
   again.jobs = {Config(0), Config(1), Config(2)};
   auto out = coord_->Submit(again);
   ASSERT_THAT(out, IsOk());
@@ -35,10 +35,10 @@ TEST_F(CoordinatorTest, RepeatedRequestIdReturnsTheFirstSweep) {
 TEST_F(CoordinatorTest, IdenticalCellsAreServedFromTheCacheUnlessDisabled) {
   Submit(2, "a");
   for (int i = 0; i < 2; ++i) {
-    storage::Lease lease = MustLease("w1");
+    sweep::Lease lease = MustLease("w1");
     ASSERT_THAT(coord_->Report(lease.job_id, 1, OkReport("w1", 1.0, 0.5)), IsOk());
   }
-  storage::NewSweep cached = ::sweep::testing::Meta("b", /*use_cache=*/true);
+  NewSweep cached = ::sweep::testing::Meta("b", /*use_cache=*/true);
   cached.jobs = {Config(0), Config(1)};
   auto b = coord_->Submit(cached);
   ASSERT_THAT(b, IsOk());
@@ -58,7 +58,7 @@ TEST_F(CoordinatorTest, IdenticalCellsAreServedFromTheCacheUnlessDisabled) {
 
 TEST_F(CoordinatorTest, CancelStopsQueuedJobsAtOnceAndRunningOnesOnHeartbeat) {
   const int64_t sweep = Submit(3, "r1");
-  storage::Lease running = MustLease("w1");
+  sweep::Lease running = MustLease("w1");
   ASSERT_THAT(coord_->Cancel(sweep), IsOk());
   auto summary = coord_->GetSweep(sweep);
   ASSERT_THAT(summary, IsOk());
@@ -102,7 +102,7 @@ TEST_F(CoordinatorTest, LongPollReturnsEmptyWhenItsClientLeaves) {
 
 TEST_F(CoordinatorTest, DrainRefusesLeasesWakesPollsAndStillTakesReports) {
   Submit(1, "r1");
-  storage::Lease lease = MustLease("w1");
+  sweep::Lease lease = MustLease("w1");
   auto waiter = std::async(std::launch::async, [&] {
     return coord_->Lease("w2", std::chrono::seconds(10), nullptr);
   });
@@ -115,9 +115,9 @@ TEST_F(CoordinatorTest, DrainRefusesLeasesWakesPollsAndStillTakesReports) {
 
 TEST_F(CoordinatorTest, RestartOnACrashCopyContinuesWithNothingLost) {
   const int64_t sweep = Submit(3, "r1");
-  storage::Lease done = MustLease("w1");
+  sweep::Lease done = MustLease("w1");
   ASSERT_THAT(coord_->Report(done.job_id, 1, OkReport("w1", 1.0, 0.5)), IsOk());
-  storage::Lease held = MustLease("w2");
+  sweep::Lease held = MustLease("w2");
   // Copy the DB and its WAL while the coordinator is live (no checkpoint, no clean
   // close): what a SIGKILL leaves behind. The copy is opened as the restarted server.
   const std::string crash = dir_.File("crash.db");
@@ -143,7 +143,7 @@ TEST_F(CoordinatorTest, RestartOnACrashCopyContinuesWithNothingLost) {
   EXPECT_THAT(coord_->Heartbeat(held.job_id, 1, "w2", 1, 2), IsOk());
   EXPECT_THAT(coord_->Report(done.job_id, 1, OkReport("w1", 1.0, 0.5)), IsOk());
   EXPECT_THAT(coord_->Report(held.job_id, 1, OkReport("w2", 2.0, 1.0)), IsOk());
-  storage::Lease last = MustLease("w3");
+  sweep::Lease last = MustLease("w3");
   ASSERT_THAT(coord_->Report(last.job_id, 1, OkReport("w3", 3.0, 1.5)), IsOk());
   summary = coord_->GetSweep(sweep);
   ASSERT_THAT(summary, IsOk());
@@ -154,7 +154,7 @@ TEST_F(CoordinatorTest, RestartOnACrashCopyContinuesWithNothingLost) {
 
 TEST_F(CoordinatorTest, RestartGivesRunningLeasesAGracePeriod) {
   Submit(1, "r1");
-  storage::Lease lease = MustLease("w1");
+  sweep::Lease lease = MustLease("w1");
   coord_.reset();
   clock_.Advance(3 * kTtl);  // the coordinator was down longer than a lease
   Reopen();
@@ -171,7 +171,7 @@ TEST_F(CoordinatorTest, ReaperThreadRequeuesExpiredLeases) {
   options.reap_interval = milliseconds(5);
   auto coord = Coordinator::Open(options, clock_);
   ASSERT_THAT(coord, IsOk());
-  storage::NewSweep s = ::sweep::testing::Meta("r1", false);
+  NewSweep s = ::sweep::testing::Meta("r1", false);
   s.jobs = {Config(0)};
   ASSERT_THAT((*coord)->Submit(s), IsOk());
   auto lease = (*coord)->Lease("w1", milliseconds(0), nullptr);
@@ -190,7 +190,7 @@ TEST_F(CoordinatorTest, OversizedSweepIsRefusedBeforeAnyWrite) {
   options.max_jobs_per_sweep = 2;
   auto coord = Coordinator::Open(options, clock_);
   ASSERT_THAT(coord, IsOk());
-  storage::NewSweep s = ::sweep::testing::Meta("r1");
+  NewSweep s = ::sweep::testing::Meta("r1");
   s.jobs = {Config(0), Config(1), Config(2)};
   EXPECT_THAT((*coord)->Submit(s), StatusIs(absl::StatusCode::kInvalidArgument,
                                             HasSubstr("3 jobs > limit 2")));
@@ -227,7 +227,7 @@ TEST_F(CoordinatorTest, WorkersAreListedWithTheirJobs) {
   ASSERT_THAT(coord_->RegisterWorker(WorkerHello{"w1", "host-a", 4, "abc123"}), IsOk());
   ASSERT_THAT(coord_->RegisterWorker(WorkerHello{"w1", "host-a", 8, "abc123"}), IsOk());
   Submit(2, "r1");
-  storage::Lease done = MustLease("w1");
+  sweep::Lease done = MustLease("w1");
   ASSERT_THAT(coord_->Report(done.job_id, 1, OkReport("w1", 1.0, 0.5)), IsOk());
   MustLease("w1");
   auto workers = coord_->ListWorkers();
@@ -241,7 +241,7 @@ TEST_F(CoordinatorTest, WorkersAreListedWithTheirJobs) {
 
 TEST_F(CoordinatorTest, CleanShutdownLeavesNoWal) {
   Submit(3, "r1");
-  storage::Lease lease = MustLease("w1");
+  sweep::Lease lease = MustLease("w1");
   ASSERT_THAT(coord_->Report(lease.job_id, 1, OkReport("w1", 1.0, 0.5)), IsOk());
   ASSERT_TRUE(std::filesystem::exists(path_ + "-wal"));
   coord_.reset();

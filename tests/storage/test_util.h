@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/records.h"
 #include "common/status.h"
 #include "gtest/gtest.h"
-#include "storage/records.h"
 #include "storage/store.h"
 
 namespace sweep::testing {
@@ -42,9 +42,8 @@ inline storage::PreparedJob Job(const std::string& json, const std::string& mode
                               model};
 }
 
-inline storage::NewSweep Meta(const std::string& request_id, bool use_cache = true,
-                              int max_attempts = 3) {
-  storage::NewSweep s;
+inline NewSweep Meta(const std::string& request_id, bool use_cache = true, int max_attempts = 3) {
+  NewSweep s;
   s.request_id = request_id;
   s.name = "test-" + request_id;
   s.spec_text = "name: test";
@@ -54,8 +53,8 @@ inline storage::NewSweep Meta(const std::string& request_id, bool use_cache = tr
 }
 
 // A successful report with the given headline metrics and a two-point curve.
-inline storage::JobReport OkReport(const std::string& worker, double mse, double nmse) {
-  storage::JobReport r;
+inline JobReport OkReport(const std::string& worker, double mse, double nmse) {
+  JobReport r;
   r.worker_id = worker;
   r.build_version = "test-build";
   r.wall_seconds = 1.5;

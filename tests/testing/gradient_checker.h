@@ -1,5 +1,6 @@
 // Central finite-difference gradient checks in float64 (docs/design.md section 8.2, Ceres'
-// GradientChecker pattern), shared by tests/numerics (mamba-theory) and tests/nets.
+// GradientChecker pattern), shared by tests/worker/numerics (mamba-theory) and
+// tests/worker/numerics/nets.
 // A report names the worst coordinate, so a test can assert both that a correct gradient
 // passes and that a deliberately wrong one (BadTestTerm) is flagged at the right place.
 //

@@ -45,13 +45,13 @@ class InProcessServerTest : public ::testing::Test {
   std::string db() const { return (dir_ / "sweep.db").string(); }
 
   int64_t Submit(std::vector<JobConfig> jobs) {
-    storage::NewSweep sweep{"req-" + std::to_string(++requests_), "t", "", std::move(jobs)};
+    NewSweep sweep{"req-" + std::to_string(++requests_), "t", "", std::move(jobs)};
     auto outcome = server_->coordinator().Submit(sweep);
     SWEEP_CHECK(outcome.ok());
     return outcome->sweep_id;
   }
   // Bounded wait (attempts x 20 ms) on a condition of the sweep's summary.
-  bool WaitFor(int64_t sweep, const std::function<bool(const storage::SweepSummary&)>& pred,
+  bool WaitFor(int64_t sweep, const std::function<bool(const SweepSummary&)>& pred,
                int attempts = 500) {
     for (int i = 0; i < attempts; ++i) {
       auto s = server_->coordinator().GetSweep(sweep);

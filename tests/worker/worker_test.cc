@@ -11,6 +11,7 @@
 
 #include "common/job_keys.h"
 #include "common/status.h"
+#include "rpc/channel.h"
 #include "server/server_runner.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/worker/in_process_server.h"
@@ -131,10 +132,10 @@ TEST_F(WorkerTest, StopHandsTheRunningJobBackWithoutCountingAnAttempt) {
 }
 
 TEST_F(WorkerTest, CheckpointPutThenGetOverTheWire) {
-  CoordinatorClient client(MakeChannel(server_->address()));
+  CoordinatorClient client(rpc::MakeChannel(server_->address()));
   JobConfig config = Krr(4);
   config.model = ModelKind::kMamba;
-  storage::CheckpointRecord c;
+  CheckpointRecord c;
   c.training_hash = TrainingHash(config);
   c.model = "mamba";
   c.config_json = CanonicalJson(config);
@@ -157,7 +158,7 @@ TEST_F(WorkerTest, CheckpointPutThenGetOverTheWire) {
 // lease that another worker holds.
 TEST_F(WorkerTest, EmptyWorkerIdCannotTouchAnotherWorkersLease) {
   const int64_t sweep = Submit({Krr(3)});
-  CoordinatorClient client(MakeChannel(server_->address()));
+  CoordinatorClient client(rpc::MakeChannel(server_->address()));
   auto lease = client.Lease("w1", std::chrono::milliseconds(200));
   ASSERT_THAT(lease, IsOk());
   ASSERT_TRUE(lease->has_value());
@@ -166,7 +167,7 @@ TEST_F(WorkerTest, EmptyWorkerIdCannotTouchAnotherWorkersLease) {
   EXPECT_EQ(client.Heartbeat(job, attempt, "", 1, 2).status().code(),
             absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(client.Release(job, attempt, "").code(), absl::StatusCode::kInvalidArgument);
-  storage::JobReport report;
+  JobReport report;
   report.result.mse = 1;
   EXPECT_EQ(client.Report(job, attempt, report).code(), absl::StatusCode::kInvalidArgument);
   auto jobs = server_->coordinator().ListJobs(sweep, std::nullopt);

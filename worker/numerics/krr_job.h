@@ -6,7 +6,7 @@
 #include "common/job_config.h"
 #include "common/job_result.h"
 #include "worker/numerics/krr.h"
-#include "worker/numerics/run_job.h"
+#include "worker/numerics/run_hooks.h"
 #include "worker/numerics/task.h"
 
 namespace sweep::numerics {

@@ -1,6 +1,7 @@
 // The stage-1 loss and its hand-written gradient, and the stage-2 ridge refit of
 // `mamba-theory` (docs/science.md section 3). Derivations are in the comments next to each
-// step; tests/numerics/mamba_theory_gradient_test.cc checks them by central differences.
+// step; tests/worker/numerics/mamba_theory_gradient_test.cc checks them by central
+// differences.
 #include <cmath>
 
 #include <Eigen/Cholesky>

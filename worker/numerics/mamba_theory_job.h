@@ -13,7 +13,7 @@
 #include "common/job_config.h"
 #include "common/job_result.h"
 #include "worker/numerics/mamba_theory.h"
-#include "worker/numerics/run_job.h"
+#include "worker/numerics/run_hooks.h"
 
 namespace sweep::numerics {
 

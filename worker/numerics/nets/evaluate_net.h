@@ -15,7 +15,7 @@
 #include "common/job_config.h"
 #include "common/job_result.h"
 #include "worker/numerics/nets/trained_model.h"
-#include "worker/numerics/run_job.h"
+#include "worker/numerics/run_hooks.h"
 #include "worker/numerics/task.h"
 
 namespace sweep::numerics::nets {

@@ -13,7 +13,7 @@
 #include "common/job_result.h"
 #include "worker/numerics/nets/prompt_tokens.h"
 #include "worker/numerics/nets/sequence_model.h"
-#include "worker/numerics/run_job.h"
+#include "worker/numerics/run_hooks.h"
 
 namespace sweep::numerics::nets {
 

@@ -1,9 +1,9 @@
 // Backoff (see backoff.h).
-#include "worker/backoff.h"
+#include "rpc/backoff.h"
 
 #include <algorithm>
 
-namespace sweep::worker {
+namespace sweep::rpc {
 
 std::chrono::milliseconds Backoff::NextCeiling() const {
   // Doubling stops once past the cap, so 2^attempts never overflows.
@@ -19,4 +19,4 @@ std::chrono::milliseconds Backoff::Next() {
   return std::chrono::milliseconds(jitter(rng_));
 }
 
-}  // namespace sweep::worker
+}  // namespace sweep::rpc

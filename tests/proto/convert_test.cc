@@ -54,23 +54,22 @@ TEST(ConvertTest, JobResultWithoutNAtEpsStaysEmpty) {
 }
 
 TEST(ConvertTest, JobReportRoundTrip) {
-  storage::JobReport r{
-      false, "r: 12 > d = 8", FullResult(), "w-1", "abc123", 12.5, storage::CheckpointUse::kReused,
-      "feed"};
-  const storage::JobReport back = FromProto(ToProto(r));
+  JobReport r{false, "r: 12 > d = 8", FullResult(), "w-1", "abc123", 12.5,
+              CheckpointUse::kReused, "feed"};
+  const JobReport back = FromProto(ToProto(r));
   EXPECT_EQ(back.ok, r.ok);
   EXPECT_EQ(back.error, r.error);
   ExpectSameResult(r.result, back.result);
   EXPECT_EQ(back.worker_id, r.worker_id);
   EXPECT_EQ(back.build_version, r.build_version);
   EXPECT_EQ(back.wall_seconds, r.wall_seconds);
-  EXPECT_EQ(back.checkpoint_use, storage::CheckpointUse::kReused);
+  EXPECT_EQ(back.checkpoint_use, CheckpointUse::kReused);
   EXPECT_EQ(back.checkpoint_sha256, "feed");
 }
 
 TEST(ConvertTest, LeaseRoundTrip) {
-  storage::Lease l{7, 3, 2, R"({"d":8})", FromUnixMillis(1'700'000'123'456), "th", true};
-  const storage::Lease back = FromProto(ToProto(l));
+  sweep::Lease l{7, 3, 2, R"({"d":8})", FromUnixMillis(1'700'000'123'456), "th", true};
+  const sweep::Lease back = FromProto(ToProto(l));
   EXPECT_EQ(back.job_id, 7);
   EXPECT_EQ(back.sweep_id, 3);
   EXPECT_EQ(back.attempt, 2);
@@ -81,20 +80,20 @@ TEST(ConvertTest, LeaseRoundTrip) {
 }
 
 TEST(ConvertTest, SweepSummaryRoundTripWithAndWithoutFinishTimes) {
-  storage::SweepSummary s{4,
-                          "tiny",
-                          FromUnixMillis(1000),
-                          true,
-                          10,
-                          1,
-                          2,
-                          3,
-                          4,
-                          5,
-                          6,
-                          FromUnixMillis(2000),
-                          FromUnixMillis(3000)};
-  storage::SweepSummary back = FromProto(ToProto(s));
+  SweepSummary s{4,
+                 "tiny",
+                 FromUnixMillis(1000),
+                 true,
+                 10,
+                 1,
+                 2,
+                 3,
+                 4,
+                 5,
+                 6,
+                 FromUnixMillis(2000),
+                 FromUnixMillis(3000)};
+  SweepSummary back = FromProto(ToProto(s));
   EXPECT_EQ(back.sweep_id, 4);
   EXPECT_EQ(back.name, "tiny");
   EXPECT_EQ(back.created_at, s.created_at);
@@ -112,20 +111,20 @@ TEST(ConvertTest, SweepSummaryRoundTripWithAndWithoutFinishTimes) {
 }
 
 TEST(ConvertTest, JobRecordRoundTrip) {
-  storage::JobRecord j{11,
-                       4,
-                       JobState::kFailed,
-                       FailureKind::kDiverged,
-                       3,
-                       true,
-                       "hash",
-                       R"({"d":8})",
-                       "w-2",
-                       "boom",
-                       40,
-                       100,
-                       FromUnixMillis(5000)};
-  absl::StatusOr<storage::JobRecord> back = FromProto(ToProto(j));
+  JobRecord j{11,
+              4,
+              JobState::kFailed,
+              FailureKind::kDiverged,
+              3,
+              true,
+              "hash",
+              R"({"d":8})",
+              "w-2",
+              "boom",
+              40,
+              100,
+              FromUnixMillis(5000)};
+  absl::StatusOr<JobRecord> back = FromProto(ToProto(j));
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(back->job_id, 11);
   EXPECT_EQ(back->sweep_id, 4);
@@ -143,16 +142,16 @@ TEST(ConvertTest, JobRecordRoundTrip) {
 }
 
 TEST(ConvertTest, JobRecordWithUnknownStateIsInvalidArgument) {
-  v1::JobRecord p = ToProto(storage::JobRecord{});
+  v1::JobRecord p = ToProto(JobRecord{});
   p.set_state("paused");
-  absl::StatusOr<storage::JobRecord> back = FromProto(p);
+  absl::StatusOr<JobRecord> back = FromProto(p);
   EXPECT_EQ(back.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_NE(std::string(back.status().message()).find("paused"), std::string::npos);
 }
 
 TEST(ConvertTest, WorkerRecordRoundTrip) {
-  storage::WorkerRecord w{"w-3", "host", 4, "v1", FromUnixMillis(10), FromUnixMillis(20), 2, 9};
-  storage::WorkerRecord back = FromProto(ToProto(w));
+  WorkerRecord w{"w-3", "host", 4, "v1", FromUnixMillis(10), FromUnixMillis(20), 2, 9};
+  WorkerRecord back = FromProto(ToProto(w));
   EXPECT_EQ(back.worker_id, "w-3");
   EXPECT_EQ(back.host, "host");
   EXPECT_EQ(back.slots, 4);
@@ -164,17 +163,17 @@ TEST(ConvertTest, WorkerRecordRoundTrip) {
 }
 
 TEST(ConvertTest, QueryAndGroupsRoundTrip) {
-  storage::ResultsQuery q{5, {{"d", "16"}, {"link", "h3"}}, {"d", "N"}};
-  storage::ResultsQuery qb = FromProto(ToProto(q));
+  ResultsQuery q{5, {{"d", "16"}, {"link", "h3"}}, {"d", "N"}};
+  ResultsQuery qb = FromProto(ToProto(q));
   EXPECT_EQ(qb.sweep_id, 5);
   EXPECT_EQ(qb.where, q.where);
   EXPECT_EQ(qb.group_by, q.group_by);
 
   // Every field, the statistics included, survives the wire (distinct values, so that a
   // swapped pair of fields fails).
-  storage::ResultGroup g{{{"d", "16"}}, 3, 0.1, 0.2, 0.3, 0.4, 1,
+  ResultGroup g{{{"d", "16"}}, 3, 0.1, 0.2, 0.3, 0.4, 1,
                          0.5, 0.6, 0.7, 0.8, 0.9, 1.1};
-  storage::ResultGroup gb = FromProto(ToProto(g));
+  ResultGroup gb = FromProto(ToProto(g));
   EXPECT_EQ(gb, g);
   EXPECT_EQ(std::vector<double>({gb.mse_mean, gb.mse_std, gb.nmse_mean, gb.nmse_std}),
             std::vector<double>({0.1, 0.2, 0.3, 0.4}));
@@ -184,11 +183,11 @@ TEST(ConvertTest, QueryAndGroupsRoundTrip) {
   EXPECT_EQ(gb.count, 3);
   EXPECT_EQ(gb.diverged, 1);
 
-  storage::CurveGroup c{
+  CurveGroup c{
       {{"N", "64"}},
       {{8, 2, 0.5, 0.05, 0.9, 0.01, 0.07, 0.4, 0.6, 0.014, 0.85, 0.95},
        {16, 2, 0.4, 0.04, 0.8, 0.02, 0.057, 0.3, 0.5, 0.028, 0.7, 0.9}}};
-  storage::CurveGroup cb = FromProto(ToProto(c));
+  CurveGroup cb = FromProto(ToProto(c));
   EXPECT_EQ(cb, c);
   ASSERT_EQ(cb.points.size(), 2u);
   EXPECT_EQ(cb.points[1].n, 16);
@@ -203,13 +202,13 @@ TEST(ConvertTest, QueryAndGroupsRoundTrip) {
 }
 
 TEST(ConvertTest, SubmitOutcomeAndHelloRoundTrip) {
-  storage::SubmitOutcome o{9, 100, 7, true};
-  storage::SubmitOutcome ob = FromProto(ToProto(o));
+  SubmitOutcome o{9, 100, 7, true};
+  SubmitOutcome ob = FromProto(ToProto(o));
   EXPECT_EQ(std::vector<int64_t>({ob.sweep_id, ob.jobs_total, ob.jobs_cached}),
             std::vector<int64_t>({9, 100, 7}));
   EXPECT_TRUE(ob.existing);
-  server::WorkerHello h{"w", "h", 3, "v"};
-  server::WorkerHello hb = FromProto(ToProto(h));
+  WorkerHello h{"w", "h", 3, "v"};
+  WorkerHello hb = FromProto(ToProto(h));
   EXPECT_EQ(hb.worker_id, "w");
   EXPECT_EQ(hb.host, "h");
   EXPECT_EQ(hb.slots, 3);
@@ -217,7 +216,7 @@ TEST(ConvertTest, SubmitOutcomeAndHelloRoundTrip) {
 }
 
 TEST(ConvertTest, CheckpointRoundTripKeepsBinaryBytes) {
-  storage::CheckpointRecord c;
+  CheckpointRecord c;
   c.training_hash = "th";
   c.model = "mamba";
   c.config_json = R"({"d":8})";
@@ -226,7 +225,7 @@ TEST(ConvertTest, CheckpointRoundTripKeepsBinaryBytes) {
   c.sha256 = "abc";
   c.job_id = 42;
   c.created_at = FromUnixMillis(77);
-  storage::CheckpointRecord back = FromProto(ToProto(c));
+  CheckpointRecord back = FromProto(ToProto(c));
   EXPECT_EQ(back.training_hash, "th");
   EXPECT_EQ(back.model, "mamba");
   EXPECT_EQ(back.config_json, c.config_json);

@@ -1,8 +1,8 @@
-#include "worker/backoff.h"
+#include "rpc/backoff.h"
 
 #include <gtest/gtest.h>
 
-namespace sweep::worker {
+namespace sweep::rpc {
 namespace {
 
 using std::chrono::milliseconds;
@@ -49,4 +49,4 @@ TEST(BackoffTest, HugeAttemptCountDoesNotOverflow) {
 }
 
 }  // namespace
-}  // namespace sweep::worker
+}  // namespace sweep::rpc

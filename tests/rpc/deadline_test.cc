@@ -1,8 +1,8 @@
-#include "worker/rpc_deadline.h"
+#include "rpc/deadline.h"
 
 #include <gtest/gtest.h>
 
-namespace sweep::worker {
+namespace sweep::rpc {
 namespace {
 
 using std::chrono::milliseconds;
@@ -28,4 +28,4 @@ TEST(RpcDeadlineTest, SetDeadlineSetsAFiniteDeadlineNearNowPlusKind) {
 }
 
 }  // namespace
-}  // namespace sweep::worker
+}  // namespace sweep::rpc

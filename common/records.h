@@ -1,5 +1,7 @@
-// Plain records that storage returns and the coordinator, the RPC layer and the CLI pass
-// around. The contract between storage/, server/ and client/: change with care.
+// Plain records that storage returns and the coordinator, the RPC layer, the worker and
+// the CLI pass around. The contract between storage/, server/, proto/, worker/ and
+// client/, kept here below all of them so that none depends on another's insides: change
+// with care.
 #pragma once
 
 #include <cstdint>
@@ -13,7 +15,7 @@
 #include "common/job_result.h"
 #include "common/job_state.h"
 
-namespace sweep::storage {
+namespace sweep {
 
 // What a client submits: the sweep's name and source text (kept for provenance) and its
 // jobs, already validated and resolved by common/spec.
@@ -73,6 +75,20 @@ struct Lease {
   bool checkpoint_available = false;  // a checkpoint is stored under training_hash at grant
                                       // time: fetch it and evaluate instead of training
   bool operator==(const Lease&) const = default;
+};
+
+// What a worker says when it registers.
+struct WorkerHello {
+  std::string worker_id;       // chosen by the worker (host-pid-random); re-registering is OK
+  std::string host;
+  int slots = 1;
+  std::string build_version;
+};
+
+// The coordinator's answer to a heartbeat on a lease.
+struct HeartbeatReply {
+  bool cancel_requested = false;     // the job's sweep was cancelled: stop and drop the job
+  TimePoint lease_expires_at;
 };
 
 // How a result of a trained model (mamba, transformer) got its weights (docs/design.md
@@ -176,4 +192,4 @@ struct CurveGroup {
   bool operator==(const CurveGroup&) const = default;
 };
 
-}  // namespace sweep::storage
+}  // namespace sweep

@@ -8,7 +8,7 @@
 #include <cstdint>
 #include <random>
 
-namespace sweep::worker {
+namespace sweep::rpc {
 
 struct BackoffOptions {
   std::chrono::milliseconds base{100};    // ceiling of the first wait
@@ -34,4 +34,4 @@ class Backoff {
   int attempts_ = 0;
 };
 
-}  // namespace sweep::worker
+}  // namespace sweep::rpc

@@ -1,7 +1,7 @@
-// Deadlines per RPC kind (see rpc_deadline.h).
-#include "worker/rpc_deadline.h"
+// Deadlines per RPC kind (see deadline.h).
+#include "rpc/deadline.h"
 
-namespace sweep::worker {
+namespace sweep::rpc {
 
 std::chrono::milliseconds DeadlineFor(RpcKind kind) {
   using std::chrono::milliseconds;
@@ -21,4 +21,4 @@ void SetDeadline(grpc::ClientContext& ctx, RpcKind kind) {
   ctx.set_deadline(std::chrono::system_clock::now() + DeadlineFor(kind));
 }
 
-}  // namespace sweep::worker
+}  // namespace sweep::rpc

@@ -7,7 +7,7 @@
 
 #include <chrono>
 
-namespace sweep::worker {
+namespace sweep::rpc {
 
 enum class RpcKind {
   kHeartbeat,  // 5 s
@@ -25,4 +25,4 @@ std::chrono::milliseconds DeadlineFor(RpcKind kind);
 // Sets ctx's deadline to now + DeadlineFor(kind).
 void SetDeadline(grpc::ClientContext& ctx, RpcKind kind);
 
-}  // namespace sweep::worker
+}  // namespace sweep::rpc
