@@ -9,6 +9,7 @@
 
 #include "CLI/CLI.hpp"
 #include "client/commands.h"
+#include "client/estimate.h"
 #include "client/local.h"
 
 namespace sweep::client {
@@ -28,6 +29,8 @@ struct CliArgs {
   int64_t job_id = 0;   // export JOB
   std::string out;      // export --out FILE
   std::string prompts;  // predict PROMPTS.json (the checkpoint file is `file`)
+  bool calibrate = false;                     // estimate --calibrate
+  std::string rates_file = "sweep-rates.json";  // estimate --rates
 };
 
 // Declares every subcommand on `app`, bound to `args`. `env_coordinator` (the value of
