@@ -2,8 +2,9 @@
 // distinct job shape of a sweep file. Each shape runs once, seed 0, in a forked child:
 // process CPU time and the peak RSS it adds over the child's starting RSS (getrusage
 // ru_maxrss), next to EstimateJobSeconds (built-in rates) and EstimateJobBytes.
-//   bench_job_cost FILE.yaml [--cap K]   K caps steps and K1 (memory does not depend on
-//                                         them; the estimate is for the capped job too)
+//   bench_job_cost FILE.yaml [--cap K]   K caps steps and K1, and eval_tasks to 200 (one
+//                                         evaluation chunk): memory does not depend on
+//                                         them; the estimate is for the capped job too
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -80,7 +81,10 @@ int main(int argc, char** argv) {
   std::vector<sweep::JobConfig> shapes;
   for (sweep::JobConfig c : spec->jobs) {
     c.seed = 0;
-    if (cap > 0) c.steps = std::min(c.steps, cap), c.K1 = std::min(c.K1, cap);
+    if (cap > 0) {
+      c.steps = std::min(c.steps, cap), c.K1 = std::min(c.K1, cap);
+      c.eval_tasks = std::min(c.eval_tasks, 200);
+    }
     if (std::find(shapes.begin(), shapes.end(), c) == shapes.end()) shapes.push_back(c);
   }
   const sweep::numerics::CostRates rates = sweep::numerics::DefaultRates();

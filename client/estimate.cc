@@ -99,7 +99,7 @@ absl::StatusOr<numerics::CostRates> CalibrateRates() {
   nlohmann::json f64 = mamba;
   f64["dtype"] = "float64", f64["steps"] = 4, f64["eval_tasks"] = 32;
   SWEEP_ASSIGN_OR_RETURN(rates.net_f64, MeasureRate(f64, 1));
-  const nlohmann::json krr = {{"model", "krr"}, {"d", 16}, {"r", 4}, {"N", 64}, {"eval_tasks", 60}};
+  const nlohmann::json krr = {{"model", "krr"}, {"d", 16}, {"r", 4}, {"N", 96}, {"eval_tasks", 60}};
   SWEEP_ASSIGN_OR_RETURN(rates.krr, MeasureRate(krr, 2));
   const nlohmann::json theory = {{"model", "mamba-theory"}, {"d", 16}, {"r", 4}, {"N", 128},
                        {"K1", 40}, {"T1", 128}, {"T2", 1024}, {"eval_tasks", 400}};

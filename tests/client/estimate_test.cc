@@ -41,12 +41,12 @@ TEST(EstimateTest, WithinAFactorOfTwoOfTheMeasuredCpuTimeOnASmallSweep) {
   // Shapes unlike the calibration jobs: other N, D, L, batch, d, eval settings.
   const nlohmann::json jobs[] = {
       {{"model", "mamba"}, {"d", 8}, {"r", 2}, {"N", 24}, {"D", 32}, {"L", 1}, {"batch", 32},
-       {"steps", 30}, {"eval_tasks", 100}},
+       {"steps", 80}, {"eval_tasks", 100}},
       {{"model", "transformer"}, {"d", 12}, {"r", 2}, {"N", 30}, {"D", 48}, {"L", 3},
-       {"batch", 16}, {"steps", 20}, {"eval_tasks", 100}},
-      {{"model", "krr"}, {"d", 8}, {"r", 2}, {"N", 120}, {"eval_tasks", 30},
+       {"batch", 16}, {"steps", 40}, {"eval_tasks", 100}},
+      {{"model", "krr"}, {"d", 8}, {"r", 2}, {"N", 100}, {"eval_tasks", 150},
        {"features", "intrinsic"}},
-      {{"model", "mamba-theory"}, {"d", 8}, {"r", 2}, {"N", 256}, {"K1", 30}, {"T1", 64},
+      {{"model", "mamba-theory"}, {"d", 8}, {"r", 2}, {"N", 256}, {"K1", 100}, {"T1", 64},
        {"T2", 2048}, {"eval_tasks", 300}},
   };
   for (const nlohmann::json& partial : jobs) {
@@ -81,7 +81,7 @@ TEST(EstimateTest, GroupsJobsByShapeWithATotal) {
   EXPECT_THAT(*table, HasSubstr("total"));
   absl::StatusOr<std::string> csv = FormatEstimate(file, rates, Format::kCsv);
   ASSERT_THAT(csv, IsOk());
-  EXPECT_THAT(*csv, HasSubstr("features,jobs,work,cpu_s_per_job,cpu_s,bytes_per_job\n"));
+  EXPECT_THAT(*csv, HasSubstr("features,model,jobs,work,cpu_s_per_job,cpu_s,bytes_per_job\n"));
   absl::StatusOr<std::string> json = FormatEstimate(file, rates, Format::kJson);
   ASSERT_THAT(json, IsOk());
   const nlohmann::json j = nlohmann::json::parse(*json);

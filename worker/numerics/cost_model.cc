@@ -12,7 +12,7 @@ namespace {
 
 constexpr int kEvalChunk = 200;    // prompts per evaluation chunk (eval.cc, evaluate_net.cc)
 constexpr int kStage2Chunk = 256;  // mamba-theory stage-2 prompts per chunk
-constexpr double kSetupSeconds = 0.02;
+constexpr double kSetupSeconds = 0.005;
 
 bool IsNet(const JobConfig& c) { return c.model == "mamba" || c.model == "transformer"; }
 
