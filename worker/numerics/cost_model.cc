@@ -118,7 +118,7 @@ double TheoryBytes(const JobConfig& c) {
   // (gates, log-products, q and their gradients: ~12 doubles), the head's (m, count)
   // activations, and stage 2's refit: the (m, T2) head features and a temporary.
   const int count = std::max({c.T1, std::min(c.T2, kStage2Chunk), std::min(c.eval_tasks, kEvalChunk)});
-  return 1e6 + PromptBytes(c, count) + 8.0 * 12.0 * count * (c.N + 1) +
+  return 2e6 + PromptBytes(c, count) + 8.0 * 12.0 * count * (c.N + 1) +
          8.0 * (5.0 * c.T2 + 8.0 * c.m * count) + 16.0 * c.m * c.T2;
 }
 
@@ -127,7 +127,7 @@ double KrrBytes(const JobConfig& c) {
   const double n = lengths.empty() ? 0 : *std::max_element(lengths.begin(), lengths.end());
   const int count = std::min(c.eval_tasks, kEvalChunk);
   // Kernel, eigenvectors and the solver's workspace: ~3.5 n x n doubles.
-  return 1e6 + PromptBytes(c, count) + 28.0 * n * n + 8.0 * (c.d + 4.0) * (c.N + 1);
+  return 2e6 + PromptBytes(c, count) + 28.0 * n * n + 8.0 * (c.d + 4.0) * (c.N + 1);
 }
 
 absl::Status UnknownModel(const JobConfig& c) {
@@ -145,11 +145,12 @@ absl::StatusOr<double> EstimateJobFlops(const JobConfig& config) {
 
 CostRates DefaultRates() {
   CostRates r;
-  r.net_f32 = 4.0e9;
-  r.net_f64 = 2.0e9;
-  r.krr = 2.0e9;
-  r.theory = 1.0e9;
-  r.source = "built-in (measured on the 2-core development machine)";
+  // `sweep estimate --calibrate` on the development machine, 2026-11-30, load ~14.
+  r.net_f32 = 25e9;
+  r.net_f64 = 8e9;
+  r.krr = 9e9;
+  r.theory = 0.65e9;
+  r.source = "built-in (calibrated on the 2-core development machine)";
   return r;
 }
 
