@@ -124,7 +124,7 @@ TEST(SequenceModelJobTest, DivergedJobHasNanMetrics) {
 
 TEST(SequenceModelJobTest, Float64JobTrainsInDouble) {
   JobConfig c = SmallJob("transformer");
-  c.dtype = "float64", c.steps = 60, c.eval_tasks = 50, c.attention = "linear";
+  c.dtype = "float64", c.steps = 150, c.eval_tasks = 50, c.attention = "linear";
   const auto result = RunSequenceModelJob(c, RunHooks{});
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->divergence, "");
