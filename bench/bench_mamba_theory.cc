@@ -1,10 +1,15 @@
 // One `mamba-theory` job at the docs/science.md section 3 reference settings (d=16, r=4,
-// N=512, tau=0.1, 4000 eval prompts, float64), on one thread; prints the wall time and
-// the nmse next to the reference ranges. The PyTorch reference takes about 22 s per job.
+// N=512, tau=0.1, 4000 eval prompts, float64), on one thread; prints the nmse next to the
+// reference ranges, the job's CPU and wall time, and the share of that CPU time spent
+// drawing the job's prompts (the same Sample() calls, timed on their own in the same
+// run). The PyTorch reference takes about 22 s per job.
 //
 //   bench_mamba_theory                 one job: link h3, gate sigmoid, seed 0
 //   bench_mamba_theory h4 none 2       link, gate, seed
 //   bench_mamba_theory all [seed]      h2/h3/h4 x sigmoid/none
+#include <time.h>
+
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -13,6 +18,7 @@
 
 #include "common/job_keys.h"
 #include "worker/numerics/eval.h"
+#include "worker/numerics/rng.h"
 #include "worker/numerics/run_job.h"
 #include "worker/numerics/task.h"
 
@@ -52,6 +58,31 @@ double ZeroPredictorNmse(const sweep::JobConfig& c) {
   return curve.ok() ? curve->back().nmse : -1;
 }
 
+double CpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
+
+// CPU seconds of the job's prompt draws alone: stage 1 (K1 batches of T1), stage 2 (T2 in
+// chunks of 256) and evaluation (eval_tasks in chunks of 200), from the job's streams.
+double SamplingSeconds(const sweep::JobConfig& c) {
+  namespace nx = sweep::numerics;
+  absl::StatusOr<nx::TaskSampler> sampler = nx::TaskSampler::FromConfig(c);
+  if (!sampler.ok()) return -1;
+  nx::PromptBatch b;
+  const double t0 = CpuSeconds();
+  nx::TaskRng train = nx::MakeTaskStream(c.seed, nx::Stream::kTrain);
+  for (int k = 0; k < c.K1; ++k) sampler->Sample(c.T1, c.N, train, b);
+  nx::TaskRng stage2 = nx::MakeTaskStream(c.seed, nx::Stream::kStage2);
+  for (int done = 0; done < c.T2; done += 256) sampler->Sample(std::min(256, c.T2 - done), c.N, stage2, b);
+  nx::TaskRng eval = nx::MakeTaskStream(c.seed, nx::Stream::kEval);
+  for (int done = 0; done < c.eval_tasks; done += 200) {
+    sampler->Sample(std::min(200, c.eval_tasks - done), c.N, eval, b);
+  }
+  return CpuSeconds() - t0;
+}
+
 int RunOne(const std::string& link, const std::string& gate, uint64_t seed) {
   absl::StatusOr<sweep::Gate> gate_value = sweep::ParseEnum<sweep::Gate>(gate);
   if (!gate_value.ok()) {
@@ -59,23 +90,27 @@ int RunOne(const std::string& link, const std::string& gate, uint64_t seed) {
     return 1;
   }
   const auto start = std::chrono::steady_clock::now();
+  const double cpu0 = CpuSeconds();
   absl::StatusOr<sweep::JobResult> r =
       sweep::numerics::RunJob(ReferenceConfig(link, *gate_value, seed), {});
+  const double cpu = CpuSeconds() - cpu0;
   const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!r.ok()) {
     std::fprintf(stderr, "%s\n", r.status().ToString().c_str());
     return 1;
   }
+  const double sampling = SamplingSeconds(ReferenceConfig(link, *gate_value, seed));
   double lo = 0, hi = 0;
   for (const Range& range : kRanges) {
     if (link == range.link && gate == range.gate) lo = range.lo, hi = range.hi;
   }
   std::printf("link=%s gate=%-7s seed=%llu nmse=%.3f (se %.3f) reference %.2f-%.2f  "
-              "zero-predictor %.3f  wall %.2f s (train %.2f s, eval %.2f s)\n",
+              "zero-predictor %.3f\n  job %.2f s CPU (wall %.2f s: train %.2f s, eval %.2f s), "
+              "sampling %.2f s CPU = %.0f%% of the job\n",
               link.c_str(), gate.c_str(), static_cast<unsigned long long>(seed), r->nmse,
               r->curve.back().se / r->ey2, lo, hi,
-              ZeroPredictorNmse(ReferenceConfig(link, *gate_value, seed)), wall, r->train_seconds,
-              r->eval_seconds);
+              ZeroPredictorNmse(ReferenceConfig(link, *gate_value, seed)), cpu, wall, r->train_seconds,
+              r->eval_seconds, sampling, 100 * sampling / cpu);
   std::fflush(stdout);
   return 0;
 }

@@ -79,7 +79,7 @@ nets::BatchSource TaskPrompts() {
   sweep::numerics::TaskSpec spec;
   spec.d = kDim, spec.r = 8, spec.link = sweep::ParseLink("h2").value(), spec.tau = 0.1;
   auto sampler = std::make_shared<sweep::numerics::TaskSampler>(spec, 1);
-  auto rng = std::make_shared<std::mt19937_64>(1);
+  auto rng = std::make_shared<sweep::numerics::TaskRng>(1);
   return [sampler, rng](const nets::CurriculumStage& s, int count,
                         sweep::numerics::PromptBatch& p) {
     sampler->Sample(count, s.N, *rng, p, s.d_active);

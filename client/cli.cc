@@ -90,6 +90,9 @@ absl::Status Dispatch(const std::string& command, const CliArgs& args, std::ostr
     return RunLocal(local, out, err);
   }
   if (command == "predict") return CmdPredict(args.file, args.prompts, format, out);
+  if (command == "estimate") {
+    return CmdEstimate({args.file, args.rates_file, args.calibrate, format}, out, err);
+  }
   if (command == "submit" || command == "cancel") {
     RpcBackend rpc(args.coordinator);
     if (command == "cancel") return CmdCancel(rpc, args.sweep, out);
@@ -138,6 +141,13 @@ void BuildCli(CLI::App& app, CliArgs& args, const char* env_coordinator) {
   workers->add_option("--db", args.db, "read this results file instead");
   AddCheckpointCommands(app, args);
   AddPlotCommand(app, args);
+  auto* estimate = app.add_subcommand("estimate", "jobs, CPU time and memory of a sweep file");
+  estimate->add_option("FILE", args.file, "sweep file (YAML or JSON)");
+  estimate->add_flag("--calibrate", args.calibrate,
+                     "measure this machine's rates (a few CPU seconds) and store them");
+  estimate->add_option("--rates", args.rates_file, "rates file read (and written by --calibrate)")
+      ->capture_default_str();
+  estimate->add_option("--format", args.format, "table | csv | json")->capture_default_str();
   auto* local = app.add_subcommand("local", "run a sweep here: in-process coordinator + workers");
   local->add_option("FILE", args.file, "sweep file (YAML or JSON)")->required();
   local->add_option("--db", args.db, "results file (default sweep.db)");

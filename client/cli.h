@@ -9,6 +9,7 @@
 
 #include "CLI/CLI.hpp"
 #include "client/commands.h"
+#include "client/estimate.h"
 #include "client/local.h"
 
 namespace sweep::client {
@@ -32,6 +33,8 @@ struct CliArgs {
   std::string plot_x = "n", plot_y = "nmse", color, facet, band = "se", size = "900x600";
   std::string script, title;
   bool logx = false, logy = false;
+  bool calibrate = false;                     // estimate --calibrate
+  std::string rates_file = "sweep-rates.json";  // estimate --rates
 };
 
 // Declares every subcommand on `app`, bound to `args`. `env_coordinator` (the value of

@@ -100,7 +100,7 @@ absl::StatusOr<std::vector<EvalPoint>> Evaluate(const JobConfig& config,
                                                 const RunHooks& hooks) {
   SWEEP_RETURN_IF_ERROR(ValidateEvalConfig(config));
   const std::vector<int> lengths = EvaluatedLengths(config);
-  std::mt19937_64 rng = MakeStream(config.seed, Stream::kEval);
+  TaskRng rng = MakeTaskStream(config.seed, Stream::kEval);
   EvalAccumulator acc(lengths, sampler.SecondMoment());
   const Eigen::Index num_lengths = Eigen::Index(lengths.size());
   PromptBatch prompts;

@@ -48,7 +48,7 @@ class Adam {
 // Stage 1. Returns the loss curve; sets `divergence` on a non-finite loss.
 absl::Status Stage1(const JobConfig& config, const TaskSampler& sampler, MambaTheory& model,
                     const RunHooks& hooks, JobResult& result) {
-  std::mt19937_64 rng = MakeStream(config.seed, Stream::kTrain);
+  TaskRng rng = MakeTaskStream(config.seed, Stream::kTrain);
   Adam adam(model.params().Size(), config.eta1, config.lambda1);
   PromptBatch prompts;
   TheoryParams grad;
@@ -81,7 +81,7 @@ absl::Status Stage1(const JobConfig& config, const TaskSampler& sampler, MambaTh
 // Stage 2: features of T2 fresh prompts (in chunks), then the ridge refit of a.
 absl::Status Stage2(const JobConfig& config, const TaskSampler& sampler, MambaTheory& model,
                     const RunHooks& hooks) {
-  std::mt19937_64 rng = MakeStream(config.seed, Stream::kStage2);
+  TaskRng rng = MakeTaskStream(config.seed, Stream::kStage2);
   Eigen::MatrixXd u_all(4, config.T2), u;
   Eigen::VectorXd y_all(config.T2);
   PromptBatch prompts;

@@ -20,7 +20,7 @@ absl::Status Invalid(const std::string& msg) { return absl::InvalidArgumentError
 // Haar-distributed d x r orthonormal matrix: thin Q of the QR of a Gaussian matrix with
 // the signs fixed so that diag(R) > 0 (Mezzadri 2007).
 Eigen::MatrixXd RandomSubspace(int d, int r, uint64_t seed) {
-  std::mt19937_64 rng = MakeStream(seed, Stream::kSubspace);
+  TaskRng rng = MakeTaskStream(seed, Stream::kSubspace);
   const ZigguratNormal normal;
   Eigen::MatrixXd g(d, r);
   for (int c = 0; c < r; ++c) {
@@ -65,7 +65,7 @@ absl::StatusOr<TaskSampler> TaskSampler::FromConfig(const JobConfig& config) {
   return TaskSampler(spec, config.seed);
 }
 
-void TaskSampler::Sample(int count, int N, std::mt19937_64& rng, PromptBatch& out,
+void TaskSampler::Sample(int count, int N, TaskRng& rng, PromptBatch& out,
                          int d_active) const {
   const int d = spec_.d, r = spec_.r, cols = N + 1;
   if (d_active <= 0 || d_active > d) d_active = d;

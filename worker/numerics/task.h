@@ -9,14 +9,13 @@
 #pragma once
 
 #include <cstdint>
-#include <random>
-
 #include <Eigen/Core>
 
 #include "absl/status/statusor.h"
 #include "common/job_config.h"
 #include "common/link_expr.h"
 #include "worker/numerics/link.h"
+#include "worker/numerics/rng.h"
 
 namespace sweep::numerics {
 
@@ -64,8 +63,7 @@ class TaskSampler {
   // example x ~ N(0, I_d), y = g(<beta, x>) + zeta, zeta ~ Unif{-tau, +tau}.
   // d_active in [1, d] (curriculum, nets only): coordinates >= d_active of every x are
   // zero and y is computed from that zeroed x; d_active <= 0 means d.
-  void Sample(int count, int N, std::mt19937_64& rng, PromptBatch& out,
-              int d_active = 0) const;
+  void Sample(int count, int N, TaskRng& rng, PromptBatch& out, int d_active = 0) const;
 
  private:
   TaskSpec spec_;

@@ -30,7 +30,7 @@ double BruteForceLoo(const KrrOptions& options, const Eigen::MatrixXd& F,
 class KrrLooTest : public ::testing::TestWithParam<KernelKind> {};
 
 TEST_P(KrrLooTest, ClosedFormEqualsRefittingWithoutEachPoint) {
-  std::mt19937_64 rng(2);
+  TaskRng rng(2);
   std::normal_distribution<double> normal;
   Eigen::MatrixXd F(3, 25);
   Eigen::VectorXd y(25);
@@ -71,7 +71,7 @@ TEST(KrrTest, KernelsFollowScienceDefinitions) {
 }
 
 TEST(KrrTest, PicksTheLambdaWithTheSmallestLooError) {
-  std::mt19937_64 rng(8);
+  TaskRng rng(8);
   std::normal_distribution<double> normal;
   Eigen::MatrixXd F(2, 40);
   Eigen::VectorXd y(40);

@@ -25,7 +25,7 @@ TEST(HermiteTest, MatchesExplicitPolynomials) {
 TEST(HermiteTest, OrthonormalUnderGaussianByMonteCarlo) {
   // E[h_j h_k] = delta_jk for z ~ N(0, 1); check within 5 standard errors.
   constexpr int kDraws = 400000, kMaxK = 4;
-  std::mt19937_64 rng(7);
+  TaskRng rng(7);
   ZigguratNormal normal;
   Eigen::MatrixXd sum = Eigen::MatrixXd::Zero(kMaxK + 1, kMaxK + 1), sum_sq = sum;
   Eigen::VectorXd h(kMaxK + 1);
@@ -72,7 +72,7 @@ class ZigguratTest : public ::testing::TestWithParam<bool> {};
 
 TEST_P(ZigguratTest, MomentsAndTailOfAStandardNormal) {
   constexpr int kDraws = 1000000;
-  std::mt19937_64 rng(11);
+  TaskRng rng(11);
   ZigguratNormal normal;
   std::vector<double> z(kDraws);
   if (GetParam()) {

@@ -30,7 +30,8 @@ Fixture MakeFixture(bool gated, const std::string& link) {
   TaskSampler sampler(spec, 1);
   std::mt19937_64 rng(21);
   Fixture f{MambaTheory({3, 6, 8, gated}, rng), {}};
-  sampler.Sample(5, 6, rng, f.prompts);
+  TaskRng task_rng(21);
+  sampler.Sample(5, 6, task_rng, f.prompts);
   std::normal_distribution<double> normal;
   TheoryParams& p = f.model.params();
   for (Eigen::Index i = 0; i < p.gamma.size(); ++i) p.gamma(i) += 0.3 * normal(rng);

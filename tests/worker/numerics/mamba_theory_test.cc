@@ -18,7 +18,7 @@ PromptBatch SomePrompts(int d, int N, int count, const std::string& link, uint64
   TaskSpec spec;
   spec.d = d, spec.r = 2, spec.tau = 0.1, spec.link = *ParseLink(link);
   TaskSampler sampler(spec, seed);
-  std::mt19937_64 rng(seed);
+  TaskRng rng(seed);
   PromptBatch b;
   sampler.Sample(count, N, rng, b);
   return b;

@@ -39,7 +39,7 @@ TEST(TaskSamplerTest, AlignedSubspaceIsTheFirstCoordinates) {
 TEST(TaskSamplerTest, BetaIsAUnitVectorInTheSubspace) {
   absl::StatusOr<TaskSampler> s = TaskSampler::FromConfig(TaskConfig(Subspace::kRandom));
   ASSERT_TRUE(s.ok());
-  std::mt19937_64 rng = MakeStream(1, Stream::kTrain);
+  TaskRng rng = MakeTaskStream(1, Stream::kTrain);
   PromptBatch b;
   s->Sample(20, 8, rng, b);
   const Eigen::MatrixXd P = s->U() * s->U().transpose();
@@ -52,7 +52,7 @@ TEST(TaskSamplerTest, BetaIsAUnitVectorInTheSubspace) {
 TEST(TaskSamplerTest, LabelsFollowTheLinkPlusNoise) {
   absl::StatusOr<TaskSampler> s = TaskSampler::FromConfig(TaskConfig(Subspace::kAligned, "h1"));
   ASSERT_TRUE(s.ok());
-  std::mt19937_64 rng(3);
+  TaskRng rng(3);
   PromptBatch b;
   s->Sample(4, 30, rng, b);
   for (int p = 0; p < b.count; ++p) {
@@ -69,7 +69,7 @@ TEST(TaskSamplerTest, SecondMomentMatchesTheAnalyticValue) {
   absl::StatusOr<TaskSampler> s = TaskSampler::FromConfig(c);
   ASSERT_TRUE(s.ok());
   EXPECT_NEAR(s->SecondMoment(), 0.25 + 0.36 + 0.64 + 0.09, 1e-12);
-  std::mt19937_64 rng(9);
+  TaskRng rng(9);
   PromptBatch b;
   s->Sample(200, 499, rng, b);
   const Eigen::ArrayXd y2 = b.y.array().square();
@@ -83,8 +83,8 @@ TEST(TaskSamplerTest, SameSeedGivesIdenticalDataAndStreamsDiffer) {
   absl::StatusOr<TaskSampler> s1 = TaskSampler::FromConfig(c), s2 = TaskSampler::FromConfig(c);
   ASSERT_TRUE(s1.ok() && s2.ok());
   EXPECT_EQ(s1->U(), s2->U());
-  std::mt19937_64 a = MakeStream(c.seed, Stream::kTrain), b = MakeStream(c.seed, Stream::kTrain);
-  std::mt19937_64 e = MakeStream(c.seed, Stream::kEval);
+  TaskRng a = MakeTaskStream(c.seed, Stream::kTrain), b = MakeTaskStream(c.seed, Stream::kTrain);
+  TaskRng e = MakeTaskStream(c.seed, Stream::kEval);
   PromptBatch pa, pb, pe;
   s1->Sample(50, 40, a, pa);
   s2->Sample(50, 40, b, pb);
@@ -109,7 +109,7 @@ TEST(TaskSamplerTest, DifferentSeedsGiveDifferentSubspaces) {
 TEST(TaskSamplerTest, InactiveCoordinatesAreZeroAndLabelsUseTheZeroedInputs) {
   absl::StatusOr<TaskSampler> s = TaskSampler::FromConfig(TaskConfig(Subspace::kRandom, "h1"));
   ASSERT_TRUE(s.ok());
-  std::mt19937_64 rng(4);
+  TaskRng rng(4);
   PromptBatch b;
   s->Sample(3, 10, rng, b, /*d_active=*/4);
   EXPECT_EQ(b.x.bottomRows(6).norm(), 0.0);
@@ -123,7 +123,7 @@ TEST(TaskSamplerTest, InactiveCoordinatesAreZeroAndLabelsUseTheZeroedInputs) {
 TEST(TaskSamplerTest, InputsAreStandardGaussian) {
   absl::StatusOr<TaskSampler> s = TaskSampler::FromConfig(TaskConfig(Subspace::kAligned));
   ASSERT_TRUE(s.ok());
-  std::mt19937_64 rng = MakeStream(7, Stream::kTrain);
+  TaskRng rng = MakeTaskStream(7, Stream::kTrain);
   PromptBatch b;
   s->Sample(400, 499, rng, b);  // 2,000,000 draws
   const Eigen::ArrayXd x = b.x.reshaped().array();
@@ -144,7 +144,7 @@ TEST(TaskSamplerTest, InputsAreStandardGaussian) {
 TEST(TaskSamplerTest, NoiseIsARandomSignTimesTau) {
   absl::StatusOr<TaskSampler> s = TaskSampler::FromConfig(TaskConfig(Subspace::kRandom, "h1"));
   ASSERT_TRUE(s.ok());
-  std::mt19937_64 rng(12);
+  TaskRng rng(12);
   PromptBatch b;
   s->Sample(100, 299, rng, b);
   Eigen::ArrayXd zeta(b.y.size());
@@ -163,7 +163,7 @@ TEST(TaskSamplerTest, NoiseIsARandomSignTimesTau) {
 TEST(TaskSamplerTest, DirectionsAreUniformOnTheSubspaceSphere) {
   absl::StatusOr<TaskSampler> s = TaskSampler::FromConfig(TaskConfig(Subspace::kRandom));
   ASSERT_TRUE(s.ok());
-  std::mt19937_64 rng(13);
+  TaskRng rng(13);
   PromptBatch b;
   s->Sample(20000, 0, rng, b);
   const Eigen::MatrixXd v = s->U().transpose() * b.beta;  // (r, count), unit columns

@@ -19,7 +19,7 @@ absl::StatusOr<std::vector<EvalPoint>> EvaluateInterleaved(TrainedModel& model,
                                                            const RunHooks& hooks) {
   SWEEP_RETURN_IF_ERROR(ValidateEvalConfig(config));
   const std::vector<int> lengths = EvaluatedLengths(config);  // always ends at N
-  std::mt19937_64 rng = MakeStream(config.seed, Stream::kEval);
+  TaskRng rng = MakeTaskStream(config.seed, Stream::kEval);
   EvalAccumulator acc(lengths, sampler.SecondMoment());
   const int rows = int(lengths.size());
   PromptBatch prompts;

@@ -35,7 +35,7 @@ absl::Status ValidateTraining(const JobConfig& c) {
 
 // Training prompts: Stream::kTrain of the job seed, one Sample() per step.
 BatchSource TrainBatches(const TaskSampler& sampler, uint64_t seed) {
-  auto rng = std::make_shared<std::mt19937_64>(MakeStream(seed, Stream::kTrain));
+  auto rng = std::make_shared<TaskRng>(MakeTaskStream(seed, Stream::kTrain));
   return [&sampler, rng](const CurriculumStage& stage, int count, PromptBatch& out) {
     sampler.Sample(count, stage.N, *rng, out, stage.d_active);
   };

@@ -124,7 +124,7 @@ TEST(SequenceModelJobTest, DivergedJobHasNanMetrics) {
 
 TEST(SequenceModelJobTest, Float64JobTrainsInDouble) {
   JobConfig c = SmallJob(ModelKind::kTransformer);
-  c.dtype = Dtype::kFloat64, c.steps = 60, c.eval_tasks = 50, c.attention = Attention::kLinear;
+  c.dtype = Dtype::kFloat64, c.steps = 150, c.eval_tasks = 50, c.attention = Attention::kLinear;
   const auto result = RunSequenceModelJob(c, RunHooks{});
   ASSERT_TRUE(result.ok()) << result.status();
   EXPECT_EQ(result->divergence, "");

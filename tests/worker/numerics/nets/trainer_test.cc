@@ -21,7 +21,7 @@ BatchSource LinearTask(uint64_t seed, int d) {
   TaskSpec spec;
   spec.d = d, spec.r = d, spec.link = ParseLink("h1").value(), spec.tau = 0;
   auto sampler = std::make_shared<TaskSampler>(spec, seed);
-  auto rng = std::make_shared<std::mt19937_64>(seed);
+  auto rng = std::make_shared<TaskRng>(seed);
   return [sampler, rng](const CurriculumStage& stage, int count, PromptBatch& p) {
     sampler->Sample(count, stage.N, *rng, p, stage.d_active);
   };
