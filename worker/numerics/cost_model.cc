@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/job_keys.h"
 #include "worker/numerics/eval.h"
+#include "worker/numerics/nets/data_parallel.h"
 
 namespace sweep::numerics {
 namespace {
@@ -107,7 +108,13 @@ double NetBytes(const JobConfig& c) {
     params += c.L * (12.0 * D * D + 10.0 * D) + double(T) * D;
     base = 10e6;
   }
-  const double train = sz * double(c.batch) * T * train_token + PromptBytes(c, c.batch);
+  // Training runs micro-batches of nets::kMicroBatch prompts on one model replica per
+  // thread (nets/data_parallel.h): activations for one micro-batch per replica, and each
+  // replica's weights and gradients.
+  const int micro = std::min(c.batch, nets::kMicroBatch);
+  const int replicas = std::min(std::max(c.threads, 1), (c.batch + micro - 1) / micro);
+  const double train = sz * double(replicas) * micro * T * train_token +
+                       PromptBytes(c, c.batch) + sz * replicas * 2.0 * (params + scratch);
   const int eval_count = std::min(c.eval_tasks, kEvalChunk);
   const double eval = sz * double(eval_count) * T * eval_token + PromptBytes(c, eval_count) +
                       8.0 * eval_count * (c.N + 1.0) * 3;  // predictions and targets
@@ -132,7 +139,7 @@ double KrrBytes(const JobConfig& c) {
 }
 
 absl::Status UnknownModel(const JobConfig& c) {
-  return absl::InvalidArgumentError(absl::StrCat("model: \"", EnumName(c.model), "\" has no cost model"));
+  return absl::InvalidArgumentError(absl::StrCat("model: \"", std::string(EnumName(c.model)), "\" has no cost model"));
 }
 
 }  // namespace
@@ -162,7 +169,7 @@ absl::StatusOr<double> EstimateJobSeconds(const JobConfig& config, const CostRat
   if (IsNet(config)) rate = config.dtype == Dtype::kFloat64 ? rates.net_f64 : rates.net_f32;
   if (config.model == ModelKind::kKrr) rate = rates.krr;
   if (!(rate > 0)) {
-    return absl::InvalidArgumentError(absl::StrCat("rates: no positive rate for ", EnumName(config.model)));
+    return absl::InvalidArgumentError(absl::StrCat("rates: no positive rate for ", std::string(EnumName(config.model))));
   }
   return kSetupSeconds + *work / rate;
 }

@@ -55,14 +55,14 @@ TEST_P(ThreadsTest, MetricsAreBitIdenticalForOneTwoAndThreeThreads) {
 TEST_P(ThreadsTest, MicroBatchesGiveTheWholeBatchLossAndGradient) {
   const int d = 3, N = 6, batch = 19;
   ModelShape shape;
-  shape.model = GetParam(), shape.d_in = d + 1, shape.max_T = 2 * N + 1, shape.L = 2;
+  shape.model = ParseEnum<ModelKind>(GetParam()).value(), shape.d_in = d + 1, shape.max_T = 2 * N + 1, shape.L = 2;
   shape.D = 8, shape.H = 2, shape.mixer = MixerShape{8, 16, 4, 3, true};
   std::mt19937_64 rng(5);
   auto model = MakeModel<double>(shape, rng);
   TaskSpec spec;
   spec.d = d, spec.r = d, spec.link = ParseLink("h2").value(), spec.tau = 0.1;
   TaskSampler sampler(spec, 7);
-  std::mt19937_64 draws(8);
+  TaskRng draws = MakeTaskStream(8, Stream::kTrain);
   PromptBatch prompts;
   sampler.Sample(batch, N, draws, prompts);
 
