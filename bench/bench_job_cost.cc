@@ -50,7 +50,8 @@ Measured RunInChild(const sweep::JobConfig& config) {
     rusage ru{};
     getrusage(RUSAGE_SELF, &ru);
     Measured m;
-    m.cpu_seconds = ok ? double(t1.tv_sec - t0.tv_sec) + 1e-9 * double(t1.tv_nsec - t0.tv_nsec) : -1;
+    m.cpu_seconds =
+        ok ? double(t1.tv_sec - t0.tv_sec) + 1e-9 * double(t1.tv_nsec - t0.tv_nsec) : -1;
     m.peak_bytes = double(ru.ru_maxrss) * 1024.0 - rss0;
     (void)!write(fd[1], &m, sizeof m);
     _exit(0);
@@ -91,15 +92,16 @@ int main(int argc, char** argv) {
   const sweep::numerics::CostRates rates = sweep::numerics::DefaultRates();
   std::printf("%s: %zu jobs, %zu distinct shapes%s\n", spec->name.c_str(), spec->jobs.size(),
               shapes.size(), cap > 0 ? " (steps and K1 capped)" : "");
-  std::printf("%-13s %5s %5s %5s %5s  %9s %9s %6s  %9s %9s %6s\n", "model", "d", "r", "N",
-              "D", "cpu s", "est s", "ratio", "peak MB", "est MB", "ratio");
+  std::printf("%-13s %5s %5s %5s %5s  %9s %9s %6s  %9s %9s %6s\n", "model", "d", "r", "N", "D",
+              "cpu s", "est s", "ratio", "peak MB", "est MB", "ratio");
   for (const sweep::JobConfig& c : shapes) {
     const Measured m = RunInChild(c);
     const double est_s = sweep::numerics::EstimateJobSeconds(c, rates).value_or(-1);
     const double est_b = double(sweep::numerics::EstimateJobBytes(c).value_or(-1));
     std::printf("%-13s %5d %5d %5d %5d  %9.2f %9.2f %6.2f  %9.1f %9.1f %6.2f\n",
-                std::string(sweep::EnumName(c.model)).c_str(), c.d, c.r, c.N, c.D, m.cpu_seconds, est_s,
-                est_s / m.cpu_seconds, m.peak_bytes / 1e6, est_b / 1e6, est_b / m.peak_bytes);
+                std::string(sweep::EnumName(c.model)).c_str(), c.d, c.r, c.N, c.D, m.cpu_seconds,
+                est_s, est_s / m.cpu_seconds, m.peak_bytes / 1e6, est_b / 1e6,
+                est_b / m.peak_bytes);
     std::fflush(stdout);
   }
   return 0;

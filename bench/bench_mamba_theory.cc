@@ -47,7 +47,8 @@ sweep::JobConfig ReferenceConfig(const std::string& link, sweep::Gate gate, uint
 // nmse of predicting 0 on the same eval prompts: the eval set's own mean y_q^2 / E[y^2].
 // For h3/h4 it strays far from 1 (heavy tails), and every model's nmse strays with it.
 double ZeroPredictorNmse(const sweep::JobConfig& c) {
-  absl::StatusOr<sweep::numerics::TaskSampler> sampler = sweep::numerics::TaskSampler::FromConfig(c);
+  absl::StatusOr<sweep::numerics::TaskSampler> sampler =
+      sweep::numerics::TaskSampler::FromConfig(c);
   auto zero = [](const sweep::numerics::PromptBatch&, const std::vector<int>&,
                  Eigen::MatrixXd& pred) {
     pred.setZero();
@@ -75,7 +76,8 @@ double SamplingSeconds(const sweep::JobConfig& c) {
   nx::TaskRng train = nx::MakeTaskStream(c.seed, nx::Stream::kTrain);
   for (int k = 0; k < c.K1; ++k) sampler->Sample(c.T1, c.N, train, b);
   nx::TaskRng stage2 = nx::MakeTaskStream(c.seed, nx::Stream::kStage2);
-  for (int done = 0; done < c.T2; done += 256) sampler->Sample(std::min(256, c.T2 - done), c.N, stage2, b);
+  for (int done = 0; done < c.T2; done += 256)
+    sampler->Sample(std::min(256, c.T2 - done), c.N, stage2, b);
   nx::TaskRng eval = nx::MakeTaskStream(c.seed, nx::Stream::kEval);
   for (int done = 0; done < c.eval_tasks; done += 200) {
     sampler->Sample(std::min(200, c.eval_tasks - done), c.N, eval, b);
@@ -94,7 +96,8 @@ int RunOne(const std::string& link, const std::string& gate, uint64_t seed) {
   absl::StatusOr<sweep::JobResult> r =
       sweep::numerics::RunJob(ReferenceConfig(link, *gate_value, seed), {});
   const double cpu = CpuSeconds() - cpu0;
-  const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!r.ok()) {
     std::fprintf(stderr, "%s\n", r.status().ToString().c_str());
     return 1;
@@ -104,13 +107,14 @@ int RunOne(const std::string& link, const std::string& gate, uint64_t seed) {
   for (const Range& range : kRanges) {
     if (link == range.link && gate == range.gate) lo = range.lo, hi = range.hi;
   }
-  std::printf("link=%s gate=%-7s seed=%llu nmse=%.3f (se %.3f) reference %.2f-%.2f  "
-              "zero-predictor %.3f\n  job %.2f s CPU (wall %.2f s: train %.2f s, eval %.2f s), "
-              "sampling %.2f s CPU = %.0f%% of the job\n",
-              link.c_str(), gate.c_str(), static_cast<unsigned long long>(seed), r->nmse,
-              r->curve.back().se / r->ey2, lo, hi,
-              ZeroPredictorNmse(ReferenceConfig(link, *gate_value, seed)), cpu, wall, r->train_seconds,
-              r->eval_seconds, sampling, 100 * sampling / cpu);
+  std::printf(
+      "link=%s gate=%-7s seed=%llu nmse=%.3f (se %.3f) reference %.2f-%.2f  "
+      "zero-predictor %.3f\n  job %.2f s CPU (wall %.2f s: train %.2f s, eval %.2f s), "
+      "sampling %.2f s CPU = %.0f%% of the job\n",
+      link.c_str(), gate.c_str(), static_cast<unsigned long long>(seed), r->nmse,
+      r->curve.back().se / r->ey2, lo, hi,
+      ZeroPredictorNmse(ReferenceConfig(link, *gate_value, seed)), cpu, wall, r->train_seconds,
+      r->eval_seconds, sampling, 100 * sampling / cpu);
   std::fflush(stdout);
   return 0;
 }

@@ -80,10 +80,10 @@ nets::BatchSource TaskPrompts() {
   spec.d = kDim, spec.r = 8, spec.link = sweep::ParseLink("h2").value(), spec.tau = 0.1;
   auto sampler = std::make_shared<sweep::numerics::TaskSampler>(spec, 1);
   auto rng = std::make_shared<sweep::numerics::TaskRng>(1);
-  return [sampler, rng](const nets::CurriculumStage& s, int count,
-                        sweep::numerics::PromptBatch& p) {
-    sampler->Sample(count, s.N, *rng, p, s.d_active);
-  };
+  return
+      [sampler, rng](const nets::CurriculumStage& s, int count, sweep::numerics::PromptBatch& p) {
+        sampler->Sample(count, s.N, *rng, p, s.d_active);
+      };
 }
 
 struct Timing {
@@ -130,14 +130,16 @@ void BenchModel(sweep::ModelKind model, int steps, double gemm) {
   const double cpu_speedup = one.cpu / two.critical;
   std::printf("%s (%.2f GFLOP/step)%s\n", name.c_str(), flops / 1e9,
               one.ok && two.ok ? "" : "  [training failed]");
-  std::printf("  threads 1: %7.1f ms/step CPU (wall %.1f)  %5.1f GFLOP/s  %5.1f%% of GEMM"
-              "   target >= 50%%: %s\n",
-              one.cpu * 1e3, one.wall * 1e3, gflops, 100 * share, Met(share >= 0.5));
+  std::printf(
+      "  threads 1: %7.1f ms/step CPU (wall %.1f)  %5.1f GFLOP/s  %5.1f%% of GEMM"
+      "   target >= 50%%: %s\n",
+      one.cpu * 1e3, one.wall * 1e3, gflops, 100 * share, Met(share >= 0.5));
   std::printf("  threads 2: %7.1f ms/step wall, busier thread %.1f ms CPU\n", two.wall * 1e3,
               two.critical * 1e3);
-  std::printf("  speed-up 2 threads: %.2fx wall, %.2fx critical-path CPU"
-              "   target >= 1.8x: wall %s, CPU %s\n",
-              wall_speedup, cpu_speedup, Met(wall_speedup >= 1.8), Met(cpu_speedup >= 1.8));
+  std::printf(
+      "  speed-up 2 threads: %.2fx wall, %.2fx critical-path CPU"
+      "   target >= 1.8x: wall %s, CPU %s\n",
+      wall_speedup, cpu_speedup, Met(wall_speedup >= 1.8), Met(cpu_speedup >= 1.8));
 }
 
 }  // namespace

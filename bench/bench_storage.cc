@@ -49,10 +49,9 @@ std::vector<PreparedJob> MakeJobs(int n) {
     const std::string json = absl::StrCat(
         R"({"N":)", 64 << (cell % 5), R"(,"d":)", 8 << ((cell / 5) % 4),
         R"(,"dtype":"float32","eps":0.5,"eval_lengths":[8,16,32,64],"eval_tasks":1000,)",
-        R"("features":"ambient","format":"paired","kernel":"rbf","link":")",
-        links[(cell / 20) % 5], R"(","model":"krr","r":4,"seed":)", seed,
-        R"(,"subspace":"aligned","tau":)", (cell / 100) % 2 == 0 ? "0.1" : "0.0",
-        R"(,"threads":1})");
+        R"("features":"ambient","format":"paired","kernel":"rbf","link":")", links[(cell / 20) % 5],
+        R"(","model":"krr","r":4,"seed":)", seed, R"(,"subspace":"aligned","tau":)",
+        (cell / 100) % 2 == 0 ? "0.1" : "0.0", R"(,"threads":1})");
     jobs.push_back(PreparedJob{json, absl::StrCat("h", i), absl::StrCat("t", i), "krr"});
   }
   return jobs;
@@ -69,8 +68,7 @@ void FillResults(sweep::storage::Store& store) {
   Check(c.Exec("INSERT INTO eval_curves(job_id, n, mse, se, nmse) SELECT job_id, n.value,"
                " 1.0 / n.value, 0.01, 1.0 / n.value FROM jobs, json_each('[8,16,32,64]') n"),
         "curves");
-  Check(c.Exec("UPDATE jobs SET state = 'succeeded', result_job_id = job_id, attempt = 1"),
-        "jobs");
+  Check(c.Exec("UPDATE jobs SET state = 'succeeded', result_job_id = job_id, attempt = 1"), "jobs");
   Check(c.Exec("COMMIT"), "commit");
 }
 
@@ -92,8 +90,8 @@ void TimeLeaseReport(const std::string& dir, const char* sync, int n) {
     Check((*store)->Report((*lease)->job_id, (*lease)->attempt, report, now).status(), "report");
   }
   const double s = Seconds(t0);
-  std::printf("lease+report, synchronous=%-6s: %6d jobs in %.3f s = %8.0f jobs/s\n", sync, n,
-              s, n / s);
+  std::printf("lease+report, synchronous=%-6s: %6d jobs in %.3f s = %8.0f jobs/s\n", sync, n, s,
+              n / s);
 }
 
 // 64 simulated workers (threads) leasing and reporting through the Coordinator, whose
@@ -132,8 +130,10 @@ void TimeCoordinator(const std::string& dir, int threads, int n) {
     }
   }
   const double s = Seconds(t0);
-  std::printf("coordinator lease+report, %d threads, synchronous=FULL: %d jobs in %.3f s = "
-              "%.0f jobs/s\n", threads, done.load(), s, done.load() / s);
+  std::printf(
+      "coordinator lease+report, %d threads, synchronous=FULL: %d jobs in %.3f s = "
+      "%.0f jobs/s\n",
+      threads, done.load(), s, done.load() / s);
 }
 
 }  // namespace
@@ -156,8 +156,7 @@ int main(int argc, char** argv) {
   meta.request_id = "bench";
   meta.name = "bench";
   auto t0 = Clock::now();
-  Check((*store)->SubmitPrepared(meta, jobs, sweep::SystemClock::Get().Now()).status(),
-        "submit");
+  Check((*store)->SubmitPrepared(meta, jobs, sweep::SystemClock::Get().Now()).status(), "submit");
   std::printf("submit %d-job sweep (one transaction):   %.3f s\n", n, Seconds(t0));
   FillResults(**store);
 

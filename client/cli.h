@@ -25,7 +25,7 @@ struct CliArgs {
   std::vector<std::string> where;
   std::string group_by;
   std::string format = "table";
-  int workers = 0;  // local --workers (0: one per hardware thread)
+  int workers = 0;      // local --workers (0: one per hardware thread)
   int64_t job_id = 0;   // export JOB
   std::string out;      // export --out FILE
   std::string prompts;  // predict PROMPTS.json (the checkpoint file is `file`)
@@ -33,7 +33,7 @@ struct CliArgs {
   std::string plot_x = "n", plot_y = "nmse", color, facet, band = "se", size = "900x600";
   std::string script, title;
   bool logx = false, logy = false;
-  bool calibrate = false;                     // estimate --calibrate
+  bool calibrate = false;                       // estimate --calibrate
   std::string rates_file = "sweep-rates.json";  // estimate --rates
 };
 

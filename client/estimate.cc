@@ -52,8 +52,8 @@ std::vector<Shape> Shapes(const std::vector<JobConfig>& jobs) {
   std::vector<Shape> shapes;
   for (JobConfig c : jobs) {
     c.seed = 0;
-    auto it = std::find_if(shapes.begin(), shapes.end(),
-                           [&](const Shape& s) { return s.config == c; });
+    auto it =
+        std::find_if(shapes.begin(), shapes.end(), [&](const Shape& s) { return s.config == c; });
     if (it != shapes.end()) {
       ++it->jobs;
       continue;
@@ -101,8 +101,14 @@ absl::StatusOr<numerics::CostRates> CalibrateRates() {
   SWEEP_ASSIGN_OR_RETURN(rates.net_f64, MeasureRate(f64, 1));
   const nlohmann::json krr = {{"model", "krr"}, {"d", 16}, {"r", 4}, {"N", 96}, {"eval_tasks", 60}};
   SWEEP_ASSIGN_OR_RETURN(rates.krr, MeasureRate(krr, 2));
-  const nlohmann::json theory = {{"model", "mamba-theory"}, {"d", 16}, {"r", 4}, {"N", 128},
-                       {"K1", 40}, {"T1", 128}, {"T2", 1024}, {"eval_tasks", 400}};
+  const nlohmann::json theory = {{"model", "mamba-theory"},
+                                 {"d", 16},
+                                 {"r", 4},
+                                 {"N", 128},
+                                 {"K1", 40},
+                                 {"T1", 128},
+                                 {"T2", 1024},
+                                 {"eval_tasks", 400}};
   SWEEP_ASSIGN_OR_RETURN(rates.theory, MeasureRate(theory, 2));
   rates.source = "calibrated here";
   return rates;
@@ -163,10 +169,11 @@ absl::StatusOr<std::string> FormatEstimate(const std::string& spec_file,
     peak_b = std::max(peak_b, double(bytes));
     std::vector<std::string> row = internal::KeyCells(s.key, columns);
     const bool csv = format == Format::kCsv;
-    row.insert(row.end(), {std::to_string(s.jobs), csv ? FormatDouble(flops, 17) : FormatDouble(flops, 3),
-                           csv ? FormatDouble(seconds, 17) : Seconds(seconds),
-                           csv ? FormatDouble(seconds * s.jobs, 17) : Seconds(seconds * s.jobs),
-                           csv ? std::to_string(bytes) : Megabytes(double(bytes))});
+    row.insert(row.end(),
+               {std::to_string(s.jobs), csv ? FormatDouble(flops, 17) : FormatDouble(flops, 3),
+                csv ? FormatDouble(seconds, 17) : Seconds(seconds),
+                csv ? FormatDouble(seconds * s.jobs, 17) : Seconds(seconds * s.jobs),
+                csv ? std::to_string(bytes) : Megabytes(double(bytes))});
     rows.push_back(std::move(row));
     json_shapes.push_back({{"key", internal::KeyJson(s.key)},
                            {"jobs", s.jobs},
@@ -176,11 +183,12 @@ absl::StatusOr<std::string> FormatEstimate(const std::string& spec_file,
                            {"bytes_per_job", bytes}});
   }
   if (format == Format::kJson) {
-    const Json j = {{"sweep", spec.name},
-                    {"rates", rates.source},
-                    {"shapes", json_shapes},
-                    {"total", {{"jobs", total_jobs}, {"cpu_seconds", total_s},
-                               {"max_bytes_per_job", int64_t(peak_b)}}}};
+    const Json j = {
+        {"sweep", spec.name},
+        {"rates", rates.source},
+        {"shapes", json_shapes},
+        {"total",
+         {{"jobs", total_jobs}, {"cpu_seconds", total_s}, {"max_bytes_per_job", int64_t(peak_b)}}}};
     return j.dump(2) + "\n";
   }
   std::vector<std::string> header = columns;
@@ -210,8 +218,7 @@ absl::Status CmdEstimate(const EstimateArgs& args, std::ostream& out, std::ostre
     err << "rates written to " << args.rates_file << ": mamba/transformer "
         << FormatDouble(rates.net_f32 / 1e9, 3) << " GFLOP/s (float64 "
         << FormatDouble(rates.net_f64 / 1e9, 3) << "), krr " << FormatDouble(rates.krr / 1e9, 3)
-        << " GFLOP/s, mamba-theory " << FormatDouble(rates.theory / 1e9, 3)
-        << "G example-dims/s\n";
+        << " GFLOP/s, mamba-theory " << FormatDouble(rates.theory / 1e9, 3) << "G example-dims/s\n";
   } else {
     absl::StatusOr<numerics::CostRates> stored = ReadRates(args.rates_file);
     if (stored.ok()) {

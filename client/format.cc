@@ -103,12 +103,12 @@ std::string FormatResults(const std::vector<ResultGroup>& groups, Format format)
   auto cells = [&](const ResultGroup& g) {
     auto d = [&](double v) { return FormatDouble(v, digits); };
     return std::vector<std::pair<std::string, std::string>>{
-        {"count", absl::StrCat(g.count)},  {"mse_mean", d(g.mse_mean)},
-        {"mse_std", d(g.mse_std)},         {"nmse_mean", d(g.nmse_mean)},
-        {"nmse_std", d(g.nmse_std)},       {"diverged", absl::StrCat(g.diverged)},
-        {"mse_se", d(g.mse_se)},           {"mse_ci_lo", d(g.mse_ci_lo)},
-        {"mse_ci_hi", d(g.mse_ci_hi)},     {"nmse_se", d(g.nmse_se)},
-        {"nmse_ci_lo", d(g.nmse_ci_lo)},   {"nmse_ci_hi", d(g.nmse_ci_hi)}};
+        {"count", absl::StrCat(g.count)}, {"mse_mean", d(g.mse_mean)},
+        {"mse_std", d(g.mse_std)},        {"nmse_mean", d(g.nmse_mean)},
+        {"nmse_std", d(g.nmse_std)},      {"diverged", absl::StrCat(g.diverged)},
+        {"mse_se", d(g.mse_se)},          {"mse_ci_lo", d(g.mse_ci_lo)},
+        {"mse_ci_hi", d(g.mse_ci_hi)},    {"nmse_se", d(g.nmse_se)},
+        {"nmse_ci_lo", d(g.nmse_ci_lo)},  {"nmse_ci_hi", d(g.nmse_ci_hi)}};
   };
   const std::vector<int> order = format == Format::kCsv
                                      ? std::vector<int>{0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11}
@@ -134,8 +134,10 @@ std::vector<std::string> KeyColumns(const std::vector<std::map<std::string, std:
   for (const auto& k : keys) {
     for (const auto& [name, value] : k) {
       // null: a --group-by key this group's model does not use (no value, an empty cell).
-      if (format != Format::kTable || value != "null") values[name].insert(value);
-      else values.try_emplace(name);
+      if (format != Format::kTable || value != "null")
+        values[name].insert(value);
+      else
+        values.try_emplace(name);
     }
   }
   std::vector<std::string> columns;

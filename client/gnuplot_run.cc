@@ -11,8 +11,8 @@
 #include <cstring>
 #include <string>
 
-#include "absl/strings/str_cat.h"
 #include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
 #include "client/gnuplot.h"
 
 extern char** environ;
@@ -82,9 +82,10 @@ absl::Status RunGnuplot(const std::string& script, const std::string& program) {
   in_read.Close();
   err_write.Close();
   if (rc == ENOENT) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "\"", program, "\" not found on PATH: sweep plot draws with gnuplot; install it "
-        "(Debian: apt-get install gnuplot-nox)"));
+    return absl::FailedPreconditionError(
+        absl::StrCat("\"", program,
+                     "\" not found on PATH: sweep plot draws with gnuplot; install it "
+                     "(Debian: apt-get install gnuplot-nox)"));
   }
   if (rc != 0) {
     return absl::InternalError(absl::StrCat("cannot start ", program, ": ", std::strerror(rc)));
@@ -107,11 +108,10 @@ absl::Status RunGnuplot(const std::string& script, const std::string& program) {
   }
   const std::string text(absl::StripTrailingAsciiWhitespace(messages));
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-    return absl::InternalError(absl::StrCat(program, " failed (",
-                                            WIFEXITED(status) ? "exit status " : "signal ",
-                                            WIFEXITED(status) ? WEXITSTATUS(status)
-                                                              : WTERMSIG(status),
-                                            ")", text.empty() ? "" : ": ", text));
+    return absl::InternalError(
+        absl::StrCat(program, " failed (", WIFEXITED(status) ? "exit status " : "signal ",
+                     WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), ")",
+                     text.empty() ? "" : ": ", text));
   }
   return absl::OkStatus();
 }

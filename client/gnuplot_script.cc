@@ -65,8 +65,7 @@ std::string SharedYRange(const Figure& fig) {
                         Num(hi * std::pow(hi / lo * 1.5, legend)), "]\n");
   }
   const double span = hi > lo ? hi - lo : std::max(std::abs(hi), 1e-3);
-  return absl::StrCat("set yrange [", Num(lo - 0.04 * span), ":", Num(hi + legend * span),
-                      "]\n");
+  return absl::StrCat("set yrange [", Num(lo - 0.04 * span), ":", Num(hi + legend * span), "]\n");
 }
 
 // One x range for every panel, padded so that the error bars at the first and last x are
@@ -106,17 +105,17 @@ absl::StatusOr<std::string> GnuplotTerminal(const std::string& out_path, int wid
     return absl::StrCat("set terminal pdfcairo size ", Num(width / 100.0), "in,",
                         Num(height / 100.0), "in noenhanced font \"sans,8\"");
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "--out: \"", out_path, "\" has no known extension (.png | .svg | .pdf)"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("--out: \"", out_path, "\" has no known extension (.png | .svg | .pdf)"));
 }
 
 std::string GnuplotScript(const Figure& fig, const std::string& terminal,
                           const std::string& out_path) {
-  std::string s = absl::StrCat(
-      "# Written by `sweep plot`; rerun with `gnuplot THIS_FILE` after restyling.\n",
-      "# Columns of each data block: x, mean, error bar low end, error bar high end",
-      fig.categorical_x ? ", x label" : "", ".\n", terminal, "\n", "set output ",
-      Quote(out_path), "\n\n");
+  std::string s =
+      absl::StrCat("# Written by `sweep plot`; rerun with `gnuplot THIS_FILE` after restyling.\n",
+                   "# Columns of each data block: x, mean, error bar low end, error bar high end",
+                   fig.categorical_x ? ", x label" : "", ".\n", terminal, "\n", "set output ",
+                   Quote(out_path), "\n\n");
   for (size_t i = 0; i < fig.panels.size(); ++i) {
     for (size_t j = 0; j < fig.panels[i].series.size(); ++j) {
       const Series& series = fig.panels[i].series[j];
@@ -140,8 +139,8 @@ std::string GnuplotScript(const Figure& fig, const std::string& terminal,
   if (n > 1) {
     const size_t cols = static_cast<size_t>(std::ceil(std::sqrt(static_cast<double>(n))));
     const size_t rows = (n + cols - 1) / cols;
-    absl::StrAppend(&s, "set multiplot layout ", rows, ",", cols,
-                    " title ", Quote(fig.title), " font \",12\"\n");
+    absl::StrAppend(&s, "set multiplot layout ", rows, ",", cols, " title ", Quote(fig.title),
+                    " font \",12\"\n");
   }
   for (size_t i = 0; i < n; ++i) {
     const Panel& panel = fig.panels[i];
@@ -152,11 +151,11 @@ std::string GnuplotScript(const Figure& fig, const std::string& terminal,
       if (series.points.empty()) continue;  // every point left out (log axes)
       const int color = series.color_index;
       const int pt = kPointTypes[color % std::size(kPointTypes)];
-      plots.push_back(absl::StrCat(
-          BlockName(i, j), " using 1:2", fig.error_bars ? ":3:4" : "",
-          fig.categorical_x ? ":xtic(5)" : "", " with ",
-          fig.error_bars ? "yerrorlines" : "linespoints", " lc ", color + 1, " lw 1.5 pt ", pt,
-          " ps 0.8 title ", Quote(series.label)));
+      plots.push_back(absl::StrCat(BlockName(i, j), " using 1:2", fig.error_bars ? ":3:4" : "",
+                                   fig.categorical_x ? ":xtic(5)" : "", " with ",
+                                   fig.error_bars ? "yerrorlines" : "linespoints", " lc ",
+                                   color + 1, " lw 1.5 pt ", pt, " ps 0.8 title ",
+                                   Quote(series.label)));
     }
     if (plots.empty()) {
       // gnuplot refuses a plot without points; an empty panel says why instead.

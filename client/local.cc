@@ -17,16 +17,14 @@ namespace {
 
 // Submits the parsed sweep to the in-process coordinator (the file is not parsed again),
 // waits with progress on `err`, prints the results table on `out`.
-absl::Status RunAndPrint(server::Coordinator& coordinator, RpcBackend& rpc,
-                         spec::SweepSpec sweep, const LocalArgs& args, std::ostream& out,
-                         std::ostream& err) {
+absl::Status RunAndPrint(server::Coordinator& coordinator, RpcBackend& rpc, spec::SweepSpec sweep,
+                         const LocalArgs& args, std::ostream& out, std::ostream& err) {
   const std::string name = sweep.name;
-  SWEEP_ASSIGN_OR_RETURN(
-      const SubmitOutcome outcome,
-      coordinator.Submit(server::NewSweepFromSpec(NewRequestId(), std::move(sweep),
-                                                  args.use_cache)));
-  err << "sweep " << outcome.sweep_id << " \"" << name << "\": " << outcome.jobs_total
-      << " jobs (" << outcome.jobs_cached << " cached), db " << args.db << "\n";
+  SWEEP_ASSIGN_OR_RETURN(const SubmitOutcome outcome,
+                         coordinator.Submit(server::NewSweepFromSpec(
+                             NewRequestId(), std::move(sweep), args.use_cache)));
+  err << "sweep " << outcome.sweep_id << " \"" << name << "\": " << outcome.jobs_total << " jobs ("
+      << outcome.jobs_cached << " cached), db " << args.db << "\n";
   SWEEP_ASSIGN_OR_RETURN(SweepSummary summary,
                          WaitForSweep(rpc, outcome.sweep_id, err, std::chrono::milliseconds(200)));
   QueryArgs query;

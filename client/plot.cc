@@ -1,4 +1,3 @@
-// Query groups -> Figure (see plot.h).
 #include "client/plot.h"
 
 #include <algorithm>
@@ -14,6 +13,7 @@
 #include "absl/strings/str_split.h"
 #include "client/format.h"
 #include "common/job_keys.h"
+#include "common/value_order.h"
 
 namespace sweep::client {
 namespace {
@@ -26,15 +26,6 @@ struct Item {
   std::vector<PlotPoint> points;
 };
 
-// Numbers compare numerically (d=8 before d=16), everything else as text; as the tables.
-bool ValueLess(const std::string& a, const std::string& b) {
-  char* ea = nullptr;
-  char* eb = nullptr;
-  const double x = std::strtod(a.c_str(), &ea);
-  const double y = std::strtod(b.c_str(), &eb);
-  if (!a.empty() && !b.empty() && *ea == '\0' && *eb == '\0' && x != y) return x < y;
-  return a < b;
-}
 bool ValuesLess(const std::vector<std::string>& a, const std::vector<std::string>& b) {
   return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(), ValueLess);
 }
@@ -94,9 +85,9 @@ absl::Status CheckKeysPresent(const std::vector<Item>& items, const PlotOptions&
     for (const Item& it : items) {
       if (ValueOf(*it.key, name) != "null") return absl::OkStatus();
     }
-    return absl::InvalidArgumentError(absl::StrCat(
-        flag, ": no job of this sweep", " has key \"", name,
-        "\" (its models do not use it, or --where filtered them out)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(flag, ": no job of this sweep", " has key \"", name,
+                     "\" (its models do not use it, or --where filtered them out)"));
   };
   for (const std::string& k : o.color) {
     if (absl::Status s = check("--color", k); !s.ok()) return s;
@@ -131,9 +122,12 @@ absl::Status MixedGroupsError(const std::vector<const Item*>& bucket) {
 
 const char* BandText(Band band) {
   switch (band) {
-    case Band::kSe: return "bars: mean +/- 1 standard error over seeds";
-    case Band::kCi: return "bars: 95% confidence interval (Student t over seeds)";
-    case Band::kNone: return "mean over seeds";
+    case Band::kSe:
+      return "bars: mean +/- 1 standard error over seeds";
+    case Band::kCi:
+      return "bars: 95% confidence interval (Student t over seeds)";
+    case Band::kNone:
+      return "mean over seeds";
   }
   return "";
 }
@@ -232,8 +226,8 @@ absl::Status ParseSize(const std::string& text, int* width, int* height) {
   if (x != std::string::npos) {
     auto [pw, ew] = std::from_chars(text.data(), text.data() + x, w);
     auto [ph, eh] = std::from_chars(text.data() + x + 1, end, h);
-    if (ew == std::errc() && eh == std::errc() && pw == text.data() + x && ph == end &&
-        w >= 100 && h >= 100 && w <= 10000 && h <= 10000) {
+    if (ew == std::errc() && eh == std::errc() && pw == text.data() + x && ph == end && w >= 100 &&
+        h >= 100 && w <= 10000 && h <= 10000) {
       *width = w;
       *height = h;
       return absl::OkStatus();
@@ -253,8 +247,8 @@ absl::StatusOr<Band> ParseBand(const std::string& text) {
 
 absl::Status CheckPlotOptions(const PlotOptions& o) {
   if (o.y != "nmse" && o.y != "mse") {
-    return absl::InvalidArgumentError(absl::StrCat("--y: unknown metric \"", o.y,
-                                                   "\" (nmse | mse)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("--y: unknown metric \"", o.y, "\" (nmse | mse)"));
   }
   const std::vector<std::string>& known = AllJobKeys();
   auto check = [&](const char* flag, const std::string& key) -> absl::Status {
@@ -273,9 +267,9 @@ absl::Status CheckPlotOptions(const PlotOptions& o) {
     for (const std::string& k : keys) {
       if (absl::Status s = check(flag, k); !s.ok()) return s;
       if (!used.insert(k).second) {
-        return absl::InvalidArgumentError(
-            absl::StrCat(flag, ": key \"", k, "\" is already used by another of --x, "
-                         "--color, --facet"));
+        return absl::InvalidArgumentError(absl::StrCat(flag, ": key \"", k,
+                                                       "\" is already used by another of --x, "
+                                                       "--color, --facet"));
       }
     }
     return absl::OkStatus();
@@ -287,8 +281,8 @@ absl::Status CheckPlotOptions(const PlotOptions& o) {
   return check_all("--facet", o.facet);
 }
 
-absl::StatusOr<Figure> FigureFromCurves(const std::vector<CurveGroup>& groups,
-                                        const PlotOptions& o, const std::string& title) {
+absl::StatusOr<Figure> FigureFromCurves(const std::vector<CurveGroup>& groups, const PlotOptions& o,
+                                        const std::string& title) {
   if (groups.empty()) {
     return absl::FailedPreconditionError(
         "no curves yet: no job of this sweep (after --where) has finished");
@@ -298,10 +292,9 @@ absl::StatusOr<Figure> FigureFromCurves(const std::vector<CurveGroup>& groups,
   for (const CurveGroup& g : groups) {
     Item it{&g.key, {}};
     for (const CurvePoint& c : g.points) {
-      PlotPoint p = nmse ? MakePoint(c.n, c.nmse_mean, c.nmse_se, c.nmse_ci_lo, c.nmse_ci_hi,
-                                     o.band)
-                         : MakePoint(c.n, c.mse_mean, c.mse_se, c.mse_ci_lo, c.mse_ci_hi,
-                                     o.band);
+      PlotPoint p = nmse
+                        ? MakePoint(c.n, c.nmse_mean, c.nmse_se, c.nmse_ci_lo, c.nmse_ci_hi, o.band)
+                        : MakePoint(c.n, c.mse_mean, c.mse_se, c.mse_ci_lo, c.mse_ci_hi, o.band);
       p.x_label = absl::StrCat(c.n);
       it.points.push_back(p);
     }
@@ -322,8 +315,7 @@ absl::StatusOr<Figure> FigureFromResults(const std::vector<ResultGroup>& groups,
     const std::string x = ValueOf(g.key, o.x);
     if (x == "null") continue;  // a model without this key has no place on this axis
     const double xv = IsNumber(x) ? std::strtod(x.c_str(), nullptr) : 0;
-    PlotPoint p = nmse ? MakePoint(xv, g.nmse_mean, g.nmse_se, g.nmse_ci_lo, g.nmse_ci_hi,
-                                   o.band)
+    PlotPoint p = nmse ? MakePoint(xv, g.nmse_mean, g.nmse_se, g.nmse_ci_lo, g.nmse_ci_hi, o.band)
                        : MakePoint(xv, g.mse_mean, g.mse_se, g.mse_ci_lo, g.mse_ci_hi, o.band);
     p.x_label = x;
     items.push_back(Item{&g.key, {p}});
@@ -332,8 +324,7 @@ absl::StatusOr<Figure> FigureFromResults(const std::vector<ResultGroup>& groups,
     return absl::InvalidArgumentError(
         absl::StrCat("--x: no job of this sweep has key \"", o.x, "\""));
   }
-  return Assemble(std::move(items), o,
-                  absl::StrCat(o.y, " at n = N against ", o.x), title);
+  return Assemble(std::move(items), o, absl::StrCat(o.y, " at n = N against ", o.x), title);
 }
 
 }  // namespace sweep::client

@@ -26,8 +26,8 @@ struct PlotOptions {
   std::vector<std::string> facet;  // one panel per distinct value of these keys
   Band band = Band::kSe;
   bool logx = false, logy = false;
-  int width = 900, height = 600;   // pixels (PDF: 100 pixels per inch)
-  std::string title;               // empty: `sweep ID "NAME"` plus what it shows
+  int width = 900, height = 600;  // pixels (PDF: 100 pixels per inch)
+  std::string title;              // empty: `sweep ID "NAME"` plus what it shows
 };
 
 // One point of a line: the mean over seeds and the ends of its error bar (both equal to
@@ -38,7 +38,7 @@ struct PlotPoint {
   bool operator==(const PlotPoint&) const = default;
 };
 struct Series {
-  std::string label;  // the --color values, e.g. "mamba-theory" or "krr, intrinsic"
+  std::string label;    // the --color values, e.g. "mamba-theory" or "krr, intrinsic"
   int color_index = 0;  // the same label has the same colour in every panel
   std::vector<PlotPoint> points;
 };

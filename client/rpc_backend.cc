@@ -170,8 +170,7 @@ absl::StatusOr<std::optional<CheckpointRecord>> RpcBackend::GetCheckpointForJob(
   v1::GetCheckpointForJobRequest req;
   req.set_job_id(job_id);
   v1::GetCheckpointResponse resp;
-  absl::Status s =
-      Call(*stub_, &v1::SweepService::Stub::GetCheckpointForJob, req, &resp, address_);
+  absl::Status s = Call(*stub_, &v1::SweepService::Stub::GetCheckpointForJob, req, &resp, address_);
   if (!s.ok()) return s;
   if (!resp.has_checkpoint()) return std::optional<CheckpointRecord>();
   return std::optional<CheckpointRecord>(FromProto(resp.checkpoint()));

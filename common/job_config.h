@@ -32,18 +32,18 @@ enum class Subspace : uint8_t { kAligned, kRandom };
 struct JobConfig {
   // --- task (docs/science.md section 1) ---
   ModelKind model = ModelKind::kMamba;  // required: the registry always sets it
-  int d = 0;                       // ambient dimension
-  int r = 0;                       // intrinsic dimension, 1 <= r <= d
-  int N = 0;                       // context length
-  std::string link = "h2";         // Hermite expression, e.g. "0.6*h1+0.8*h3"
-  double tau = 0.1;                // label noise level
+  int d = 0;                            // ambient dimension
+  int r = 0;                            // intrinsic dimension, 1 <= r <= d
+  int N = 0;                            // context length
+  std::string link = "h2";              // Hermite expression, e.g. "0.6*h1+0.8*h3"
+  double tau = 0.1;                     // label noise level
   Subspace subspace = Subspace::kAligned;
   uint64_t seed = 0;
 
   // --- prompt format and evaluation (sections 2 and 4) ---
   PromptFormat format = PromptFormat::kInterleaved;  // derived from the model when unset
   int eval_tasks = 1000;
-  std::vector<int> eval_lengths;   // resolved: never empty after resolution
+  std::vector<int> eval_lengths;  // resolved: never empty after resolution
   double eps = 0.5;
 
   // --- training of mamba / transformer (section 3) ---

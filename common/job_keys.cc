@@ -4,8 +4,8 @@
 #include "common/job_keys.h"
 
 #include <algorithm>
-#include <charconv>
 #include <cctype>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <limits>
@@ -74,10 +74,9 @@ uint8_t ModelBit(ModelKind model) { return uint8_t(1u << unsigned(model)); }
 
 using Field = std::variant<int JobConfig::*, double JobConfig::*, std::string JobConfig::*,
                            bool JobConfig::*, uint64_t JobConfig::*, std::vector<int> JobConfig::*,
-                           ModelKind JobConfig::*, PromptFormat JobConfig::*,
-                           Schedule JobConfig::*, Attention JobConfig::*, Gate JobConfig::*,
-                           KernelKind JobConfig::*, Features JobConfig::*, Dtype JobConfig::*,
-                           Subspace JobConfig::*>;
+                           ModelKind JobConfig::*, PromptFormat JobConfig::*, Schedule JobConfig::*,
+                           Attention JobConfig::*, Gate JobConfig::*, KernelKind JobConfig::*,
+                           Features JobConfig::*, Dtype JobConfig::*, Subspace JobConfig::*>;
 
 // How a key gets its value when a partial config leaves it out.
 enum class Default { kStatic, kRequired, kDerived };
@@ -111,11 +110,25 @@ std::vector<KeyDef> BuildTable() {
       {.name = "subspace", .field = &C::subspace, .models = kAll},
       {.name = "seed", .field = &C::seed, .models = kAll, .lo = 0, .hi = kSeedMax},
       {.name = "format", .field = &C::format, .models = kSeq, .def = kDerived},
-      {.name = "eval_tasks", .field = &C::eval_tasks, .models = kAll, .lo = 1, .hi = kMaxInt,
+      {.name = "eval_tasks",
+       .field = &C::eval_tasks,
+       .models = kAll,
+       .lo = 1,
+       .hi = kMaxInt,
        .training = false},
-      {.name = "eval_lengths", .field = &C::eval_lengths, .models = kAll, .lo = 0, .hi = 65536,
-       .training = false, .def = kDerived},
-      {.name = "eps", .field = &C::eps, .models = kAll, .lo = 0, .hi = 1e6, .lo_open = true,
+      {.name = "eval_lengths",
+       .field = &C::eval_lengths,
+       .models = kAll,
+       .lo = 0,
+       .hi = 65536,
+       .training = false,
+       .def = kDerived},
+      {.name = "eps",
+       .field = &C::eps,
+       .models = kAll,
+       .lo = 0,
+       .hi = 1e6,
+       .lo_open = true,
        .training = false},
       {.name = "steps", .field = &C::steps, .models = kSeq, .lo = 1, .hi = kMaxInt},
       {.name = "batch", .field = &C::batch, .models = kSeq, .lo = 1, .hi = 65536},
@@ -124,8 +137,12 @@ std::vector<KeyDef> BuildTable() {
       {.name = "warmup", .field = &C::warmup, .models = kSeq, .lo = 0, .hi = kMaxInt},
       {.name = "schedule", .field = &C::schedule, .models = kSeq},
       {.name = "curriculum", .field = &C::curriculum, .models = kSeq},
-      {.name = "curriculum_start", .field = &C::curriculum_start, .models = kSeq, .lo = 0,
-       .hi = 1, .lo_open = true},
+      {.name = "curriculum_start",
+       .field = &C::curriculum_start,
+       .models = kSeq,
+       .lo = 0,
+       .hi = 1,
+       .lo_open = true},
       {.name = "curriculum_ramp", .field = &C::curriculum_ramp, .models = kSeq, .lo = 0, .hi = 1},
       {.name = "L", .field = &C::L, .models = kSeq, .lo = 1, .hi = 64},
       {.name = "D", .field = &C::D, .models = kSeq, .lo = 1, .hi = 8192},
@@ -141,7 +158,11 @@ std::vector<KeyDef> BuildTable() {
       {.name = "eta1", .field = &C::eta1, .models = kTheory, .lo = 0, .hi = 10, .lo_open = true},
       {.name = "lambda1", .field = &C::lambda1, .models = kTheory, .lo = 0, .hi = 10},
       {.name = "T2", .field = &C::T2, .models = kTheory, .lo = 1, .hi = kMaxInt},
-      {.name = "lambda2", .field = &C::lambda2, .models = kTheory, .lo = 0, .hi = 1e6,
+      {.name = "lambda2",
+       .field = &C::lambda2,
+       .models = kTheory,
+       .lo = 0,
+       .hi = 1e6,
        .lo_open = true},
       {.name = "m", .field = &C::m, .models = kTheory, .lo = 1, .hi = 65536},
       {.name = "kernel", .field = &C::kernel, .models = kKrr},
@@ -150,8 +171,7 @@ std::vector<KeyDef> BuildTable() {
       {.name = "threads", .field = &C::threads, .models = kAll, .lo = 1, .hi = 256},
   };
   // Canonical order = byte order of the names (what a sorted JSON object gives).
-  std::sort(t.begin(), t.end(),
-            [](const KeyDef& a, const KeyDef& b) { return a.name < b.name; });
+  std::sort(t.begin(), t.end(), [](const KeyDef& a, const KeyDef& b) { return a.name < b.name; });
   return t;
 }
 
@@ -222,8 +242,8 @@ std::string FormatBound(double bound) {
 absl::Status ReadIntField(const KeyDef& k, const json& v, int64_t& out) {
   SWEEP_ASSIGN_OR_RETURN(out, ReadInt(k, v));
   if (out < k.lo || double(out) > k.hi) {
-    return KeyError(k, absl::StrCat(out, " out of range [", FormatBound(k.lo), ", ",
-                                    FormatBound(k.hi), "]"));
+    return KeyError(
+        k, absl::StrCat(out, " out of range [", FormatBound(k.lo), ", ", FormatBound(k.hi), "]"));
   }
   return absl::OkStatus();
 }
@@ -237,9 +257,9 @@ absl::StatusOr<E> ParseEnumImpl(std::string_view name) {
   for (size_t i = 0; i < t.names.size(); ++i) {
     if (t.names[i] == name) return E(i);
   }
-  return absl::InvalidArgumentError(absl::StrCat(std::string(t.key), ": unknown value \"",
-                                                 std::string(name), "\" (expected one of: ",
-                                                 absl::StrJoin(t.names, ", ", AppendName), ")"));
+  return absl::InvalidArgumentError(
+      absl::StrCat(std::string(t.key), ": unknown value \"", std::string(name),
+                   "\" (expected one of: ", absl::StrJoin(t.names, ", ", AppendName), ")"));
 }
 
 // ReadValue overloads: one per field type, each checking type and the key's own range.
@@ -250,15 +270,15 @@ absl::Status ReadValue(const KeyDef& k, const json& v, std::string& out) {
 }
 
 template <typename E>
-  requires std::is_enum_v<E>
-absl::Status ReadValue(const KeyDef& k, const json& v, E& out) {
+requires std::is_enum_v<E> absl::Status ReadValue(const KeyDef& k, const json& v, E& out) {
   if (!v.is_string()) return KeyError(k, absl::StrCat("expected a string, got ", Describe(v)));
   SWEEP_ASSIGN_OR_RETURN(out, ParseEnumImpl<E>(v.get_ref<const std::string&>()));
   return absl::OkStatus();
 }
 
 absl::Status ReadValue(const KeyDef& k, const json& v, bool& out) {
-  if (!v.is_boolean()) return KeyError(k, absl::StrCat("expected true or false, got ", Describe(v)));
+  if (!v.is_boolean())
+    return KeyError(k, absl::StrCat("expected true or false, got ", Describe(v)));
   out = v.get<bool>();
   return absl::OkStatus();
 }
@@ -290,8 +310,7 @@ absl::Status ReadValue(const KeyDef& k, const json& v, std::vector<int>& out) {
 }
 
 template <typename T>  // int, uint64_t
-  requires std::is_integral_v<T>
-absl::Status ReadValue(const KeyDef& k, const json& v, T& out) {
+requires std::is_integral_v<T> absl::Status ReadValue(const KeyDef& k, const json& v, T& out) {
   int64_t x = 0;
   SWEEP_RETURN_IF_ERROR(ReadIntField(k, v, x));
   out = T(x);
@@ -329,15 +348,16 @@ void FillDerived(const json& partial, uint8_t model, JobConfig& c) {
 
 absl::Status CheckCrossKeys(uint8_t model, const JobConfig& c) {
   if (c.r > c.d) {
-    return absl::InvalidArgumentError(absl::StrCat("r: ", c.r, " > d = ", c.d, " (r must be <= d)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("r: ", c.r, " > d = ", c.d, " (r must be <= d)"));
   }
   if (c.eval_lengths.back() > c.N) {
     return absl::InvalidArgumentError(absl::StrCat("eval_lengths: ", c.eval_lengths.back(),
                                                    " > N = ", c.N, " (entries must lie in 0..N)"));
   }
   if ((model & kTransformer) && c.D % c.H != 0) {
-    return absl::InvalidArgumentError(absl::StrCat("H: D = ", c.D, " is not divisible by H = ",
-                                                   c.H, " (heads split D evenly)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("H: D = ", c.D, " is not divisible by H = ", c.H, " (heads split D evenly)"));
   }
   if ((model & kSeq) && c.warmup > c.steps) {
     return absl::InvalidArgumentError(
@@ -434,7 +454,8 @@ absl::StatusOr<uint8_t> ReadModel(const json& partial, JobConfig& c) {
 
 absl::StatusOr<JobConfig> ResolveJobConfig(const json& partial) {
   if (!partial.is_object()) {
-    return absl::InvalidArgumentError(absl::StrCat("config: expected an object, got ", Describe(partial)));
+    return absl::InvalidArgumentError(
+        absl::StrCat("config: expected an object, got ", Describe(partial)));
   }
   JobConfig c;
   SWEEP_ASSIGN_OR_RETURN(uint8_t model, ReadModel(partial, c));
@@ -513,9 +534,9 @@ absl::StatusOr<E> ParseEnum(std::string_view name) {
 }
 
 // The enums of common/job_config.h are the only instantiations.
-#define SWEEP_INSTANTIATE_ENUM(E)                                  \
-  template std::span<const std::string_view> EnumNames<E>();     \
-  template std::string_view EnumName<E>(E);                      \
+#define SWEEP_INSTANTIATE_ENUM(E)                            \
+  template std::span<const std::string_view> EnumNames<E>(); \
+  template std::string_view EnumName<E>(E);                  \
   template absl::StatusOr<E> ParseEnum<E>(std::string_view);
 SWEEP_INSTANTIATE_ENUM(ModelKind)
 SWEEP_INSTANTIATE_ENUM(PromptFormat)

@@ -26,7 +26,7 @@ struct LossPoint {
 };
 
 struct JobResult {
-  double mse = 0;               // at n = N (the largest evaluated n)
+  double mse = 0;  // at n = N (the largest evaluated n)
   double nmse = 0;
   std::optional<int> n_at_eps;  // smallest evaluated n with nmse <= eps, or none
   double ey2 = 0;               // analytic E[y^2]

@@ -44,8 +44,6 @@ bool IsTerminal(JobState s) {
   return s == JobState::kSucceeded || s == JobState::kFailed || s == JobState::kCancelled;
 }
 std::string_view FailureKindName(FailureKind k) { return NameOf(kKinds, k); }
-std::optional<FailureKind> ParseFailureKind(std::string_view name) {
-  return Parse(kKinds, name);
-}
+std::optional<FailureKind> ParseFailureKind(std::string_view name) { return Parse(kKinds, name); }
 
 }  // namespace sweep

@@ -62,8 +62,8 @@ absl::StatusOr<LinkExpr> ParseLink(std::string_view text) {
     double c = 0;
     if (!ParseTerm(term, k, c)) {
       return absl::InvalidArgumentError(
-          absl::StrCat("link \"", std::string(text), "\": bad term \"", std::string(term), "\" (expected c*hK or hK with K in 0..",
-                       kMaxLinkDegree, ")"));
+          absl::StrCat("link \"", std::string(text), "\": bad term \"", std::string(term),
+                       "\" (expected c*hK or hK with K in 0..", kMaxLinkDegree, ")"));
     }
     link.c[k] += sign * c;
     rest = Trim(rest.substr(end));
@@ -77,7 +77,8 @@ absl::StatusOr<LinkExpr> ParseLink(std::string_view text) {
   }
   if (link.ie == 0) {
     return absl::InvalidArgumentError(
-        absl::StrCat("link \"", std::string(text), "\": no term of degree >= 1 (the label would not depend on x)"));
+        absl::StrCat("link \"", std::string(text),
+                     "\": no term of degree >= 1 (the label would not depend on x)"));
   }
   link.ge = all_even ? 2 : 1;
   return link;

@@ -15,11 +15,11 @@ namespace sweep {
 inline constexpr int kMaxLinkDegree = 8;
 
 struct LinkExpr {
-  std::vector<double> c;  // c[k] = coefficient of h_k, size kMaxLinkDegree + 1
-  int ie = 0;             // information exponent: smallest k >= 1 with c_k != 0
-  int ge = 0;             // generative exponent: 2 if every k with c_k != 0 is even, else 1
-  int degree = 0;         // largest k with c_k != 0
-  double Variance() const;             // sum_{k>=1} c_k^2
+  std::vector<double> c;    // c[k] = coefficient of h_k, size kMaxLinkDegree + 1
+  int ie = 0;               // information exponent: smallest k >= 1 with c_k != 0
+  int ge = 0;               // generative exponent: 2 if every k with c_k != 0 is even, else 1
+  int degree = 0;           // largest k with c_k != 0
+  double Variance() const;  // sum_{k>=1} c_k^2
   double SecondMoment(double tau) const;  // E[y^2] = c_0^2 + sum c_k^2 + tau^2
 };
 

@@ -20,11 +20,11 @@ namespace sweep {
 // What a client submits: the sweep's name and source text (kept for provenance) and its
 // jobs, already validated and resolved by common/spec.
 struct NewSweep {
-  std::string request_id;   // client-chosen idempotency key (UUID); unique
+  std::string request_id;  // client-chosen idempotency key (UUID); unique
   std::string name;
-  std::string spec_text;    // the sweep file as submitted
+  std::string spec_text;  // the sweep file as submitted
   std::vector<JobConfig> jobs;
-  bool use_cache = true;    // satisfy jobs from earlier successful results with equal hash
+  bool use_cache = true;  // satisfy jobs from earlier successful results with equal hash
   int max_attempts = 3;
 };
 
@@ -32,7 +32,7 @@ struct SubmitOutcome {
   int64_t sweep_id = 0;
   int64_t jobs_total = 0;
   int64_t jobs_cached = 0;
-  bool existing = false;    // the request_id was seen before; nothing new was written
+  bool existing = false;  // the request_id was seen before; nothing new was written
   bool operator==(const SubmitOutcome&) const = default;
 };
 
@@ -43,7 +43,7 @@ struct SweepSummary {
   TimePoint created_at;
   bool cancel_requested = false;
   int64_t total = 0, queued = 0, running = 0, succeeded = 0, failed = 0, cancelled = 0;
-  int64_t cached = 0;        // succeeded jobs satisfied from the cache (subset of succeeded)
+  int64_t cached = 0;  // succeeded jobs satisfied from the cache (subset of succeeded)
   std::optional<TimePoint> first_finished_at, last_finished_at;
   bool operator==(const SweepSummary&) const = default;
 };
@@ -53,12 +53,12 @@ struct JobRecord {
   int64_t sweep_id = 0;
   JobState state = JobState::kQueued;
   FailureKind failure = FailureKind::kNone;
-  int attempt = 0;           // attempts started so far
+  int attempt = 0;  // attempts started so far
   bool cached = false;
   std::string config_hash;
-  std::string config_json;   // canonical JSON (common/job_keys.h)
-  std::string worker_id;     // current or last holder
-  std::string error;         // last error, for failed jobs
+  std::string config_json;  // canonical JSON (common/job_keys.h)
+  std::string worker_id;    // current or last holder
+  std::string error;        // last error, for failed jobs
   int64_t progress_step = 0, progress_total = 0;
   std::optional<TimePoint> lease_expires_at;
   bool operator==(const JobRecord&) const = default;
@@ -79,7 +79,7 @@ struct Lease {
 
 // What a worker says when it registers.
 struct WorkerHello {
-  std::string worker_id;       // chosen by the worker (host-pid-random); re-registering is OK
+  std::string worker_id;  // chosen by the worker (host-pid-random); re-registering is OK
   std::string host;
   int slots = 1;
   std::string build_version;
@@ -87,7 +87,7 @@ struct WorkerHello {
 
 // The coordinator's answer to a heartbeat on a lease.
 struct HeartbeatReply {
-  bool cancel_requested = false;     // the job's sweep was cancelled: stop and drop the job
+  bool cancel_requested = false;  // the job's sweep was cancelled: stop and drop the job
   TimePoint lease_expires_at;
 };
 
@@ -101,9 +101,12 @@ enum class CheckpointUse {
 // "none", "trained", "reused": the values of results.checkpoint_use.
 inline const char* CheckpointUseName(CheckpointUse u) {
   switch (u) {
-    case CheckpointUse::kTrained: return "trained";
-    case CheckpointUse::kReused: return "reused";
-    case CheckpointUse::kNone: break;
+    case CheckpointUse::kTrained:
+      return "trained";
+    case CheckpointUse::kReused:
+      return "reused";
+    case CheckpointUse::kNone:
+      break;
   }
   return "none";
 }
@@ -118,9 +121,9 @@ inline std::optional<CheckpointUse> ParseCheckpointUse(const std::string& name) 
 // differs only in evaluation keys (eval_tasks, eval_lengths, eps) loads it instead of
 // training again. docs/schema.md, table checkpoints.
 struct CheckpointRecord {
-  std::string training_hash;      // TrainingHash(config) (common/job_keys.h): the key
-  std::string model;              // "mamba", "transformer"
-  std::string config_json;        // canonical JSON of the job that trained it
+  std::string training_hash;  // TrainingHash(config) (common/job_keys.h): the key
+  std::string model;          // "mamba", "transformer"
+  std::string config_json;    // canonical JSON of the job that trained it
   std::string format = "safetensors";
   std::string bytes;              // the checkpoint file (binary); empty in listings
   int64_t size_bytes = 0;         // set by storage; if non-zero on a put, must match
@@ -132,9 +135,9 @@ struct CheckpointRecord {
 
 // What a worker reports at the end of an attempt.
 struct JobReport {
-  bool ok = true;                 // false: the job failed deterministically (error)
-  std::string error;              // set when !ok
-  JobResult result;               // set when ok (a diverged run is ok=true + divergence)
+  bool ok = true;     // false: the job failed deterministically (error)
+  std::string error;  // set when !ok
+  JobResult result;   // set when ok (a diverged run is ok=true + divergence)
   std::string worker_id;
   std::string build_version;
   double wall_seconds = 0;
@@ -150,8 +153,8 @@ struct WorkerRecord {
   int slots = 0;
   std::string build_version;
   TimePoint registered_at, last_seen_at;
-  int64_t running = 0;            // jobs it holds now
-  int64_t completed = 0;          // results it reported
+  int64_t running = 0;    // jobs it holds now
+  int64_t completed = 0;  // results it reported
   bool operator==(const WorkerRecord&) const = default;
 };
 
@@ -162,7 +165,7 @@ struct ResultGroup {
   int64_t count = 0;
   double mse_mean = 0, mse_std = 0;
   double nmse_mean = 0, nmse_std = 0;
-  int64_t diverged = 0;           // failed as diverged in this group (counted, not averaged)
+  int64_t diverged = 0;  // failed as diverged in this group (counted, not averaged)
   // Standard errors (std / sqrt(count)) and two-sided 95% Student t intervals for the
   // means (storage/student_t.h); NaN below two values.
   double mse_se = 0, mse_ci_lo = 0, mse_ci_hi = 0;

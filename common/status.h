@@ -13,9 +13,9 @@
 #define SWEEP_STATUS_CONCAT_(a, b) SWEEP_STATUS_CONCAT_INNER_(a, b)
 
 // Returns the Status of `expr` from the current function when it is not OK.
-#define SWEEP_RETURN_IF_ERROR(expr)              \
-  do {                                           \
-    ::absl::Status sweep_status_ = (expr);       \
+#define SWEEP_RETURN_IF_ERROR(expr)                \
+  do {                                             \
+    ::absl::Status sweep_status_ = (expr);         \
     if (!sweep_status_.ok()) return sweep_status_; \
   } while (0)
 
@@ -24,16 +24,16 @@
 #define SWEEP_ASSIGN_OR_RETURN(lhs, rexpr) \
   SWEEP_ASSIGN_OR_RETURN_IMPL_(SWEEP_STATUS_CONCAT_(sweep_statusor_, __LINE__), lhs, rexpr)
 #define SWEEP_ASSIGN_OR_RETURN_IMPL_(statusor, lhs, rexpr) \
-  auto statusor = (rexpr);                                  \
-  if (!statusor.ok()) return std::move(statusor).status();  \
+  auto statusor = (rexpr);                                 \
+  if (!statusor.ok()) return std::move(statusor).status(); \
   lhs = std::move(statusor).value()
 
 // A violated invariant is a bug, not an input error: print and abort (Envoy's
 // RELEASE_ASSERT). Never use it on user input.
-#define SWEEP_CHECK(cond)                                                          \
-  do {                                                                             \
-    if (!(cond)) {                                                                 \
+#define SWEEP_CHECK(cond)                                                                 \
+  do {                                                                                    \
+    if (!(cond)) {                                                                        \
       std::fprintf(stderr, "%s:%d: SWEEP_CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      std::abort();                                                                \
-    }                                                                              \
+      std::abort();                                                                       \
+    }                                                                                     \
   } while (0)

@@ -9,16 +9,17 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
+#include "server/coordinator_impl.h"
 #include "spdlog/spdlog.h"
 #include "storage/reader.h"
 #include "storage/store.h"
-#include "server/coordinator_impl.h"
 
 namespace sweep::server {
 absl::Status CoordinatorOptions::Validate() const {
   if (db_path.empty()) return absl::InvalidArgumentError("db_path: empty");
   if (lease_ttl.count() <= 0) {
-    return absl::InvalidArgumentError(absl::StrCat("lease_ttl: ", lease_ttl.count(), " ms (must be > 0)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("lease_ttl: ", lease_ttl.count(), " ms (must be > 0)"));
   }
   if (reap_interval.count() <= 0) {
     return absl::InvalidArgumentError(
@@ -131,8 +132,7 @@ absl::StatusOr<SubmitOutcome> Coordinator::Submit(const NewSweep& sweep) {
     return absl::OkStatus();
   }));
   if (out.existing) {
-    spdlog::info("sweep {} resubmitted (request {}): nothing new", out.sweep_id,
-                 sweep.request_id);
+    spdlog::info("sweep {} resubmitted (request {}): nothing new", out.sweep_id, sweep.request_id);
   } else {
     spdlog::info("sweep {} \"{}\" submitted: {} jobs, {} cached", out.sweep_id, sweep.name,
                  out.jobs_total, out.jobs_cached);

@@ -22,11 +22,11 @@
 namespace sweep::server {
 
 struct CoordinatorOptions {
-  std::string db_path;                                  // SQLite file, created if missing
-  std::chrono::milliseconds lease_ttl{30'000};          // a lease expires this long after
-                                                        // its last heartbeat
-  std::chrono::milliseconds reap_interval{1'000};       // how often expired leases requeue
-  std::chrono::milliseconds max_lease_wait{15'000};     // longest long-poll in Lease()
+  std::string db_path;                               // SQLite file, created if missing
+  std::chrono::milliseconds lease_ttl{30'000};       // a lease expires this long after
+                                                     // its last heartbeat
+  std::chrono::milliseconds reap_interval{1'000};    // how often expired leases requeue
+  std::chrono::milliseconds max_lease_wait{15'000};  // longest long-poll in Lease()
   int64_t max_jobs_per_sweep = 1'000'000;
   absl::Status Validate() const;
 };
@@ -37,7 +37,7 @@ enum class NoLeaseReason { kTimeout, kDraining };
 class Coordinator {
  public:
   static absl::StatusOr<std::unique_ptr<Coordinator>> Open(const CoordinatorOptions& options,
-                                                          const Clock& clock);
+                                                           const Clock& clock);
   ~Coordinator();
   Coordinator(const Coordinator&) = delete;
   Coordinator& operator=(const Coordinator&) = delete;

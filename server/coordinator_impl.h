@@ -60,8 +60,7 @@ struct Coordinator::Impl {
   // Queues `body` and returns its status once its batch has committed (LevelDB's
   // DBImpl::Write: the writer at the front of the queue commits everyone queued behind
   // it). `lock` holds mu on entry and on return; it is released while a batch runs.
-  absl::Status Write(std::unique_lock<std::mutex>& lock,
-                     const std::function<absl::Status()>& body);
+  absl::Status Write(std::unique_lock<std::mutex>& lock, const std::function<absl::Status()>& body);
   absl::Status ReapLocked(std::unique_lock<std::mutex>& lock);
   void ReaperLoop(std::stop_token stop);
 };

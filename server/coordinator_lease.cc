@@ -6,8 +6,8 @@
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
 #include "server/coordinator_impl.h"
-#include "storage/fault_point.h"
 #include "spdlog/spdlog.h"
+#include "storage/fault_point.h"
 
 namespace sweep::server {
 namespace {
@@ -21,9 +21,9 @@ absl::StatusOr<std::optional<sweep::Lease>> Coordinator::Lease(
     const std::string& worker_id, std::chrono::milliseconds wait,
     const std::function<bool()>& cancelled) {
   // The poll's length is wall time (steady clock); lease expiry uses the injected Clock.
-  const auto deadline = std::chrono::steady_clock::now() +
-                        std::clamp(wait, std::chrono::milliseconds(0),
-                                   impl_->options.max_lease_wait);
+  const auto deadline =
+      std::chrono::steady_clock::now() +
+      std::clamp(wait, std::chrono::milliseconds(0), impl_->options.max_lease_wait);
   std::unique_lock lock(impl_->mu);
   for (;;) {
     if (impl_->draining) return absl::UnavailableError("draining: no new leases");
@@ -32,13 +32,12 @@ absl::StatusOr<std::optional<sweep::Lease>> Coordinator::Lease(
     const uint64_t seen = impl_->generation;
     std::optional<sweep::Lease> lease;
     SWEEP_RETURN_IF_ERROR(impl_->Write(lock, [&]() -> absl::Status {
-      SWEEP_ASSIGN_OR_RETURN(lease, impl_->store->LeaseNext(worker_id, impl_->clock.Now(),
-                                                            impl_->options.lease_ttl));
+      SWEEP_ASSIGN_OR_RETURN(
+          lease, impl_->store->LeaseNext(worker_id, impl_->clock.Now(), impl_->options.lease_ttl));
       return absl::OkStatus();
     }));
     if (lease) {
-      spdlog::info("job {} leased by {} (attempt {})", lease->job_id, worker_id,
-                   lease->attempt);
+      spdlog::info("job {} leased by {} (attempt {})", lease->job_id, worker_id, lease->attempt);
       return lease;
     }
     // Wait for a wake-up (new work, drain) without touching the DB on every slice.
@@ -51,14 +50,14 @@ absl::StatusOr<std::optional<sweep::Lease>> Coordinator::Lease(
 }
 
 absl::StatusOr<HeartbeatReply> Coordinator::Heartbeat(int64_t job_id, int attempt,
-                                                      const std::string& worker_id,
-                                                      int64_t step, int64_t total) {
+                                                      const std::string& worker_id, int64_t step,
+                                                      int64_t total) {
   std::unique_lock lock(impl_->mu);
   storage::LeaseRenewal renewal;
   absl::Status s = impl_->Write(lock, [&]() -> absl::Status {
-    SWEEP_ASSIGN_OR_RETURN(renewal, impl_->store->Heartbeat(job_id, attempt, worker_id, step,
-                                                            total, impl_->clock.Now(),
-                                                            impl_->options.lease_ttl));
+    SWEEP_ASSIGN_OR_RETURN(renewal,
+                           impl_->store->Heartbeat(job_id, attempt, worker_id, step, total,
+                                                   impl_->clock.Now(), impl_->options.lease_ttl));
     return absl::OkStatus();
   });
   if (!s.ok()) {
@@ -73,8 +72,8 @@ absl::Status Coordinator::Report(int64_t job_id, int attempt, const JobReport& r
   std::unique_lock lock(impl_->mu);
   bool stored = false;
   absl::Status s = impl_->Write(lock, [&]() -> absl::Status {
-    SWEEP_ASSIGN_OR_RETURN(stored, impl_->store->Report(job_id, attempt, report,
-                                                        impl_->clock.Now()));
+    SWEEP_ASSIGN_OR_RETURN(stored,
+                           impl_->store->Report(job_id, attempt, report, impl_->clock.Now()));
     return absl::OkStatus();
   });
   if (!s.ok()) {
@@ -96,9 +95,8 @@ absl::Status Coordinator::Report(int64_t job_id, int attempt, const JobReport& r
 
 absl::Status Coordinator::Release(int64_t job_id, int attempt, const std::string& worker_id) {
   std::unique_lock lock(impl_->mu);
-  SWEEP_RETURN_IF_ERROR(impl_->Write(lock, [&] {
-    return impl_->store->Release(job_id, attempt, worker_id, impl_->clock.Now());
-  }));
+  SWEEP_RETURN_IF_ERROR(impl_->Write(
+      lock, [&] { return impl_->store->Release(job_id, attempt, worker_id, impl_->clock.Now()); }));
   spdlog::info("job {} attempt {} handed back by {}", job_id, attempt, worker_id);
   impl_->WakeLocked();
   return absl::OkStatus();

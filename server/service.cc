@@ -10,8 +10,7 @@
 
 namespace sweep::server {
 
-NewSweep NewSweepFromSpec(std::string request_id, spec::SweepSpec spec,
-                                   bool use_cache) {
+NewSweep NewSweepFromSpec(std::string request_id, spec::SweepSpec spec, bool use_cache) {
   NewSweep sweep;
   sweep.request_id = std::move(request_id);
   sweep.name = std::move(spec.name);
@@ -34,8 +33,7 @@ grpc::Status SweepServiceImpl::SubmitSweep(Ctx*, const v1::SubmitSweepRequest* r
   absl::StatusOr<spec::SweepSpec> parsed = spec::ParseSweep(
       req->spec_text(), req->source_name(), spec::SpecOptions{options_.max_jobs_per_sweep});
   if (!parsed.ok()) return ToGrpcStatus(parsed.status());
-  const NewSweep sweep =
-      NewSweepFromSpec(req->request_id(), *std::move(parsed), req->use_cache());
+  const NewSweep sweep = NewSweepFromSpec(req->request_id(), *std::move(parsed), req->use_cache());
   absl::StatusOr<SubmitOutcome> outcome = coordinator_.Submit(sweep);
   if (!outcome.ok()) return ToGrpcStatus(outcome.status());
   *resp = ToProto(*outcome);

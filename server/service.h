@@ -22,8 +22,7 @@ namespace sweep::server {
 // What Coordinator::Submit stores for a parsed sweep file: its name, jobs, max_attempts
 // and text. SubmitSweep and the in-process `sweep local` (which parses the file once and
 // submits it without the RPC) both build it here.
-NewSweep NewSweepFromSpec(std::string request_id, spec::SweepSpec spec,
-                                   bool use_cache);
+NewSweep NewSweepFromSpec(std::string request_id, spec::SweepSpec spec, bool use_cache);
 
 struct ServiceOptions {
   int64_t max_jobs_per_sweep = 1'000'000;       // grid size limit passed to the spec parser

@@ -14,8 +14,14 @@
 namespace sweep::storage {
 
 // Bits of results.nan_mask.
-enum ResultNanBit { kResMse = 0, kResNmse = 1, kResEy2 = 2, kResWall = 3, kResTrain = 4,
-                    kResEval = 5 };
+enum ResultNanBit {
+  kResMse = 0,
+  kResNmse = 1,
+  kResEy2 = 2,
+  kResWall = 3,
+  kResTrain = 4,
+  kResEval = 5
+};
 // Bits of eval_curves.nan_mask and loss_curves.nan_mask.
 enum CurveNanBit { kCurveMse = 0, kCurveSe = 1, kCurveNmse = 2 };
 enum LossNanBit { kLoss = 0 };

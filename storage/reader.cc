@@ -23,11 +23,21 @@ void AddStateCount(SweepSummary& s, const std::string& state, int64_t n) {
   if (!parsed) return;  // a sweep without jobs yields one NULL state row
   s.total += n;
   switch (*parsed) {
-    case JobState::kQueued: s.queued += n; break;
-    case JobState::kRunning: s.running += n; break;
-    case JobState::kSucceeded: s.succeeded += n; break;
-    case JobState::kFailed: s.failed += n; break;
-    case JobState::kCancelled: s.cancelled += n; break;
+    case JobState::kQueued:
+      s.queued += n;
+      break;
+    case JobState::kRunning:
+      s.running += n;
+      break;
+    case JobState::kSucceeded:
+      s.succeeded += n;
+      break;
+    case JobState::kFailed:
+      s.failed += n;
+      break;
+    case JobState::kCancelled:
+      s.cancelled += n;
+      break;
   }
 }
 
@@ -57,7 +67,8 @@ absl::StatusOr<std::vector<SweepSummary>> Summaries(Connection& conn,
     SweepSummary& s = out.back();
     AddStateCount(s, st->Text(4), st->Int(5));
     s.cached += st->Int(6);
-    if (auto first = OptTime(*st, 7); first && (!s.first_finished_at || *first < *s.first_finished_at))
+    if (auto first = OptTime(*st, 7);
+        first && (!s.first_finished_at || *first < *s.first_finished_at))
       s.first_finished_at = first;
     if (auto last = OptTime(*st, 8); last && (!s.last_finished_at || *last > *s.last_finished_at))
       s.last_finished_at = last;
@@ -117,7 +128,8 @@ absl::StatusOr<std::vector<JobRecord>> Reader::ListJobs(int64_t sweep_id,
   // One read transaction: the existence check and the listing see the same snapshot.
   SWEEP_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(conn, Transaction::Mode::kRead));
   SWEEP_ASSIGN_OR_RETURN(std::vector<SweepSummary> sweep, Summaries(conn, sweep_id));
-  if (sweep.empty()) return absl::NotFoundError(absl::StrCat("sweep ", sweep_id, ": no such sweep"));
+  if (sweep.empty())
+    return absl::NotFoundError(absl::StrCat("sweep ", sweep_id, ": no such sweep"));
   SWEEP_ASSIGN_OR_RETURN(
       Statement * st,
       conn.Cached("SELECT job_id, sweep_id, state, failure_kind, attempt, cached, config_hash,"
@@ -159,9 +171,9 @@ absl::StatusOr<std::vector<WorkerRecord>> Reader::ListWorkers() {
   for (;;) {
     SWEEP_ASSIGN_OR_RETURN(bool row, st->Step());
     if (!row) break;
-    out.push_back(WorkerRecord{st->Text(0), st->Text(1), static_cast<int>(st->Int(2)),
-                               st->Text(3), FromUnixMillis(st->Int(4)),
-                               FromUnixMillis(st->Int(5)), st->Int(7), st->Int(6)});
+    out.push_back(WorkerRecord{st->Text(0), st->Text(1), static_cast<int>(st->Int(2)), st->Text(3),
+                               FromUnixMillis(st->Int(4)), FromUnixMillis(st->Int(5)), st->Int(7),
+                               st->Int(6)});
   }
   st->Reset();
   return out;

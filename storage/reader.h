@@ -33,8 +33,7 @@ class Reader {  // read-only connection to a results file; not thread-safe
   // NOT_FOUND for an unknown sweep id.
   absl::StatusOr<SweepSummary> GetSweep(int64_t sweep_id);
   // The sweep's jobs in job_id order, optionally only those in `state`.
-  absl::StatusOr<std::vector<JobRecord>> ListJobs(int64_t sweep_id,
-                                                  std::optional<JobState> state);
+  absl::StatusOr<std::vector<JobRecord>> ListJobs(int64_t sweep_id, std::optional<JobState> state);
   // Aggregates over succeeded jobs (cached ones included) grouped by q.group_by (default:
   // every config key present except seed); failed-as-diverged jobs are counted per group.
   // Filters: q.where[key] = value, where value is JSON text (16, 0.1, "h3", true) or a
@@ -51,8 +50,7 @@ class Reader {  // read-only connection to a results file; not thread-safe
   // Checkpoints of trained models (docs/schema.md, table checkpoints). A file of schema
   // version 1 has none: the lookups below then find nothing.
   // The checkpoint stored under `training_hash`, bytes included; nullopt when none.
-  absl::StatusOr<std::optional<CheckpointRecord>> GetCheckpoint(
-      const std::string& training_hash);
+  absl::StatusOr<std::optional<CheckpointRecord>> GetCheckpoint(const std::string& training_hash);
   // The checkpoint of a job (for `export`): the one stored under the job's training hash,
   // whether this job trained it or reused it; bytes included. NOT_FOUND for an unknown
   // job; nullopt when none is stored (krr, or not trained yet).

@@ -75,8 +75,7 @@ absl::StatusOr<std::vector<CheckpointRecord>> Reader::ListCheckpoints(
   SWEEP_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(conn, Transaction::Mode::kRead));
   if (sweep_id) {
     SWEEP_RETURN_IF_ERROR(
-        MustFind(conn, "SELECT name FROM sweeps WHERE sweep_id = ?", *sweep_id, "sweep")
-            .status());
+        MustFind(conn, "SELECT name FROM sweeps WHERE sweep_id = ?", *sweep_id, "sweep").status());
   }
   std::vector<CheckpointRecord> out;
   if (impl_->schema_version < kFirstCheckpointVersion) return out;

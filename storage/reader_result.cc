@@ -18,10 +18,9 @@ absl::Status ReadCurves(Connection& conn, int64_t result_job_id, JobResult& r) {
     SWEEP_ASSIGN_OR_RETURN(bool row, eval->Step());
     if (!row) break;
     const int64_t mask = eval->Int(4);
-    r.curve.push_back(EvalPoint{static_cast<int>(eval->Int(0)),
-                                ReadMetric(*eval, 1, mask, kCurveMse),
-                                ReadMetric(*eval, 2, mask, kCurveSe),
-                                ReadMetric(*eval, 3, mask, kCurveNmse)});
+    r.curve.push_back(
+        EvalPoint{static_cast<int>(eval->Int(0)), ReadMetric(*eval, 1, mask, kCurveMse),
+                  ReadMetric(*eval, 2, mask, kCurveSe), ReadMetric(*eval, 3, mask, kCurveNmse)});
   }
   eval->Reset();
   SWEEP_ASSIGN_OR_RETURN(Statement * loss,
@@ -31,8 +30,8 @@ absl::Status ReadCurves(Connection& conn, int64_t result_job_id, JobResult& r) {
   for (;;) {
     SWEEP_ASSIGN_OR_RETURN(bool row, loss->Step());
     if (!row) break;
-    r.loss_curve.push_back(LossPoint{static_cast<int>(loss->Int(0)),
-                                     ReadMetric(*loss, 1, loss->Int(2), kLoss)});
+    r.loss_curve.push_back(
+        LossPoint{static_cast<int>(loss->Int(0)), ReadMetric(*loss, 1, loss->Int(2), kLoss)});
   }
   loss->Reset();
   return absl::OkStatus();

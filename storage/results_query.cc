@@ -1,7 +1,5 @@
 #include "storage/results_query.h"
 
-#include "common/job_keys.h"
-
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -13,6 +11,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/job_keys.h"
 #include "common/status.h"
+#include "common/value_order.h"
 #include "nlohmann/json.hpp"
 #include "storage/nonfinite.h"
 #include "storage/student_t.h"
@@ -95,21 +94,12 @@ bool ValidUtf8(const std::string& s) {
          json(s).dump(-1, ' ', false, json::error_handler_t::ignore);
 }
 
-// Numbers compare numerically, everything else as text, so d=8 sorts before d=16.
-bool ValueLess(const std::string& a, const std::string& b) {
-  char* ea = nullptr;
-  char* eb = nullptr;
-  const double x = std::strtod(a.c_str(), &ea);
-  const double y = std::strtod(b.c_str(), &eb);
-  if (!a.empty() && !b.empty() && *ea == '\0' && *eb == '\0' && x != y) return x < y;
-  return a < b;
-}
 bool KeyLess(const GroupKey& a, const GroupKey& b) {
-  return std::lexicographical_compare(
-      a.begin(), a.end(), b.begin(), b.end(), [](const auto& p, const auto& q) {
-        if (p.first != q.first) return p.first < q.first;
-        return ValueLess(p.second, q.second);
-      });
+  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),
+                                      [](const auto& p, const auto& q) {
+                                        if (p.first != q.first) return p.first < q.first;
+                                        return ValueLess(p.second, q.second);
+                                      });
 }
 
 // The SQL that selects grouping columns, then `extra` columns, from jobs j (joined as the
@@ -147,8 +137,7 @@ absl::StatusOr<Selection> BuildSelection(const ResultsQuery& q, const std::strin
       return absl::InvalidArgumentError(
           absl::StrCat("where: value of \"", key, "\" is not valid UTF-8"));
     }
-    absl::StrAppend(&filter, " AND j.config_json -> '$.", key, "' = ?",
-                    s.binds.size() + 2);
+    absl::StrAppend(&filter, " AND j.config_json -> '$.", key, "' = ?", s.binds.size() + 2);
     s.binds.push_back(CanonicalWhereValue(value));
   }
   s.sql = absl::StrCat("SELECT ", cols, ", ", extra, " ", from_where, filter);
@@ -187,8 +176,7 @@ class GroupKeys {
 };
 
 absl::Status CheckSweep(Connection& conn, int64_t sweep_id) {
-  SWEEP_ASSIGN_OR_RETURN(Statement * st,
-                         conn.Cached("SELECT 1 FROM sweeps WHERE sweep_id = ?"));
+  SWEEP_ASSIGN_OR_RETURN(Statement * st, conn.Cached("SELECT 1 FROM sweeps WHERE sweep_id = ?"));
   st->Bind(1, sweep_id);
   SWEEP_ASSIGN_OR_RETURN(bool found, st->Step());
   st->Reset();
@@ -196,8 +184,7 @@ absl::Status CheckSweep(Connection& conn, int64_t sweep_id) {
   return absl::OkStatus();
 }
 
-absl::StatusOr<std::unique_ptr<Statement>> PrepareSelection(Connection& conn,
-                                                            const Selection& s,
+absl::StatusOr<std::unique_ptr<Statement>> PrepareSelection(Connection& conn, const Selection& s,
                                                             int64_t sweep_id) {
   SWEEP_ASSIGN_OR_RETURN(auto st, conn.Prepare(s.sql));
   st->Bind(1, sweep_id);
@@ -240,11 +227,10 @@ std::string CanonicalWhereValue(const std::string& value) {
 absl::StatusOr<std::vector<ResultGroup>> QueryResults(Connection& conn, const ResultsQuery& q) {
   SWEEP_RETURN_IF_ERROR(CheckSweep(conn, q.sweep_id));
   SWEEP_ASSIGN_OR_RETURN(
-      Selection sel,
-      BuildSelection(q, "j.state, r.mse, r.nmse, coalesce(r.nan_mask, 0)",
-                     "FROM jobs j LEFT JOIN results r ON r.job_id = j.result_job_id"
-                     " WHERE j.sweep_id = ?1 AND j.state IN ('succeeded', 'failed')"
-                     " AND (j.state = 'succeeded' OR j.failure_kind = 'diverged')"));
+      Selection sel, BuildSelection(q, "j.state, r.mse, r.nmse, coalesce(r.nan_mask, 0)",
+                                    "FROM jobs j LEFT JOIN results r ON r.job_id = j.result_job_id"
+                                    " WHERE j.sweep_id = ?1 AND j.state IN ('succeeded', 'failed')"
+                                    " AND (j.state = 'succeeded' OR j.failure_kind = 'diverged')"));
   SWEEP_ASSIGN_OR_RETURN(auto st, PrepareSelection(conn, sel, q.sweep_id));
   const GroupKeys keys(q, sel.group_cols);
   const int c = sel.group_cols;
@@ -275,10 +261,9 @@ absl::StatusOr<std::vector<ResultGroup>> QueryResults(Connection& conn, const Re
 absl::StatusOr<std::vector<CurveGroup>> QueryCurves(Connection& conn, const ResultsQuery& q) {
   SWEEP_RETURN_IF_ERROR(CheckSweep(conn, q.sweep_id));
   SWEEP_ASSIGN_OR_RETURN(
-      Selection sel,
-      BuildSelection(q, "c.n, c.mse, c.nmse, c.nan_mask",
-                     "FROM jobs j JOIN eval_curves c ON c.job_id = j.result_job_id"
-                     " WHERE j.sweep_id = ?1 AND j.state = 'succeeded'"));
+      Selection sel, BuildSelection(q, "c.n, c.mse, c.nmse, c.nan_mask",
+                                    "FROM jobs j JOIN eval_curves c ON c.job_id = j.result_job_id"
+                                    " WHERE j.sweep_id = ?1 AND j.state = 'succeeded'"));
   SWEEP_ASSIGN_OR_RETURN(auto st, PrepareSelection(conn, sel, q.sweep_id));
   const GroupKeys keys(q, sel.group_cols);
   const int c = sel.group_cols;

@@ -8,8 +8,8 @@
 namespace sweep::storage {
 
 absl::Status SqliteStatus(int rc, sqlite3* db, std::string_view what) {
-  const std::string message = absl::StrCat(
-      std::string(what), ": ", db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  const std::string message = absl::StrCat(std::string(what), ": ",
+                                           db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
   switch (rc & 0xff) {  // primary code; extended codes keep their primary in the low byte
     case SQLITE_OK:
     case SQLITE_ROW:
@@ -39,8 +39,8 @@ Statement& Statement::Bind(int i, double v) {
   return *this;
 }
 Statement& Statement::Bind(int i, std::string_view v) {
-  SWEEP_CHECK(sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()),
-                                SQLITE_TRANSIENT) == SQLITE_OK);
+  SWEEP_CHECK(sqlite3_bind_text(stmt_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT) ==
+              SQLITE_OK);
   return *this;
 }
 Statement& Statement::BindBlob(int i, std::string_view bytes) {
@@ -75,9 +75,7 @@ void Statement::Reset() {
   sqlite3_clear_bindings(stmt_);
 }
 
-bool Statement::IsNull(int col) const {
-  return sqlite3_column_type(stmt_, col) == SQLITE_NULL;
-}
+bool Statement::IsNull(int col) const { return sqlite3_column_type(stmt_, col) == SQLITE_NULL; }
 int64_t Statement::Int(int col) const { return sqlite3_column_int64(stmt_, col); }
 double Statement::Real(int col) const { return sqlite3_column_double(stmt_, col); }
 std::string Statement::Text(int col) const {
@@ -97,9 +95,9 @@ std::optional<int64_t> Statement::OptInt(int col) const {
 absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& path,
                                                              bool read_only) {
   sqlite3* db = nullptr;
-  const int flags = (read_only ? SQLITE_OPEN_READONLY
-                               : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
-                    SQLITE_OPEN_NOMUTEX;
+  const int flags =
+      (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) |
+      SQLITE_OPEN_NOMUTEX;
   const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     absl::Status s = SqliteStatus(rc, db, absl::StrCat("open ", path));
@@ -122,8 +120,7 @@ absl::Status Connection::Exec(const std::string& sql) {
 
 absl::StatusOr<std::unique_ptr<Statement>> Connection::Prepare(const std::string& sql) {
   sqlite3_stmt* stmt = nullptr;
-  const int rc = sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &stmt,
-                                    nullptr);
+  const int rc = sqlite3_prepare_v2(db_, sql.c_str(), static_cast<int>(sql.size()), &stmt, nullptr);
   if (rc != SQLITE_OK) {
     sqlite3_finalize(stmt);
     return SqliteStatus(rc, db_, absl::StrCat("prepare ", sql.substr(0, 80)));

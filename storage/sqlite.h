@@ -70,8 +70,7 @@ class Statement {
 class Connection {
  public:
   // Opens (read_only) or opens-or-creates the file. Pragmas are the caller's business.
-  static absl::StatusOr<std::unique_ptr<Connection>> Open(const std::string& path,
-                                                          bool read_only);
+  static absl::StatusOr<std::unique_ptr<Connection>> Open(const std::string& path, bool read_only);
   ~Connection();
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;

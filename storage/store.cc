@@ -53,9 +53,9 @@ absl::StatusOr<SubmitOutcome> Store::Submit(const NewSweep& sweep, TimePoint now
 }
 
 absl::StatusOr<std::optional<int64_t>> Store::CachedResultFor(const std::string& config_hash) {
-  SWEEP_ASSIGN_OR_RETURN(
-      Statement * st, conn_->Cached("SELECT result_job_id FROM jobs WHERE config_hash = ?"
-                                    " AND state = 'succeeded' LIMIT 1"));
+  SWEEP_ASSIGN_OR_RETURN(Statement * st,
+                         conn_->Cached("SELECT result_job_id FROM jobs WHERE config_hash = ?"
+                                       " AND state = 'succeeded' LIMIT 1"));
   st->Bind(1, config_hash);
   SWEEP_ASSIGN_OR_RETURN(bool found, st->Step());
   std::optional<int64_t> id = found ? st->OptInt(0) : std::nullopt;
@@ -64,8 +64,7 @@ absl::StatusOr<std::optional<int64_t>> Store::CachedResultFor(const std::string&
 }
 
 absl::StatusOr<int64_t> Store::InsertJobs(int64_t sweep_id, bool use_cache,
-                                          const std::vector<PreparedJob>& jobs,
-                                          TimePoint now) {
+                                          const std::vector<PreparedJob>& jobs, TimePoint now) {
   SWEEP_ASSIGN_OR_RETURN(
       Statement * job,
       conn_->Cached("INSERT INTO jobs(sweep_id, config_hash, training_hash, config_json, model,"
@@ -112,9 +111,8 @@ absl::StatusOr<SubmitOutcome> Store::SubmitPrepared(const NewSweep& sweep,
   find->Reset();
   // An empty request_id cannot be idempotent; give it a unique one so UNIQUE holds.
   const std::string request_id =
-      sweep.request_id.empty()
-          ? absl::StrCat("auto-", ToUnixMillis(now), "-", ++auto_request_ids_)
-          : sweep.request_id;
+      sweep.request_id.empty() ? absl::StrCat("auto-", ToUnixMillis(now), "-", ++auto_request_ids_)
+                               : sweep.request_id;
   SWEEP_ASSIGN_OR_RETURN(
       Statement * ins,
       conn_->Cached("INSERT INTO sweeps(request_id, name, spec_text, created_at, max_attempts,"
@@ -132,9 +130,9 @@ absl::StatusOr<SubmitOutcome> Store::SubmitPrepared(const NewSweep& sweep,
   upd->Bind(1, out.jobs_cached).Bind(2, out.sweep_id);
   SWEEP_RETURN_IF_ERROR(upd->Run());
   // One event for the sweep; a job's own history starts at its first lease.
-  SWEEP_RETURN_IF_ERROR(internal::AddEvent(
-      *conn_, now, out.sweep_id, std::nullopt, std::nullopt, "submitted", "",
-      absl::StrCat(out.jobs_total, " jobs, ", out.jobs_cached, " cached")));
+  SWEEP_RETURN_IF_ERROR(
+      internal::AddEvent(*conn_, now, out.sweep_id, std::nullopt, std::nullopt, "submitted", "",
+                         absl::StrCat(out.jobs_total, " jobs, ", out.jobs_cached, " cached")));
   SWEEP_RETURN_IF_ERROR(txn.Commit());
   return out;
 }
@@ -178,8 +176,6 @@ std::vector<absl::Status> Store::RunBatch(
   return out;
 }
 
-absl::Status Store::Checkpoint() {
-  return conn_->Exec("PRAGMA wal_checkpoint(TRUNCATE)");
-}
+absl::Status Store::Checkpoint() { return conn_->Exec("PRAGMA wal_checkpoint(TRUNCATE)"); }
 
 }  // namespace sweep::storage

@@ -74,8 +74,7 @@ class Store {
   absl::StatusOr<SubmitOutcome> Submit(const NewSweep& sweep, TimePoint now);
   // The same with the jobs already prepared (sweep.jobs is ignored).
   absl::StatusOr<SubmitOutcome> SubmitPrepared(const NewSweep& sweep,
-                                               const std::vector<PreparedJob>& jobs,
-                                               TimePoint now);
+                                               const std::vector<PreparedJob>& jobs, TimePoint now);
 
   // Inserts or refreshes a worker row (registered_at is kept on re-registration).
   absl::Status RegisterWorker(const WorkerRecord& worker, TimePoint now);
@@ -88,22 +87,19 @@ class Store {
   // Extends the lease of the current (job_id, attempt, worker_id) to now + ttl and
   // records progress. NOT_FOUND for an unknown job; ABORTED "attempt 1 superseded by 2",
   // "job 7 finished (succeeded)" or "... held by w2" otherwise; nothing is written then.
-  absl::StatusOr<LeaseRenewal> Heartbeat(int64_t job_id, int attempt,
-                                         const std::string& worker_id, int64_t step,
-                                         int64_t total, TimePoint now,
+  absl::StatusOr<LeaseRenewal> Heartbeat(int64_t job_id, int attempt, const std::string& worker_id,
+                                         int64_t step, int64_t total, TimePoint now,
                                          std::chrono::milliseconds ttl);
 
   // Stores the outcome of (job_id, attempt): true when stored now, false for an exact
   // replay of an accepted report (same payload digest). ABORTED (nothing written) for a
   // stale attempt or a different payload. A report for a job whose sweep was cancelled
   // cancels the job and returns FAILED_PRECONDITION; its result is not stored.
-  absl::StatusOr<bool> Report(int64_t job_id, int attempt, const JobReport& report,
-                              TimePoint now);
+  absl::StatusOr<bool> Report(int64_t job_id, int attempt, const JobReport& report, TimePoint now);
 
   // Hands the current attempt back: requeued (or cancelled if its sweep was), not
   // counted as lost. ABORTED when (job_id, attempt, worker_id) is not current.
-  absl::Status Release(int64_t job_id, int attempt, const std::string& worker_id,
-                       TimePoint now);
+  absl::Status Release(int64_t job_id, int attempt, const std::string& worker_id, TimePoint now);
 
   // Start-up grace (docs/design.md section 4.9): extends every running lease to at least
   // now + ttl, so workers that kept computing while the coordinator was down can
@@ -125,8 +121,7 @@ class Store {
   // config or bytes, a format other than "safetensors", or a job_id whose job has another
   // training hash; NOT_FOUND for an unknown job_id; DATA_LOSS when a given size_bytes or
   // sha256 does not match the bytes. Records a `checkpoint_stored` event.
-  absl::StatusOr<PutCheckpointOutcome> PutCheckpoint(const CheckpointRecord& record,
-                                                     TimePoint now);
+  absl::StatusOr<PutCheckpointOutcome> PutCheckpoint(const CheckpointRecord& record, TimePoint now);
 
   // Group commit (LevelDB's write batching): runs `ops` in order inside one BEGIN
   // IMMEDIATE transaction and commits once, so one fsync serves the whole batch. Each op
@@ -150,17 +145,15 @@ class Store {
   absl::StatusOr<int64_t> InsertJobs(int64_t sweep_id, bool use_cache,
                                      const std::vector<PreparedJob>& jobs, TimePoint now);
   // Writes an accepted report: result and curves, attempt, job state, worker, event.
-  absl::Status RecordOutcome(int64_t job_id, int64_t sweep_id, int attempt,
-                             const JobReport& report, const std::string& digest,
-                             const std::string& worker, TimePoint now);
+  absl::Status RecordOutcome(int64_t job_id, int64_t sweep_id, int attempt, const JobReport& report,
+                             const std::string& digest, const std::string& worker, TimePoint now);
   // The job's sweep was cancelled while it ran: the job ends cancelled, nothing stored.
   absl::Status CancelOnReport(int64_t job_id, int attempt, int64_t sweep_id,
                               const std::string& worker, TimePoint now);
   absl::Status InsertResult(int64_t job_id, int attempt, const std::string& digest,
                             const JobReport& report, TimePoint now);
-  absl::Status FinishAttempt(int64_t job_id, int attempt, std::string_view outcome,
-                             TimePoint now, const std::string& digest,
-                             const std::string& error);
+  absl::Status FinishAttempt(int64_t job_id, int attempt, std::string_view outcome, TimePoint now,
+                             const std::string& digest, const std::string& error);
 
   std::unique_ptr<Connection> conn_;
   int64_t auto_request_ids_ = 0;

@@ -21,8 +21,8 @@ absl::Status ValidateCheckpoint(const CheckpointRecord& r, const std::string& sh
     return absl::InvalidArgumentError(absl::StrCat(where, ": config_json empty"));
   }
   if (r.format != kSafetensors) {
-    return absl::InvalidArgumentError(absl::StrCat(where, ": format \"", r.format,
-                                                   "\" (only \"safetensors\" is stored)"));
+    return absl::InvalidArgumentError(
+        absl::StrCat(where, ": format \"", r.format, "\" (only \"safetensors\" is stored)"));
   }
   if (r.bytes.empty()) return absl::InvalidArgumentError(absl::StrCat(where, ": bytes empty"));
   // size and sha256, when the sender gives them, catch a checkpoint damaged on the way.
@@ -31,16 +31,16 @@ absl::Status ValidateCheckpoint(const CheckpointRecord& r, const std::string& sh
                                             ", received ", r.bytes.size(), " bytes"));
   }
   if (!r.sha256.empty() && r.sha256 != sha256) {
-    return absl::DataLossError(absl::StrCat(where, ": sha256 says ", r.sha256,
-                                            ", received bytes hash to ", sha256));
+    return absl::DataLossError(
+        absl::StrCat(where, ": sha256 says ", r.sha256, ", received bytes hash to ", sha256));
   }
   return absl::OkStatus();
 }
 
 // The sweep of the producing job, which must exist and have the checkpoint's training hash.
 absl::StatusOr<int64_t> ProducerSweep(Connection& conn, const CheckpointRecord& r) {
-  SWEEP_ASSIGN_OR_RETURN(
-      Statement * st, conn.Cached("SELECT sweep_id, training_hash FROM jobs WHERE job_id = ?"));
+  SWEEP_ASSIGN_OR_RETURN(Statement * st,
+                         conn.Cached("SELECT sweep_id, training_hash FROM jobs WHERE job_id = ?"));
   st->Bind(1, *r.job_id);
   SWEEP_ASSIGN_OR_RETURN(bool found, st->Step());
   if (!found) {

@@ -7,8 +7,7 @@ namespace sweep::storage::internal {
 
 absl::Status AddEvent(Connection& conn, TimePoint at, std::optional<int64_t> sweep_id,
                       std::optional<int64_t> job_id, std::optional<int> attempt,
-                      std::string_view kind, std::string_view worker_id,
-                      std::string_view detail) {
+                      std::string_view kind, std::string_view worker_id, std::string_view detail) {
   SWEEP_ASSIGN_OR_RETURN(
       Statement * st,
       conn.Cached("INSERT INTO events(at, sweep_id, job_id, attempt, kind, worker_id, detail)"
@@ -59,8 +58,8 @@ absl::Status CheckCurrent(const LeaseRow& row, int attempt, const std::string& w
   // hand back or complete a lease it does not hold.
   if (worker_id.empty()) return absl::InvalidArgumentError("worker_id: empty");
   if (attempt < row.attempt) {
-    return absl::AbortedError(absl::StrCat("job ", row.job_id, ": attempt ", attempt,
-                                           " superseded by ", row.attempt));
+    return absl::AbortedError(
+        absl::StrCat("job ", row.job_id, ": attempt ", attempt, " superseded by ", row.attempt));
   }
   if (attempt > row.attempt) {
     return absl::AbortedError(absl::StrCat("job ", row.job_id, ": attempt ", attempt,
@@ -71,8 +70,8 @@ absl::Status CheckCurrent(const LeaseRow& row, int attempt, const std::string& w
                                            " is no longer leased (job requeued)"));
   }
   if (row.state != JobState::kRunning) {
-    return absl::AbortedError(absl::StrCat("job ", row.job_id, " finished (",
-                                           std::string(JobStateName(row.state)), ")"));
+    return absl::AbortedError(
+        absl::StrCat("job ", row.job_id, " finished (", std::string(JobStateName(row.state)), ")"));
   }
   if (worker_id != row.owner) {
     return absl::AbortedError(absl::StrCat("job ", row.job_id, ": attempt ", attempt,

@@ -16,8 +16,7 @@ namespace sweep::storage::internal {
 // Appends one row to `events` (every job transition is recorded).
 absl::Status AddEvent(Connection& conn, TimePoint at, std::optional<int64_t> sweep_id,
                       std::optional<int64_t> job_id, std::optional<int> attempt,
-                      std::string_view kind, std::string_view worker_id,
-                      std::string_view detail);
+                      std::string_view kind, std::string_view worker_id, std::string_view detail);
 
 // The lease-relevant state of one job and its sweep.
 struct LeaseRow {

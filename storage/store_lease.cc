@@ -33,8 +33,8 @@ absl::StatusOr<std::vector<Expired>> FindExpired(Connection& conn, TimePoint now
     SWEEP_ASSIGN_OR_RETURN(bool row, st->Step());
     if (!row) break;
     out.push_back(Expired{st->Int(0), st->Int(1), static_cast<int>(st->Int(2)),
-                          static_cast<int>(st->Int(3)), static_cast<int>(st->Int(4)),
-                          st->Text(5), st->Int(6) != 0});
+                          static_cast<int>(st->Int(3)), static_cast<int>(st->Int(4)), st->Text(5),
+                          st->Int(6) != 0});
   }
   st->Reset();
   return out;
@@ -104,8 +104,7 @@ absl::StatusOr<int64_t> Store::ReapExpired(TimePoint now) {
   return n;
 }
 
-absl::StatusOr<std::optional<Lease>> Store::LeaseNext(const std::string& worker_id,
-                                                      TimePoint now,
+absl::StatusOr<std::optional<Lease>> Store::LeaseNext(const std::string& worker_id, TimePoint now,
                                                       std::chrono::milliseconds ttl) {
   if (worker_id.empty()) return absl::InvalidArgumentError("worker_id: empty");
   SWEEP_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*conn_, Transaction::Mode::kWrite));
@@ -125,19 +124,19 @@ absl::StatusOr<std::optional<Lease>> Store::LeaseNext(const std::string& worker_
     if (reaped > 0) SWEEP_RETURN_IF_ERROR(txn.Commit());
     return std::optional<Lease>();
   }
-  Lease lease{pick->Int(0), pick->Int(1), static_cast<int>(pick->Int(2)), pick->Text(3),
-              expires, pick->Text(4)};
+  Lease lease{pick->Int(0),  pick->Int(1), static_cast<int>(pick->Int(2)),
+              pick->Text(3), expires,      pick->Text(4)};
   SWEEP_RETURN_IF_ERROR(pick->Run());  // finish the RETURNING statement
   SWEEP_ASSIGN_OR_RETURN(lease.checkpoint_available,
                          internal::HasCheckpoint(*conn_, lease.training_hash));
-  SWEEP_ASSIGN_OR_RETURN(
-      Statement * att, conn_->Cached("INSERT INTO attempts(job_id, attempt, worker_id,"
-                                     " leased_at) VALUES (?, ?, ?, ?)"));
+  SWEEP_ASSIGN_OR_RETURN(Statement * att,
+                         conn_->Cached("INSERT INTO attempts(job_id, attempt, worker_id,"
+                                       " leased_at) VALUES (?, ?, ?, ?)"));
   att->Bind(1, lease.job_id).Bind(2, lease.attempt).Bind(3, worker_id);
   att->Bind(4, ToUnixMillis(now));
   SWEEP_RETURN_IF_ERROR(att->Run());
-  SWEEP_RETURN_IF_ERROR(AddEvent(*conn_, now, lease.sweep_id, lease.job_id, lease.attempt,
-                                 "leased", worker_id, ""));
+  SWEEP_RETURN_IF_ERROR(
+      AddEvent(*conn_, now, lease.sweep_id, lease.job_id, lease.attempt, "leased", worker_id, ""));
   SWEEP_FAULT_POINT("lease.before_commit");
   SWEEP_RETURN_IF_ERROR(txn.Commit());
   return std::optional<Lease>(std::move(lease));
@@ -151,14 +150,13 @@ absl::StatusOr<LeaseRenewal> Store::Heartbeat(int64_t job_id, int attempt,
   SWEEP_ASSIGN_OR_RETURN(internal::LeaseRow row, internal::LoadLeaseRow(*conn_, job_id));
   SWEEP_RETURN_IF_ERROR(internal::CheckCurrent(row, attempt, worker_id));
   const TimePoint expires = now + ttl;
-  SWEEP_ASSIGN_OR_RETURN(
-      Statement * st,
-      conn_->Cached("UPDATE jobs SET lease_expires_at = ?, progress_step = ?,"
-                    " progress_total = ? WHERE job_id = ?"));
+  SWEEP_ASSIGN_OR_RETURN(Statement * st,
+                         conn_->Cached("UPDATE jobs SET lease_expires_at = ?, progress_step = ?,"
+                                       " progress_total = ? WHERE job_id = ?"));
   st->Bind(1, ToUnixMillis(expires)).Bind(2, step).Bind(3, total).Bind(4, job_id);
   SWEEP_RETURN_IF_ERROR(st->Run());
-  SWEEP_ASSIGN_OR_RETURN(
-      Statement * seen, conn_->Cached("UPDATE workers SET last_seen_at = ? WHERE worker_id = ?"));
+  SWEEP_ASSIGN_OR_RETURN(Statement * seen,
+                         conn_->Cached("UPDATE workers SET last_seen_at = ? WHERE worker_id = ?"));
   seen->Bind(1, ToUnixMillis(now)).Bind(2, worker_id);
   SWEEP_RETURN_IF_ERROR(seen->Run());
   SWEEP_RETURN_IF_ERROR(txn.Commit());
@@ -175,20 +173,17 @@ absl::Status Store::Release(int64_t job_id, int attempt, const std::string& work
   std::optional<TimePoint> finished;
   if (row.cancel_requested) finished = now;
   // lost_attempts is unchanged: a hand-back is not a lost attempt.
-  SWEEP_RETURN_IF_ERROR(
-      EndLease(*conn_, job_id, state, "none", "", finished, row.lost_attempts));
+  SWEEP_RETURN_IF_ERROR(EndLease(*conn_, job_id, state, "none", "", finished, row.lost_attempts));
   SWEEP_RETURN_IF_ERROR(AddEvent(*conn_, now, row.sweep_id, job_id, attempt,
-                                 row.cancel_requested ? "cancelled" : "released", worker_id,
-                                 ""));
+                                 row.cancel_requested ? "cancelled" : "released", worker_id, ""));
   return txn.Commit();
 }
 
-absl::StatusOr<int64_t> Store::GraceRunningLeases(TimePoint now,
-                                                  std::chrono::milliseconds ttl) {
+absl::StatusOr<int64_t> Store::GraceRunningLeases(TimePoint now, std::chrono::milliseconds ttl) {
   SWEEP_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*conn_, Transaction::Mode::kWrite));
-  SWEEP_ASSIGN_OR_RETURN(
-      Statement * st, conn_->Cached("UPDATE jobs SET lease_expires_at = ?1 WHERE"
-                                    " state = 'running' AND lease_expires_at < ?1"));
+  SWEEP_ASSIGN_OR_RETURN(Statement * st,
+                         conn_->Cached("UPDATE jobs SET lease_expires_at = ?1 WHERE"
+                                       " state = 'running' AND lease_expires_at < ?1"));
   st->Bind(1, ToUnixMillis(now + ttl));
   SWEEP_RETURN_IF_ERROR(st->Run());
   const int64_t touched = conn_->Changes();
@@ -199,8 +194,7 @@ absl::StatusOr<int64_t> Store::GraceRunningLeases(TimePoint now,
 absl::StatusOr<int64_t> Store::Cancel(int64_t sweep_id, TimePoint now) {
   SWEEP_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*conn_, Transaction::Mode::kWrite));
   SWEEP_ASSIGN_OR_RETURN(
-      Statement * flag,
-      conn_->Cached("UPDATE sweeps SET cancel_requested = 1 WHERE sweep_id = ?"));
+      Statement * flag, conn_->Cached("UPDATE sweeps SET cancel_requested = 1 WHERE sweep_id = ?"));
   flag->Bind(1, sweep_id);
   SWEEP_RETURN_IF_ERROR(flag->Run());
   if (conn_->Changes() == 0) {

@@ -15,9 +15,8 @@ namespace {
 // The digest an earlier accepted report left on (job_id, attempt), if any.
 absl::StatusOr<std::optional<std::string>> AcceptedDigest(Connection& conn, int64_t job_id,
                                                           int attempt) {
-  SWEEP_ASSIGN_OR_RETURN(Statement * st,
-                         conn.Cached("SELECT digest FROM attempts WHERE job_id = ?"
-                                     " AND attempt = ? AND digest IS NOT NULL"));
+  SWEEP_ASSIGN_OR_RETURN(Statement * st, conn.Cached("SELECT digest FROM attempts WHERE job_id = ?"
+                                                     " AND attempt = ? AND digest IS NOT NULL"));
   st->Bind(1, job_id).Bind(2, attempt);
   SWEEP_ASSIGN_OR_RETURN(bool found, st->Step());
   std::optional<std::string> digest;
@@ -27,9 +26,9 @@ absl::StatusOr<std::optional<std::string>> AcceptedDigest(Connection& conn, int6
 }
 
 absl::Status InsertCurves(Connection& conn, int64_t job_id, const JobResult& r) {
-  SWEEP_ASSIGN_OR_RETURN(
-      Statement * eval, conn.Cached("INSERT INTO eval_curves(job_id, n, mse, se, nmse, nan_mask)"
-                                    " VALUES (?, ?, ?, ?, ?, ?)"));
+  SWEEP_ASSIGN_OR_RETURN(Statement * eval,
+                         conn.Cached("INSERT INTO eval_curves(job_id, n, mse, se, nmse, nan_mask)"
+                                     " VALUES (?, ?, ?, ?, ?, ?)"));
   for (const EvalPoint& p : r.curve) {
     eval->Reset();
     int64_t mask = 0;
@@ -40,9 +39,9 @@ absl::Status InsertCurves(Connection& conn, int64_t job_id, const JobResult& r) 
     eval->Bind(6, mask);
     SWEEP_RETURN_IF_ERROR(eval->Run());
   }
-  SWEEP_ASSIGN_OR_RETURN(
-      Statement * loss, conn.Cached("INSERT INTO loss_curves(job_id, step, loss, nan_mask)"
-                                    " VALUES (?, ?, ?, ?)"));
+  SWEEP_ASSIGN_OR_RETURN(Statement * loss,
+                         conn.Cached("INSERT INTO loss_curves(job_id, step, loss, nan_mask)"
+                                     " VALUES (?, ?, ?, ?)"));
   for (const LossPoint& p : r.loss_curve) {
     loss->Reset();
     int64_t mask = 0;
@@ -121,13 +120,12 @@ absl::Status Store::RecordOutcome(int64_t job_id, int64_t sweep_id, int attempt,
   job->Bind(6, job_id);
   SWEEP_RETURN_IF_ERROR(job->Run());
   SWEEP_ASSIGN_OR_RETURN(
-      Statement * w,
-      conn_->Cached("UPDATE workers SET completed = completed + 1, last_seen_at = ?"
-                    " WHERE worker_id = ?"));
+      Statement * w, conn_->Cached("UPDATE workers SET completed = completed + 1, last_seen_at = ?"
+                                   " WHERE worker_id = ?"));
   w->Bind(1, ToUnixMillis(now)).Bind(2, worker);
   SWEEP_RETURN_IF_ERROR(w->Run());
-  return internal::AddEvent(*conn_, now, sweep_id, job_id, attempt,
-                            diverged ? "diverged" : state, worker, error);
+  return internal::AddEvent(*conn_, now, sweep_id, job_id, attempt, diverged ? "diverged" : state,
+                            worker, error);
 }
 
 absl::StatusOr<bool> Store::Report(int64_t job_id, int attempt, const JobReport& report,
@@ -147,12 +145,10 @@ absl::StatusOr<bool> Store::Report(int64_t job_id, int attempt, const JobReport&
   if (row.cancel_requested) {
     SWEEP_RETURN_IF_ERROR(CancelOnReport(job_id, attempt, row.sweep_id, worker, now));
     SWEEP_RETURN_IF_ERROR(txn.Commit());
-    return absl::FailedPreconditionError(
-        absl::StrCat("sweep ", row.sweep_id, " was cancelled; result of job ", job_id,
-                     " not stored"));
+    return absl::FailedPreconditionError(absl::StrCat(
+        "sweep ", row.sweep_id, " was cancelled; result of job ", job_id, " not stored"));
   }
-  SWEEP_RETURN_IF_ERROR(
-      RecordOutcome(job_id, row.sweep_id, attempt, report, digest, worker, now));
+  SWEEP_RETURN_IF_ERROR(RecordOutcome(job_id, row.sweep_id, attempt, report, digest, worker, now));
   SWEEP_FAULT_POINT("report.before_commit");
   SWEEP_RETURN_IF_ERROR(txn.Commit());
   return true;

@@ -6,8 +6,8 @@ namespace sweep::storage {
 
 absl::StatusOr<Transaction> Transaction::Begin(Connection& conn, Mode mode) {
   const bool nested = !sqlite3_get_autocommit(conn.raw());
-  absl::Status s = conn.Exec(nested ? "SAVEPOINT op"
-                                    : (mode == Mode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN"));
+  absl::Status s =
+      conn.Exec(nested ? "SAVEPOINT op" : (mode == Mode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN"));
   if (!s.ok()) return s;
   return Transaction(conn, nested);
 }

@@ -15,8 +15,8 @@ std::optional<CheckpointRecord> FetchCheckpoint(CoordinatorClient& client,
     return std::nullopt;
   }
   if (!got->has_value() || (*got)->bytes.empty()) {
-    spdlog::warn("job {}: checkpoint {} announced but not stored, training instead",
-                 lease.job_id, lease.training_hash);
+    spdlog::warn("job {}: checkpoint {} announced but not stored, training instead", lease.job_id,
+                 lease.training_hash);
     return std::nullopt;
   }
   return *std::move(got);
@@ -53,8 +53,8 @@ void ApplyCheckpoint(CoordinatorClient& client, const sweep::Lease& lease, const
   // Put before the report, so that a job leased after this one's result finds the model.
   absl::Status s = client.PutCheckpoint(c);
   if (!s.ok()) {
-    spdlog::warn("job {}: checkpoint {} not stored (reporting the result anyway): {}",
-                 lease.job_id, lease.training_hash, s.ToString());
+    spdlog::warn("job {}: checkpoint {} not stored (reporting the result anyway): {}", lease.job_id,
+                 lease.training_hash, s.ToString());
   }
 }
 

@@ -1,7 +1,7 @@
 #include "common/spec/expand.h"
 
-#include <string>
 #include <algorithm>
+#include <string>
 #include <unordered_map>
 
 #include "absl/strings/str_cat.h"
@@ -46,7 +46,8 @@ absl::Status CellError(const SweepDoc& doc, std::string_view source, const std::
     if (kv.key == key) pos = kv.pos;
   }
   if (cell.empty()) return PositionError(source, pos, message);
-  return PositionError(source, pos, absl::StrCat(message, " (in grid cell ", absl::StrJoin(cell, ", "), ")"));
+  return PositionError(source, pos,
+                       absl::StrCat(message, " (in grid cell ", absl::StrJoin(cell, ", "), ")"));
 }
 
 // Advances the odometer `idx` (last axis fastest) and writes the axes that changed.
@@ -63,10 +64,11 @@ void NextCell(const SweepDoc& doc, std::vector<size_t>& idx, json& partial) {
 }
 
 absl::Status TooManyEvalEntries(std::string_view source, const ExpandLimits& limits) {
-  return PositionError(source, {}, absl::StrCat("eval_lengths: the jobs evaluate more than ",
-                                                limits.max_eval_entries,
-                                                " context lengths in all (lower N or the grid, or set "
-                                                "eval_lengths: interleaved jobs default to every n in 0..N)"));
+  return PositionError(
+      source, {},
+      absl::StrCat("eval_lengths: the jobs evaluate more than ", limits.max_eval_entries,
+                   " context lengths in all (lower N or the grid, or set "
+                   "eval_lengths: interleaved jobs default to every n in 0..N)"));
 }
 
 }  // namespace
@@ -84,8 +86,9 @@ absl::StatusOr<int64_t> CountCells(const SweepDoc& doc, std::string_view source,
   if (overflow || count > max_jobs) {
     std::string product = absl::StrJoin(sizes, " x ");
     std::string total = overflow ? "more than 2^63" : absl::StrCat(count);
-    return PositionError(source, {}, absl::StrCat("grid: ", product, " = ", total,
-                                                  " jobs exceeds the limit of ", max_jobs, " jobs"));
+    return PositionError(source, {},
+                         absl::StrCat("grid: ", product, " = ", total,
+                                      " jobs exceeds the limit of ", max_jobs, " jobs"));
   }
   return count;
 }

@@ -6,7 +6,8 @@ namespace sweep::spec {
 
 absl::Status PositionError(std::string_view source, Position pos, std::string_view message) {
   if (pos.line <= 0) {
-    return absl::InvalidArgumentError(absl::StrCat(std::string(source), ": ", std::string(message)));
+    return absl::InvalidArgumentError(
+        absl::StrCat(std::string(source), ": ", std::string(message)));
   }
   return absl::InvalidArgumentError(absl::StrCat(std::string(source), ":", pos.line, ":",
                                                  pos.column, ": ", std::string(message)));

@@ -33,30 +33,36 @@ absl::StatusOr<json> JobValue(std::string_view source, const std::string& where,
     json list = json::array();
     for (const SpecNode& item : node.items) {
       if (item.kind != SpecNode::Kind::kScalar || item.scalar.is_null()) {
-        return PositionError(source, item.pos, absl::StrCat(where, ": list entries must be values, got ", KindName(item)));
+        return PositionError(
+            source, item.pos,
+            absl::StrCat(where, ": list entries must be values, got ", KindName(item)));
       }
       list.push_back(item.scalar);
     }
     return list;
   }
-  return PositionError(source, node.pos, absl::StrCat(where, ": expected a value, got ", KindName(node)));
+  return PositionError(source, node.pos,
+                       absl::StrCat(where, ": expected a value, got ", KindName(node)));
 }
 
 absl::Status ParseName(std::string_view source, const SpecNode& v, SweepDoc& doc) {
   if (v.kind != SpecNode::Kind::kScalar || !v.scalar.is_string() ||
       v.scalar.get_ref<const std::string&>().empty()) {
-    return PositionError(source, v.pos, absl::StrCat("name: expected a non-empty string, got ", KindName(v)));
+    return PositionError(source, v.pos,
+                         absl::StrCat("name: expected a non-empty string, got ", KindName(v)));
   }
   doc.name = v.scalar.get<std::string>();
   if (doc.name.size() > kMaxNameBytes) {
-    return PositionError(source, v.pos, absl::StrCat("name: longer than ", kMaxNameBytes, " bytes"));
+    return PositionError(source, v.pos,
+                         absl::StrCat("name: longer than ", kMaxNameBytes, " bytes"));
   }
   return absl::OkStatus();
 }
 
 absl::Status ParseBase(std::string_view source, const SpecNode& v, SweepDoc& doc) {
   if (v.kind != SpecNode::Kind::kMap) {
-    return PositionError(source, v.pos, absl::StrCat("base: expected a map of job keys, got ", KindName(v)));
+    return PositionError(source, v.pos,
+                         absl::StrCat("base: expected a map of job keys, got ", KindName(v)));
   }
   for (const MapEntry& e : v.entries) {
     SWEEP_RETURN_IF_ERROR(CheckJobKey(source, "base", e));
@@ -69,14 +75,18 @@ absl::Status ParseBase(std::string_view source, const SpecNode& v, SweepDoc& doc
 absl::StatusOr<Axis> ParseAxis(std::string_view source, const MapEntry& e) {
   const std::string where = "grid." + e.key;
   if (e.value.kind != SpecNode::Kind::kSequence || e.value.items.empty()) {
-    return PositionError(source, e.value.pos, absl::StrCat(where, ": expected a non-empty list of values, got ",
-                                                           e.value.kind == SpecNode::Kind::kSequence ? "an empty list" : KindName(e.value)));
+    return PositionError(
+        source, e.value.pos,
+        absl::StrCat(
+            where, ": expected a non-empty list of values, got ",
+            e.value.kind == SpecNode::Kind::kSequence ? "an empty list" : KindName(e.value)));
   }
   Axis axis{e.key, e.key_pos, {}, {}};
   for (const SpecNode& item : e.value.items) {
     SWEEP_ASSIGN_OR_RETURN(json value, JobValue(source, where, item));
     if (std::find(axis.values.begin(), axis.values.end(), value) != axis.values.end()) {
-      return PositionError(source, item.pos, absl::StrCat(where, ": duplicate value ", Dump(value)));
+      return PositionError(source, item.pos,
+                           absl::StrCat(where, ": duplicate value ", Dump(value)));
     }
     axis.values.push_back(std::move(value));
     axis.value_pos.push_back(item.pos);
@@ -86,7 +96,8 @@ absl::StatusOr<Axis> ParseAxis(std::string_view source, const MapEntry& e) {
 
 absl::Status ParseGrid(std::string_view source, const SpecNode& v, SweepDoc& doc) {
   if (v.kind != SpecNode::Kind::kMap) {
-    return PositionError(source, v.pos, absl::StrCat("grid: expected a map of key: [values], got ", KindName(v)));
+    return PositionError(source, v.pos,
+                         absl::StrCat("grid: expected a map of key: [values], got ", KindName(v)));
   }
   for (const MapEntry& e : v.entries) {
     SWEEP_RETURN_IF_ERROR(CheckJobKey(source, "grid", e));
@@ -101,7 +112,8 @@ absl::Status ParseSeeds(std::string_view source, const MapEntry& e, SweepDoc& do
   if (v.kind != SpecNode::Kind::kScalar || !v.scalar.is_number_integer() ||
       v.scalar.get<int64_t>() < 1 || v.scalar.get<int64_t>() > kMaxSeeds) {
     std::string got = v.kind == SpecNode::Kind::kScalar ? Dump(v.scalar) : KindName(v);
-    return PositionError(source, v.pos, absl::StrCat("seeds: expected an integer in 1..", kMaxSeeds, ", got ", got));
+    return PositionError(
+        source, v.pos, absl::StrCat("seeds: expected an integer in 1..", kMaxSeeds, ", got ", got));
   }
   const int64_t k = v.scalar.get<int64_t>();
   Axis axis{"seed", e.key_pos, {}, {}};
@@ -117,8 +129,9 @@ absl::Status ParseMaxAttempts(std::string_view source, const SpecNode& v, SweepD
   if (v.kind != SpecNode::Kind::kScalar || !v.scalar.is_number_integer() ||
       v.scalar.get<int64_t>() < 1 || v.scalar.get<int64_t>() > kMaxAttempts) {
     std::string got = v.kind == SpecNode::Kind::kScalar ? Dump(v.scalar) : KindName(v);
-    return PositionError(source, v.pos, absl::StrCat("max_attempts: expected an integer in 1..",
-                                                     kMaxAttempts, ", got ", got));
+    return PositionError(
+        source, v.pos,
+        absl::StrCat("max_attempts: expected an integer in 1..", kMaxAttempts, ", got ", got));
   }
   doc.max_attempts = static_cast<int>(v.scalar.get<int64_t>());
   return absl::OkStatus();
@@ -126,13 +139,16 @@ absl::Status ParseMaxAttempts(std::string_view source, const SpecNode& v, SweepD
 
 absl::Status ParseExclude(std::string_view source, const SpecNode& v, SweepDoc& doc) {
   if (v.kind != SpecNode::Kind::kSequence) {
-    return PositionError(source, v.pos, absl::StrCat("exclude: expected a list of partial configs, got ", KindName(v)));
+    return PositionError(
+        source, v.pos,
+        absl::StrCat("exclude: expected a list of partial configs, got ", KindName(v)));
   }
   for (size_t i = 0; i < v.items.size(); ++i) {
     const SpecNode& item = v.items[i];
     const std::string where = absl::StrCat("exclude[", i, "]");
     if (item.kind != SpecNode::Kind::kMap || item.entries.empty()) {
-      return PositionError(source, item.pos, absl::StrCat(where, ": expected a non-empty map, got ", KindName(item)));
+      return PositionError(source, item.pos,
+                           absl::StrCat(where, ": expected a non-empty map, got ", KindName(item)));
     }
     std::vector<KeyValue> entry;
     for (const MapEntry& e : item.entries) {
@@ -149,7 +165,9 @@ absl::Status ParseExclude(std::string_view source, const SpecNode& v, SweepDoc& 
 
 absl::StatusOr<SweepDoc> BuildSweepDoc(const SpecNode& root, std::string_view source) {
   if (root.kind != SpecNode::Kind::kMap) {
-    return PositionError(source, root.pos, absl::StrCat("a sweep file is a map (name, base, grid, ...), got ", KindName(root)));
+    return PositionError(
+        source, root.pos,
+        absl::StrCat("a sweep file is a map (name, base, grid, ...), got ", KindName(root)));
   }
   SweepDoc doc;
   const MapEntry* seeds = nullptr;
@@ -167,8 +185,10 @@ absl::StatusOr<SweepDoc> BuildSweepDoc(const SpecNode& root, std::string_view so
     } else if (e.key == "max_attempts") {
       SWEEP_RETURN_IF_ERROR(ParseMaxAttempts(source, e.value, doc));
     } else {
-      return PositionError(source, e.key_pos, absl::StrCat("unknown key \"", e.key,
-                                                           "\" (expected name, base, grid, seeds, exclude or max_attempts)"));
+      return PositionError(
+          source, e.key_pos,
+          absl::StrCat("unknown key \"", e.key,
+                       "\" (expected name, base, grid, seeds, exclude or max_attempts)"));
     }
   }
   if (doc.name.empty()) return PositionError(source, root.pos, "name: required");

@@ -22,9 +22,9 @@ struct KeyValue {
 
 struct Axis {
   std::string key;
-  Position pos;                            // of the key
-  std::vector<nlohmann::json> values;      // distinct, non-empty
-  std::vector<Position> value_pos;         // one per value
+  Position pos;                        // of the key
+  std::vector<nlohmann::json> values;  // distinct, non-empty
+  std::vector<Position> value_pos;     // one per value
 };
 
 struct SweepDoc {

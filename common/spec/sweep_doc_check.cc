@@ -31,8 +31,9 @@ absl::Status CheckModelValue(std::string_view source, const json& value, Positio
   const auto& known = AllModels();
   if (!value.is_string() ||
       std::find(known.begin(), known.end(), value.get<std::string>()) == known.end()) {
-    return PositionError(source, pos, absl::StrCat("model: unknown model ", Dump(value),
-                                                   " (expected one of: ", absl::StrJoin(known, ", "), ")"));
+    return PositionError(source, pos,
+                         absl::StrCat("model: unknown model ", Dump(value),
+                                      " (expected one of: ", absl::StrJoin(known, ", "), ")"));
   }
   models.push_back(value.get<std::string>());
   return absl::OkStatus();
@@ -61,14 +62,17 @@ absl::Status CheckAxes(std::string_view source, const SweepDoc& doc,
     const bool in_grid = from_seeds && FindAxis(doc, "seed") != &axis;
     if (in_grid || FindBase(doc, axis.key) != nullptr) {
       std::string where = from_seeds ? "seeds" : "grid." + axis.key;
-      return PositionError(source, axis.pos, absl::StrCat(where, ": ", axis.key, " is also set in ",
-                                                          in_grid ? "grid" : "base"));
+      return PositionError(
+          source, axis.pos,
+          absl::StrCat(where, ": ", axis.key, " is also set in ", in_grid ? "grid" : "base"));
     }
     bool used = std::any_of(models.begin(), models.end(),
                             [&](const std::string& m) { return ModelUsesKey(m, axis.key); });
     if (!used) {
-      return PositionError(source, axis.pos, absl::StrCat("grid.", axis.key, ": no model of this sweep uses it (models: ",
-                                                          absl::StrJoin(models, ", "), ")"));
+      return PositionError(
+          source, axis.pos,
+          absl::StrCat("grid.", axis.key, ": no model of this sweep uses it (models: ",
+                       absl::StrJoin(models, ", "), ")"));
     }
   }
   return absl::OkStatus();
@@ -78,8 +82,10 @@ absl::Status CheckExcludes(std::string_view source, const SweepDoc& doc) {
   for (size_t i = 0; i < doc.excludes.size(); ++i) {
     for (const KeyValue& kv : doc.excludes[i]) {
       if (FindBase(doc, kv.key) == nullptr && FindAxis(doc, kv.key) == nullptr) {
-        return PositionError(source, kv.pos, absl::StrCat("exclude[", i, "].", kv.key,
-                                                          ": not set in base or grid (the entry would never match)"));
+        return PositionError(
+            source, kv.pos,
+            absl::StrCat("exclude[", i, "].", kv.key,
+                         ": not set in base or grid (the entry would never match)"));
       }
     }
   }

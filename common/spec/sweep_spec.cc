@@ -19,8 +19,11 @@ absl::StatusOr<SweepSpec> ParseSweep(std::string_view text, std::string_view sou
   }
   SWEEP_ASSIGN_OR_RETURN(SpecNode root, ParseYamlTree(text, source_name));
   SWEEP_ASSIGN_OR_RETURN(SweepDoc doc, BuildSweepDoc(root, source_name));
-  SWEEP_ASSIGN_OR_RETURN(std::vector<JobConfig> jobs, ExpandSweep(doc, source_name, {options.max_jobs, options.max_eval_entries}));
-  if (jobs.empty()) return PositionError(source_name, {}, "exclude: every job of the grid is excluded");
+  SWEEP_ASSIGN_OR_RETURN(
+      std::vector<JobConfig> jobs,
+      ExpandSweep(doc, source_name, {options.max_jobs, options.max_eval_entries}));
+  if (jobs.empty())
+    return PositionError(source_name, {}, "exclude: every job of the grid is excluded");
   SweepSpec spec;
   spec.name = std::move(doc.name);
   spec.jobs = std::move(jobs);

@@ -52,7 +52,6 @@ absl::StatusOr<SweepSpec> ParseSweep(std::string_view text, std::string_view sou
 
 // Reads `path` and calls ParseSweep with its base name as source_name. NOT_FOUND when the
 // file cannot be read (the message names the path).
-absl::StatusOr<SweepSpec> LoadSweepFile(const std::string& path,
-                                        const SpecOptions& options = {});
+absl::StatusOr<SweepSpec> LoadSweepFile(const std::string& path, const SpecOptions& options = {});
 
 }  // namespace sweep::spec

@@ -88,7 +88,11 @@ bool IsValidUtf8(std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
     const auto c = static_cast<unsigned char>(s[i]);
-    const int extra = c < 0x80 ? 0 : (c >> 5) == 0x6 ? 1 : (c >> 4) == 0xE ? 2 : (c >> 3) == 0x1E ? 3 : -1;
+    const int extra = c < 0x80           ? 0
+                      : (c >> 5) == 0x6  ? 1
+                      : (c >> 4) == 0xE  ? 2
+                      : (c >> 3) == 0x1E ? 3
+                                         : -1;
     if (extra < 0 || s.size() - i <= size_t(extra)) return false;
     uint32_t cp = extra == 0 ? c : c & (0x3F >> extra);
     for (int k = 1; k <= extra; ++k) {
@@ -114,8 +118,9 @@ absl::StatusOr<SpecNode> ConvertScalar(const YAML::Node& node, SpecNode out, con
   if (node.IsNull()) return out;  // `key:`, `~`, `null`: json null
   const std::string& s = node.Scalar();
   if (s.size() > w.limits.max_string_bytes) {
-    return Fail(w, out.pos, absl::StrCat("string of ", s.size(), " bytes exceeds the limit of ",
-                                         w.limits.max_string_bytes));
+    return Fail(w, out.pos,
+                absl::StrCat("string of ", s.size(), " bytes exceeds the limit of ",
+                             w.limits.max_string_bytes));
   }
   if (!IsValidUtf8(s)) return Fail(w, out.pos, "invalid UTF-8 in a string");
   const std::string& tag = node.Tag();
@@ -151,8 +156,8 @@ absl::StatusOr<SpecNode> Convert(const YAML::Node& node, int depth, Walk& w) {
   SpecNode out;
   out.pos = ToPosition(node.Mark());
   if (++w.nodes > w.limits.max_nodes) {
-    return Fail(w, out.pos, absl::StrCat("more than ", w.limits.max_nodes,
-                                         " nodes (an alias bomb?)"));
+    return Fail(w, out.pos,
+                absl::StrCat("more than ", w.limits.max_nodes, " nodes (an alias bomb?)"));
   }
   if (depth > w.limits.max_depth) {
     return Fail(w, out.pos, absl::StrCat("nesting deeper than ", w.limits.max_depth));
@@ -182,9 +187,9 @@ absl::StatusOr<SpecNode> Convert(const YAML::Node& node, int depth, Walk& w) {
 absl::StatusOr<SpecNode> ParseYamlTree(std::string_view text, std::string_view source,
                                        const YamlLimits& limits) {
   if (text.size() > limits.max_text_bytes) {
-    return PositionError(source, {}, absl::StrCat("file of ", text.size(),
-                                                  " bytes exceeds the limit of ",
-                                                  limits.max_text_bytes));
+    return PositionError(source, {},
+                         absl::StrCat("file of ", text.size(), " bytes exceeds the limit of ",
+                                      limits.max_text_bytes));
   }
   Walk walk{source, limits};
   try {

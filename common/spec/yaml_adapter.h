@@ -11,10 +11,10 @@
 namespace sweep::spec {
 
 struct YamlLimits {
-  int max_depth = 64;                    // nesting of lists and maps
-  size_t max_string_bytes = 64 * 1024;   // one scalar
-  size_t max_nodes = 200'000;            // after alias expansion (alias bombs)
-  size_t max_text_bytes = 16 << 20;      // the whole file
+  int max_depth = 64;                   // nesting of lists and maps
+  size_t max_string_bytes = 64 * 1024;  // one scalar
+  size_t max_nodes = 200'000;           // after alias expansion (alias bombs)
+  size_t max_text_bytes = 16 << 20;     // the whole file
 };
 
 // Parses `text`. Plain scalars are typed as YAML 1.2 core (null, true/false, decimal

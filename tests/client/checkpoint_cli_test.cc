@@ -129,20 +129,21 @@ TEST_F(CheckpointCliTest, ExportRoundTripsTheStoredBytesViaCoordinatorAndDb) {
   ASSERT_EQ(list.code, 0) << list.err;
   EXPECT_THAT(list.out, HasSubstr(TrainingHash(Config("mamba")) + ",mamba," +
                                   std::to_string(bytes_.size()) + "," + id + ","));
-  CliRun none = RunSweepCli({"--coordinator", server_->address(), "export", std::to_string(krr_), "--out",
-                     path("k.safetensors")});
+  CliRun none = RunSweepCli({"--coordinator", server_->address(), "export", std::to_string(krr_),
+                             "--out", path("k.safetensors")});
   EXPECT_NE(none.code, 0);
   EXPECT_THAT(none.err, HasSubstr("no checkpoint"));
   EXPECT_FALSE(std::filesystem::exists(dir_ / "k.safetensors"));
 }
 
 TEST_F(CheckpointCliTest, PredictMatchesNumericsPredict) {
-  const nlohmann::json prompts = {
-      {"prompts",
-       {{{"x", {{1.0, 0.5, -0.25, 0.0}, {0.0, 1.0, 0.0, 2.0}}}, {"y", {0.5, -0.2}},
-         {"query", {0.3, 0.3, 0.0, -1.0}}},
-        {{"x", nlohmann::json::array()}, {"y", nlohmann::json::array()},
-         {"query", {1.0, 2.0, 3.0, 4.0}}}}}};
+  const nlohmann::json prompts = {{"prompts",
+                                   {{{"x", {{1.0, 0.5, -0.25, 0.0}, {0.0, 1.0, 0.0, 2.0}}},
+                                     {"y", {0.5, -0.2}},
+                                     {"query", {0.3, 0.3, 0.0, -1.0}}},
+                                    {{"x", nlohmann::json::array()},
+                                     {"y", nlohmann::json::array()},
+                                     {"query", {1.0, 2.0, 3.0, 4.0}}}}}};
   std::ofstream(dir_ / "p.json") << prompts.dump();
   CliRun r = RunSweepCli({"predict", path("m.safetensors"), path("p.json"), "--format", "json"});
   ASSERT_EQ(r.code, 0) << r.err;

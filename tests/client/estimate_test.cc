@@ -40,14 +40,38 @@ TEST(EstimateTest, WithinAFactorOfTwoOfTheMeasuredCpuTimeOnASmallSweep) {
   ASSERT_THAT(rates, IsOk());
   // Shapes unlike the calibration jobs: other N, D, L, batch, d, eval settings.
   const nlohmann::json jobs[] = {
-      {{"model", "mamba"}, {"d", 8}, {"r", 2}, {"N", 24}, {"D", 32}, {"L", 1}, {"batch", 32},
-       {"steps", 80}, {"eval_tasks", 100}},
-      {{"model", "transformer"}, {"d", 12}, {"r", 2}, {"N", 30}, {"D", 48}, {"L", 3},
-       {"batch", 16}, {"steps", 40}, {"eval_tasks", 100}},
-      {{"model", "krr"}, {"d", 8}, {"r", 2}, {"N", 100}, {"eval_tasks", 150},
+      {{"model", "mamba"},
+       {"d", 8},
+       {"r", 2},
+       {"N", 24},
+       {"D", 32},
+       {"L", 1},
+       {"batch", 32},
+       {"steps", 80},
+       {"eval_tasks", 100}},
+      {{"model", "transformer"},
+       {"d", 12},
+       {"r", 2},
+       {"N", 30},
+       {"D", 48},
+       {"L", 3},
+       {"batch", 16},
+       {"steps", 40},
+       {"eval_tasks", 100}},
+      {{"model", "krr"},
+       {"d", 8},
+       {"r", 2},
+       {"N", 100},
+       {"eval_tasks", 150},
        {"features", "intrinsic"}},
-      {{"model", "mamba-theory"}, {"d", 8}, {"r", 2}, {"N", 256}, {"K1", 100}, {"T1", 64},
-       {"T2", 2048}, {"eval_tasks", 300}},
+      {{"model", "mamba-theory"},
+       {"d", 8},
+       {"r", 2},
+       {"N", 256},
+       {"K1", 100},
+       {"T1", 64},
+       {"T2", 2048},
+       {"eval_tasks", 300}},
   };
   for (const nlohmann::json& partial : jobs) {
     absl::StatusOr<JobConfig> config = ResolveJobConfig(partial);
@@ -57,8 +81,8 @@ TEST(EstimateTest, WithinAFactorOfTwoOfTheMeasuredCpuTimeOnASmallSweep) {
     const double t0 = ThreadCpuSeconds();
     ASSERT_THAT(numerics::RunJob(*config, {}), IsOk()) << partial.dump();
     const double measured = ThreadCpuSeconds() - t0;
-    std::printf("%s: estimate %.3f s, measured %.3f s CPU\n", std::string(EnumName(config->model)).c_str(), *estimate,
-                measured);
+    std::printf("%s: estimate %.3f s, measured %.3f s CPU\n",
+                std::string(EnumName(config->model)).c_str(), *estimate, measured);
     EXPECT_GT(*estimate, measured / 2) << partial.dump();
     EXPECT_LT(*estimate, measured * 2) << partial.dump();
   }
@@ -99,7 +123,8 @@ TEST(EstimateTest, RatesFileRoundTripsAndBadFieldsAreNamed) {
   absl::StatusOr<numerics::CostRates> back = ReadRates(path);
   ASSERT_THAT(back, IsOk());
   EXPECT_EQ(back->krr, 1.5e9);
-  const std::string bad = TempFile("bad.json", R"({"net_f32": 1e9, "net_f64": 1e9, "krr": -1, "theory": 1e9})");
+  const std::string bad =
+      TempFile("bad.json", R"({"net_f32": 1e9, "net_f64": 1e9, "krr": -1, "theory": 1e9})");
   EXPECT_THAT(ReadRates(bad).status().message(), HasSubstr("krr must be a positive number"));
   EXPECT_TRUE(absl::IsNotFound(ReadRates(::testing::TempDir() + "none.json").status()));
 }

@@ -17,10 +17,32 @@ const double kNaN = std::numeric_limits<double>::quiet_NaN();
 const double kInf = std::numeric_limits<double>::infinity();
 
 std::vector<ResultGroup> Groups() {
-  return {{{{"d", "16"}, {"link", "\"h3\""}}, 3, 0.5, 0.125, 0.25, 0.0625, 0,
-           0.25, 0.125, 0.875, 0.125, 0.0625, 0.4375},
-          {{{"d", "32"}, {"link", "\"0.6*h1+0.8*h3\""}}, 2, kNaN, kInf, 1.5, 0, 1,
-           kNaN, kNaN, kNaN, 0, 1.5, 1.5}};
+  return {{{{"d", "16"}, {"link", "\"h3\""}},
+           3,
+           0.5,
+           0.125,
+           0.25,
+           0.0625,
+           0,
+           0.25,
+           0.125,
+           0.875,
+           0.125,
+           0.0625,
+           0.4375},
+          {{{"d", "32"}, {"link", "\"0.6*h1+0.8*h3\""}},
+           2,
+           kNaN,
+           kInf,
+           1.5,
+           0,
+           1,
+           kNaN,
+           kNaN,
+           kNaN,
+           0,
+           1.5,
+           1.5}};
 }
 
 TEST(FormatTest, ResultsCsvHasStableHeaderAndFullPrecision) {
@@ -72,10 +94,10 @@ TEST(FormatTest, ResultsTableAlignsColumns) {
 // key no group sets (null everywhere) is no column at all.
 TEST(FormatTest, TableMovesKeysConstantWhereSetToTheFixedLineAndDropsEmptyOnes) {
   std::vector<ResultGroup> groups(3);
-  groups[0].key = {{"model", "\"mamba-theory\""}, {"K1", "200"}, {"gate", "\"none\""},
-                   {"kernel", "null"}};
-  groups[1].key = {{"model", "\"mamba-theory\""}, {"K1", "200"}, {"gate", "\"sigmoid\""},
-                   {"kernel", "null"}};
+  groups[0].key = {
+      {"model", "\"mamba-theory\""}, {"K1", "200"}, {"gate", "\"none\""}, {"kernel", "null"}};
+  groups[1].key = {
+      {"model", "\"mamba-theory\""}, {"K1", "200"}, {"gate", "\"sigmoid\""}, {"kernel", "null"}};
   groups[2].key = {{"model", "\"krr\""}, {"gate", "null"}, {"kernel", "null"}};
   const std::string table = FormatResults(groups, Format::kTable);
   EXPECT_EQ(table.substr(0, table.find('\n')), "fixed: K1=200");

@@ -1,9 +1,9 @@
 // `sweep plot` (client/plot.h, client/gnuplot.h): figures from groups, the gnuplot script,
 // real PNG/SVG renders (skipped without gnuplot), and the whole command on a fixture
 // database of two models x two d values.
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
 
@@ -121,12 +121,12 @@ TEST(PlotFigureTest, UnknownAndMissingKeysAreErrorsNamingThem) {
                                             HasSubstr("--facet: unknown key \"dd\"")));
   o = ByModelPerD();
   o.x = "nope";
-  EXPECT_THAT(CheckPlotOptions(o), StatusIs(absl::StatusCode::kInvalidArgument,
-                                            HasSubstr("--x: unknown key \"nope\"")));
+  EXPECT_THAT(CheckPlotOptions(o),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--x: unknown key \"nope\"")));
   o = ByModelPerD();
   o.facet = {"model"};
-  EXPECT_THAT(CheckPlotOptions(o), StatusIs(absl::StatusCode::kInvalidArgument,
-                                            HasSubstr("\"model\" is already used")));
+  EXPECT_THAT(CheckPlotOptions(o),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("\"model\" is already used")));
   o = ByModelPerD();
   o.color = {"seed"};
   EXPECT_THAT(CheckPlotOptions(o),
@@ -230,17 +230,17 @@ TEST(PlotScriptTest, TerminalByExtension) {
   EXPECT_THAT(ParseSize("1200x800", &w, &h), IsOk());
   EXPECT_EQ(w, 1200);
   EXPECT_EQ(h, 800);
-  EXPECT_THAT(ParseSize("1200", &w, &h), StatusIs(absl::StatusCode::kInvalidArgument,
-                                                  HasSubstr("--size")));
+  EXPECT_THAT(ParseSize("1200", &w, &h),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--size")));
   EXPECT_THAT(ParseSize("12x800", &w, &h),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("100 to 10000")));
   EXPECT_THAT(ParseBand("sd"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--band")));
 }
 
 TEST(PlotRunTest, MissingGnuplotNamesThePackage) {
-  EXPECT_THAT(RunGnuplot("set print \"-\"\n", "sweep-test-no-such-gnuplot"),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       HasSubstr("apt-get install gnuplot-nox")));
+  EXPECT_THAT(
+      RunGnuplot("set print \"-\"\n", "sweep-test-no-such-gnuplot"),
+      StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("apt-get install gnuplot-nox")));
 }
 
 // --- renders with the real gnuplot -------------------------------------------------
@@ -261,8 +261,8 @@ bool HaveGnuplot() {
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-#define SKIP_WITHOUT_GNUPLOT()                                                         \
-  if (!HaveGnuplot())                                                                  \
+#define SKIP_WITHOUT_GNUPLOT()                                                            \
+  if (!HaveGnuplot())                                                                     \
   GTEST_SKIP() << "gnuplot is not installed (apt-get install gnuplot-nox): render tests " \
                   "skipped"
 
@@ -306,11 +306,11 @@ TEST(PlotRenderTest, PngHasTheAskedSizeAndIsNotBlank) {
   EXPECT_EQ(BigEndian32(png, 20), 480u);
   // The same canvas with nothing drawn on it: the figure's pixels must differ from it.
   const std::string blank_path = dir.File("blank.png");
-  ASSERT_THAT(RunGnuplot(absl::StrCat(*GnuplotTerminal(blank_path, 640, 480), "\nset output \"",
-                                      blank_path,
-                                      "\"\nunset border\nunset tics\nunset key\n"
-                                      "plot [0:1] [0:1] NaN notitle\n")),
-              IsOk());
+  ASSERT_THAT(
+      RunGnuplot(absl::StrCat(*GnuplotTerminal(blank_path, 640, 480), "\nset output \"", blank_path,
+                              "\"\nunset border\nunset tics\nunset key\n"
+                              "plot [0:1] [0:1] NaN notitle\n")),
+      IsOk());
   const std::string blank = Slurp(blank_path);
   EXPECT_EQ(BigEndian32(blank, 16), 640u);
   EXPECT_NE(IdatData(png), IdatData(blank));
@@ -329,13 +329,13 @@ TEST(PlotRenderTest, SvgHasTheAskedSizeAndOneLegendEntryPerLine) {
   // gnuplot wraps each plotted line in <g id="gnuplot_plot_K..."> with its legend text
   // and its path: 2 panels x 2 lines.
   const std::regex element(R"re(<g id="gnuplot_plot_\d+[a-z]")re");
-  EXPECT_EQ(std::distance(std::sregex_iterator(svg.begin(), svg.end(), element),
-                          std::sregex_iterator()),
-            4);
+  EXPECT_EQ(
+      std::distance(std::sregex_iterator(svg.begin(), svg.end(), element), std::sregex_iterator()),
+      4);
   const std::regex legend(R"(<text>(krr|mamba)</text>)");
-  EXPECT_EQ(std::distance(std::sregex_iterator(svg.begin(), svg.end(), legend),
-                          std::sregex_iterator()),
-            4);
+  EXPECT_EQ(
+      std::distance(std::sregex_iterator(svg.begin(), svg.end(), legend), std::sregex_iterator()),
+      4);
   EXPECT_THAT(svg, HasSubstr("<text>d=16</text>"));
   EXPECT_THAT(svg, HasSubstr("<path"));
 }
@@ -450,22 +450,22 @@ TEST_F(PlotCommandTest, FixtureGivesTwoFacetsOfTwoLines) {
 
 TEST_F(PlotCommandTest, BadKeysAndFilteredOutSweepsAreErrors) {
   std::string out, err;
-  EXPECT_EQ(Run({"plot", "1", "--db", path_, "--color", "modl", "--out", dir_.File("a.png")},
-                &out, &err),
-            1);
+  EXPECT_EQ(
+      Run({"plot", "1", "--db", path_, "--color", "modl", "--out", dir_.File("a.png")}, &out, &err),
+      1);
   EXPECT_THAT(err, HasSubstr("--color: unknown key \"modl\""));
   EXPECT_EQ(Run({"plot", "1", "--db", path_, "--color", "model", "--facet", "gate", "--out",
                  dir_.File("a.png")},
                 &out, &err),
             1);
   EXPECT_THAT(err, HasSubstr("--facet: no job of this sweep has key \"gate\""));
-  EXPECT_EQ(Run({"plot", "1", "--db", path_, "--color", "model", "--facet", "d", "--where",
-                 "d=32", "--out", dir_.File("a.png")},
+  EXPECT_EQ(Run({"plot", "1", "--db", path_, "--color", "model", "--facet", "d", "--where", "d=32",
+                 "--out", dir_.File("a.png")},
                 &out, &err),
             1);
   EXPECT_THAT(err, HasSubstr("sweep 1: no curves yet"));
-  EXPECT_EQ(Run({"plot", "1", "--db", path_, "--color", "model", "--out", dir_.File("a.png")},
-                &out, &err),
+  EXPECT_EQ(Run({"plot", "1", "--db", path_, "--color", "model", "--out", dir_.File("a.png")}, &out,
+                &err),
             1);
   EXPECT_THAT(err, HasSubstr("differ in d (8, 16)"));
   EXPECT_EQ(Run({"plot", "1", "--db", path_, "--out", dir_.File("a.gif")}, &out, &err), 1);

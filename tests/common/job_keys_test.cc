@@ -49,7 +49,11 @@ TEST(JobKeysTest, PairedLengthsAreDeduplicatedAndAtLeastOne) {
 }
 
 TEST(JobKeysTest, UnusedKeysAreDroppedToDefaults) {
-  JobConfig c = Resolve({{"model", "krr"}, {"d", 4}, {"N", 8}, {"D", 128}, {"gate", "none"},
+  JobConfig c = Resolve({{"model", "krr"},
+                         {"d", 4},
+                         {"N", 8},
+                         {"D", 128},
+                         {"gate", "none"},
                          {"format", "interleaved"}});
   EXPECT_EQ(c.D, 64);
   EXPECT_EQ(c.gate, Gate::kSigmoid);
@@ -59,8 +63,13 @@ TEST(JobKeysTest, UnusedKeysAreDroppedToDefaults) {
 
 TEST(JobKeysTest, CanonicalJsonIsSortedCompactAndRoundTrips) {
   for (const char* model : {"mamba", "mamba-theory", "transformer", "krr"}) {
-    JobConfig c = Resolve({{"model", model}, {"d", 12}, {"N", 16}, {"tau", 0.3},
-                           {"link", "0.6*h1 + 0.8*h3"}, {"seed", 7}, {"curriculum", true}});
+    JobConfig c = Resolve({{"model", model},
+                           {"d", 12},
+                           {"N", 16},
+                           {"tau", 0.3},
+                           {"link", "0.6*h1 + 0.8*h3"},
+                           {"seed", 7},
+                           {"curriculum", true}});
     std::string text = CanonicalJson(c);
     EXPECT_EQ(text.find(' '), std::string::npos) << text;
     json parsed = json::parse(text);
@@ -102,23 +111,56 @@ TEST(JobKeysTest, HashIgnoresKeyOrderAndExplicitDefaults) {
 }
 
 TEST(JobKeysTest, HashIgnoresLinkWhitespaceAndSignOfZero) {
-  JobConfig a = Resolve({{"model", "krr"}, {"d", 8}, {"N", 8}, {"link", "0.6*h1+0.8*h3"}, {"tau", 0.0}});
-  JobConfig b = Resolve({{"model", "krr"}, {"d", 8}, {"N", 8}, {"link", " 0.6*h1 + 0.8*h3 "}, {"tau", -0.0}});
+  JobConfig a =
+      Resolve({{"model", "krr"}, {"d", 8}, {"N", 8}, {"link", "0.6*h1+0.8*h3"}, {"tau", 0.0}});
+  JobConfig b =
+      Resolve({{"model", "krr"}, {"d", 8}, {"N", 8}, {"link", " 0.6*h1 + 0.8*h3 "}, {"tau", -0.0}});
   EXPECT_EQ(CanonicalJson(a), CanonicalJson(b));
   EXPECT_THAT(CanonicalJson(a), HasSubstr("\"tau\":0.0,"));
 }
 
 // One valid alternative value for every key but `model`.
 const std::map<std::string, json>& Alternatives() {
-  static const std::map<std::string, json> alt = {
-      {"d", 9}, {"r", 3}, {"N", 17}, {"link", "h3"}, {"tau", 0.2}, {"subspace", "random"},
-      {"seed", 1}, {"format", "paired"}, {"eval_tasks", 10}, {"eval_lengths", {1}},
-      {"eps", 0.4}, {"steps", 5}, {"batch", 3}, {"lr", 0.01}, {"clip", 2.0}, {"warmup", 1},
-      {"schedule", "cosine"}, {"curriculum", false}, {"curriculum_start", 0.5},
-      {"curriculum_ramp", 0.25}, {"L", 1}, {"D", 32}, {"n", 4}, {"expand", 1}, {"conv", 0},
-      {"selective", false}, {"H", 2}, {"attention", "linear"}, {"gate", "none"}, {"K1", 5},
-      {"T1", 5}, {"eta1", 0.1}, {"lambda1", 0.001}, {"T2", 5}, {"lambda2", 0.1}, {"m", 5},
-      {"kernel", "poly"}, {"features", "intrinsic"}, {"dtype", "float64"}, {"threads", 2}};
+  static const std::map<std::string, json> alt = {{"d", 9},
+                                                  {"r", 3},
+                                                  {"N", 17},
+                                                  {"link", "h3"},
+                                                  {"tau", 0.2},
+                                                  {"subspace", "random"},
+                                                  {"seed", 1},
+                                                  {"format", "paired"},
+                                                  {"eval_tasks", 10},
+                                                  {"eval_lengths", {1}},
+                                                  {"eps", 0.4},
+                                                  {"steps", 5},
+                                                  {"batch", 3},
+                                                  {"lr", 0.01},
+                                                  {"clip", 2.0},
+                                                  {"warmup", 1},
+                                                  {"schedule", "cosine"},
+                                                  {"curriculum", false},
+                                                  {"curriculum_start", 0.5},
+                                                  {"curriculum_ramp", 0.25},
+                                                  {"L", 1},
+                                                  {"D", 32},
+                                                  {"n", 4},
+                                                  {"expand", 1},
+                                                  {"conv", 0},
+                                                  {"selective", false},
+                                                  {"H", 2},
+                                                  {"attention", "linear"},
+                                                  {"gate", "none"},
+                                                  {"K1", 5},
+                                                  {"T1", 5},
+                                                  {"eta1", 0.1},
+                                                  {"lambda1", 0.001},
+                                                  {"T2", 5},
+                                                  {"lambda2", 0.1},
+                                                  {"m", 5},
+                                                  {"kernel", "poly"},
+                                                  {"features", "intrinsic"},
+                                                  {"dtype", "float64"},
+                                                  {"threads", 2}};
   return alt;
 }
 
@@ -160,8 +202,12 @@ TEST(JobKeysTest, TransformerDefaultsAndPairedOverride) {
 
 TEST(JobKeysTest, TrainingHashIgnoresEvaluationKeys) {
   JobConfig a = Resolve({{"model", "mamba"}, {"d", 8}, {"N", 16}});
-  JobConfig b = Resolve({{"model", "mamba"}, {"d", 8}, {"N", 16}, {"eval_tasks", 5},
-                         {"eps", 0.1}, {"eval_lengths", {16}}});
+  JobConfig b = Resolve({{"model", "mamba"},
+                         {"d", 8},
+                         {"N", 16},
+                         {"eval_tasks", 5},
+                         {"eps", 0.1},
+                         {"eval_lengths", {16}}});
   EXPECT_NE(ConfigHash(a), ConfigHash(b));
   EXPECT_EQ(TrainingHash(a), TrainingHash(b));
   b.steps = 10;
@@ -172,8 +218,8 @@ TEST(JobKeysTest, CurriculumSettingsOnlyCountWhenCurriculumIsOn) {
   JobConfig a = Resolve({{"model", "mamba"}, {"d", 8}, {"N", 16}, {"curriculum_start", 0.5}});
   JobConfig b = Resolve({{"model", "mamba"}, {"d", 8}, {"N", 16}});
   EXPECT_EQ(ConfigHash(a), ConfigHash(b));
-  JobConfig on = Resolve({{"model", "mamba"}, {"d", 8}, {"N", 16}, {"curriculum", true},
-                          {"curriculum_start", 0.5}});
+  JobConfig on = Resolve(
+      {{"model", "mamba"}, {"d", 8}, {"N", 16}, {"curriculum", true}, {"curriculum_start", 0.5}});
   EXPECT_EQ(on.curriculum_start, 0.5);
   EXPECT_THAT(CanonicalJson(on), HasSubstr("\"curriculum_start\":0.5"));
 }
@@ -211,15 +257,14 @@ void ExpectEnumRoundTrips(const std::string& key) {
   // An unknown name is an error naming the key and every allowed value, in table order.
   std::string allowed;
   for (std::string_view n : names) allowed += (allowed.empty() ? "" : ", ") + std::string(n);
-  const std::string message =
-      key + ": unknown value \"bogus\" (expected one of: " + allowed + ")";
+  const std::string message = key + ": unknown value \"bogus\" (expected one of: " + allowed + ")";
   EXPECT_THAT(ParseEnum<E>("bogus"),
               StatusIs(absl::StatusCode::kInvalidArgument, ::testing::Eq(message)));
   // The registry gives the same error for the key in a config of a model that uses it.
-  const char* model = key == "gate"                        ? "mamba-theory"
+  const char* model = key == "gate"                          ? "mamba-theory"
                       : key == "kernel" || key == "features" ? "krr"
-                      : key == "attention"                 ? "transformer"
-                                                           : "mamba";
+                      : key == "attention"                   ? "transformer"
+                                                             : "mamba";
   json partial = {{"model", model}, {"d", 8}, {"N", 8}};
   partial[key] = "bogus";
   EXPECT_THAT(ResolveJobConfig(partial),
@@ -282,15 +327,22 @@ TEST(JobKeysTest, RejectsBadValuesNamingKeyAndReason) {
       {{{"model", "krr"}, {"d", 8}, {"N", 8}, {"tau", NAN}}, "tau: "},
       {{{"model", "krr"}, {"d", 8}, {"N", 8}, {"link", "h2+x3"}}, "bad term \"x3\""},
       {{{"model", "krr"}, {"d", 8}, {"N", 8}, {"eval_lengths", {9}}}, "eval_lengths: 9 > N = 8"},
-      {{{"model", "krr"}, {"d", 8}, {"N", 8}, {"eval_lengths", json::array()}}, "eval_lengths: expected a non-empty list"},
+      {{{"model", "krr"}, {"d", 8}, {"N", 8}, {"eval_lengths", json::array()}},
+       "eval_lengths: expected a non-empty list"},
       {{{"model", "krr"}, {"d", 8}, {"N", 8}, {"sedd", 1}}, "unknown key \"sedd\""},
-      {{{"model", "krr"}, {"d", 8}, {"N", 8}, {"kernel", "linear"}}, "kernel: unknown value \"linear\""},
-      {{{"model", "mamba"}, {"d", 8}, {"N", 8}, {"selective", 1}}, "selective: expected true or false"},
+      {{{"model", "krr"}, {"d", 8}, {"N", 8}, {"kernel", "linear"}},
+       "kernel: unknown value \"linear\""},
+      {{{"model", "mamba"}, {"d", 8}, {"N", 8}, {"selective", 1}},
+       "selective: expected true or false"},
       {{{"model", "mamba"}, {"d", 8}, {"N", 8}, {"lr", 0}}, "lr: 0.0 out of range (0.0, 10.0]"},
-      {{{"model", "mamba"}, {"d", 8}, {"N", 8}, {"warmup", 10}, {"steps", 5}}, "warmup: 10 > steps = 5"},
-      {{{"model", "transformer"}, {"d", 8}, {"N", 8}, {"D", 30}, {"H", 4}}, "H: D = 30 is not divisible by H = 4"},
-      {{{"model", "krr"}, {"d", 8}, {"N", 8}, {"seed", -1}}, "seed: -1 out of range [0, 9223372036854775807]"},
-      {{{"model", "krr"}, {"d", 8}, {"N", 8}, {"seed", 18446744073709551615ull}}, "seed: 18446744073709551615 out of range"},
+      {{{"model", "mamba"}, {"d", 8}, {"N", 8}, {"warmup", 10}, {"steps", 5}},
+       "warmup: 10 > steps = 5"},
+      {{{"model", "transformer"}, {"d", 8}, {"N", 8}, {"D", 30}, {"H", 4}},
+       "H: D = 30 is not divisible by H = 4"},
+      {{{"model", "krr"}, {"d", 8}, {"N", 8}, {"seed", -1}},
+       "seed: -1 out of range [0, 9223372036854775807]"},
+      {{{"model", "krr"}, {"d", 8}, {"N", 8}, {"seed", 18446744073709551615ull}},
+       "seed: 18446744073709551615 out of range"},
       {json::array(), "config: expected an object"},
   };
   ASSERT_THAT(ResolveJobConfig(ok), IsOk());

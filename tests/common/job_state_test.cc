@@ -6,8 +6,8 @@ namespace sweep {
 namespace {
 
 TEST(JobStateTest, NamesRoundTrip) {
-  for (JobState s : {JobState::kQueued, JobState::kRunning, JobState::kSucceeded,
-                     JobState::kFailed, JobState::kCancelled}) {
+  for (JobState s : {JobState::kQueued, JobState::kRunning, JobState::kSucceeded, JobState::kFailed,
+                     JobState::kCancelled}) {
     EXPECT_EQ(ParseJobState(JobStateName(s)), s);
   }
   EXPECT_FALSE(ParseJobState("done").has_value());

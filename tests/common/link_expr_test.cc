@@ -40,7 +40,8 @@ TEST(LinkExprTest, NegativeAndExponentCoefficients) {
 }
 
 TEST(LinkExprTest, RejectsBadTermNamingIt) {
-  EXPECT_THAT(ParseLink("h2+x3"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("\"x3\"")));
+  EXPECT_THAT(ParseLink("h2+x3"),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("\"x3\"")));
   EXPECT_THAT(ParseLink("h9"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("\"h9\"")));
   EXPECT_THAT(ParseLink("nan*h2"), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("nan")));
   EXPECT_THAT(ParseLink(""), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("empty")));

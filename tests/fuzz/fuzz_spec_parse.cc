@@ -17,8 +17,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   sweep::spec::SpecOptions options;
   options.max_jobs = 1000;  // keep each input cheap; the limits are tested elsewhere
   options.max_eval_entries = 100'000;
-  auto spec = sweep::spec::ParseSweep(
-      std::string_view(reinterpret_cast<const char*>(data), size), "fuzz.yaml", options);
+  auto spec = sweep::spec::ParseSweep(std::string_view(reinterpret_cast<const char*>(data), size),
+                                      "fuzz.yaml", options);
   if (!spec.ok()) {
     SWEEP_CHECK(spec.status().code() == absl::StatusCode::kInvalidArgument);
     return 0;

@@ -64,9 +64,9 @@ TEST(IntegrationTest, TinySweepAcrossThreeWorkersStoresEveryResultOnce) {
   const std::string rpc_gp = c.WriteFile("rpc.gp", ""), file_gp = c.WriteFile("file.gp", "");
   CommandResult plot_rpc = c.Sweep({"plot", "tiny", "--color", "features", "--facet", "link",
                                     "--out", c.WriteFile("rpc.svg", ""), "--script", rpc_gp});
-  CommandResult plot_file = c.Sweep({"plot", "1", "--db", c.db(), "--color", "features",
-                                     "--facet", "link", "--out", c.WriteFile("file.svg", ""),
-                                     "--script", file_gp});
+  CommandResult plot_file =
+      c.Sweep({"plot", "1", "--db", c.db(), "--color", "features", "--facet", "link", "--out",
+               c.WriteFile("file.svg", ""), "--script", file_gp});
   if (plot_rpc.err.find("gnuplot-nox") == std::string::npos) {  // gnuplot is installed
     ASSERT_EQ(plot_rpc.exit_code, 0) << plot_rpc.err;
     ASSERT_EQ(plot_file.exit_code, 0) << plot_file.err;

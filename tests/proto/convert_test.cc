@@ -54,8 +54,8 @@ TEST(ConvertTest, JobResultWithoutNAtEpsStaysEmpty) {
 }
 
 TEST(ConvertTest, JobReportRoundTrip) {
-  JobReport r{false, "r: 12 > d = 8", FullResult(), "w-1", "abc123", 12.5,
-              CheckpointUse::kReused, "feed"};
+  JobReport r{false, "r: 12 > d = 8",        FullResult(), "w-1", "abc123",
+              12.5,  CheckpointUse::kReused, "feed"};
   const JobReport back = FromProto(ToProto(r));
   EXPECT_EQ(back.ok, r.ok);
   EXPECT_EQ(back.error, r.error);
@@ -171,22 +171,20 @@ TEST(ConvertTest, QueryAndGroupsRoundTrip) {
 
   // Every field, the statistics included, survives the wire (distinct values, so that a
   // swapped pair of fields fails).
-  ResultGroup g{{{"d", "16"}}, 3, 0.1, 0.2, 0.3, 0.4, 1,
-                         0.5, 0.6, 0.7, 0.8, 0.9, 1.1};
+  ResultGroup g{{{"d", "16"}}, 3, 0.1, 0.2, 0.3, 0.4, 1, 0.5, 0.6, 0.7, 0.8, 0.9, 1.1};
   ResultGroup gb = FromProto(ToProto(g));
   EXPECT_EQ(gb, g);
   EXPECT_EQ(std::vector<double>({gb.mse_mean, gb.mse_std, gb.nmse_mean, gb.nmse_std}),
             std::vector<double>({0.1, 0.2, 0.3, 0.4}));
-  EXPECT_EQ(std::vector<double>({gb.mse_se, gb.mse_ci_lo, gb.mse_ci_hi, gb.nmse_se,
-                                 gb.nmse_ci_lo, gb.nmse_ci_hi}),
+  EXPECT_EQ(std::vector<double>(
+                {gb.mse_se, gb.mse_ci_lo, gb.mse_ci_hi, gb.nmse_se, gb.nmse_ci_lo, gb.nmse_ci_hi}),
             std::vector<double>({0.5, 0.6, 0.7, 0.8, 0.9, 1.1}));
   EXPECT_EQ(gb.count, 3);
   EXPECT_EQ(gb.diverged, 1);
 
-  CurveGroup c{
-      {{"N", "64"}},
-      {{8, 2, 0.5, 0.05, 0.9, 0.01, 0.07, 0.4, 0.6, 0.014, 0.85, 0.95},
-       {16, 2, 0.4, 0.04, 0.8, 0.02, 0.057, 0.3, 0.5, 0.028, 0.7, 0.9}}};
+  CurveGroup c{{{"N", "64"}},
+               {{8, 2, 0.5, 0.05, 0.9, 0.01, 0.07, 0.4, 0.6, 0.014, 0.85, 0.95},
+                {16, 2, 0.4, 0.04, 0.8, 0.02, 0.057, 0.3, 0.5, 0.028, 0.7, 0.9}}};
   CurveGroup cb = FromProto(ToProto(c));
   EXPECT_EQ(cb, c);
   ASSERT_EQ(cb.points.size(), 2u);

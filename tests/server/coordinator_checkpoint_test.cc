@@ -124,8 +124,7 @@ TEST_F(CoordinatorCheckpointTest, ConcurrentPutsOfOneHashStoreOneRow) {
     std::vector<std::jthread> threads;
     for (int i = 0; i < 8; ++i) {
       threads.emplace_back([&, i] {
-        statuses[i] =
-            coord_->PutCheckpoint(Checkpoint(config, absl::StrCat("w", i), std::nullopt));
+        statuses[i] = coord_->PutCheckpoint(Checkpoint(config, absl::StrCat("w", i), std::nullopt));
       });
     }
   }

@@ -9,11 +9,11 @@
 namespace sweep::server {
 namespace {
 
+using std::chrono::milliseconds;
 using ::sweep::testing::IsOk;
 using ::sweep::testing::OkReport;
 using ::sweep::testing::StatusIs;
 using ::testing::HasSubstr;
-using std::chrono::milliseconds;
 
 TEST_F(CoordinatorTest, LeaseGrantsAttemptOneUntilTtl) {
   const int64_t sweep = Submit(1, "r1");

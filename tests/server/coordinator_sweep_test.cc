@@ -4,8 +4,8 @@
 #include <future>
 #include <vector>
 
-#include "absl/strings/str_cat.h"
 #include <thread>
+#include "absl/strings/str_cat.h"
 
 #include "gmock/gmock.h"
 #include "tests/server/coordinator_fixture.h"
@@ -13,11 +13,11 @@
 namespace sweep::server {
 namespace {
 
+using std::chrono::milliseconds;
 using ::sweep::testing::IsOk;
 using ::sweep::testing::OkReport;
 using ::sweep::testing::StatusIs;
 using ::testing::HasSubstr;
-using std::chrono::milliseconds;
 
 TEST_F(CoordinatorTest, RepeatedRequestIdReturnsTheFirstSweep) {
   const int64_t first = Submit(3, "same-id");
@@ -79,9 +79,8 @@ TEST_F(CoordinatorTest, CancelStopsQueuedJobsAtOnceAndRunningOnesOnHeartbeat) {
 }
 
 TEST_F(CoordinatorTest, LongPollIsWokenBySubmit) {
-  auto waiter = std::async(std::launch::async, [&] {
-    return coord_->Lease("w1", std::chrono::seconds(10), nullptr);
-  });
+  auto waiter = std::async(std::launch::async,
+                           [&] { return coord_->Lease("w1", std::chrono::seconds(10), nullptr); });
   Submit(1, "r1");  // whether the poll is already waiting or not, it must get this job
   auto lease = waiter.get();
   ASSERT_THAT(lease, IsOk());
@@ -103,9 +102,8 @@ TEST_F(CoordinatorTest, LongPollReturnsEmptyWhenItsClientLeaves) {
 TEST_F(CoordinatorTest, DrainRefusesLeasesWakesPollsAndStillTakesReports) {
   Submit(1, "r1");
   sweep::Lease lease = MustLease("w1");
-  auto waiter = std::async(std::launch::async, [&] {
-    return coord_->Lease("w2", std::chrono::seconds(10), nullptr);
-  });
+  auto waiter = std::async(std::launch::async,
+                           [&] { return coord_->Lease("w2", std::chrono::seconds(10), nullptr); });
   coord_->BeginDrain();
   EXPECT_TRUE(coord_->draining());
   EXPECT_THAT(waiter.get(), StatusIs(absl::StatusCode::kUnavailable, HasSubstr("draining")));
@@ -192,8 +190,8 @@ TEST_F(CoordinatorTest, OversizedSweepIsRefusedBeforeAnyWrite) {
   ASSERT_THAT(coord, IsOk());
   NewSweep s = ::sweep::testing::Meta("r1");
   s.jobs = {Config(0), Config(1), Config(2)};
-  EXPECT_THAT((*coord)->Submit(s), StatusIs(absl::StatusCode::kInvalidArgument,
-                                            HasSubstr("3 jobs > limit 2")));
+  EXPECT_THAT((*coord)->Submit(s),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("3 jobs > limit 2")));
 }
 
 TEST_F(CoordinatorTest, ManyWorkersDrainASweepWithEveryJobStoredOnce) {

@@ -177,8 +177,7 @@ TEST_F(CheckpointTest, LeaseSaysWhetherTheTrainingHashHasACheckpoint) {
   ASSERT_TRUE(first.ok() && first->has_value());
   EXPECT_EQ((*first)->training_hash, "train:mamba-d8");
   EXPECT_FALSE((*first)->checkpoint_available);
-  ASSERT_THAT(store_->PutCheckpoint(Checkpoint("train:mamba-d8", "weights", (*first)->job_id),
-                                    kT0),
+  ASSERT_THAT(store_->PutCheckpoint(Checkpoint("train:mamba-d8", "weights", (*first)->job_id), kT0),
               IsOk());
   ASSERT_THAT(store_->SubmitPrepared(Meta("r2"), {MambaJob("2")}, kT0), IsOk());
   auto second = store_->LeaseNext("w1", kT0, kTtl);
@@ -189,10 +188,11 @@ TEST_F(CheckpointTest, LeaseSaysWhetherTheTrainingHashHasACheckpoint) {
 }
 
 TEST_F(CheckpointTest, ResultsRecordWhetherTheCheckpointWasTrainedOrReused) {
-  ASSERT_THAT(store_->SubmitPrepared(Meta("r1"), {MambaJob("1"), MambaJob("2"),
-                                                  PreparedJob{"{}", "cfg:krr", "t:krr", "krr"}},
-                                     kT0),
-              IsOk());
+  ASSERT_THAT(
+      store_->SubmitPrepared(
+          Meta("r1"), {MambaJob("1"), MambaJob("2"), PreparedJob{"{}", "cfg:krr", "t:krr", "krr"}},
+          kT0),
+      IsOk());
   auto trained = store_->LeaseNext("w1", kT0, kTtl);
   auto reused = store_->LeaseNext("w1", kT0, kTtl);
   auto none = store_->LeaseNext("w1", kT0, kTtl);

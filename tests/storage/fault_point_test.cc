@@ -25,9 +25,9 @@ TEST(FaultPointTest, KillBeforeCommitLeavesNothingAndTheRetryIsStoredOnce) {
   {
     auto store = Store::Open(path);
     ASSERT_THAT(store, IsOk());
-    ASSERT_THAT((*store)->SubmitPrepared(::sweep::testing::Meta("r1"), {::sweep::testing::Job("{}")},
-                                         kT0),
-                IsOk());
+    ASSERT_THAT(
+        (*store)->SubmitPrepared(::sweep::testing::Meta("r1"), {::sweep::testing::Job("{}")}, kT0),
+        IsOk());
     auto lease = (*store)->LeaseNext("w1", kT0, std::chrono::seconds(30));
     ASSERT_TRUE(lease.ok() && lease->has_value());
     job_id = (*lease)->job_id;

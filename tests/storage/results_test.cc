@@ -31,15 +31,14 @@ class ResultsTest : public ::testing::Test {
     auto store = Store::Open(path_);
     ASSERT_THAT(store, IsOk());
     store_ = std::move(*store);
-    ASSERT_THAT(store_->SubmitPrepared(Meta("r1"),
-                                       {Job(R"({"d":8,"link":"h2","seed":0})"),
-                                        Job(R"({"d":8,"link":"h2","seed":1})"),
-                                        Job(R"({"d":8,"link":"h3","seed":0})"),
-                                        Job(R"({"d":16,"link":"h2","seed":0})"),
-                                        Job(R"({"d":16,"link":"h2","seed":1})"),
-                                        Job(R"({"d":16,"link":"h2","seed":2})")},
-                                       kT0),
-                IsOk());
+    ASSERT_THAT(
+        store_->SubmitPrepared(
+            Meta("r1"),
+            {Job(R"({"d":8,"link":"h2","seed":0})"), Job(R"({"d":8,"link":"h2","seed":1})"),
+             Job(R"({"d":8,"link":"h3","seed":0})"), Job(R"({"d":16,"link":"h2","seed":0})"),
+             Job(R"({"d":16,"link":"h2","seed":1})"), Job(R"({"d":16,"link":"h2","seed":2})")},
+            kT0),
+        IsOk());
     for (double mse : {1.0, 3.0, 2.0, 4.0, -1.0, 6.0}) Run(mse);
     auto reader = Reader::Open(path_);
     ASSERT_THAT(reader, IsOk());
@@ -186,10 +185,12 @@ TEST_F(ResultsTest, BadKeysAndUnknownSweepsAreRefused) {
   EXPECT_THAT(reader_->Curves(ResultsQuery{1, {{"a b", "1"}}, {}}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("where")));
   // A typo in a key is an error, not an empty table.
-  EXPECT_THAT(reader_->Results(ResultsQuery{1, {{"lnk", "h2"}}, {}}),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("where: unknown key \"lnk\"")));
-  EXPECT_THAT(reader_->Results(ResultsQuery{1, {}, {"modle"}}),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("group_by: unknown key \"modle\"")));
+  EXPECT_THAT(
+      reader_->Results(ResultsQuery{1, {{"lnk", "h2"}}, {}}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("where: unknown key \"lnk\"")));
+  EXPECT_THAT(
+      reader_->Results(ResultsQuery{1, {}, {"modle"}}),
+      StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("group_by: unknown key \"modle\"")));
   // Invalid UTF-8 in a value used to throw out of json::dump and abort the CLI.
   EXPECT_THAT(reader_->Results(ResultsQuery{1, {{"link", "h2\xff"}}, {}}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("UTF-8")));

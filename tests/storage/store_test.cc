@@ -40,9 +40,9 @@ class StoreTest : public ::testing::Test {
     auto lease = store_->LeaseNext(worker, kT0, std::chrono::seconds(30));
     ASSERT_THAT(lease, IsOk());
     ASSERT_TRUE(lease->has_value());
-    ASSERT_THAT(store_->Report((*lease)->job_id, (*lease)->attempt,
-                               OkReport(worker, mse, mse / 2), kT0),
-                IsOk());
+    ASSERT_THAT(
+        store_->Report((*lease)->job_id, (*lease)->attempt, OkReport(worker, mse, mse / 2), kT0),
+        IsOk());
   }
 
   ::sweep::testing::TempDir dir_;
@@ -52,8 +52,8 @@ class StoreTest : public ::testing::Test {
 
 TEST_F(StoreTest, MigratesEmptyFileToLatestVersion) {
   EXPECT_EQ(*store_->connection().QueryInt("PRAGMA user_version"), LatestSchemaVersion());
-  for (const char* table : {"sweeps", "jobs", "results", "eval_curves", "loss_curves",
-                            "workers", "attempts", "events"}) {
+  for (const char* table : {"sweeps", "jobs", "results", "eval_curves", "loss_curves", "workers",
+                            "attempts", "events"}) {
     EXPECT_EQ(*store_->connection().QueryInt(
                   absl::StrCat("SELECT count(*) FROM sqlite_master WHERE name = '", table, "'")),
               1)
@@ -87,10 +87,10 @@ TEST_F(StoreTest, ReopenKeepsDataAndDoesNotRemigrate) {
 TEST_F(StoreTest, NewerSchemaIsRefused) {
   ASSERT_THAT(store_->connection().Exec("PRAGMA user_version = 99"), IsOk());
   store_.reset();
-  EXPECT_THAT(Store::Open(path_), StatusIs(absl::StatusCode::kFailedPrecondition,
-                                           HasSubstr("newer than this build")));
-  EXPECT_THAT(Reader::Open(path_), StatusIs(absl::StatusCode::kFailedPrecondition,
-                                            HasSubstr("schema version 99")));
+  EXPECT_THAT(Store::Open(path_),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("newer than this build")));
+  EXPECT_THAT(Reader::Open(path_),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("schema version 99")));
 }
 
 TEST_F(StoreTest, NonFiniteMetricsRoundTrip) {
@@ -128,8 +128,7 @@ TEST_F(StoreTest, NonFiniteMetricsRoundTrip) {
 TEST_F(StoreTest, FullDatabaseIsResourceExhaustedAndRecovers) {
   ASSERT_THAT(store_->SubmitPrepared(Meta("small"), {Job(R"({"d":1})")}, kT0), IsOk());
   const int64_t pages = *store_->connection().QueryInt("PRAGMA page_count");
-  ASSERT_THAT(store_->connection().Exec(absl::StrCat("PRAGMA max_page_count = ", pages)),
-              IsOk());
+  ASSERT_THAT(store_->connection().Exec(absl::StrCat("PRAGMA max_page_count = ", pages)), IsOk());
   std::vector<PreparedJob> many;
   for (int i = 0; i < 2000; ++i) many.push_back(Job(absl::StrCat(R"({"seed":)", i, "}")));
   EXPECT_THAT(store_->SubmitPrepared(Meta("big"), many, kT0),
@@ -164,8 +163,7 @@ TEST(SqliteStatusTest, MapsCodes) {
   EXPECT_EQ(SqliteStatus(SQLITE_BUSY, nullptr, "x").code(), absl::StatusCode::kUnavailable);
   EXPECT_EQ(SqliteStatus(SQLITE_BUSY_SNAPSHOT, nullptr, "x").code(),
             absl::StatusCode::kUnavailable);
-  EXPECT_EQ(SqliteStatus(SQLITE_FULL, nullptr, "x").code(),
-            absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(SqliteStatus(SQLITE_FULL, nullptr, "x").code(), absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(SqliteStatus(SQLITE_CORRUPT, nullptr, "x").code(), absl::StatusCode::kDataLoss);
   EXPECT_EQ(SqliteStatus(SQLITE_NOTADB, nullptr, "x").code(), absl::StatusCode::kDataLoss);
   EXPECT_EQ(SqliteStatus(SQLITE_IOERR, nullptr, "x").code(), absl::StatusCode::kInternal);
@@ -182,8 +180,8 @@ TEST(ReaderOpenTest, MissingFileIsNotFoundAndForeignFileIsRefused) {
     ASSERT_THAT(c, IsOk());
     ASSERT_THAT((*c)->Exec("CREATE TABLE t(x)"), IsOk());
   }
-  EXPECT_THAT(Reader::Open(empty), StatusIs(absl::StatusCode::kFailedPrecondition,
-                                            HasSubstr("not a sweep database")));
+  EXPECT_THAT(Reader::Open(empty),
+              StatusIs(absl::StatusCode::kFailedPrecondition, HasSubstr("not a sweep database")));
 }
 
 TEST_F(StoreTest, ReaderWorksAfterWriterClosedCleanly) {

@@ -19,7 +19,7 @@ TEST(StudentTTest, QuantileMatchesPublishedTable) {
   EXPECT_THAT(StudentT975(9), DoubleNear(2.262, 5e-4));   // count 10
   EXPECT_THAT(StudentT975(29), DoubleNear(2.045, 5e-4));
   EXPECT_THAT(StudentT975(100), DoubleNear(1.984, 5e-4));
-  EXPECT_THAT(StudentT975(1'000'000), DoubleNear(1.95996, 1e-4));  // the normal limit
+  EXPECT_THAT(StudentT975(1'000'000), DoubleNear(1.95996, 1e-4));         // the normal limit
   EXPECT_THAT(StudentT975(1), DoubleNear(std::tan(0.475 * M_PI), 1e-9));  // Cauchy, exactly
 }
 

@@ -9,7 +9,8 @@ namespace sweep::testing {
 
 class FakeClock final : public Clock {
  public:
-  explicit FakeClock(TimePoint start = FromUnixMillis(1'700'000'000'000)) : ms_(ToUnixMillis(start)) {}
+  explicit FakeClock(TimePoint start = FromUnixMillis(1'700'000'000'000))
+      : ms_(ToUnixMillis(start)) {}
   TimePoint Now() const override { return FromUnixMillis(ms_.load()); }
   void Advance(std::chrono::milliseconds d) { ms_ += d.count(); }
 

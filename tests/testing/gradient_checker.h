@@ -34,8 +34,8 @@ inline double NumericDerivative(const std::function<double(double)>& phi, double
 
 struct GradientReport {
   double max_rel_error = 0;
-  Eigen::Index worst = -1;  // flat index of the worst coordinate over everything checked
-  std::string worst_param;  // parameter-set checks: "name[i]" of the worst scalar
+  Eigen::Index worst = -1;    // flat index of the worst coordinate over everything checked
+  std::string worst_param;    // parameter-set checks: "name[i]" of the worst scalar
   double worst_analytic = 0;  // the two values compared at the worst coordinate
   double worst_numeric = 0;
   int checked = 0;

@@ -28,9 +28,15 @@ using sweep::testing::IsOk;
 using ::testing::HasSubstr;
 
 JobConfig TinyMamba(int eval_tasks) {
-  absl::StatusOr<JobConfig> c = ResolveJobConfig(
-      {{"model", "mamba"}, {"d", 4}, {"r", 1}, {"N", 6}, {"steps", 20}, {"batch", 8},
-       {"D", 8}, {"L", 1}, {"eval_tasks", eval_tasks}});
+  absl::StatusOr<JobConfig> c = ResolveJobConfig({{"model", "mamba"},
+                                                  {"d", 4},
+                                                  {"r", 1},
+                                                  {"N", 6},
+                                                  {"steps", 20},
+                                                  {"batch", 8},
+                                                  {"D", 8},
+                                                  {"L", 1},
+                                                  {"eval_tasks", eval_tasks}});
   SWEEP_CHECK(c.ok());
   return *c;
 }
@@ -67,7 +73,8 @@ class CheckpointReuseTest : public InProcessServerTest {
   // Submits one job and waits (bounded) until a worker finished it; its job id, or -1.
   int64_t RunOne(const JobConfig& config) {
     const int64_t sweep = Submit({config});
-    WaitFor(sweep, [](const auto& s) { return s.succeeded + s.failed == 1; }, 1500);
+    WaitFor(
+        sweep, [](const auto& s) { return s.succeeded + s.failed == 1; }, 1500);
     auto jobs = server_->coordinator().ListJobs(sweep, JobState::kSucceeded);
     SWEEP_CHECK(jobs.ok());
     return jobs->empty() ? -1 : (*jobs)[0].job_id;

@@ -16,9 +16,13 @@ constexpr int kEvalChunk = 200;    // prompts per evaluation chunk (eval.cc, eva
 constexpr int kStage2Chunk = 256;  // mamba-theory stage-2 prompts per chunk
 constexpr double kSetupSeconds = 0.005;
 
-bool IsNet(const JobConfig& c) { return c.model == ModelKind::kMamba || c.model == ModelKind::kTransformer; }
+bool IsNet(const JobConfig& c) {
+  return c.model == ModelKind::kMamba || c.model == ModelKind::kTransformer;
+}
 
-int Tokens(const JobConfig& c, int N) { return c.format == PromptFormat::kPaired ? N + 1 : 2 * N + 1; }
+int Tokens(const JobConfig& c, int N) {
+  return c.format == PromptFormat::kPaired ? N + 1 : 2 * N + 1;
+}
 
 // Forward FLOPs per token of a net (the formula bench_nets uses): read-in and readout,
 // then per layer the GEMMs (2 FLOPs per multiply-add), the depthwise conv and the scan
@@ -113,11 +117,11 @@ double NetBytes(const JobConfig& c) {
   // replica's weights and gradients.
   const int micro = std::min(c.batch, nets::kMicroBatch);
   const int replicas = std::min(std::max(c.threads, 1), (c.batch + micro - 1) / micro);
-  const double train = sz * double(replicas) * micro * T * train_token +
-                       PromptBytes(c, c.batch) + sz * replicas * 2.0 * (params + scratch);
+  const double train = sz * double(replicas) * micro * T * train_token + PromptBytes(c, c.batch) +
+                       sz * replicas * 2.0 * (params + scratch);
   const int eval_count = std::min(c.eval_tasks, kEvalChunk);
   const double eval = sz * double(eval_count) * T * eval_token + PromptBytes(c, eval_count) +
-                      8.0 * eval_count * (c.N + 1.0) * 3;  // predictions and targets
+                      8.0 * eval_count * (c.N + 1.0) * 3;               // predictions and targets
   return base + std::max(train, eval) + sz * (4.0 * params + scratch);  // weights, grad, m, v
 }
 
@@ -125,7 +129,8 @@ double TheoryBytes(const JobConfig& c) {
   // The largest prompt batch of the three phases and the model's per-example scratch
   // (gates, log-products, q and their gradients: ~12 doubles), the head's (m, count)
   // activations, and stage 2's refit: the (m, T2) head features and a temporary.
-  const int count = std::max({c.T1, std::min(c.T2, kStage2Chunk), std::min(c.eval_tasks, kEvalChunk)});
+  const int count =
+      std::max({c.T1, std::min(c.T2, kStage2Chunk), std::min(c.eval_tasks, kEvalChunk)});
   return 2e6 + PromptBytes(c, count) + 8.0 * 12.0 * count * (c.N + 1) +
          8.0 * (5.0 * c.T2 + 8.0 * c.m * count) + 16.0 * c.m * c.T2;
 }
@@ -139,7 +144,8 @@ double KrrBytes(const JobConfig& c) {
 }
 
 absl::Status UnknownModel(const JobConfig& c) {
-  return absl::InvalidArgumentError(absl::StrCat("model: \"", std::string(EnumName(c.model)), "\" has no cost model"));
+  return absl::InvalidArgumentError(
+      absl::StrCat("model: \"", std::string(EnumName(c.model)), "\" has no cost model"));
 }
 
 }  // namespace
@@ -169,7 +175,8 @@ absl::StatusOr<double> EstimateJobSeconds(const JobConfig& config, const CostRat
   if (IsNet(config)) rate = config.dtype == Dtype::kFloat64 ? rates.net_f64 : rates.net_f32;
   if (config.model == ModelKind::kKrr) rate = rates.krr;
   if (!(rate > 0)) {
-    return absl::InvalidArgumentError(absl::StrCat("rates: no positive rate for ", std::string(EnumName(config.model))));
+    return absl::InvalidArgumentError(
+        absl::StrCat("rates: no positive rate for ", std::string(EnumName(config.model))));
   }
   return kSetupSeconds + *work / rate;
 }

@@ -66,7 +66,8 @@ std::vector<EvalPoint> EvalAccumulator::Curve() const {
     EvalPoint pt;
     pt.n = lengths_[i];
     pt.mse = sum_(i) / n;
-    const double var = count_ > 1 ? std::max(0.0, (sum_sq_(i) - n * pt.mse * pt.mse) / (n - 1)) : 0.0;
+    const double var =
+        count_ > 1 ? std::max(0.0, (sum_sq_(i) - n * pt.mse * pt.mse) / (n - 1)) : 0.0;
     pt.se = std::sqrt(var / n);
     pt.nmse = pt.mse / ey2_;
     curve.push_back(pt);
@@ -94,8 +95,7 @@ void FillTaskFacts(const TaskSampler& sampler, JobResult& result) {
   result.ge = sampler.spec().link.ge;
 }
 
-absl::StatusOr<std::vector<EvalPoint>> Evaluate(const JobConfig& config,
-                                                const TaskSampler& sampler,
+absl::StatusOr<std::vector<EvalPoint>> Evaluate(const JobConfig& config, const TaskSampler& sampler,
                                                 const QueryPredictor& predict,
                                                 const RunHooks& hooks) {
   SWEEP_RETURN_IF_ERROR(ValidateEvalConfig(config));

@@ -68,8 +68,7 @@ using QueryPredictor = std::function<absl::Status(
 // hooks.on_progress(prompts done, eval_tasks) after each.
 // Errors: INVALID_ARGUMENT for bad eval keys (eval_tasks < 1, a length outside [0, N],
 // lengths not ascending), CANCELLED, or the predictor's status.
-absl::StatusOr<std::vector<EvalPoint>> Evaluate(const JobConfig& config,
-                                                const TaskSampler& sampler,
+absl::StatusOr<std::vector<EvalPoint>> Evaluate(const JobConfig& config, const TaskSampler& sampler,
                                                 const QueryPredictor& predict,
                                                 const RunHooks& hooks);
 

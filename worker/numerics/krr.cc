@@ -33,8 +33,7 @@ void KrrFitter::Fit(const Eigen::Ref<const Eigen::MatrixXd>& F,
     const double loo = LooResiduals(lambda).squaredNorm();
     if (loo < best) best = loo, lambda_ = lambda;
   }
-  alpha_.noalias() =
-      eig_.eigenvectors() * (qty_.array() / (evals_.array() + lambda_)).matrix();
+  alpha_.noalias() = eig_.eigenvectors() * (qty_.array() / (evals_.array() + lambda_)).matrix();
 }
 
 Eigen::VectorXd KrrFitter::LooResiduals(double lambda) const {

@@ -64,9 +64,9 @@ void MambaTheory::GateWeights(PromptCache& cache, int p) const {
   const Eigen::Index n = cache.n;
   // log(1 + e) rather than log1p(e): it vectorises, and its absolute error (what matters
   // once added to max(pre, 0)) stays at round-off.
-  log1m = ((-G.abs()).exp() + 1.0).log();          // scratch: log1p(exp(-|pre|))
-  s = -(log1m + (-G).max(0.0));                     // log s
-  log1m = -(log1m + G.max(0.0));                    // log(1 - s)
+  log1m = ((-G.abs()).exp() + 1.0).log();  // scratch: log1p(exp(-|pre|))
+  s = -(log1m + (-G).max(0.0));            // log s
+  log1m = -(log1m + G.max(0.0));           // log(1 - s)
   // log G_j = log s_j + sum_{k>j} log(1 - s_k): an exclusive suffix sum.
   double suffix = 0;
   for (Eigen::Index j = n - 1; j >= 0; --j) {

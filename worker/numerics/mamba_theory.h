@@ -25,8 +25,8 @@ namespace sweep::numerics {
 
 struct TheoryShape {
   int d = 0;
-  int N = 0;        // configured context length: sets b_g's init and the `none` gate
-  int m = 256;      // ReLU units of the head
+  int N = 0;    // configured context length: sets b_g's init and the `none` gate
+  int m = 256;  // ReLU units of the head
   bool gated = true;
 };
 
@@ -85,12 +85,11 @@ class MambaTheory {
     int n = 0;
     void Resize(int d, int n_ctx, int count);
   };
-  void ForwardPrompt(const PromptBatch& prompts, int p, int n, PromptCache& cache,
-                     double* u) const;
+  void ForwardPrompt(const PromptBatch& prompts, int p, int n, PromptCache& cache, double* u) const;
   // Turns the gate pre-activations in cache.G.col(p) into G and s (log space).
   void GateWeights(PromptCache& cache, int p) const;
-  void BackwardPrompt(const PromptBatch& prompts, int p, PromptCache& cache,
-                      const double* du, TheoryParams& grad) const;
+  void BackwardPrompt(const PromptBatch& prompts, int p, PromptCache& cache, const double* du,
+                      TheoryParams& grad) const;
   // Head on standardised inputs ut (4, count): pre-activations H (m, count), f (count).
   void Head(const Eigen::MatrixXd& ut, Eigen::MatrixXd& H, Eigen::VectorXd& f) const;
 

@@ -28,7 +28,10 @@ double Seconds(std::chrono::steady_clock::time_point since) {
 class Adam {
  public:
   Adam(Eigen::Index size, double lr, double weight_decay)
-      : lr_(lr), wd_(weight_decay), m_(Eigen::VectorXd::Zero(size)), v_(Eigen::VectorXd::Zero(size)) {}
+      : lr_(lr),
+        wd_(weight_decay),
+        m_(Eigen::VectorXd::Zero(size)),
+        v_(Eigen::VectorXd::Zero(size)) {}
   void Step(Eigen::VectorXd& theta, const Eigen::VectorXd& grad) {
     constexpr double kBeta1 = 0.9, kBeta2 = 0.999, kEps = 1e-8;
     ++t_;
@@ -61,8 +64,8 @@ absl::Status Stage1(const JobConfig& config, const TaskSampler& sampler, MambaTh
     sampler.Sample(config.T1, config.N, rng, prompts);
     const double loss = model.LossAndGrad(prompts, grad);
     if (!std::isfinite(loss)) {
-      result.divergence = absl::StrCat("diverged at step ", step, ": loss ",
-                                       std::isnan(loss) ? "nan" : "inf");
+      result.divergence =
+          absl::StrCat("diverged at step ", step, ": loss ", std::isnan(loss) ? "nan" : "inf");
       return absl::OkStatus();
     }
     Eigen::VectorXd theta = model.params().Flatten();

@@ -51,8 +51,10 @@ void ZigguratNormal::Fill(TaskRng& rng, double* out, std::size_t count) const {
       // unpacks (cheaper than two gathers, notably on AMD).
       alignas(32) int64_t layer[4];
       _mm256_store_si256(reinterpret_cast<__m256i*>(layer), i);
-      const __m256d p02 = _mm256_set_m128d(_mm_load_pd(&pairs_[2 * layer[2]]), _mm_load_pd(&pairs_[2 * layer[0]]));
-      const __m256d p13 = _mm256_set_m128d(_mm_load_pd(&pairs_[2 * layer[3]]), _mm_load_pd(&pairs_[2 * layer[1]]));
+      const __m256d p02 =
+          _mm256_set_m128d(_mm_load_pd(&pairs_[2 * layer[2]]), _mm_load_pd(&pairs_[2 * layer[0]]));
+      const __m256d p13 =
+          _mm256_set_m128d(_mm_load_pd(&pairs_[2 * layer[3]]), _mm_load_pd(&pairs_[2 * layer[1]]));
       const __m256d xi = _mm256_unpacklo_pd(p02, p13);
       const __m256d xi1 = _mm256_unpackhi_pd(p02, p13);
       const __m256d x = _mm256_mul_pd(u, xi);

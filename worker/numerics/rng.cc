@@ -51,11 +51,13 @@ void TaskRng::Rounds(uint64_t* out, std::size_t rounds) {
   // for the whole call.
   __m256i s[4][2];
   for (int w = 0; w < 4; ++w) {
-    for (int h = 0; h < 2; ++h) s[w][h] = _mm256_load_si256(reinterpret_cast<const __m256i*>(&s_[w][4 * h]));
+    for (int h = 0; h < 2; ++h)
+      s[w][h] = _mm256_load_si256(reinterpret_cast<const __m256i*>(&s_[w][4 * h]));
   }
   for (std::size_t r = 0; r < rounds; ++r, out += kLanes) {
     for (int h = 0; h < 2; ++h) {
-      const __m256i result = _mm256_add_epi64(Rotl<23>(_mm256_add_epi64(s[0][h], s[3][h])), s[0][h]);
+      const __m256i result =
+          _mm256_add_epi64(Rotl<23>(_mm256_add_epi64(s[0][h], s[3][h])), s[0][h]);
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + 4 * h), result);
       const __m256i t = _mm256_slli_epi64(s[1][h], 17);
       s[2][h] = _mm256_xor_si256(s[2][h], s[0][h]);
@@ -67,7 +69,8 @@ void TaskRng::Rounds(uint64_t* out, std::size_t rounds) {
     }
   }
   for (int w = 0; w < 4; ++w) {
-    for (int h = 0; h < 2; ++h) _mm256_store_si256(reinterpret_cast<__m256i*>(&s_[w][4 * h]), s[w][h]);
+    for (int h = 0; h < 2; ++h)
+      _mm256_store_si256(reinterpret_cast<__m256i*>(&s_[w][4 * h]), s[w][h]);
   }
 #else
   for (std::size_t r = 0; r < rounds; ++r, out += kLanes) {
@@ -92,9 +95,7 @@ void TaskRng::Fill(uint64_t* out, std::size_t count) {
   }
 }
 
-TaskRng MakeTaskStream(uint64_t seed, Stream stream) {
-  return TaskRng(StreamSeed(seed, stream));
-}
+TaskRng MakeTaskStream(uint64_t seed, Stream stream) { return TaskRng(StreamSeed(seed, stream)); }
 
 std::mt19937_64 MakeStream(uint64_t seed, Stream stream) {
   return std::mt19937_64(StreamSeed(seed, stream));

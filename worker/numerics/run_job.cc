@@ -24,8 +24,8 @@ absl::StatusOr<JobResult> RunFromCheckpoint(const JobConfig& config, const RunHo
   const std::string want = TrainingHash(config);
   const std::string have = TrainingHash(model->config());
   if (want != have) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "input_checkpoint: trained for training hash ", have, ", the job needs ", want));
+    return absl::InvalidArgumentError(absl::StrCat("input_checkpoint: trained for training hash ",
+                                                   have, ", the job needs ", want));
   }
   if (hooks.on_model_source) hooks.on_model_source(ModelSource::kReused);
   // A reused model did no training: loss_curve stays empty and train_seconds 0.

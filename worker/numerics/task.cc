@@ -65,8 +65,7 @@ absl::StatusOr<TaskSampler> TaskSampler::FromConfig(const JobConfig& config) {
   return TaskSampler(spec, config.seed);
 }
 
-void TaskSampler::Sample(int count, int N, TaskRng& rng, PromptBatch& out,
-                         int d_active) const {
+void TaskSampler::Sample(int count, int N, TaskRng& rng, PromptBatch& out, int d_active) const {
   const int d = spec_.d, r = spec_.r, cols = N + 1;
   if (d_active <= 0 || d_active > d) d_active = d;
   out.count = count, out.N = N, out.d = d;

@@ -8,8 +8,8 @@
 // passed in by the caller, so one sampler may serve several streams.
 #pragma once
 
-#include <cstdint>
 #include <Eigen/Core>
+#include <cstdint>
 
 #include "absl/status/statusor.h"
 #include "common/job_config.h"
@@ -55,7 +55,7 @@ class TaskSampler {
   static absl::StatusOr<TaskSampler> FromConfig(const JobConfig& config);
 
   const TaskSpec& spec() const { return spec_; }
-  const Eigen::MatrixXd& U() const { return U_; }  // (d, r), U^T U = I
+  const Eigen::MatrixXd& U() const { return U_; }                             // (d, r), U^T U = I
   double SecondMoment() const { return spec_.link.SecondMoment(spec_.tau); }  // E[y^2]
 
   // Overwrites `out` with `count` fresh prompts of N context examples (buffers are

@@ -3,8 +3,8 @@
 #include "common/spec/sweep_spec.h"
 
 #include <chrono>
-#include <ctime>
 #include <cstdio>
+#include <ctime>
 #include <fstream>
 #include <map>
 #include <set>
@@ -52,8 +52,8 @@ grid:
   link: [h2, h3, h4]
 )");
   ASSERT_EQ(s.jobs.size(), 6u);
-  const std::vector<std::pair<int, std::string>> want = {
-      {8, "h2"}, {8, "h3"}, {8, "h4"}, {16, "h2"}, {16, "h3"}, {16, "h4"}};
+  const std::vector<std::pair<int, std::string>> want = {{8, "h2"},  {8, "h3"},  {8, "h4"},
+                                                         {16, "h2"}, {16, "h3"}, {16, "h4"}};
   for (size_t i = 0; i < want.size(); ++i) {
     EXPECT_EQ(s.jobs[i].d, want[i].first) << i;
     EXPECT_EQ(s.jobs[i].link, want[i].second) << i;
@@ -61,7 +61,8 @@ grid:
 }
 
 TEST(SweepSpecTest, SeedsAreTheFastestAxisWhereverWritten) {
-  SweepSpec s = Parse("seeds: 3\nname: s\nbase: {model: krr, d: 4, N: 8}\ngrid: {tau: [0.1, 0.2]}\n");
+  SweepSpec s =
+      Parse("seeds: 3\nname: s\nbase: {model: krr, d: 4, N: 8}\ngrid: {tau: [0.1, 0.2]}\n");
   EXPECT_EQ(s.axes, (std::vector<std::string>{"tau", "seed"}));
   ASSERT_EQ(s.jobs.size(), 6u);
   for (size_t i = 0; i < 6; ++i) {
@@ -108,8 +109,9 @@ grid:
 }
 
 TEST(SweepSpecTest, EveryJobHashIsDistinct) {
-  SweepSpec s = Parse("name: h\nbase: {model: mamba-theory, d: 8, N: 16}\n"
-                      "grid: {gate: [sigmoid, none], link: [h2, h3]}\nseeds: 2\n");
+  SweepSpec s = Parse(
+      "name: h\nbase: {model: mamba-theory, d: 8, N: 16}\n"
+      "grid: {gate: [sigmoid, none], link: [h2, h3]}\nseeds: 2\n");
   std::set<std::string> hashes;
   for (const JobConfig& j : s.jobs) hashes.insert(ConfigHash(j));
   EXPECT_EQ(hashes.size(), 8u);
@@ -126,19 +128,25 @@ TEST(SweepSpecTest, JsonDocumentIsAccepted) {
 TEST(SweepSpecTest, JobLimitNamesProductAndLimit) {
   SpecOptions options;
   options.max_jobs = 100;
-  auto spec = ParseSweep("name: big\nbase: {model: krr, d: 4, N: 8}\n"
-                         "grid: {tau: [0.1, 0.2, 0.3]}\nseeds: 40\n", "big.yaml", options);
-  EXPECT_THAT(spec, StatusIs(absl::StatusCode::kInvalidArgument,
-                             HasSubstr("big.yaml: grid: 3 x 40 = 120 jobs exceeds the limit of 100")));
+  auto spec = ParseSweep(
+      "name: big\nbase: {model: krr, d: 4, N: 8}\n"
+      "grid: {tau: [0.1, 0.2, 0.3]}\nseeds: 40\n",
+      "big.yaml", options);
+  EXPECT_THAT(spec,
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("big.yaml: grid: 3 x 40 = 120 jobs exceeds the limit of 100")));
   options.max_jobs = 120;
   EXPECT_THAT(ParseSweep("name: big\nbase: {model: krr, d: 4, N: 8}\n"
-                         "grid: {tau: [0.1, 0.2, 0.3]}\nseeds: 40\n", "big.yaml", options), IsOk());
+                         "grid: {tau: [0.1, 0.2, 0.3]}\nseeds: 40\n",
+                         "big.yaml", options),
+              IsOk());
 }
 
 TEST(SweepSpecTest, JobLimitProductDoesNotOverflow) {
   // 4 models x 3^40 cells overflows int64; the count must not wrap to a small number.
-  std::string text = "name: huge\nbase: {d: 4, N: 8}\ngrid:\n"
-                     "  model: [mamba, mamba-theory, transformer, krr]\n";
+  std::string text =
+      "name: huge\nbase: {d: 4, N: 8}\ngrid:\n"
+      "  model: [mamba, mamba-theory, transformer, krr]\n";
   int axes = 0;
   for (const std::string& key : AllJobKeys()) {
     if (key == "model" || key == "d" || key == "N" || axes == 40) continue;
@@ -160,15 +168,16 @@ TEST(SweepSpecTest, TotalEvalLengthsAreBounded) {
   options.max_eval_entries = 1000;
   // Each interleaved job evaluates 0..N: 2 x 401 entries fit, 3 x 401 do not.
   const std::string text = "name: e\nbase: {model: mamba, d: 4, N: 400}\nseeds: ";
-  EXPECT_THAT(ParseSweep(text + "3\n", "e.yaml", options),
-              StatusIs(absl::StatusCode::kInvalidArgument,
-                       HasSubstr("eval_lengths: the jobs evaluate more than 1000 context lengths")));
+  EXPECT_THAT(
+      ParseSweep(text + "3\n", "e.yaml", options),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               HasSubstr("eval_lengths: the jobs evaluate more than 1000 context lengths")));
   EXPECT_THAT(ParseSweep(text + "2\n", "e.yaml", options), IsOk());
 }
 
 TEST(SweepSpecTest, ResolutionErrorPointsAtTheOffendingValue) {
-  auto spec = ParseSweep("name: r\nbase: {model: krr, N: 8}\ngrid:\n  d: [8, 4]\n  r: [2, 6]\n",
-                         "r.yaml");
+  auto spec =
+      ParseSweep("name: r\nbase: {model: krr, N: 8}\ngrid:\n  d: [8, 4]\n  r: [2, 6]\n", "r.yaml");
   EXPECT_THAT(spec, StatusIs(absl::StatusCode::kInvalidArgument,
                              HasSubstr("r.yaml:5:10: r: 6 > d = 4 (r must be <= d) "
                                        "(in grid cell d=4, r=6)")));
@@ -177,8 +186,9 @@ TEST(SweepSpecTest, ResolutionErrorPointsAtTheOffendingValue) {
 TEST(SweepSpecTest, LoadSweepFileUsesTheBaseNameInErrors) {
   const std::string path = ::testing::TempDir() + "/bad_spec.yaml";
   std::ofstream(path) << "name: f\nbase: {model: krr, d: 4, N: 8, sedd: 1}\n";
-  EXPECT_THAT(LoadSweepFile(path), StatusIs(absl::StatusCode::kInvalidArgument,
-                                            HasSubstr("bad_spec.yaml:2:32: base: unknown key \"sedd\"")));
+  EXPECT_THAT(LoadSweepFile(path),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("bad_spec.yaml:2:32: base: unknown key \"sedd\"")));
   std::remove(path.c_str());
   EXPECT_THAT(LoadSweepFile(path), StatusIs(absl::StatusCode::kNotFound, HasSubstr(path)));
 }
@@ -239,15 +249,17 @@ TEST(SweepSpecTest, FormatDocumentExampleParses) {
 
 // A printed figure, with a generous bound so that a loaded CI machine does not flake.
 TEST(SweepSpecTest, ExpandsHundredThousandJobsQuickly) {
-  std::string text = "name: big\nbase: {model: mamba-theory, d: 16, N: 512}\nseeds: 100\ngrid:\n"
-                     "  link: [h2, h3, h4, h2+h4, 0.6*h1+0.8*h3]\n  gate: [sigmoid, none]\n  tau: [";
+  std::string text =
+      "name: big\nbase: {model: mamba-theory, d: 16, N: 512}\nseeds: 100\ngrid:\n"
+      "  link: [h2, h3, h4, h2+h4, 0.6*h1+0.8*h3]\n  gate: [sigmoid, none]\n  tau: [";
   for (int i = 0; i < 100; ++i) text += (i ? "," : "") + std::to_string(0.01 * i);
   text += "]\n";
   const auto start = std::chrono::steady_clock::now();
   const std::clock_t cpu_start = std::clock();
   auto spec = ParseSweep(text, "big.yaml");
   const double cpu = double(std::clock() - cpu_start) / CLOCKS_PER_SEC;
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ASSERT_THAT(spec, IsOk());
   EXPECT_EQ(spec->jobs.size(), 100'000u);
   std::printf("expanded %zu jobs in %.3f s wall, %.3f s cpu\n", spec->jobs.size(), seconds, cpu);

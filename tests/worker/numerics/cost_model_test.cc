@@ -56,11 +56,19 @@ TEST(CostModelTest, MemoryFormulaBoundsTheMeasuredPeakWithinTwoX) {
   // with steps or K1).
   const nlohmann::json jobs[] = {
       {{"model", "mamba"}, {"d", 16}, {"r", 4}, {"N", 40}, {"steps", 2}, {"eval_tasks", 200}},
-      {{"model", "transformer"}, {"d", 16}, {"r", 4}, {"N", 40}, {"steps", 2},
-       {"eval_tasks", 200}},
-      {{"model", "krr"}, {"d", 16}, {"r", 4}, {"N", 512}, {"eval_tasks", 4},
+      {{"model", "transformer"}, {"d", 16}, {"r", 4}, {"N", 40}, {"steps", 2}, {"eval_tasks", 200}},
+      {{"model", "krr"},
+       {"d", 16},
+       {"r", 4},
+       {"N", 512},
+       {"eval_tasks", 4},
        {"eval_lengths", {512}}},
-      {{"model", "mamba-theory"}, {"d", 16}, {"r", 4}, {"N", 512}, {"K1", 2}, {"T2", 512},
+      {{"model", "mamba-theory"},
+       {"d", 16},
+       {"r", 4},
+       {"N", 512},
+       {"K1", 2},
+       {"T2", 512},
        {"eval_tasks", 200}},
   };
   for (const nlohmann::json& partial : jobs) {
@@ -70,8 +78,9 @@ TEST(CostModelTest, MemoryFormulaBoundsTheMeasuredPeakWithinTwoX) {
     ASSERT_THAT(estimate, IsOk());
     const double measured = MeasuredPeakBytes(*config);
     ASSERT_GT(measured, 0) << partial.dump();
-    std::printf("%s: estimate %.1f MB, measured %.1f MB\n", std::string(EnumName(config->model)).c_str(),
-                double(*estimate) / 1e6, measured / 1e6);
+    std::printf("%s: estimate %.1f MB, measured %.1f MB\n",
+                std::string(EnumName(config->model)).c_str(), double(*estimate) / 1e6,
+                measured / 1e6);
     EXPECT_GE(double(*estimate), measured) << partial.dump();
     EXPECT_LE(double(*estimate), 2 * measured) << partial.dump();
   }

@@ -32,8 +32,8 @@ TEST(EvalAccumulatorTest, MseStandardErrorAndNmseAcrossChunks) {
 }
 
 TEST(FillSummaryTest, SummaryIsAtTheLargestLengthAndNAtEpsIsTheFirstBelow) {
-  const std::vector<EvalPoint> curve = {{8, 1.0, 0.1, 0.9}, {16, 0.5, 0.1, 0.45},
-                                        {32, 0.6, 0.1, 0.48}};
+  const std::vector<EvalPoint> curve = {
+      {8, 1.0, 0.1, 0.9}, {16, 0.5, 0.1, 0.45}, {32, 0.6, 0.1, 0.48}};
   JobResult r;
   FillSummary(curve, 0.5, r);
   EXPECT_EQ(r.curve, curve);

@@ -10,8 +10,8 @@ namespace sweep::numerics {
 namespace {
 
 // Brute-force LOO residual: refit without example i and predict it.
-double BruteForceLoo(const KrrOptions& options, const Eigen::MatrixXd& F,
-                     const Eigen::VectorXd& y, int i, double lambda) {
+double BruteForceLoo(const KrrOptions& options, const Eigen::MatrixXd& F, const Eigen::VectorXd& y,
+                     int i, double lambda) {
   const Eigen::Index n = F.cols();
   Eigen::MatrixXd Fi(F.rows(), n - 1);
   Eigen::VectorXd yi(n - 1);
@@ -82,7 +82,8 @@ TEST(KrrTest, PicksTheLambdaWithTheSmallestLooError) {
   KrrFitter fitter(KrrOptions{});
   fitter.Fit(F, y);
   double best = 1e300;
-  for (double lambda : KrrOptions{}.lambdas) best = std::min(best, fitter.LooResiduals(lambda).squaredNorm());
+  for (double lambda : KrrOptions{}.lambdas)
+    best = std::min(best, fitter.LooResiduals(lambda).squaredNorm());
   EXPECT_DOUBLE_EQ(fitter.LooResiduals(fitter.lambda()).squaredNorm(), best);
   EXPECT_GE(fitter.lambda(), 1.0);
 }

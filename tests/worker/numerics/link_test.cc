@@ -2,8 +2,8 @@
 #include <random>
 #include <vector>
 
-#include <Eigen/Core>
 #include <gtest/gtest.h>
+#include <Eigen/Core>
 
 #include "common/link_expr.h"
 #include "worker/numerics/link.h"

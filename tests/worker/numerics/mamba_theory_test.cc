@@ -73,7 +73,9 @@ TEST(TheoryDefinitionTest, FeaturesEqualTheStateReadAtTheQuery) {
       for (int p = 0; p < b.count; ++p) {
         const Eigen::VectorXd ref = ReferenceFeatures(model, b, p, n);
         EXPECT_LT((u.col(p) - ref).norm(), 1e-12 * (1 + ref.norm()))
-            << "gated " << gated << " n " << n << " p " << p << "\n" << u.col(p) << "\n" << ref;
+            << "gated " << gated << " n " << n << " p " << p << "\n"
+            << u.col(p) << "\n"
+            << ref;
       }
     }
   }

@@ -96,7 +96,8 @@ class ReferenceZiggurat {
     auto pdf = [](double t) { return std::exp(-0.5 * t * t); };
     x_[0] = v / pdf(r);
     x_[1] = r;
-    for (int i = 2; i < 256; ++i) x_[i] = std::sqrt(-2.0 * std::log(v / x_[i - 1] + pdf(x_[i - 1])));
+    for (int i = 2; i < 256; ++i)
+      x_[i] = std::sqrt(-2.0 * std::log(v / x_[i - 1] + pdf(x_[i - 1])));
     x_[256] = 0;
     for (int i = 0; i < 257; ++i) f_[i] = pdf(x_[i]);
   }
@@ -138,7 +139,8 @@ TEST(ZigguratFillTest, VectorFastPathGivesTheDocumentedNumbersBitForBit) {
   ZigguratNormal().Fill(a, got.data(), kCount);
   ReferenceZiggurat().Fill(b, want.data(), kCount);
   int differ = 0;
-  for (int k = 0; k < kCount; ++k) differ += std::bit_cast<uint64_t>(got[k]) != std::bit_cast<uint64_t>(want[k]);
+  for (int k = 0; k < kCount; ++k)
+    differ += std::bit_cast<uint64_t>(got[k]) != std::bit_cast<uint64_t>(want[k]);
   EXPECT_EQ(differ, 0);
   EXPECT_EQ(a(), b());  // and both consumed the same number of words
 }

@@ -180,7 +180,8 @@ TEST(TaskSpecTest, RejectsBadTaskKeysNamingTheKey) {
   EXPECT_THAT(TaskSpecFromConfig(c), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("x3")));
   c = TaskConfig(Subspace::kAligned);
   c.tau = -1;
-  EXPECT_THAT(TaskSpecFromConfig(c), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("tau")));
+  EXPECT_THAT(TaskSpecFromConfig(c),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("tau")));
 }
 
 }  // namespace

@@ -20,8 +20,7 @@ void SiluForward(const Mat<T>& x, Mat<T>& y) {
 // Eigen vectorises exp/tanh (scalar libm calls were ~10% of a Mamba step).
 template <typename T>
 void SiluBackward(const Mat<T>& x, const Mat<T>& dy, Mat<T>& dx) {
-  const Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic> s =
-      (T(1) + (-x.array()).exp()).inverse();
+  const Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic> s = (T(1) + (-x.array()).exp()).inverse();
   dx.resize(x.rows(), x.cols());
   dx.array() = dy.array() * s * (T(1) + x.array() * (T(1) - s));
 }
@@ -63,8 +62,9 @@ void GeluBackward(const Mat<T>& x, const Mat<T>& dy, Mat<T>& dx) {
   const Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic> th =
       (c * (x.array() + T(0.044715) * x.array().cube())).tanh();
   dx.resize(x.rows(), x.cols());
-  dx.array() = dy.array() * (T(0.5) * (T(1) + th) + T(0.5) * x.array() * (T(1) - th.square()) *
-                                                        c * (T(1) + T(3 * 0.044715) * x.array().square()));
+  dx.array() =
+      dy.array() * (T(0.5) * (T(1) + th) + T(0.5) * x.array() * (T(1) - th.square()) * c *
+                                               (T(1) + T(3 * 0.044715) * x.array().square()));
 }
 
 }  // namespace sweep::numerics::nets

@@ -12,8 +12,7 @@ namespace sweep::numerics::nets {
 template <typename T>
 class Adam {
  public:
-  explicit Adam(ParamSet<T>& params, double beta1 = 0.9, double beta2 = 0.999,
-                double eps = 1e-8);
+  explicit Adam(ParamSet<T>& params, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8);
   // One update of every parameter from its gradient, at learning rate lr.
   void Step(double lr);
   // First and second moments, in the ParamSet's order (checkpoints of optimiser state

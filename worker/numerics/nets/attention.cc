@@ -7,8 +7,8 @@
 namespace sweep::numerics::nets {
 
 template <typename T>
-CausalSelfAttention<T>::CausalSelfAttention(ParamSet<T>& params, const std::string& prefix,
-                                            int D, int H, bool softmax, int num_layers,
+CausalSelfAttention<T>::CausalSelfAttention(ParamSet<T>& params, const std::string& prefix, int D,
+                                            int H, bool softmax, int num_layers,
                                             std::mt19937_64& rng)
     : D_(D), H_(H), dh_(D / H), softmax_(softmax), scale_(T(1) / std::sqrt(T(D / H))) {
   W_qkv_ = Linear<T>(params, prefix + "W_qkv", prefix + "b_qkv", D, 3 * D);

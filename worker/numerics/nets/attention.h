@@ -20,8 +20,8 @@ template <typename T>
 class CausalSelfAttention {
  public:
   // GPT-2 init: weights N(0, 0.02^2), W_o N(0, (0.02 / sqrt(2 L))^2), biases 0.
-  CausalSelfAttention(ParamSet<T>& params, const std::string& prefix, int D, int H,
-                      bool softmax, int num_layers, std::mt19937_64& rng);
+  CausalSelfAttention(ParamSet<T>& params, const std::string& prefix, int D, int H, bool softmax,
+                      int num_layers, std::mt19937_64& rng);
   CausalSelfAttention(const CausalSelfAttention&) = delete;
   CausalSelfAttention& operator=(const CausalSelfAttention&) = delete;
 

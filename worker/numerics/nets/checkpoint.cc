@@ -59,8 +59,9 @@ absl::Status LoadTensor(const nlohmann::json& entry, std::string_view data, Para
     return Bad(absl::StrCat("tensor \"", p.name, "\": dtype is not ", DType<T>()));
   }
   if (entry.value("shape", nlohmann::json()) != Shape(p.w.rows(), p.w.cols())) {
-    return Bad(absl::StrCat("tensor \"", p.name, "\": shape ", entry.value("shape", nlohmann::json()).dump(),
-                            " != expected ", Shape(p.w.rows(), p.w.cols()).dump()));
+    return Bad(absl::StrCat("tensor \"", p.name, "\": shape ",
+                            entry.value("shape", nlohmann::json()).dump(), " != expected ",
+                            Shape(p.w.rows(), p.w.cols()).dump()));
   }
   const nlohmann::json offsets = entry.value("data_offsets", nlohmann::json());
   if (!offsets.is_array() || offsets.size() != 2 || !offsets[0].is_number_unsigned() ||
@@ -100,11 +101,12 @@ absl::StatusOr<JobConfig> ConfigOf(const nlohmann::json& header) {
       !meta["config"].is_string()) {
     return Bad(absl::StrCat("__metadata__ must hold format \"", kFormat, "\" and a config"));
   }
-  const nlohmann::json config = nlohmann::json::parse(meta["config"].get<std::string>(),
-                                                      nullptr, /*allow_exceptions=*/false);
+  const nlohmann::json config =
+      nlohmann::json::parse(meta["config"].get<std::string>(), nullptr, /*allow_exceptions=*/false);
   if (config.is_discarded()) return Bad("__metadata__.config is not JSON");
   auto resolved = ResolveJobConfig(config);
-  if (!resolved.ok()) return Bad(absl::StrCat("config: ", std::string(resolved.status().message())));
+  if (!resolved.ok())
+    return Bad(absl::StrCat("config: ", std::string(resolved.status().message())));
   return resolved;
 }
 

@@ -45,8 +45,10 @@ class CausalConv1d {
         const int shift = K - 1 - j;
         const int len = shape.T - shift;
         if (len <= 0) continue;
-        w_->g.col(j) += (dY.middleCols(c0 + shift, len).array() *
-                         X.middleCols(c0, len).array()).rowwise().sum().matrix();
+        w_->g.col(j) += (dY.middleCols(c0 + shift, len).array() * X.middleCols(c0, len).array())
+                            .rowwise()
+                            .sum()
+                            .matrix();
         dX.middleCols(c0, len).array() +=
             dY.middleCols(c0 + shift, len).array().colwise() * w_->w.col(j).array();
       }

@@ -62,15 +62,12 @@ PromptBatch Truncate(const PromptBatch& in, int n) {
 
 }  // namespace
 
-absl::StatusOr<std::vector<EvalPoint>> EvaluateNet(TrainedModel& model,
-                                                   const TaskSampler& sampler,
-                                                   const JobConfig& config,
-                                                   const RunHooks& hooks) {
+absl::StatusOr<std::vector<EvalPoint>> EvaluateNet(TrainedModel& model, const TaskSampler& sampler,
+                                                   const JobConfig& config, const RunHooks& hooks) {
   if (model.format() == PromptFormat::kInterleaved) {
     return EvaluateInterleaved(model, sampler, config, hooks);
   }
-  QueryPredictor predictor = [&model](const PromptBatch& prompts,
-                                      const std::vector<int>& lengths,
+  QueryPredictor predictor = [&model](const PromptBatch& prompts, const std::vector<int>& lengths,
                                       Eigen::MatrixXd& pred) -> absl::Status {
     for (size_t i = 0; i < lengths.size(); ++i) {
       SWEEP_ASSIGN_OR_RETURN(const Eigen::MatrixXd row,

@@ -22,9 +22,7 @@ namespace sweep::numerics::nets {
 
 // Errors: INVALID_ARGUMENT for bad eval keys, CANCELLED when hooks.stop fires between
 // chunks.
-absl::StatusOr<std::vector<EvalPoint>> EvaluateNet(TrainedModel& model,
-                                                   const TaskSampler& sampler,
-                                                   const JobConfig& config,
-                                                   const RunHooks& hooks);
+absl::StatusOr<std::vector<EvalPoint>> EvaluateNet(TrainedModel& model, const TaskSampler& sampler,
+                                                   const JobConfig& config, const RunHooks& hooks);
 
 }  // namespace sweep::numerics::nets

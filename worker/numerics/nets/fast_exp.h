@@ -7,7 +7,8 @@
 // float rounding even for x = -87), e^r by its Taylor polynomial to degree 7 on
 // |r| <= 0.35 (truncation < 5e-9), times 2^n built from the exponent bits. Inputs below
 // -87 are clamped to -87 (exp(-87) = 1.6e-38: no denormals). Relative error <= 2e-7 (a
-// few float ulps; tests/worker/numerics/nets/fast_exp_test.cc), i.e. float rounding, not a model change.
+// few float ulps; tests/worker/numerics/nets/fast_exp_test.cc), i.e. float rounding, not a model
+// change.
 #pragma once
 
 #include <algorithm>

@@ -15,8 +15,8 @@ class Linear {
  public:
   Linear() = default;
   // Registers `weight_name` (out, in) and, unless bias_name is empty, `bias_name` (out, 1).
-  Linear(ParamSet<T>& params, const std::string& weight_name, const std::string& bias_name,
-         int in, int out) {
+  Linear(ParamSet<T>& params, const std::string& weight_name, const std::string& bias_name, int in,
+         int out) {
     W_ = params.Add(weight_name, out, in);
     if (!bias_name.empty()) b_ = params.Add(bias_name, out, 1);
   }

@@ -13,8 +13,8 @@ namespace sweep::numerics::nets {
 // A_log = log(k+1), D = 1 (in SelectiveScan); W_out is divided by sqrt(L) (GPT-2's
 // residual rescaling, as Mamba does).
 template <typename T>
-MambaMixer<T>::MambaMixer(ParamSet<T>& params, const std::string& prefix,
-                          const MixerShape& shape, int num_layers, std::mt19937_64& rng)
+MambaMixer<T>::MambaMixer(ParamSet<T>& params, const std::string& prefix, const MixerShape& shape,
+                          int num_layers, std::mt19937_64& rng)
     : shape_(shape) {
   const int D = shape.D, E = shape.E, n = shape.n;
   W_xz_ = Linear<T>(params, prefix + "W_xz", "", D, 2 * E);

@@ -18,10 +18,10 @@
 namespace sweep::numerics::nets {
 
 struct MixerShape {
-  int D = 64;       // model width
-  int E = 128;      // inner channels (expand * D)
-  int n = 16;       // state size
-  int conv = 4;     // conv kernel, 0 = off
+  int D = 64;    // model width
+  int E = 128;   // inner channels (expand * D)
+  int n = 16;    // state size
+  int conv = 4;  // conv kernel, 0 = off
   bool selective = true;
 };
 

@@ -10,8 +10,7 @@ namespace sweep::numerics::nets {
 // Read-in and readout use PyTorch's Linear default U(+-1/sqrt(fan_in)) with zero biases
 // (as Garg et al.'s _read_in/_read_out); the blocks follow mamba_mixer.cc.
 template <typename T>
-MambaModel<T>::MambaModel(const ModelShape& shape, std::mt19937_64& rng)
-    : SequenceModel<T>(shape) {
+MambaModel<T>::MambaModel(const ModelShape& shape, std::mt19937_64& rng) : SequenceModel<T>(shape) {
   ParamSet<T>& p = this->params_;
   in_proj_ = Linear<T>(p, "in_proj.weight", "in_proj.bias", shape.d_in, shape.D);
   FillUniform(in_proj_.weight(), 1.0 / std::sqrt(shape.d_in), rng);

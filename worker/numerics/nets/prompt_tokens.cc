@@ -48,8 +48,7 @@ SeqShape BuildTokens(const PromptBatch& p, PromptFormat format, int d_model, Mat
 }
 
 template <typename T>
-Eigen::MatrixXd ReadPredictions(const RowVec<T>& pred, const PromptBatch& p,
-                                PromptFormat format) {
+Eigen::MatrixXd ReadPredictions(const RowVec<T>& pred, const PromptBatch& p, PromptFormat format) {
   const int reads = ReadsPerPrompt(p, format);
   const int T_len = TokensPerPrompt(p, format);
   Eigen::MatrixXd out(reads, p.count);
@@ -84,10 +83,9 @@ double SquaredLoss(const RowVec<T>& pred, const PromptBatch& p, PromptFormat for
 template SeqShape BuildTokens(const PromptBatch&, PromptFormat, int, Mat<float>&);
 template SeqShape BuildTokens(const PromptBatch&, PromptFormat, int, Mat<double>&);
 template Eigen::MatrixXd ReadPredictions(const RowVec<float>&, const PromptBatch&, PromptFormat);
-template Eigen::MatrixXd ReadPredictions(const RowVec<double>&, const PromptBatch&,
-                                         PromptFormat);
-template double SquaredLoss(const RowVec<float>&, const PromptBatch&, PromptFormat,
-                            RowVec<float>&, int);
+template Eigen::MatrixXd ReadPredictions(const RowVec<double>&, const PromptBatch&, PromptFormat);
+template double SquaredLoss(const RowVec<float>&, const PromptBatch&, PromptFormat, RowVec<float>&,
+                            int);
 template double SquaredLoss(const RowVec<double>&, const PromptBatch&, PromptFormat,
                             RowVec<double>&, int);
 

@@ -23,8 +23,7 @@ using ::sweep::PromptFormat;  // the job key `format` (common/job_config.h)
 // channel is row d_model; prompts with fewer dims (prompts.d < d_model, a curriculum
 // stage) leave the inactive x rows at zero.
 template <typename T>
-SeqShape BuildTokens(const PromptBatch& prompts, PromptFormat format, int d_model,
-                     Mat<T>& tokens);
+SeqShape BuildTokens(const PromptBatch& prompts, PromptFormat format, int d_model, Mat<T>& tokens);
 
 // Number of predictions read per prompt: N + 1 (interleaved) or 1 (paired).
 int ReadsPerPrompt(const PromptBatch& prompts, PromptFormat format);

@@ -104,8 +104,7 @@ void SelectiveScan<T>::Forward(const Mat<T>& a, const Mat<T>& delta, const Mat<T
       y.col(t).array() = D_->w.col(0).array() * a.col(t).array();
       for (int k = 0; k < n_; ++k) {
         const int off = k * E_;
-        StateColumnReadout(E_, decay.data() + off, u.data(), B(k, t), C(k, t), s.data() + off,
-                           yt);
+        StateColumnReadout(E_, decay.data() + off, u.data(), B(k, t), C(k, t), s.data() + off, yt);
       }
     }
   }
@@ -184,16 +183,17 @@ void SelectiveScan<T>::BackwardSequence(const Mat<T>& dy, int col0, int T_len, M
       const int off = k * E_;
       if (sp != nullptr) {
         ReverseColumn<true, T>(E_, dyt, C(k, c), B(k, c), st + off, u_.data(), sp + off, dA + off,
-                            A_.data() + off, dl, ds_.data() + off, du_.data(), dd.data(),
-                            gA_.data() + off, dC(k, c), dB(k, c));
+                               A_.data() + off, dl, ds_.data() + off, du_.data(), dd.data(),
+                               gA_.data() + off, dC(k, c), dB(k, c));
       } else {
         ReverseColumn<false, T>(E_, dyt, C(k, c), B(k, c), st + off, u_.data(), nullptr, nullptr,
-                             nullptr, nullptr, ds_.data() + off, du_.data(), nullptr, nullptr,
-                             dC(k, c), dB(k, c));
+                                nullptr, nullptr, ds_.data() + off, du_.data(), nullptr, nullptr,
+                                dC(k, c), dB(k, c));
       }
     }
     dd.array() += du_.array() * a.col(c).array();
-    da.col(c).array() = dy.col(c).array() * D_->w.col(0).array() + du_.array() * delta.col(c).array();
+    da.col(c).array() =
+        dy.col(c).array() * D_->w.col(0).array() + du_.array() * delta.col(c).array();
   }
 }
 

@@ -45,12 +45,12 @@ class SelectiveScan {
   const Mat<T>* delta_ = nullptr;
   const Mat<T>* B_ = nullptr;
   const Mat<T>* C_ = nullptr;
-  Mat<T> A_;       // (E, n) = -exp(A_log)
-  Mat<T> states_;  // (E * n, T): s_t of one sequence
-  Mat<T> decay_;   // (E * n, T): exp(Delta_t A) of one sequence
-  Mat<T> gA_;      // (E, n) gradient wrt A
-  Vec<T> ds_;      // (E * n): gradient wrt the state, carried backwards in time
-  Vec<T> u_, du_;  // (E): Delta_t (.) a_t and its gradient at one step
+  Mat<T> A_;            // (E, n) = -exp(A_log)
+  Mat<T> states_;       // (E * n, T): s_t of one sequence
+  Mat<T> decay_;        // (E * n, T): exp(Delta_t A) of one sequence
+  Mat<T> gA_;           // (E, n) gradient wrt A
+  Vec<T> ds_;           // (E * n): gradient wrt the state, carried backwards in time
+  Vec<T> u_, du_;       // (E): Delta_t (.) a_t and its gradient at one step
   mutable Vec<T> arg_;  // (E * n): Delta_t A, the argument of DecayBlock's exp
 };
 

@@ -24,8 +24,8 @@ absl::Status MambaShape(const JobConfig& config, ModelShape& shape) {
   if (config.conv < 0) {
     return absl::InvalidArgumentError(absl::StrCat("conv: ", config.conv, " < 0"));
   }
-  shape.mixer = MixerShape{config.D, config.expand * config.D, config.n, config.conv,
-                           config.selective};
+  shape.mixer =
+      MixerShape{config.D, config.expand * config.D, config.n, config.conv, config.selective};
   return absl::OkStatus();
 }
 
@@ -45,11 +45,14 @@ absl::Status TransformerShape(const JobConfig& config, ModelShape& shape) {
 absl::StatusOr<ModelShape> ShapeFromConfig(const JobConfig& config) {
   // A checkpoint file may hold any model's config; only these two are sequence models.
   if (config.model != ModelKind::kMamba && config.model != ModelKind::kTransformer) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "model: \"", std::string(EnumName(config.model)), "\" is not a trained sequence model"));
+    return absl::InvalidArgumentError(absl::StrCat("model: \"", std::string(EnumName(config.model)),
+                                                   "\" is not a trained sequence model"));
   }
-  for (auto [key, value] : {std::pair{"d", config.d}, {"N", config.N}, {"L", config.L},
-                            {"D", config.D}, {"batch", config.batch}}) {
+  for (auto [key, value] : {std::pair{"d", config.d},
+                            {"N", config.N},
+                            {"L", config.L},
+                            {"D", config.D},
+                            {"batch", config.batch}}) {
     SWEEP_RETURN_IF_ERROR(Positive(key, value));
   }
   ModelShape shape;

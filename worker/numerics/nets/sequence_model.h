@@ -20,12 +20,12 @@ namespace sweep::numerics::nets {
 // The architecture part of a JobConfig.
 struct ModelShape {
   ModelKind model = ModelKind::kMamba;  // kMamba | kTransformer
-  int d_in = 0;       // token width, d + 1
-  int max_T = 0;      // longest sequence (learned positions of the transformer)
+  int d_in = 0;                         // token width, d + 1
+  int max_T = 0;                        // longest sequence (learned positions of the transformer)
   int L = 2;
   int D = 64;
-  MixerShape mixer;   // mamba only
-  int H = 4;          // transformer only
+  MixerShape mixer;  // mamba only
+  int H = 4;         // transformer only
   bool softmax = true;
 };
 

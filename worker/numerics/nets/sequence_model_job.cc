@@ -51,8 +51,7 @@ absl::StatusOr<TrainOutcome> TrainModel(TrainedModel& model, const TaskSampler& 
 
 }  // namespace
 
-absl::StatusOr<TrainedModel> TrainSequenceModel(const JobConfig& config,
-                                                const TaskSampler& sampler,
+absl::StatusOr<TrainedModel> TrainSequenceModel(const JobConfig& config, const TaskSampler& sampler,
                                                 const RunHooks& hooks, TrainOutcome& outcome) {
   SWEEP_RETURN_IF_ERROR(ValidateTraining(config));
   SWEEP_ASSIGN_OR_RETURN(TrainedModel model, TrainedModel::Create(config));

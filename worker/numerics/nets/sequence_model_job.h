@@ -30,8 +30,7 @@ absl::StatusOr<JobResult> EvaluateSequenceModel(TrainedModel& model, const JobCo
 
 // The training half alone (for checkpoint storage keyed by the training hash): returns
 // the trained model and fills `outcome` (loss curve, divergence). Same errors.
-absl::StatusOr<TrainedModel> TrainSequenceModel(const JobConfig& config,
-                                                const TaskSampler& sampler,
+absl::StatusOr<TrainedModel> TrainSequenceModel(const JobConfig& config, const TaskSampler& sampler,
                                                 const RunHooks& hooks, TrainOutcome& outcome);
 
 }  // namespace sweep::numerics::nets

@@ -49,7 +49,6 @@ void FixGemmBlocking() {
   std::call_once(once, [] { Eigen::setCpuCacheSizes(32 << 10, 1 << 20, 32 << 20); });
 }
 
-
 absl::StatusOr<TrainedModel> TrainedModel::Create(const JobConfig& config) {
   FixGemmBlocking();
   TrainedModel m;
@@ -74,17 +73,17 @@ absl::StatusOr<Eigen::MatrixXd> Predict(TrainedModel& model, const PromptBatch& 
   // trained on; the transformer's learned positions stop at max_T.
   const bool too_long = model.shape().model == ModelKind::kTransformer && T > model.shape().max_T;
   if (prompts.d > d_model || too_long || prompts.N < 0) {
-    return absl::InvalidArgumentError(absl::StrCat(
-        "prompts: d = ", prompts.d, ", N = ", prompts.N, " do not fit a model trained with d = ",
-        d_model, ", N = ", model.config().N));
+    return absl::InvalidArgumentError(absl::StrCat("prompts: d = ", prompts.d, ", N = ", prompts.N,
+                                                   " do not fit a model trained with d = ", d_model,
+                                                   ", N = ", model.config().N));
   }
   Eigen::MatrixXd out(ReadsPerPrompt(prompts, model.format()), prompts.count);
   for (int first = 0; first < prompts.count; first += kPredictChunk) {
     const int count = std::min(kPredictChunk, prompts.count - first);
     const PromptBatch chunk = Slice(prompts, first, count);
-    out.middleCols(first, count) =
-        model.f32() ? PredictChunk(*model.f32(), chunk, model.format(), d_model)
-                    : PredictChunk(*model.f64(), chunk, model.format(), d_model);
+    out.middleCols(first, count) = model.f32()
+                                       ? PredictChunk(*model.f32(), chunk, model.format(), d_model)
+                                       : PredictChunk(*model.f64(), chunk, model.format(), d_model);
   }
   return out;
 }

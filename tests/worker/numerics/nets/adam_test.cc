@@ -44,7 +44,8 @@ TEST(AdamTest, WarmupThenCosine) {
   EXPECT_DOUBLE_EQ(ScheduledLr(1.0, 50, 100, 10, false), 1.0);
   EXPECT_DOUBLE_EQ(ScheduledLr(1.0, 10, 100, 10, true), 1.0);
   EXPECT_NEAR(ScheduledLr(1.0, 99, 100, 10, true), 0.0, 1e-12);
-  EXPECT_NEAR(ScheduledLr(1.0, 54, 100, 10, true), 0.5 * (1 + std::cos(std::numbers::pi * 44 / 89)), 1e-12);
+  EXPECT_NEAR(ScheduledLr(1.0, 54, 100, 10, true), 0.5 * (1 + std::cos(std::numbers::pi * 44 / 89)),
+              1e-12);
 }
 
 }  // namespace

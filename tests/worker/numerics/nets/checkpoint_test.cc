@@ -4,10 +4,10 @@
 #include <cstring>
 #include <string>
 
+#include "common/job_keys.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "nlohmann/json.hpp"
-#include "common/job_keys.h"
 #include "tests/testing/status_matchers.h"
 #include "worker/numerics/nets/checkpoint.h"
 
@@ -63,8 +63,14 @@ TEST(CheckpointTest, LayoutIsSafetensors) {
 // A resolved config (the registry fills defaults and drops keys the model does not use),
 // as every real job has: only such a config survives the canonical-JSON round trip.
 void ExpectRoundTrip(const std::string& model_name, const std::string& dtype) {
-  const auto c = ResolveJobConfig({{"model", model_name}, {"d", 3}, {"N", 4}, {"L", 1},
-                                   {"D", 8}, {"n", 4}, {"H", 2}, {"dtype", dtype}});
+  const auto c = ResolveJobConfig({{"model", model_name},
+                                   {"d", 3},
+                                   {"N", 4},
+                                   {"L", 1},
+                                   {"D", 8},
+                                   {"n", 4},
+                                   {"H", 2},
+                                   {"dtype", dtype}});
   ASSERT_TRUE(c.ok()) << c.status();
   auto model = TrainedModel::Create(*c);
   ASSERT_TRUE(model.ok()) << model.status();
@@ -140,7 +146,7 @@ TEST(CheckpointTest, PredictionsReadOnePerContextLength) {
   EXPECT_EQ(pred->cols(), 3);
   // Causality: the prediction with n examples ignores later tokens.
   PromptBatch q = p;
-  q.y[4] += 10;  // the query label is never seen
+  q.y[4] += 10;             // the query label is never seen
   q.x.col(3).array() += 1;  // example 3 only enters predictions with n >= 3
   const auto pred_q = Predict(*model, q);
   ASSERT_TRUE(pred_q.ok());

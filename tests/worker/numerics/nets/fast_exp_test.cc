@@ -22,7 +22,7 @@ TEST(FastExpTest, WithinAFewUlpsOnTheWholeRange) {
     const double want = std::exp(double(x[i]));
     worst = std::max(worst, std::abs(double(y[i]) - want) / want);
   }
-  EXPECT_LT(worst, 2e-7);  // FLT_EPSILON = 1.19e-7: under two ulps of the true value
+  EXPECT_LT(worst, 2e-7);            // FLT_EPSILON = 1.19e-7: under two ulps of the true value
   EXPECT_EQ(y[x.size() - 8], 1.0f);  // exp(0) is exactly 1
 }
 

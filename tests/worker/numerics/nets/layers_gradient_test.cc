@@ -48,7 +48,10 @@ TEST(LayerGradientTest, LinearWithBias) {
   Linear<double> lin(hs.params, "W", "b", 3, 4);
   hs.Randomise(1.0);
   Mat<double> Y, dX;
-  auto loss = [&] { lin.Forward(hs.X->w, Y); return hs.Dot(Y); };
+  auto loss = [&] {
+    lin.Forward(hs.X->w, Y);
+    return hs.Dot(Y);
+  };
   auto grad = [&] {
     hs.params.ZeroGrad();
     lin.Backward(hs.X->w, hs.R, &dX);
@@ -64,7 +67,10 @@ void CheckNorm(Norm<double>::Kind kind) {
   Norm<double> norm(hs.params, "norm", 6, kind);
   hs.Randomise(1.0);
   Mat<double> Y, dX;
-  auto loss = [&] { norm.Forward(hs.X->w, Y); return hs.Dot(Y); };
+  auto loss = [&] {
+    norm.Forward(hs.X->w, Y);
+    return hs.Dot(Y);
+  };
   auto grad = [&] {
     hs.params.ZeroGrad();
     norm.Forward(hs.X->w, Y);
@@ -83,7 +89,10 @@ TEST(LayerGradientTest, CausalConvDoesNotMixSequences) {
   CausalConv1d<double> conv(hs.params, "", 3, 4);
   hs.Randomise(1.0);
   Mat<double> Y, dX;
-  auto loss = [&] { conv.Forward(hs.X->w, kSeq, Y); return hs.Dot(Y); };
+  auto loss = [&] {
+    conv.Forward(hs.X->w, kSeq, Y);
+    return hs.Dot(Y);
+  };
   auto grad = [&] {
     hs.params.ZeroGrad();
     conv.Backward(hs.X->w, hs.R, kSeq, dX);
@@ -93,8 +102,8 @@ TEST(LayerGradientTest, CausalConvDoesNotMixSequences) {
   EXPECT_LE(report.max_rel_error, kTol) << report.Describe();
   // Causality: the first token of sequence 1 only sees itself (bias + last tap).
   conv.Forward(hs.X->w, kSeq, Y);
-  const Vec<double> expect = conv.bias()->w.col(0).array() +
-                             conv.weight()->w.col(3).array() * hs.X->w.col(5).array();
+  const Vec<double> expect =
+      conv.bias()->w.col(0).array() + conv.weight()->w.col(3).array() * hs.X->w.col(5).array();
   EXPECT_LE((Y.col(5) - expect).norm(), 1e-12);
 }
 
@@ -129,7 +138,10 @@ TEST(LayerGradientTest, SelectiveScanThroughTime) {
   hs.Randomise(1.0);
   delta->w = delta->w.array().abs() + 0.05;  // Delta = softplus(.) > 0
   Mat<double> Y;
-  auto loss = [&] { scan.Forward(hs.X->w, delta->w, B->w, C->w, seq, Y); return hs.Dot(Y); };
+  auto loss = [&] {
+    scan.Forward(hs.X->w, delta->w, B->w, C->w, seq, Y);
+    return hs.Dot(Y);
+  };
   auto grad = [&] {
     hs.params.ZeroGrad();
     scan.Forward(hs.X->w, delta->w, B->w, C->w, seq, Y);
@@ -147,7 +159,10 @@ void CheckMixer(MixerShape shape) {
     if (p.name == "m.A_log") p.w.array() += 0.5;  // keep A = -exp(A_log) decaying
   }
   Mat<double> Y;
-  auto loss = [&] { mixer.Forward(hs.X->w, kSeq, Y); return hs.Dot(Y); };
+  auto loss = [&] {
+    mixer.Forward(hs.X->w, kSeq, Y);
+    return hs.Dot(Y);
+  };
   auto grad = [&] {
     hs.params.ZeroGrad();
     mixer.Forward(hs.X->w, kSeq, Y);
@@ -166,7 +181,10 @@ void CheckAttention(bool softmax) {
   CausalSelfAttention<double> attn(hs.params, "a.", 6, 2, softmax, 2, hs.rng);
   hs.Randomise(0.7);
   Mat<double> Y;
-  auto loss = [&] { attn.Forward(hs.X->w, kSeq, Y); return hs.Dot(Y); };
+  auto loss = [&] {
+    attn.Forward(hs.X->w, kSeq, Y);
+    return hs.Dot(Y);
+  };
   auto grad = [&] {
     hs.params.ZeroGrad();
     attn.Forward(hs.X->w, kSeq, Y);

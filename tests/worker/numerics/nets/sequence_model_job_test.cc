@@ -70,8 +70,7 @@ TEST(SequenceModelJobTest, EvaluatingALoadedCheckpointReproducesTheJob) {
   EXPECT_EQ(outcome.loss_curve, job->loss_curve);
   auto reloaded = TrainedModel::Create(c);
   ASSERT_TRUE(reloaded.ok());
-  ASSERT_THAT(LoadCheckpointWeights(SaveCheckpoint(*trained), *reloaded),
-              ::sweep::testing::IsOk());
+  ASSERT_THAT(LoadCheckpointWeights(SaveCheckpoint(*trained), *reloaded), ::sweep::testing::IsOk());
   auto eval = EvaluateSequenceModel(*reloaded, c, RunHooks{});
   ASSERT_TRUE(eval.ok()) << eval.status();
   EXPECT_EQ(eval->curve, job->curve);

@@ -6,8 +6,8 @@
 #include <random>
 #include <vector>
 
-#include "common/link_expr.h"
 #include "common/job_keys.h"
+#include "common/link_expr.h"
 #include "gtest/gtest.h"
 #include "worker/numerics/nets/data_parallel.h"
 #include "worker/numerics/nets/sequence_model_job.h"
@@ -19,7 +19,8 @@ namespace {
 
 JobConfig SmallJob(const std::string& model, int threads) {
   JobConfig c;
-  c.model = ParseEnum<ModelKind>(model).value(), c.d = 4, c.r = 4, c.N = 10, c.link = "h2", c.tau = 0.1, c.seed = 3;
+  c.model = ParseEnum<ModelKind>(model).value(), c.d = 4, c.r = 4, c.N = 10, c.link = "h2",
+  c.tau = 0.1, c.seed = 3;
   c.format = PromptFormat::kInterleaved, c.eval_tasks = 60;
   for (int n = 0; n <= c.N; ++n) c.eval_lengths.push_back(n);
   // batch 20 = micro-batches of 8, 8 and 4: an uneven last one is covered too.
@@ -55,7 +56,8 @@ TEST_P(ThreadsTest, MetricsAreBitIdenticalForOneTwoAndThreeThreads) {
 TEST_P(ThreadsTest, MicroBatchesGiveTheWholeBatchLossAndGradient) {
   const int d = 3, N = 6, batch = 19;
   ModelShape shape;
-  shape.model = ParseEnum<ModelKind>(GetParam()).value(), shape.d_in = d + 1, shape.max_T = 2 * N + 1, shape.L = 2;
+  shape.model = ParseEnum<ModelKind>(GetParam()).value(), shape.d_in = d + 1,
+  shape.max_T = 2 * N + 1, shape.L = 2;
   shape.D = 8, shape.H = 2, shape.mixer = MixerShape{8, 16, 4, 3, true};
   std::mt19937_64 rng(5);
   auto model = MakeModel<double>(shape, rng);
