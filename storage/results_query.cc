@@ -39,43 +39,31 @@ struct Moments {
   Interval Ci() const { return ConfidenceInterval95(n, Mean(), Se()); }
 };
 
+// The statistics of a results group and of a curve point are the same ten fields.
+template <typename Stats>
+void SetStats(const Moments& mse, const Moments& nmse, Stats& out) {
+  out.count = mse.n;
+  out.mse_mean = mse.Mean(), out.mse_std = mse.Std(), out.mse_se = mse.Se();
+  const Interval mse_ci = mse.Ci();
+  out.mse_ci_lo = mse_ci.lo, out.mse_ci_hi = mse_ci.hi;
+  out.nmse_mean = nmse.Mean(), out.nmse_std = nmse.Std(), out.nmse_se = nmse.Se();
+  const Interval nmse_ci = nmse.Ci();
+  out.nmse_ci_lo = nmse_ci.lo, out.nmse_ci_hi = nmse_ci.hi;
+}
+
 ResultGroup MakeResultGroup(GroupKey key, const Moments& mse, const Moments& nmse,
                             int64_t diverged) {
   ResultGroup g;
   g.key = std::move(key);
-  g.count = mse.n;
   g.diverged = diverged;
-  g.mse_mean = mse.Mean();
-  g.mse_std = mse.Std();
-  g.mse_se = mse.Se();
-  const Interval mse_ci = mse.Ci();
-  g.mse_ci_lo = mse_ci.lo;
-  g.mse_ci_hi = mse_ci.hi;
-  g.nmse_mean = nmse.Mean();
-  g.nmse_std = nmse.Std();
-  g.nmse_se = nmse.Se();
-  const Interval nmse_ci = nmse.Ci();
-  g.nmse_ci_lo = nmse_ci.lo;
-  g.nmse_ci_hi = nmse_ci.hi;
+  SetStats(mse, nmse, g);
   return g;
 }
 
 CurvePoint MakeCurvePoint(int n, const Moments& mse, const Moments& nmse) {
-  // The same statistics as a results group, at one context length.
-  const ResultGroup g = MakeResultGroup({}, mse, nmse, 0);
   CurvePoint p;
   p.n = n;
-  p.count = g.count;
-  p.mse_mean = g.mse_mean;
-  p.mse_std = g.mse_std;
-  p.mse_se = g.mse_se;
-  p.mse_ci_lo = g.mse_ci_lo;
-  p.mse_ci_hi = g.mse_ci_hi;
-  p.nmse_mean = g.nmse_mean;
-  p.nmse_std = g.nmse_std;
-  p.nmse_se = g.nmse_se;
-  p.nmse_ci_lo = g.nmse_ci_lo;
-  p.nmse_ci_hi = g.nmse_ci_hi;
+  SetStats(mse, nmse, p);
   return p;
 }
 

@@ -145,16 +145,22 @@ double KrrBytes(const JobConfig& c) {
 
 absl::Status UnknownModel(const JobConfig& c) {
   return absl::InvalidArgumentError(
-      absl::StrCat("model: \"", std::string(EnumName(c.model)), "\" has no cost model"));
+      absl::StrCat("model: value ", int(c.model), " is not a ModelKind"));
 }
 
 }  // namespace
 
 absl::StatusOr<double> EstimateJobFlops(const JobConfig& config) {
-  if (IsNet(config)) return NetFlops(config);
-  if (config.model == ModelKind::kKrr) return KrrFlops(config);
-  if (config.model == ModelKind::kMambaTheory) return TheoryUnits(config);
-  return UnknownModel(config);
+  switch (config.model) {
+    case ModelKind::kMamba:
+    case ModelKind::kTransformer:
+      return NetFlops(config);
+    case ModelKind::kKrr:
+      return KrrFlops(config);
+    case ModelKind::kMambaTheory:
+      return TheoryUnits(config);
+  }
+  return UnknownModel(config);  // a value outside ModelKind, as RunJob
 }
 
 CostRates DefaultRates() {
@@ -182,17 +188,16 @@ absl::StatusOr<double> EstimateJobSeconds(const JobConfig& config, const CostRat
 }
 
 absl::StatusOr<int64_t> EstimateJobBytes(const JobConfig& config) {
-  double bytes = 0;
-  if (IsNet(config)) {
-    bytes = NetBytes(config);
-  } else if (config.model == ModelKind::kKrr) {
-    bytes = KrrBytes(config);
-  } else if (config.model == ModelKind::kMambaTheory) {
-    bytes = TheoryBytes(config);
-  } else {
-    return UnknownModel(config);
+  switch (config.model) {
+    case ModelKind::kMamba:
+    case ModelKind::kTransformer:
+      return int64_t(NetBytes(config));
+    case ModelKind::kKrr:
+      return int64_t(KrrBytes(config));
+    case ModelKind::kMambaTheory:
+      return int64_t(TheoryBytes(config));
   }
-  return int64_t(bytes);
+  return UnknownModel(config);
 }
 
 }  // namespace sweep::numerics
