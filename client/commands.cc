@@ -95,7 +95,9 @@ absl::Status CmdStatus(Backend& backend, const std::string& sweep, bool wait, st
     return AllSucceeded(s);  // as `submit --wait`: scripts can test the exit code
   }
   SWEEP_ASSIGN_OR_RETURN(SweepSummary s, backend.GetSweep(id));
-  out << FormatProgress(s, now) << "\n";
+  SWEEP_ASSIGN_OR_RETURN(std::vector<JobRecord> running, backend.ListJobs(id, JobState::kRunning));
+  out << FormatProgress(s, now, 24, StepEtaSeconds(s, running, now)) << "\n";
+  for (const JobRecord& j : running) out << FormatRunningJob(j, now) << "\n";
   return absl::OkStatus();
 }
 

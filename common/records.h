@@ -61,7 +61,18 @@ struct JobRecord {
   std::string error;        // last error, for failed jobs
   int64_t progress_step = 0, progress_total = 0;
   std::optional<TimePoint> lease_expires_at;
+  std::optional<TimePoint> leased_at;  // when the current attempt was leased (running jobs)
   bool operator==(const JobRecord&) const = default;
+};
+
+// Which jobs a worker's lease request can take, by the `threads` key of their config: a
+// worker with `total_cores` cores, `free_cores` of them not used by its running jobs, takes
+// a job with threads <= free_cores; when it is idle (free == total) it takes any job, and
+// runs one that asks for more threads than it has on all its cores (the metrics do not
+// depend on the thread count, docs/science.md section 5). total_cores 0: any job.
+struct LeaseFit {
+  int free_cores = 0;
+  int total_cores = 0;
 };
 
 // A job handed to a worker: the attempt number is the fencing token.

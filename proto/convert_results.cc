@@ -69,6 +69,7 @@ v1::JobRecord ToProto(const JobRecord& j) {
   p.set_progress_step(j.progress_step);
   p.set_progress_total(j.progress_total);
   if (j.lease_expires_at) p.set_lease_expires_at_ms(ToUnixMillis(*j.lease_expires_at));
+  if (j.leased_at) p.set_leased_at_ms(ToUnixMillis(*j.leased_at));
   return p;
 }
 
@@ -94,6 +95,7 @@ absl::StatusOr<JobRecord> FromProto(const v1::JobRecord& p) {
   j.progress_step = p.progress_step();
   j.progress_total = p.progress_total();
   if (p.has_lease_expires_at_ms()) j.lease_expires_at = FromUnixMillis(p.lease_expires_at_ms());
+  if (p.has_leased_at_ms()) j.leased_at = FromUnixMillis(p.leased_at_ms());
   return j;
 }
 

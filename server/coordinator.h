@@ -52,9 +52,11 @@ class Coordinator {
   // waiting up to `wait` (capped at max_lease_wait) for one to appear. Returns nullopt
   // on timeout; UNAVAILABLE "draining" once BeginDrain() was called. `cancelled` is
   // polled so that a handler whose client went away returns early.
+  // Only jobs that fit `fit` (the worker's free cores, LeaseFit) are granted.
   absl::StatusOr<std::optional<sweep::Lease>> Lease(const std::string& worker_id,
                                                     std::chrono::milliseconds wait,
-                                                    const std::function<bool()>& cancelled);
+                                                    const std::function<bool()>& cancelled,
+                                                    LeaseFit fit = {});
 
   // Extends the lease of (job_id, attempt, worker_id) and records progress. ABORTED when
   // that attempt is no longer current (expired and re-leased, or the job ended).

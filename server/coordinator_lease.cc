@@ -19,7 +19,7 @@ constexpr std::chrono::milliseconds kCancelPollInterval{50};
 
 absl::StatusOr<std::optional<sweep::Lease>> Coordinator::Lease(
     const std::string& worker_id, std::chrono::milliseconds wait,
-    const std::function<bool()>& cancelled) {
+    const std::function<bool()>& cancelled, LeaseFit fit) {
   // The poll's length is wall time (steady clock); lease expiry uses the injected Clock.
   const auto deadline =
       std::chrono::steady_clock::now() +
@@ -32,8 +32,8 @@ absl::StatusOr<std::optional<sweep::Lease>> Coordinator::Lease(
     const uint64_t seen = impl_->generation;
     std::optional<sweep::Lease> lease;
     SWEEP_RETURN_IF_ERROR(impl_->Write(lock, [&]() -> absl::Status {
-      SWEEP_ASSIGN_OR_RETURN(
-          lease, impl_->store->LeaseNext(worker_id, impl_->clock.Now(), impl_->options.lease_ttl));
+      SWEEP_ASSIGN_OR_RETURN(lease, impl_->store->LeaseNext(worker_id, impl_->clock.Now(),
+                                                            impl_->options.lease_ttl, fit));
       return absl::OkStatus();
     }));
     if (lease) {

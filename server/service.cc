@@ -55,8 +55,9 @@ grpc::Status SweepServiceImpl::LeaseJob(Ctx* ctx, const v1::LeaseJobRequest* req
                                         v1::LeaseJobResponse* resp) {
   // The coordinator caps the wait at max_lease_wait (15 s), below the client's 20 s
   // deadline; IsCancelled() ends the poll early when the worker went away.
-  auto lease = coordinator_.Lease(req->worker_id(), std::chrono::milliseconds(req->wait_ms()),
-                                  [ctx] { return ctx->IsCancelled(); });
+  auto lease = coordinator_.Lease(
+      req->worker_id(), std::chrono::milliseconds(req->wait_ms()),
+      [ctx] { return ctx->IsCancelled(); }, LeaseFit{req->free_cores(), req->total_cores()});
   if (!lease.ok()) return ToGrpcStatus(lease.status());
   if (lease->has_value()) *resp->mutable_lease() = ToProto(**lease);
   return grpc::Status::OK;

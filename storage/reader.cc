@@ -92,6 +92,7 @@ JobRecord ReadJob(const Statement& st) {
   j.progress_step = st.Int(10);
   j.progress_total = st.Int(11);
   j.lease_expires_at = OptTime(st, 12);
+  j.leased_at = OptTime(st, 13);
   return j;
 }
 
@@ -132,10 +133,13 @@ absl::StatusOr<std::vector<JobRecord>> Reader::ListJobs(int64_t sweep_id,
     return absl::NotFoundError(absl::StrCat("sweep ", sweep_id, ": no such sweep"));
   SWEEP_ASSIGN_OR_RETURN(
       Statement * st,
-      conn.Cached("SELECT job_id, sweep_id, state, failure_kind, attempt, cached, config_hash,"
-                  " config_json, coalesce(lease_owner, ''), error, progress_step,"
-                  " progress_total, lease_expires_at FROM jobs WHERE sweep_id = ?1"
-                  " AND (?2 IS NULL OR state = ?2) ORDER BY job_id"));
+      conn.Cached("SELECT j.job_id, j.sweep_id, j.state, j.failure_kind, j.attempt, j.cached,"
+                  " j.config_hash, j.config_json, coalesce(j.lease_owner, ''), j.error,"
+                  " j.progress_step, j.progress_total, j.lease_expires_at,"
+                  " CASE WHEN j.state = 'running' THEN a.leased_at END"
+                  " FROM jobs j LEFT JOIN attempts a"
+                  " ON a.job_id = j.job_id AND a.attempt = j.attempt"
+                  " WHERE j.sweep_id = ?1 AND (?2 IS NULL OR j.state = ?2) ORDER BY j.job_id"));
   st->Bind(1, sweep_id);
   if (state) st->Bind(2, JobStateName(*state));
   std::vector<JobRecord> out;

@@ -80,9 +80,11 @@ class Store {
   absl::Status RegisterWorker(const WorkerRecord& worker, TimePoint now);
 
   // Requeues expired leases, then grants the first queued job (priority, then job_id)
-  // to `worker_id` with attempt + 1 until now + ttl. nullopt when nothing is queued.
+  // that fits `fit` (the worker's free cores against the job's `threads`) to `worker_id`
+  // with attempt + 1 until now + ttl. nullopt when no queued job fits.
   absl::StatusOr<std::optional<Lease>> LeaseNext(const std::string& worker_id, TimePoint now,
-                                                 std::chrono::milliseconds ttl);
+                                                 std::chrono::milliseconds ttl,
+                                                 LeaseFit fit = {});
 
   // Extends the lease of the current (job_id, attempt, worker_id) to now + ttl and
   // records progress. NOT_FOUND for an unknown job; ABORTED "attempt 1 superseded by 2",

@@ -105,7 +105,7 @@ absl::StatusOr<int64_t> Store::ReapExpired(TimePoint now) {
 }
 
 absl::StatusOr<std::optional<Lease>> Store::LeaseNext(const std::string& worker_id, TimePoint now,
-                                                      std::chrono::milliseconds ttl) {
+                                                      std::chrono::milliseconds ttl, LeaseFit fit) {
   if (worker_id.empty()) return absl::InvalidArgumentError("worker_id: empty");
   SWEEP_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*conn_, Transaction::Mode::kWrite));
   SWEEP_ASSIGN_OR_RETURN(int64_t reaped, ReapLocked(now));
@@ -114,10 +114,14 @@ absl::StatusOr<std::optional<Lease>> Store::LeaseNext(const std::string& worker_
       conn_->Cached("UPDATE jobs SET state = 'running', attempt = attempt + 1,"
                     " lease_owner = ?1, lease_expires_at = ?2, progress_step = 0,"
                     " progress_total = 0 WHERE job_id = (SELECT job_id FROM jobs"
-                    " WHERE state = 'queued' ORDER BY priority, job_id LIMIT 1)"
+                    " WHERE state = 'queued' AND (?4 <= 0 OR ?3 >= ?4 OR"
+                    " coalesce(json_extract(config_json, '$.threads'), 1) <= ?3)"
+                    " ORDER BY priority, job_id LIMIT 1)"
                     " RETURNING job_id, sweep_id, attempt, config_json, training_hash"));
   const TimePoint expires = now + ttl;
+  // LeaseFit (common/records.h): no filter without a core count, none for an idle worker.
   pick->Bind(1, worker_id).Bind(2, ToUnixMillis(expires));
+  pick->Bind(3, int64_t{fit.free_cores}).Bind(4, int64_t{fit.total_cores});
   SWEEP_ASSIGN_OR_RETURN(bool got, pick->Step());
   if (!got) {
     pick->Reset();

@@ -24,13 +24,16 @@ absl::StatusOr<std::chrono::milliseconds> CoordinatorClient::Register(const Work
 
 absl::StatusOr<std::optional<sweep::Lease>> CoordinatorClient::Lease(const std::string& worker_id,
                                                                      std::chrono::milliseconds wait,
-                                                                     std::stop_token stop) {
+                                                                     std::stop_token stop,
+                                                                     LeaseFit fit) {
   grpc::ClientContext ctx;
   rpc::SetDeadline(ctx, rpc::RpcKind::kLeasePoll);
   std::stop_callback cancel(stop, [&ctx] { ctx.TryCancel(); });
   v1::LeaseJobRequest req;
   req.set_worker_id(worker_id);
   req.set_wait_ms(std::min(wait, rpc::kLeaseWait).count());
+  req.set_free_cores(fit.free_cores);
+  req.set_total_cores(fit.total_cores);
   v1::LeaseJobResponse resp;
   absl::Status s = FromGrpcStatus(stub_->LeaseJob(&ctx, req, &resp));
   if (!s.ok()) return s;

@@ -24,9 +24,10 @@ class CoordinatorClient {
   // Returns the coordinator's lease ttl (heartbeat every ttl / 3).
   absl::StatusOr<std::chrono::milliseconds> Register(const WorkerHello& hello);
   // Long poll for up to `wait`; nullopt when none came. `stop` cancels the poll (CANCELLED).
+  // `fit`: the worker's free cores (LeaseFit); the coordinator grants only jobs that fit.
   absl::StatusOr<std::optional<sweep::Lease>> Lease(const std::string& worker_id,
                                                     std::chrono::milliseconds wait,
-                                                    std::stop_token stop = {});
+                                                    std::stop_token stop = {}, LeaseFit fit = {});
   absl::StatusOr<HeartbeatReply> Heartbeat(int64_t job_id, int attempt,
                                            const std::string& worker_id, int64_t step,
                                            int64_t total);

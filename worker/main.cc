@@ -31,6 +31,12 @@ int main(int argc, char** argv) {
   app.add_option("--coordinator", options.coordinator, "HOST:PORT (env SWEEP_COORDINATOR)")
       ->capture_default_str();
   app.add_option("--slots", options.slots, "jobs run at once")->capture_default_str();
+  app.add_option("--cores", options.cores,
+                 "cores the slots share; a job takes its `threads` of them (0: all)")
+      ->capture_default_str();
+  app.add_option("--memory-mb", options.memory_mb,
+                 "refuse a job whose memory estimate exceeds this (0: physical memory)")
+      ->capture_default_str();
   app.add_option("--heartbeat-ms", heartbeat_ms, "heartbeat period (0: lease ttl / 3)");
   app.add_option("--drain-grace-ms", grace_ms, "on SIGTERM, time a job may still finish");
   app.add_option("--worker-id", options.worker_id, "default: host-pid-random");

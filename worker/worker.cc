@@ -24,6 +24,14 @@ absl::Status WorkerOptions::Validate() const {
   if (slots < 1 || slots > 1024) {
     return absl::InvalidArgumentError(absl::StrCat("slots: ", slots, " (must be 1..1024)"));
   }
+  if (cores < 0 || cores > 4096) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("cores: ", cores, " (must be 1..4096, or 0 for all)"));
+  }
+  if (memory_mb < 0) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("memory_mb: ", memory_mb, " (must be >= 1, or 0 for all)"));
+  }
   if (heartbeat.count() < 0) return absl::InvalidArgumentError("heartbeat: negative");
   if (drain_grace.count() < 0) return absl::InvalidArgumentError("drain_grace: negative");
   return absl::OkStatus();
@@ -52,7 +60,26 @@ Worker::Worker(const WorkerOptions& options, std::unique_ptr<JobRunner> runner)
     : options_(options),
       runner_(std::move(runner)),
       client_(rpc::MakeChannel(options.coordinator)),
-      worker_id_(options.worker_id.empty() ? MakeWorkerId() : options.worker_id) {}
+      worker_id_(options.worker_id.empty() ? MakeWorkerId() : options.worker_id),
+      cores_(options.cores > 0 ? options.cores
+                               : static_cast<int>(std::thread::hardware_concurrency())),
+      memory_limit_bytes_(options.memory_mb > 0 ? options.memory_mb << 20 : PhysicalMemoryBytes()) {
+}
+
+int64_t PhysicalMemoryBytes() {
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  return pages > 0 && page > 0 ? int64_t{pages} * page : 0;
+}
+
+absl::StatusOr<std::optional<sweep::Lease>> Worker::LeaseWithinCores(int& cores) {
+  cores = 0;
+  std::lock_guard<std::mutex> one_slot_at_a_time(lease_mu_);
+  std::optional<LeaseFit> fit = cores_.WaitForFree(stop_.get_token());
+  if (!fit) return std::optional<sweep::Lease>();
+  auto lease = client_.Lease(worker_id_, rpc::kLeaseWait, stop_.get_token(), *fit);
+  if (lease.ok() && lease->has_value()) cores = cores_.Take(JobThreads((*lease)->config_json));
+  return lease;
+}
 
 bool Worker::RegisterUntilOk() {
   rpc::Backoff backoff(options_.backoff);
@@ -73,8 +100,8 @@ bool Worker::RegisterUntilOk() {
 absl::Status Worker::Run() {
   SWEEP_RETURN_IF_ERROR(options_.Validate());
   if (!RegisterUntilOk()) return absl::OkStatus();
-  spdlog::info("worker {} registered with {} ({} slots, heartbeat {} ms)", worker_id_,
-               options_.coordinator, options_.slots, heartbeat_ms_.load());
+  spdlog::info("worker {} registered with {} ({} slots, {} cores, heartbeat {} ms)", worker_id_,
+               options_.coordinator, options_.slots, cores_.total(), heartbeat_ms_.load());
   {
     std::vector<std::jthread> slots;
     for (int i = 0; i < options_.slots; ++i) slots.emplace_back([this] { SlotLoop(); });
@@ -88,7 +115,8 @@ void Worker::SlotLoop() {
   bool reconnecting = false;
   while (!stop_.stop_requested()) {
     if (reconnecting) RegisterUntilOk();  // the coordinator may have lost nothing, but be sure
-    auto lease = client_.Lease(worker_id_, rpc::kLeaseWait, stop_.get_token());
+    int cores = 0;
+    auto lease = LeaseWithinCores(cores);
     if (!lease.ok()) {
       if (stop_.stop_requested()) break;
       spdlog::warn("worker {}: lease failed: {}", worker_id_, lease.status().ToString());
@@ -101,9 +129,11 @@ void Worker::SlotLoop() {
     if (!lease->has_value()) continue;
     if (stop_.stop_requested()) {  // granted while we were stopping: hand it straight back
       (void)client_.Release((*lease)->job_id, (*lease)->attempt, worker_id_);
+      cores_.Give(cores);
       break;
     }
-    RunLease(**lease);
+    RunLease(**lease, cores);
+    cores_.Give(cores);
   }
 }
 

@@ -26,6 +26,7 @@
 #include "rpc/deadline.h"
 #include "worker/checkpoints.h"
 #include "worker/coordinator_client.h"
+#include "worker/core_budget.h"
 #include "worker/job_runner.h"
 
 namespace sweep::worker {
@@ -33,6 +34,13 @@ namespace sweep::worker {
 struct WorkerOptions {
   std::string coordinator = "127.0.0.1:7070";  // HOST:PORT of sweepd
   int slots = 1;                               // jobs run at once
+  // Cores the slots share: a job takes its `threads` of them (worker/core_budget.h).
+  // 0: every core of the machine.
+  int cores = 0;
+  // A job whose memory estimate (EstimateJobBytes, docs/performance.md) exceeds this
+  // fails at once with RESOURCE_EXHAUSTED instead of being killed for memory. 0: the
+  // machine's physical memory.
+  int64_t memory_mb = 0;
   // Heartbeat period; 0 means lease ttl / 3 as told by the coordinator at registration.
   std::chrono::milliseconds heartbeat{0};
   // After Stop(), how long a running job may still finish before it is handed back.
@@ -60,7 +68,10 @@ class Worker {
   enum class Outcome { kReport, kDrop, kRelease };
   void SlotLoop();
   bool RegisterUntilOk();
-  void RunLease(const sweep::Lease& lease);
+  // Leases one job that fits the free cores; `cores` gets the cores it took (0 if none).
+  absl::StatusOr<std::optional<sweep::Lease>> LeaseWithinCores(int& cores);
+  // Runs a leased job on `cores` threads at most (its `threads` key capped).
+  void RunLease(const sweep::Lease& lease, int cores);
   // Runs the job on its own thread (with the stored checkpoint when the lease has one)
   // while this thread heartbeats; `outcome` holds what the job returned.
   Outcome RunSupervised(const sweep::Lease& lease, const JobConfig& config, ModelOutcome& models,
@@ -78,7 +89,17 @@ class Worker {
   std::atomic<int64_t> heartbeat_ms_{10'000};
   std::stop_source stop_;
   std::atomic<int64_t> reported_{0};
+  CoreBudget cores_;
+  std::mutex lease_mu_;  // one slot asks at a time, so two never count the same free cores
+  int64_t memory_limit_bytes_ = 0;
 };
+
+// The machine's physical memory in bytes (0 if unknown): the default of --memory-mb.
+int64_t PhysicalMemoryBytes();
+
+// The `threads` key of a leased job's config (1 when it cannot be read: the job then
+// fails on its config anyway).
+int JobThreads(const std::string& config_json);
 
 // "host-pid-xxxxxx": unique enough across machines and restarts.
 std::string MakeWorkerId();

@@ -5,10 +5,12 @@
 #include <optional>
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "common/build_info.h"
 #include "common/job_keys.h"
 #include "rpc/retry.h"
 #include "spdlog/spdlog.h"
+#include "worker/numerics/cost_model.h"
 #include "worker/worker.h"
 
 namespace sweep::worker {
@@ -42,11 +44,34 @@ JobReport MakeReport(const absl::StatusOr<JobResult>& outcome, const std::string
   return report;
 }
 
+// Refuses a job the worker cannot hold in memory: a clear error with the numbers beats
+// being killed by the kernel halfway through.
+absl::Status CheckMemory(const JobConfig& config, int64_t limit_bytes) {
+  if (limit_bytes <= 0) return absl::OkStatus();
+  absl::StatusOr<int64_t> need = numerics::EstimateJobBytes(config);
+  if (!need.ok() || *need <= limit_bytes) return absl::OkStatus();
+  return absl::ResourceExhaustedError(
+      absl::StrCat("job needs about ", *need >> 20,
+                   " MB (EstimateJobBytes, docs/performance.md) but this "
+                   "worker allows ",
+                   limit_bytes >> 20, " MB per job (sweep-worker --memory-mb)"));
+}
+
 }  // namespace
 
-void Worker::RunLease(const sweep::Lease& lease) {
+int JobThreads(const std::string& config_json) {
+  absl::StatusOr<JobConfig> config = ParseConfig(config_json);
+  return config.ok() ? config->threads : 1;
+}
+
+void Worker::RunLease(const sweep::Lease& lease, int cores) {
   const auto start = Clock::now();
   absl::StatusOr<JobConfig> config = ParseConfig(lease.config_json);
+  if (config.ok()) {
+    // Fewer threads than asked changes no metric (docs/science.md section 5).
+    if (cores > 0) config->threads = std::min(config->threads, cores);
+    if (absl::Status fits = CheckMemory(*config, memory_limit_bytes_); !fits.ok()) config = fits;
+  }
   std::optional<absl::StatusOr<JobResult>> outcome;
   ModelOutcome models;
   Outcome what = Outcome::kReport;

@@ -52,5 +52,55 @@ TEST(ProgressTest, FinishedSweepIsDoneWithFullBar) {
   EXPECT_THAT(FormatProgress(s, FromUnixMillis(9'000'000), 10), HasSubstr("eta=0s"));
 }
 
+JobRecord Running(int64_t id, int64_t leased_ms, int64_t step, int64_t total) {
+  JobRecord j;
+  j.job_id = id;
+  j.state = JobState::kRunning;
+  j.worker_id = "w1";
+  j.leased_at = FromUnixMillis(leased_ms);
+  j.progress_step = step;
+  j.progress_total = total;
+  return j;
+}
+
+TEST(ProgressTest, JobSecondsLeftExtrapolatesItsSteps) {
+  // 1500 of 6000 steps in 60 s: 180 s to go.
+  const JobRecord j = Running(7, 1'000'000, 1500, 6000);
+  EXPECT_DOUBLE_EQ(*JobSecondsLeft(j, FromUnixMillis(1'060'000)), 180.0);
+  EXPECT_EQ(FormatRunningJob(j, FromUnixMillis(1'060'000)),
+            "  job 7 on w1: step 1500/6000 (25%), 1m00s elapsed, ~3m00s left");
+  // Before its first report a job has no estimate, only its elapsed time.
+  const JobRecord fresh = Running(8, 1'000'000, 0, 0);
+  EXPECT_FALSE(JobSecondsLeft(fresh, FromUnixMillis(1'060'000)));
+  EXPECT_EQ(FormatRunningJob(fresh, FromUnixMillis(1'060'000)), "  job 8 on w1: 1m00s elapsed");
+}
+
+TEST(ProgressTest, StepEtaSharesQueuedWorkAmongRunningJobs) {
+  SweepSummary s = Summary();
+  s.running = 2;
+  s.queued = 2;
+  const TimePoint now = FromUnixMillis(1'100'000);
+  // Two jobs projected to 200 s each (100 s left each); two queued jobs of 200 s each;
+  // two workers: (100 + 100 + 200 + 200) / 2 = 300 s.
+  const std::vector<JobRecord> running = {Running(1, 1'000'000, 500, 1000),
+                                          Running(2, 1'000'000, 500, 1000)};
+  EXPECT_DOUBLE_EQ(*StepEtaSeconds(s, running, now), 300.0);
+  EXPECT_THAT(FormatProgress(s, now, 24, StepEtaSeconds(s, running, now)), HasSubstr("eta=5m00s"));
+  // Never shorter than the longest running job: one job with 900 s left, nothing queued.
+  s.queued = 0;
+  s.running = 2;
+  const std::vector<JobRecord> uneven = {Running(1, 1'000'000, 100, 1000),
+                                         Running(2, 1'090'000, 900, 1000)};
+  EXPECT_DOUBLE_EQ(*StepEtaSeconds(s, uneven, now), 900.0);
+  // No progress anywhere: no step-based ETA (the rate-based one applies).
+  EXPECT_FALSE(StepEtaSeconds(s, {Running(3, 1'000'000, 0, 0)}, now));
+}
+
+TEST(ProgressTest, FormatSecondsPicksUnits) {
+  EXPECT_EQ(FormatSeconds(59.2), "1m00s");
+  EXPECT_EQ(FormatSeconds(42), "42s");
+  EXPECT_EQ(FormatSeconds(3725), "1h02m05s");
+}
+
 }  // namespace
 }  // namespace sweep::client

@@ -123,7 +123,8 @@ TEST(ConvertTest, JobRecordRoundTrip) {
               "boom",
               40,
               100,
-              FromUnixMillis(5000)};
+              FromUnixMillis(5000),
+              FromUnixMillis(4000)};
   absl::StatusOr<JobRecord> back = FromProto(ToProto(j));
   ASSERT_TRUE(back.ok()) << back.status();
   EXPECT_EQ(back->job_id, 11);
@@ -139,6 +140,7 @@ TEST(ConvertTest, JobRecordRoundTrip) {
   EXPECT_EQ(back->progress_step, 40);
   EXPECT_EQ(back->progress_total, 100);
   EXPECT_EQ(back->lease_expires_at, j.lease_expires_at);
+  EXPECT_EQ(back->leased_at, j.leased_at);
 }
 
 TEST(ConvertTest, JobRecordWithUnknownStateIsInvalidArgument) {

@@ -41,7 +41,10 @@ TEST_F(CoordinatorTest, ExpiredLeaseRequeuesWithAttemptPlusOne) {
 
 TEST_F(CoordinatorTest, HeartbeatExtendsTheLease) {
   Submit(1, "r1");
+  const TimePoint leased_at = clock_.Now();
   sweep::Lease lease = MustLease("w1");
+  // `sweep status` computes a running job's ETA from when its attempt was leased.
+  EXPECT_EQ(Job(lease.sweep_id, lease.job_id).leased_at, leased_at);
   clock_.Advance(kTtl - milliseconds(100));
   auto reply = coord_->Heartbeat(lease.job_id, 1, "w1", 5, 10);
   ASSERT_THAT(reply, IsOk());
@@ -189,6 +192,29 @@ TEST_F(CoordinatorTest, EveryTransitionIsAnEvent) {
   EXPECT_EQ(Count("SELECT count(*) FROM events WHERE job_id IS NOT NULL"), 4);
   EXPECT_EQ(Count("SELECT count(*) FROM events WHERE kind = 'requeued' AND attempt = 1"), 1);
   EXPECT_EQ(Count("SELECT count(*) FROM events WHERE kind = 'leased'"), 2);
+}
+
+// `sweep-worker --cores`: a worker asks only for jobs whose `threads` fit its free cores;
+// an idle worker takes any job (it runs one that asks for more on all its cores).
+TEST_F(CoordinatorTest, LeaseGrantsOnlyJobsWhoseThreadsFitTheFreeCores) {
+  NewSweep s = ::sweep::testing::Meta("threads", false, 3);
+  for (int threads : {4, 2, 1}) {
+    JobConfig c = Config(threads);
+    c.threads = threads;
+    s.jobs.push_back(c);
+  }
+  ASSERT_THAT(coord_->Submit(s), IsOk());
+  auto lease = [&](int free, int total) {
+    auto l = coord_->Lease("w1", milliseconds(0), nullptr, LeaseFit{free, total});
+    EXPECT_THAT(l, IsOk());
+    return l.ok() && l->has_value() ? ResolveJobConfig(nlohmann::json::parse((*l)->config_json))
+                                          ->threads
+                                    : 0;
+  };
+  EXPECT_EQ(lease(1, 8), 1);  // 1 free core of 8: skips the 4- and 2-thread jobs
+  EXPECT_EQ(lease(1, 8), 0);  // nothing else fits one core
+  EXPECT_EQ(lease(2, 8), 2);
+  EXPECT_EQ(lease(3, 3), 4);  // idle 3-core worker: the 4-thread job, on 3 cores
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <latch>
 #include <thread>
@@ -27,6 +28,13 @@ class FakeRunner final : public JobRunner {
  public:
   absl::StatusOr<JobResult> Run(const JobConfig& config, const numerics::RunHooks& hooks) override {
     ++calls;
+    max_threads = std::max(max_threads.load(), config.threads);
+    const int now_running = ++running;
+    for (int seen = max_running.load(); now_running > seen;) {
+      if (max_running.compare_exchange_weak(seen, now_running)) break;
+    }
+    std::this_thread::sleep_for(hold);
+    --running;
     if (hooks.on_progress) hooks.on_progress(1, 10);
     if (!error.ok()) return error;
     while (block && !hooks.stop.stop_requested()) {
@@ -40,11 +48,14 @@ class FakeRunner final : public JobRunner {
   }
   std::atomic<int> calls{0};
   std::atomic<bool> block{false};
+  std::chrono::milliseconds hold{0};  // time each job takes (to see jobs overlap)
+  std::atomic<int> running{0}, max_running{0}, max_threads{0};
   absl::Status error;
 };
 
-JobConfig Krr(int d) {
-  absl::StatusOr<JobConfig> c = ResolveJobConfig({{"model", "krr"}, {"d", d}, {"N", 8}});
+JobConfig Krr(int d, int threads = 1) {
+  absl::StatusOr<JobConfig> c =
+      ResolveJobConfig({{"model", "krr"}, {"d", d}, {"N", 8}, {"threads", threads}});
   SWEEP_CHECK(c.ok());
   return *c;
 }
@@ -75,6 +86,48 @@ TEST_F(WorkerTest, RunsEveryJobOnceAndReportsResults) {
   auto jobs = server_->coordinator().ListJobs(sweep, JobState::kSucceeded);
   ASSERT_THAT(jobs, IsOk());
   for (const auto& j : *jobs) EXPECT_EQ(j.worker_id, worker.worker_id());
+}
+
+// --slots 2 --cores 2 with 2-thread jobs: one job at a time, never 4 threads on 2 cores;
+// a 3-thread job runs on the worker's 2 cores (its metrics do not depend on threads).
+TEST_F(WorkerTest, SlotsShareTheCoresByTheJobsThreads) {
+  const int64_t sweep = Submit({Krr(2, 2), Krr(3, 2), Krr(4, 2), Krr(5, 3)});
+  auto runner = std::make_unique<FakeRunner>();
+  runner->hold = std::chrono::milliseconds(150);
+  FakeRunner* fake = runner.get();
+  WorkerOptions options = Options(2);
+  options.cores = 2;
+  Worker worker(options, std::move(runner));
+  std::jthread t([&] { EXPECT_THAT(worker.Run(), IsOk()); });
+  EXPECT_TRUE(WaitFor(sweep, [](const auto& s) { return s.succeeded == 4; }));
+  worker.Stop();
+  t.join();
+  EXPECT_EQ(fake->max_running.load(), 1);
+  EXPECT_EQ(fake->max_threads.load(), 2);
+}
+
+// A job whose memory estimate exceeds --memory-mb fails at once with the numbers, and
+// the runner never starts it (no OOM kill halfway through).
+TEST_F(WorkerTest, JobThatDoesNotFitInMemoryFailsWithResourceExhausted) {
+  absl::StatusOr<JobConfig> big = ResolveJobConfig(
+      {{"model", "mamba"}, {"d", 8}, {"N", 64}, {"D", 512}, {"batch", 64}, {"steps", 1}});
+  ASSERT_THAT(big, IsOk());
+  const int64_t sweep = Submit({*big});
+  auto runner = std::make_unique<FakeRunner>();
+  FakeRunner* fake = runner.get();
+  WorkerOptions options = Options(1);
+  options.memory_mb = 1;
+  Worker worker(options, std::move(runner));
+  std::jthread t([&] { (void)worker.Run(); });
+  EXPECT_TRUE(WaitFor(sweep, [](const auto& s) { return s.failed == 1; }));
+  worker.Stop();
+  t.join();
+  EXPECT_EQ(fake->calls.load(), 0);
+  auto jobs = server_->coordinator().ListJobs(sweep, JobState::kFailed);
+  ASSERT_THAT(jobs, IsOk());
+  ASSERT_EQ(jobs->size(), 1u);
+  EXPECT_THAT((*jobs)[0].error, HasSubstr("RESOURCE_EXHAUSTED"));
+  EXPECT_THAT((*jobs)[0].error, HasSubstr("--memory-mb"));
 }
 
 TEST_F(WorkerTest, JobErrorIsReportedAsFailedWithItsMessage) {

@@ -1,9 +1,11 @@
 #include "worker/numerics/krr_job.h"
 
 #include <chrono>
+#include <vector>
 
 #include "common/status.h"
 #include "worker/numerics/eval.h"
+#include "worker/numerics/thread_pool.h"
 
 namespace sweep::numerics {
 
@@ -18,17 +20,24 @@ absl::StatusOr<JobResult> RunKrrJob(const JobConfig& config, const RunHooks& hoo
   SWEEP_ASSIGN_OR_RETURN(TaskSampler sampler, TaskSampler::FromConfig(config));
   const KrrOptions options = KrrOptionsFromConfig(config, sampler.spec().link);
   const bool intrinsic = config.features == Features::kIntrinsic;
-  KrrFitter fitter(options);
-  Eigen::MatrixXd features;  // (dim, N + 1) of one prompt
+  // `threads`: the prompts of each eval chunk are split over the job's threads. Every
+  // prompt is fitted on its own (one fitter and feature buffer per thread) and writes only
+  // its own column of `pred`, so the predictions, and the metrics summed from them in
+  // prompt order by Evaluate, are the same floats for every thread count.
+  ThreadPool pool(config.threads);
+  std::vector<KrrFitter> fitters(pool.size(), KrrFitter(options));
+  std::vector<Eigen::MatrixXd> features(pool.size());  // (dim, N + 1) of one prompt
   auto predict = [&](const PromptBatch& prompts, const std::vector<int>& lengths,
                      Eigen::MatrixXd& pred) -> absl::Status {
     const int cols = prompts.N + 1;
-    for (int p = 0; p < prompts.count; ++p) {
+    pool.ParallelFor(prompts.count, [&](int p, int thread) {
+      KrrFitter& fitter = fitters[thread];
+      Eigen::MatrixXd& f = features[thread];
       const auto x = prompts.x.middleCols(prompts.Col(p, 0), cols);
       if (intrinsic) {
-        features.noalias() = sampler.U().transpose() * x;  // U^T x in R^r: the oracle
+        f.noalias() = sampler.U().transpose() * x;  // U^T x in R^r: the oracle
       } else {
-        features = x;
+        f = x;
       }
       const auto y = prompts.y.segment(prompts.Col(p, 0), cols);
       for (size_t i = 0; i < lengths.size(); ++i) {
@@ -37,10 +46,10 @@ absl::StatusOr<JobResult> RunKrrJob(const JobConfig& config, const RunHooks& hoo
           pred(i, p) = 0.0;  // no context: the best constant guess for E[y] = c_0 is unknown
           continue;
         }
-        fitter.Fit(features.leftCols(n), y.head(n));
-        pred(i, p) = fitter.Predict(features.col(prompts.N));
+        fitter.Fit(f.leftCols(n), y.head(n));
+        pred(i, p) = fitter.Predict(f.col(prompts.N));
       }
-    }
+    });
     return absl::OkStatus();
   };
   const auto start = std::chrono::steady_clock::now();

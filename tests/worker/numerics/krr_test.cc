@@ -101,5 +101,26 @@ TEST(KrrJobTest, IntrinsicFeaturesBeatAmbientOnALowDimensionalTarget) {
   EXPECT_LT(intrinsic->nmse, 0.5);
 }
 
+// `threads: k` splits the eval prompts over k threads: the same floats for k = 1, 2, 3
+// (docs/science.md section 5), for both feature sets.
+TEST(KrrJobTest, MetricsAreBitIdenticalForOneTwoAndThreeThreads) {
+  for (Features features : {Features::kAmbient, Features::kIntrinsic}) {
+    JobConfig c;
+    c.model = ModelKind::kKrr, c.d = 6, c.r = 2, c.N = 24, c.link = "h2", c.tau = 0.1;
+    c.seed = 5, c.format = PromptFormat::kPaired, c.eval_tasks = 250;  // 2 chunks, uneven
+    c.eval_lengths = {0, 3, 12, 24}, c.features = features;
+    absl::StatusOr<JobResult> one = RunKrrJob(c, {});
+    ASSERT_TRUE(one.ok()) << one.status();
+    one->eval_seconds = 0;
+    for (int k : {2, 3}) {
+      c.threads = k;
+      absl::StatusOr<JobResult> other = RunKrrJob(c, {});
+      ASSERT_TRUE(other.ok()) << other.status();
+      other->eval_seconds = 0;
+      EXPECT_EQ(*other, *one) << "threads " << k;
+    }
+  }
+}
+
 }  // namespace
 }  // namespace sweep::numerics
