@@ -67,6 +67,13 @@ std::string FormatCurves(const std::vector<CurveGroup>& groups, Format format) {
   };
   std::vector<std::string> header = columns;
   const auto names = cells(CurvePoint{});
+  // The context length `n` of a point and the mamba job key `n` (state size) would give
+  // two columns of one name: the key's column becomes `key:n` (JSON keeps them apart).
+  for (std::string& column : header) {
+    for (const auto& [name, value] : names) {
+      if (column == name) column = "key:" + column;
+    }
+  }
   for (int i : order) header.push_back(names[i].first);
   Rows rows;
   for (const auto& g : groups) {

@@ -149,6 +149,17 @@ TEST(FormatTest, CurvesCsvHasOneRowPerPoint) {
   EXPECT_EQ(j[0]["points"][0]["nmse_std"], 0.5);
 }
 
+// A sweep mixing mamba (job key `n`, its state size) with other models: the key's
+// column is `key:n`, so the context length keeps the one column named `n`.
+TEST(FormatTest, CurvesCsvRenamesAKeyColumnThatCollidesWithThePointColumns) {
+  const CurvePoint p{8, 1, 0.5, 0, 0.5, 0, kNaN, kNaN, kNaN, kNaN, kNaN, kNaN};
+  std::vector<CurveGroup> groups = {{{{"model", "mamba"}, {"n", "16"}}, {p}},
+                                    {{{"model", "krr"}}, {p}}};
+  const std::string csv = FormatCurves(groups, Format::kCsv);
+  EXPECT_THAT(csv, ::testing::StartsWith("model,key:n,n,count,"));
+  EXPECT_THAT(csv, HasSubstr("\nmamba,16,8,1,"));
+}
+
 TEST(FormatTest, JobsJsonEmbedsTheConfigAsAnObject) {
   JobRecord j;
   j.job_id = 5;
