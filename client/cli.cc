@@ -4,7 +4,10 @@
 #include <memory>
 #include <optional>
 
+#include <cmath>
+
 #include "client/checkpoints.h"
+#include "client/fit.h"
 #include "client/plot.h"
 #include "client/predict.h"
 #include "client/rpc_backend.h"
@@ -102,10 +105,20 @@ absl::Status Dispatch(const std::string& command, const CliArgs& args, std::ostr
   if (command == "plot") {
     SWEEP_ASSIGN_OR_RETURN(plot, MakePlotArgs(args));  // flag errors before connecting
   }
+  FitRange fit_range;
+  if (command == "results" && args.fit) {
+    SWEEP_ASSIGN_OR_RETURN(fit_range, ParseFitRange(args.fit_range));
+    if (!(args.eps > 0) || !std::isfinite(args.eps)) {
+      return absl::InvalidArgumentError("--eps: must be a finite number > 0");
+    }
+  }
   SWEEP_ASSIGN_OR_RETURN(std::unique_ptr<Backend> backend, MakeBackend(args));
   QueryArgs query{args.sweep, args.where, args.group_by, format};
   if (command == "status") return CmdStatus(*backend, args.sweep, args.wait, out, err);
   if (command == "jobs") return CmdJobs(*backend, args.sweep, args.state, format, out);
+  if (command == "results" && args.fit) {
+    return CmdFits(*backend, query, fit_range, args.eps, out);
+  }
   if (command == "results") return CmdResults(*backend, query, out);
   if (command == "curves") return CmdCurves(*backend, query, out);
   if (command == "workers") return CmdWorkers(*backend, out);
@@ -133,7 +146,15 @@ void BuildCli(CLI::App& app, CliArgs& args, const char* env_coordinator) {
   AddQueryFlags(jobs, args, true);
   jobs->add_option("--state", args.state, "queued|running|succeeded|failed|cancelled");
   jobs->add_option("--format", args.format, "table | csv | json")->capture_default_str();
-  AddResultFlags(app.add_subcommand("results", "metrics aggregated over seeds"), args);
+  auto* results = app.add_subcommand("results", "metrics aggregated over seeds");
+  AddResultFlags(results, args);
+  results->add_flag("--fit", args.fit,
+                    "per group, the line of log nmse against log n (slope, intercept, their "
+                    "standard errors) and n_at_eps, from the mean curve");
+  results->add_option("--fit-range", args.fit_range, "context lengths the fit uses: LO:HI")
+      ->capture_default_str();
+  results->add_option("--eps", args.eps, "--fit: n_at_eps is the first n with nmse <= eps")
+      ->capture_default_str();
   AddResultFlags(app.add_subcommand("curves", "error against context length"), args);
   auto* cancel = app.add_subcommand("cancel", "cancel a sweep");
   cancel->add_option("SWEEP", args.sweep, "sweep id or name")->required();

@@ -125,6 +125,17 @@ absl::Status CmdResults(Backend& backend, const QueryArgs& args, std::ostream& o
   return absl::OkStatus();
 }
 
+absl::Status CmdFits(Backend& backend, const QueryArgs& args, FitRange range, double eps,
+                     std::ostream& out) {
+  SWEEP_ASSIGN_OR_RETURN(int64_t id, ResolveSweep(backend, args.sweep));
+  SWEEP_ASSIGN_OR_RETURN(ResultsQuery q, MakeQuery(id, args));
+  SWEEP_ASSIGN_OR_RETURN(auto groups, backend.Curves(q));
+  std::vector<CurveFit> fits;
+  for (const CurveGroup& g : groups) fits.push_back(FitCurve(g, range, eps));
+  out << FormatFits(fits, args.format);
+  return absl::OkStatus();
+}
+
 absl::Status CmdCurves(Backend& backend, const QueryArgs& args, std::ostream& out) {
   SWEEP_ASSIGN_OR_RETURN(int64_t id, ResolveSweep(backend, args.sweep));
   SWEEP_ASSIGN_OR_RETURN(ResultsQuery q, MakeQuery(id, args));

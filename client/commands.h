@@ -12,6 +12,7 @@
 
 #include "absl/status/statusor.h"
 #include "client/backend.h"
+#include "client/fit.h"
 #include "client/format.h"
 #include "client/rpc_backend.h"
 
@@ -49,6 +50,9 @@ absl::Status CmdJobs(Backend& backend, const std::string& sweep, const std::stri
                      Format format, std::ostream& out);
 absl::Status CmdResults(Backend& backend, const QueryArgs& args, std::ostream& out);
 absl::Status CmdCurves(Backend& backend, const QueryArgs& args, std::ostream& out);
+// `results --fit`: the log-log fit of each group's mean curve (client/fit.h).
+absl::Status CmdFits(Backend& backend, const QueryArgs& args, FitRange range, double eps,
+                     std::ostream& out);
 absl::Status CmdCancel(RpcBackend& rpc, const std::string& sweep, std::ostream& out);
 absl::Status CmdWorkers(Backend& backend, std::ostream& out);
 
