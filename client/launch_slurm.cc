@@ -212,11 +212,13 @@ absl::Status CancelSlurmJob(const std::string& job_id, bool kill, const std::str
                                                    "\" is not a SLURM job id (1234 or 1234_2)"));
   }
   if (kill) {
-    // SIGKILL every running task (and its batch shell); the plain scancel below then
+    // SIGKILL to each task's batch process, which is the worker (the script execs it).
+    // `--batch`: with `--full`, slurmstepd turns KILL into its usual SIGTERM-then-KILL
+    // cancel, and the workers would hand their jobs back. The plain scancel below then
     // ends the array, pending tasks included. A signal step that finds nothing running
     // fails harmlessly, so only a missing scancel counts here.
     absl::StatusOr<ProgramOutput> run =
-        RunSlurmTool({scancel, "--signal=KILL", "--full", job_id}, "");
+        RunSlurmTool({scancel, "--batch", "--signal=KILL", job_id}, "");
     if (!run.ok() && absl::StrContains(run.status().message(), "not found on PATH")) {
       return run.status();
     }

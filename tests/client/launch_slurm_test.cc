@@ -205,7 +205,7 @@ TEST_F(LaunchSlurmTest, CancelRunsScancelAndKillSignalsFirst) {
   ASSERT_THAT(CancelSlurmJob("4242", /*kill=*/false, scancel, err), IsOk());
   EXPECT_EQ(Slurp(dir_ / "scancel.args"), "4242\n");
   ASSERT_THAT(CancelSlurmJob("4242_1", /*kill=*/true, scancel, err), IsOk());
-  EXPECT_EQ(Slurp(dir_ / "scancel.args"), "4242\n--signal=KILL --full 4242_1\n4242_1\n");
+  EXPECT_EQ(Slurp(dir_ / "scancel.args"), "4242\n--batch --signal=KILL 4242_1\n4242_1\n");
   EXPECT_THAT(CancelSlurmJob("4242; rm -rf /", false, scancel, err),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("JOBID")));
   EXPECT_THAT(CancelSlurmJob("_1", false, scancel, err),
