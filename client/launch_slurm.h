@@ -4,7 +4,7 @@
 // sbatch (#SBATCH lines and comments): `--dry-run` prints it for a person to read, edit
 // and submit by hand. Each worker sends its SLURM_ARRAY_JOB_ID / SLURM_ARRAY_TASK_ID /
 // SLURM_JOB_ID at registration, so `sweep workers` shows which worker is which task.
-// README, "Running distributed".
+// README, "Running distributed"; docs/design.md section 4.11.
 #pragma once
 
 #include <ostream>

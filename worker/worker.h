@@ -10,7 +10,7 @@
 //     otherwise it is stopped and handed back with ReleaseJob;
 //   - with exit_when_idle set, a worker none of whose slots has held a job for that long
 //     stops by itself and Run() returns OK, so that a batch allocation (a SLURM array
-//     task) ends with the sweep instead of at its time limit.
+//     task) ends with the sweep instead of at its time limit (section 4.11).
 //
 // Thread-safe: Stop() may be called from any thread while Run() runs.
 #pragma once
