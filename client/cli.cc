@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "absl/strings/match.h"
 #include "client/checkpoints.h"
 #include "client/fit.h"
 #include "client/plot.h"
@@ -93,6 +94,9 @@ absl::Status Dispatch(const std::string& command, const CliArgs& args, std::ostr
     return RunLocal(local, out, err);
   }
   if (command == "predict") return CmdPredict(args.file, args.prompts, format, out);
+  if (absl::StartsWith(command, "launch")) {
+    return RunLaunch(command, args.launch, args.coordinator, out, err);
+  }
   if (command == "estimate") {
     return CmdEstimate({args.file, args.rates_file, args.calibrate, format}, out, err);
   }
@@ -161,6 +165,7 @@ void BuildCli(CLI::App& app, CliArgs& args, const char* env_coordinator) {
   auto* workers = app.add_subcommand("workers", "workers known to the coordinator");
   workers->add_option("--db", args.db, "read this results file instead");
   AddCheckpointCommands(app, args);
+  AddLaunchCommands(app, args.launch);
   AddPlotCommand(app, args);
   auto* estimate = app.add_subcommand("estimate", "jobs, CPU time and memory of a sweep file");
   estimate->add_option("FILE", args.file, "sweep file (YAML or JSON)");
@@ -178,7 +183,12 @@ void BuildCli(CLI::App& app, CliArgs& args, const char* env_coordinator) {
 }
 
 std::string ParsedCommand(const CLI::App& app) {
-  for (const CLI::App* sub : app.get_subcommands()) return sub->get_name();
+  for (const CLI::App* sub : app.get_subcommands()) {
+    for (const CLI::App* leaf : sub->get_subcommands()) {
+      return sub->get_name() + " " + leaf->get_name();
+    }
+    return sub->get_name();
+  }
   return "";
 }
 

@@ -10,6 +10,7 @@
 #include "CLI/CLI.hpp"
 #include "client/commands.h"
 #include "client/estimate.h"
+#include "client/launch_cli.h"
 #include "client/local.h"
 
 namespace sweep::client {
@@ -38,13 +39,15 @@ struct CliArgs {
   double eps = 0.5;              // results --eps (n_at_eps of the fit)
   bool calibrate = false;                       // estimate --calibrate
   std::string rates_file = "sweep-rates.json";  // estimate --rates
+  LaunchArgs launch;                            // launch slurm | cancel
 };
 
 // Declares every subcommand on `app`, bound to `args`. `env_coordinator` (the value of
 // SWEEP_COORDINATOR, may be null) becomes the --coordinator default.
 void BuildCli(CLI::App& app, CliArgs& args, const char* env_coordinator);
 
-// The name of the subcommand that was parsed ("" if none).
+// The name of the subcommand that was parsed ("" if none), with its own subcommand for
+// commands that have them ("launch slurm").
 std::string ParsedCommand(const CLI::App& app);
 
 // Runs the parsed subcommand; returns the process exit code (0 ok, 1 error, printed on

@@ -121,12 +121,13 @@ std::string FormatWorkers(const std::vector<WorkerRecord>& workers, TimePoint no
   Rows rows;
   for (const auto& w : workers) {
     const auto idle = std::chrono::duration_cast<std::chrono::seconds>(now - w.last_seen_at);
-    rows.push_back({w.worker_id, w.host, absl::StrCat(w.slots), absl::StrCat(w.running),
-                    absl::StrCat(w.completed), absl::StrCat(idle.count(), "s ago"),
-                    w.build_version});
+    // The SLURM array task as squeue and scancel write it ("1234_2"), blank outside SLURM.
+    rows.push_back({w.worker_id, w.host, w.slurm.Label(), absl::StrCat(w.slots),
+                    absl::StrCat(w.running), absl::StrCat(w.completed),
+                    absl::StrCat(idle.count(), "s ago"), w.build_version});
   }
-  return RenderTable({"worker_id", "host", "slots", "running", "completed", "last_seen", "build"},
-                     rows);
+  return RenderTable(
+      {"worker_id", "host", "slurm", "slots", "running", "completed", "last_seen", "build"}, rows);
 }
 
 }  // namespace sweep::client

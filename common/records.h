@@ -88,12 +88,29 @@ struct Lease {
   bool operator==(const Lease&) const = default;
 };
 
+// Where a worker runs when a cluster manager started it: the SLURM job (and array task)
+// read from the worker's environment at start-up, so that `sweep workers` tells which
+// worker is which array task (README, "Running distributed"). Empty outside SLURM.
+struct SlurmTask {
+  std::string job_id;         // SLURM_JOB_ID: this task's own job id
+  std::string array_job_id;   // SLURM_ARRAY_JOB_ID: the array's id (what sbatch printed)
+  std::string array_task_id;  // SLURM_ARRAY_TASK_ID
+  bool empty() const { return job_id.empty() && array_job_id.empty(); }
+  // "ARRAY_TASK" as squeue and scancel write an array task (e.g. "1234_2"), or the job id.
+  std::string Label() const {
+    if (array_job_id.empty()) return job_id;
+    return array_job_id + "_" + array_task_id;
+  }
+  bool operator==(const SlurmTask&) const = default;
+};
+
 // What a worker says when it registers.
 struct WorkerHello {
   std::string worker_id;  // chosen by the worker (host-pid-random); re-registering is OK
   std::string host;
   int slots = 1;
   std::string build_version;
+  SlurmTask slurm{};  // empty unless started by SLURM
 };
 
 // The coordinator's answer to a heartbeat on a lease.
@@ -166,6 +183,7 @@ struct WorkerRecord {
   TimePoint registered_at, last_seen_at;
   int64_t running = 0;    // jobs it holds now
   int64_t completed = 0;  // results it reported
+  SlurmTask slurm{};      // as the worker registered it; empty outside SLURM
   bool operator==(const WorkerRecord&) const = default;
 };
 

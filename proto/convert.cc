@@ -111,6 +111,20 @@ sweep::Lease FromProto(const v1::Lease& p) {
                       p.checkpoint_available()};
 }
 
+namespace {
+
+void SetSlurm(const SlurmTask& t, v1::SlurmTask* p) {
+  p->set_job_id(t.job_id);
+  p->set_array_job_id(t.array_job_id);
+  p->set_array_task_id(t.array_task_id);
+}
+
+SlurmTask SlurmFromProto(const v1::SlurmTask& p) {
+  return SlurmTask{p.job_id(), p.array_job_id(), p.array_task_id()};
+}
+
+}  // namespace
+
 v1::WorkerRecord ToProto(const WorkerRecord& w) {
   v1::WorkerRecord p;
   p.set_worker_id(w.worker_id);
@@ -121,6 +135,7 @@ v1::WorkerRecord ToProto(const WorkerRecord& w) {
   p.set_last_seen_at_ms(ToUnixMillis(w.last_seen_at));
   p.set_running(w.running);
   p.set_completed(w.completed);
+  if (!w.slurm.empty()) SetSlurm(w.slurm, p.mutable_slurm());
   return p;
 }
 
@@ -132,7 +147,8 @@ WorkerRecord FromProto(const v1::WorkerRecord& p) {
                       FromUnixMillis(p.registered_at_ms()),
                       FromUnixMillis(p.last_seen_at_ms()),
                       p.running(),
-                      p.completed()};
+                      p.completed(),
+                      SlurmFromProto(p.slurm())};
 }
 
 v1::SubmitSweepResponse ToProto(const SubmitOutcome& o) {
@@ -182,11 +198,13 @@ v1::RegisterWorkerRequest ToProto(const WorkerHello& h) {
   p.set_host(h.host);
   p.set_slots(h.slots);
   p.set_build_version(h.build_version);
+  if (!h.slurm.empty()) SetSlurm(h.slurm, p.mutable_slurm());
   return p;
 }
 
 WorkerHello FromProto(const v1::RegisterWorkerRequest& p) {
-  return WorkerHello{p.worker_id(), p.host(), p.slots(), p.build_version()};
+  return WorkerHello{p.worker_id(), p.host(), p.slots(), p.build_version(),
+                     SlurmFromProto(p.slurm())};
 }
 
 }  // namespace sweep::wire

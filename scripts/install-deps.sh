@@ -18,6 +18,13 @@ for p in "${PACKAGES[@]}"; do
   fi
 done
 
+# kubectl renders deploy/kubernetes in the tests (8 MB). A kubectl from another source
+# (e.g. Google's apt repository) serves as well and would conflict with Debian's.
+if ! command -v kubectl >/dev/null 2>&1 &&
+  ! dpkg-query -W -f='${Status}' kubernetes-client 2>/dev/null | grep -q "install ok installed"; then
+  missing+=(kubernetes-client)
+fi
+
 if [ ${#missing[@]} -eq 0 ]; then
   echo "install-deps: all ${#PACKAGES[@]} packages present"
   exit 0

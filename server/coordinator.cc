@@ -147,11 +147,12 @@ absl::Status Coordinator::RegisterWorker(const WorkerHello& hello) {
   w.host = hello.host;
   w.slots = hello.slots;
   w.build_version = hello.build_version;
+  w.slurm = hello.slurm;
   std::unique_lock lock(impl_->mu);
   SWEEP_RETURN_IF_ERROR(
       impl_->Write(lock, [&] { return impl_->store->RegisterWorker(w, impl_->clock.Now()); }));
-  spdlog::info("worker {} joined ({} slots, build {})", hello.worker_id, hello.slots,
-               hello.build_version);
+  spdlog::info("worker {} joined ({} slots, build {}{}{})", hello.worker_id, hello.slots,
+               hello.build_version, hello.slurm.empty() ? "" : ", slurm job ", hello.slurm.Label());
   return absl::OkStatus();
 }
 

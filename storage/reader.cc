@@ -165,19 +165,25 @@ absl::StatusOr<std::vector<CurveGroup>> Reader::Curves(const ResultsQuery& q) {
 }
 
 absl::StatusOr<std::vector<WorkerRecord>> Reader::ListWorkers() {
-  SWEEP_ASSIGN_OR_RETURN(
-      Statement * st,
-      impl_->conn->Cached("SELECT w.worker_id, w.host, w.slots, w.build_version,"
-                          " w.registered_at, w.last_seen_at, w.completed, (SELECT count(*)"
-                          " FROM jobs j WHERE j.state = 'running' AND j.lease_owner ="
-                          " w.worker_id) FROM workers w ORDER BY w.worker_id"));
+  // Files before schema version 3 have no SLURM columns: their workers read as outside SLURM.
+  constexpr int kFirstSlurmVersion = 3;
+  const char* slurm = impl_->schema_version < kFirstSlurmVersion
+                          ? "'', '', ''"
+                          : "w.slurm_job_id, w.slurm_array_job_id, w.slurm_array_task_id";
+  SWEEP_ASSIGN_OR_RETURN(Statement * st,
+                         impl_->conn->Cached(absl::StrCat(
+                             "SELECT w.worker_id, w.host, w.slots, w.build_version,"
+                             " w.registered_at, w.last_seen_at, w.completed, (SELECT count(*)"
+                             " FROM jobs j WHERE j.state = 'running' AND j.lease_owner ="
+                             " w.worker_id), ",
+                             slurm, " FROM workers w ORDER BY w.worker_id")));
   std::vector<WorkerRecord> out;
   for (;;) {
     SWEEP_ASSIGN_OR_RETURN(bool row, st->Step());
     if (!row) break;
     out.push_back(WorkerRecord{st->Text(0), st->Text(1), static_cast<int>(st->Int(2)), st->Text(3),
                                FromUnixMillis(st->Int(4)), FromUnixMillis(st->Int(5)), st->Int(7),
-                               st->Int(6)});
+                               st->Int(6), SlurmTask{st->Text(8), st->Text(9), st->Text(10)}});
   }
   st->Reset();
   return out;

@@ -142,7 +142,15 @@ ALTER TABLE results ADD COLUMN checkpoint_use TEXT NOT NULL DEFAULT 'none';
 ALTER TABLE results ADD COLUMN checkpoint_sha256 TEXT;
 )sql";
 
-constexpr std::array<const char*, 2> kMigrations = {kV1, kV2};
+// Version 3: the SLURM job and array task a worker runs in, as it registered them (empty
+// outside SLURM), so that `sweep workers` maps workers to array tasks.
+constexpr const char* kV3 = R"sql(
+ALTER TABLE workers ADD COLUMN slurm_job_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE workers ADD COLUMN slurm_array_job_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE workers ADD COLUMN slurm_array_task_id TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr std::array<const char*, 3> kMigrations = {kV1, kV2, kV3};
 
 }  // namespace
 

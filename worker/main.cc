@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <string>
 #include <thread>
 
 #include "CLI/CLI.hpp"
@@ -15,6 +16,17 @@
 namespace {
 
 int g_signal_pipe[2] = {-1, -1};
+
+std::string Env(const char* name) {
+  const char* value = std::getenv(name);
+  return value == nullptr ? "" : value;
+}
+
+// The SLURM job this worker runs in, as sbatch's environment tells it (empty elsewhere).
+sweep::SlurmTask SlurmFromEnvironment() {
+  return sweep::SlurmTask{Env("SLURM_JOB_ID"), Env("SLURM_ARRAY_JOB_ID"),
+                          Env("SLURM_ARRAY_TASK_ID")};
+}
 
 void OnSignal(int) {
   const char byte = 1;
@@ -40,9 +52,15 @@ int main(int argc, char** argv) {
   app.add_option("--heartbeat-ms", heartbeat_ms, "heartbeat period (0: lease ttl / 3)");
   app.add_option("--drain-grace-ms", grace_ms, "on SIGTERM, time a job may still finish");
   app.add_option("--worker-id", options.worker_id, "default: host-pid-random");
+  double idle_s = 0;
+  app.add_option("--exit-when-idle", idle_s,
+                 "exit 0 after SECONDS with no job to run (0: never); ends batch allocations")
+      ->check(CLI::NonNegativeNumber);
   CLI11_PARSE(app, argc, argv);
   options.heartbeat = std::chrono::milliseconds(heartbeat_ms);
   options.drain_grace = std::chrono::milliseconds(grace_ms);
+  options.exit_when_idle = std::chrono::milliseconds(static_cast<int64_t>(idle_s * 1000));
+  options.slurm = SlurmFromEnvironment();
   sweep::InitLogging();
 
   if (pipe(g_signal_pipe) != 0) return 1;

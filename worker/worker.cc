@@ -4,6 +4,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
 #include <random>
@@ -34,6 +35,7 @@ absl::Status WorkerOptions::Validate() const {
   }
   if (heartbeat.count() < 0) return absl::InvalidArgumentError("heartbeat: negative");
   if (drain_grace.count() < 0) return absl::InvalidArgumentError("drain_grace: negative");
+  if (exit_when_idle.count() < 0) return absl::InvalidArgumentError("exit_when_idle: negative");
   return absl::OkStatus();
 }
 
@@ -84,8 +86,8 @@ absl::StatusOr<std::optional<sweep::Lease>> Worker::LeaseWithinCores(int& cores)
 bool Worker::RegisterUntilOk() {
   rpc::Backoff backoff(options_.backoff);
   while (!stop_.stop_requested()) {
-    auto ttl =
-        client_.Register(WorkerHello{worker_id_, HostName(), options_.slots, BuildVersion()});
+    auto ttl = client_.Register(
+        WorkerHello{worker_id_, HostName(), options_.slots, BuildVersion(), options_.slurm});
     if (ttl.ok()) {
       heartbeat_ms_ = options_.heartbeat.count() > 0 ? options_.heartbeat.count()
                                                      : std::max<int64_t>(50, ttl->count() / 3);
@@ -99,15 +101,36 @@ bool Worker::RegisterUntilOk() {
 
 absl::Status Worker::Run() {
   SWEEP_RETURN_IF_ERROR(options_.Validate());
-  if (!RegisterUntilOk()) return absl::OkStatus();
-  spdlog::info("worker {} registered with {} ({} slots, {} cores, heartbeat {} ms)", worker_id_,
-               options_.coordinator, options_.slots, cores_.total(), heartbeat_ms_.load());
-  {
+  idle_since_ = std::chrono::steady_clock::now().time_since_epoch().count();
+  // The idle clock runs from the start: a coordinator that never answers also ends an
+  // allocation. The watcher's stop token is its own; stop_ ends the worker.
+  std::jthread idle_watch;
+  if (options_.exit_when_idle.count() > 0) idle_watch = std::jthread([this] { WatchIdle(); });
+  if (RegisterUntilOk()) {
+    spdlog::info("worker {} registered with {} ({} slots, {} cores, heartbeat {} ms)", worker_id_,
+                 options_.coordinator, options_.slots, cores_.total(), heartbeat_ms_.load());
     std::vector<std::jthread> slots;
     for (int i = 0; i < options_.slots; ++i) slots.emplace_back([this] { SlotLoop(); });
   }  // jthreads join here
   spdlog::info("worker {} stopped ({} results reported)", worker_id_, reported_.load());
   return absl::OkStatus();
+}
+
+void Worker::WatchIdle() {
+  using std::chrono::steady_clock;
+  const auto limit = options_.exit_when_idle;
+  // Checking four times per period bounds the overshoot at a quarter of it (and 1 s).
+  const auto tick = std::clamp<std::chrono::milliseconds>(limit / 4, std::chrono::milliseconds(10),
+                                                          std::chrono::milliseconds(1000));
+  while (SleepUnlessStopped(tick, stop_.get_token())) {
+    if (busy_slots_.load() > 0) continue;
+    const steady_clock::time_point since{steady_clock::duration(idle_since_.load())};
+    if (steady_clock::now() - since < limit) continue;
+    spdlog::info("worker {}: no job for {} ms (--exit-when-idle): exiting", worker_id_,
+                 limit.count());
+    stopped_idle_ = true;
+    stop_.request_stop();
+  }
 }
 
 void Worker::SlotLoop() {
@@ -132,8 +155,13 @@ void Worker::SlotLoop() {
       cores_.Give(cores);
       break;
     }
+    ++busy_slots_;
     RunLease(**lease, cores);
     cores_.Give(cores);
+    // Restart the idle clock before leaving the busy count, so that the watcher never
+    // sees no busy slot with a stale clock; while other slots run it does not look.
+    idle_since_ = std::chrono::steady_clock::now().time_since_epoch().count();
+    --busy_slots_;
   }
 }
 

@@ -7,7 +7,10 @@
 //     DEADLINE_EXCEEDED, with exponential backoff and full jitter; ABORTED drops it;
 //   - while the coordinator is away the slots back off and reconnect;
 //   - Stop() (SIGTERM) stops leasing; a running job may finish within drain_grace,
-//     otherwise it is stopped and handed back with ReleaseJob.
+//     otherwise it is stopped and handed back with ReleaseJob;
+//   - with exit_when_idle set, a worker none of whose slots has held a job for that long
+//     stops by itself and Run() returns OK, so that a batch allocation (a SLURM array
+//     task) ends with the sweep instead of at its time limit (section 4.11).
 //
 // Thread-safe: Stop() may be called from any thread while Run() runs.
 #pragma once
@@ -46,6 +49,10 @@ struct WorkerOptions {
   // After Stop(), how long a running job may still finish before it is handed back.
   std::chrono::milliseconds drain_grace{0};
   std::string worker_id;  // empty: "host-pid-random"
+  // Stop after this long with no job running in any slot (no lease granted, or the
+  // coordinator unreachable); 0: never.
+  std::chrono::milliseconds exit_when_idle{0};
+  SlurmTask slurm{};  // sent at registration (main.cc reads it from the environment)
   rpc::BackoffOptions backoff;
   absl::Status Validate() const;
 };
@@ -63,10 +70,14 @@ class Worker {
 
   const std::string& worker_id() const { return worker_id_; }
   int64_t jobs_reported() const { return reported_.load(); }
+  // True when Run() ended because of exit_when_idle (not Stop()).
+  bool stopped_idle() const { return stopped_idle_.load(); }
 
  private:
   enum class Outcome { kReport, kDrop, kRelease };
   void SlotLoop();
+  // Stops the worker once no slot has run a job for options_.exit_when_idle.
+  void WatchIdle();
   bool RegisterUntilOk();
   // Leases one job that fits the free cores; `cores` gets the cores it took (0 if none).
   absl::StatusOr<std::optional<sweep::Lease>> LeaseWithinCores(int& cores);
@@ -92,6 +103,10 @@ class Worker {
   CoreBudget cores_;
   std::mutex lease_mu_;  // one slot asks at a time, so two never count the same free cores
   int64_t memory_limit_bytes_ = 0;
+  // Slots running a job now, and since when (steady clock) none has: read by WatchIdle.
+  std::atomic<int> busy_slots_{0};
+  std::atomic<std::chrono::steady_clock::rep> idle_since_{0};
+  std::atomic<bool> stopped_idle_{false};
 };
 
 // The machine's physical memory in bytes (0 if unknown): the default of --memory-mb.

@@ -185,5 +185,16 @@ TEST(FormatTest, DoublesAndKeyCells) {
   EXPECT_EQ(KeyCell("true"), "true");
 }
 
+TEST(FormatTest, WorkersTableShowsTheSlurmArrayTaskOfEachWorker) {
+  const TimePoint now = FromUnixMillis(100'000);
+  WorkerRecord slurm{"vm-1-a", "node7", 2, "v", now, now, 1, 4, SlurmTask{"1236", "1234", "2"}};
+  WorkerRecord plain{"vm-2-b", "laptop", 1, "v", now, now, 0, 0, {}};
+  const std::string table = FormatWorkers({slurm, plain}, now);
+  EXPECT_THAT(table, ::testing::HasSubstr("slurm"));
+  // squeue's and scancel's spelling of an array task, on the worker's own row.
+  EXPECT_THAT(table, ::testing::ContainsRegex("vm-1-a +node7 +1234_2 +2 "));
+  EXPECT_THAT(table, ::testing::ContainsRegex("vm-2-b +laptop +1 "));
+}
+
 }  // namespace
 }  // namespace sweep::client

@@ -162,6 +162,9 @@ TEST(ConvertTest, WorkerRecordRoundTrip) {
   EXPECT_EQ(back.last_seen_at, w.last_seen_at);
   EXPECT_EQ(back.running, 2);
   EXPECT_EQ(back.completed, 9);
+  EXPECT_TRUE(back.slurm.empty());
+  w.slurm = SlurmTask{"1236", "1234", "2"};
+  EXPECT_EQ(FromProto(ToProto(w)).slurm, w.slurm);
 }
 
 TEST(ConvertTest, QueryAndGroupsRoundTrip) {
@@ -213,6 +216,9 @@ TEST(ConvertTest, SubmitOutcomeAndHelloRoundTrip) {
   EXPECT_EQ(hb.host, "h");
   EXPECT_EQ(hb.slots, 3);
   EXPECT_EQ(hb.build_version, "v");
+  EXPECT_TRUE(hb.slurm.empty());
+  h.slurm = SlurmTask{"41", "40", "1"};
+  EXPECT_EQ(FromProto(ToProto(h)).slurm, h.slurm);
 }
 
 TEST(ConvertTest, CheckpointRoundTripKeepsBinaryBytes) {

@@ -235,6 +235,19 @@ TEST_F(CoordinatorTest, WorkersAreListedWithTheirJobs) {
   EXPECT_EQ((*workers)[0].host, "host-a");
   EXPECT_EQ((*workers)[0].running, 1);
   EXPECT_EQ((*workers)[0].completed, 1);
+  EXPECT_TRUE((*workers)[0].slurm.empty());
+}
+
+TEST_F(CoordinatorTest, WorkersKeepTheSlurmArrayTaskTheyRegisteredWith) {
+  WorkerHello hello{"w-slurm", "node3", 2, "abc123", SlurmTask{"1236", "1234", "2"}};
+  ASSERT_THAT(coord_->RegisterWorker(hello), IsOk());
+  ASSERT_THAT(coord_->RegisterWorker(WorkerHello{"w-plain", "laptop", 1, "abc123"}), IsOk());
+  auto workers = coord_->ListWorkers();
+  ASSERT_THAT(workers, IsOk());
+  ASSERT_EQ(workers->size(), 2u);  // ordered by worker id
+  EXPECT_TRUE((*workers)[0].slurm.empty());
+  EXPECT_EQ((*workers)[1].slurm, hello.slurm);
+  EXPECT_EQ((*workers)[1].slurm.Label(), "1234_2");
 }
 
 TEST_F(CoordinatorTest, CleanShutdownLeavesNoWal) {

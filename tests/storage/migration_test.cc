@@ -74,6 +74,23 @@ TEST_F(MigrationTest, ReaderReadsAVersion1FileWithoutCheckpoints) {
   EXPECT_EQ(Count("PRAGMA user_version"), 1);  // readers never migrate
 }
 
+TEST_F(MigrationTest, ReaderListsWorkersOfAVersion1FileAsOutsideSlurm) {
+  {
+    auto conn = Connection::Open(path_, /*read_only=*/false);
+    ASSERT_THAT(conn, IsOk());
+    ASSERT_THAT((*conn)->Exec("INSERT INTO workers(worker_id, host, slots, build_version,"
+                              " registered_at, last_seen_at) VALUES ('w1', 'h', 2, 'v', 1, 2)"),
+                IsOk());
+  }
+  auto reader = Reader::Open(path_);
+  ASSERT_THAT(reader, IsOk());
+  auto workers = (*reader)->ListWorkers();
+  ASSERT_THAT(workers, IsOk());
+  ASSERT_EQ(workers->size(), 1u);
+  EXPECT_EQ((*workers)[0].worker_id, "w1");
+  EXPECT_TRUE((*workers)[0].slurm.empty());
+}
+
 TEST_F(MigrationTest, StoreUpgradesVersion1AndKeepsData) {
   auto store = Store::Open(path_);
   ASSERT_THAT(store, IsOk());

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <future>
 #include <latch>
 #include <thread>
 
@@ -234,6 +235,63 @@ TEST_F(WorkerTest, InvalidOptionsAreRejected) {
   WorkerOptions o = Options(0);
   Worker worker(o, std::make_unique<FakeRunner>());
   EXPECT_EQ(worker.Run().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// --exit-when-idle: an allocation ends with the sweep (README, "Running distributed").
+TEST_F(WorkerTest, IdleWorkerExitsByItselfWithOk) {
+  WorkerOptions o = Options(2);
+  o.exit_when_idle = std::chrono::milliseconds(300);
+  Worker worker(o, std::make_unique<FakeRunner>());
+  auto run = std::async(std::launch::async, [&] { return worker.Run(); });
+  ASSERT_EQ(run.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_THAT(run.get(), IsOk());
+  EXPECT_TRUE(worker.stopped_idle());
+}
+
+TEST_F(WorkerTest, IdleClockRunsOnlyWhileNoSlotHoldsAJob) {
+  const int64_t sweep = Submit({Krr(2), Krr(3)});
+  auto runner = std::make_unique<FakeRunner>();
+  runner->block = true;
+  FakeRunner* fake = runner.get();
+  WorkerOptions o = Options(1);
+  o.exit_when_idle = std::chrono::milliseconds(200);
+  Worker worker(o, std::move(runner));
+  auto run = std::async(std::launch::async, [&] { return worker.Run(); });
+  ASSERT_TRUE(WaitFor(sweep, [](const auto& s) { return s.running == 1; }));
+  // A job that runs for several idle periods keeps the worker alive.
+  EXPECT_EQ(run.wait_for(std::chrono::milliseconds(800)), std::future_status::timeout);
+  fake->block = false;
+  EXPECT_TRUE(WaitFor(sweep, [](const auto& s) { return s.succeeded == 2; }));
+  ASSERT_EQ(run.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  EXPECT_THAT(run.get(), IsOk());
+  EXPECT_TRUE(worker.stopped_idle());
+  EXPECT_EQ(worker.jobs_reported(), 2);
+}
+
+TEST_F(WorkerTest, StoppedWorkerIsNotReportedIdle) {
+  WorkerOptions o = Options(1);
+  o.exit_when_idle = std::chrono::hours(1);
+  Worker worker(o, std::make_unique<FakeRunner>());
+  std::jthread t([&] { EXPECT_THAT(worker.Run(), IsOk()); });
+  worker.Stop();
+  t.join();
+  EXPECT_FALSE(worker.stopped_idle());
+}
+
+TEST_F(WorkerTest, RegistersTheSlurmArrayTaskItRunsIn) {
+  WorkerOptions o = Options(1);
+  o.slurm = SlurmTask{"1236", "1234", "2"};
+  Worker worker(o, std::make_unique<FakeRunner>());
+  std::jthread t([&] { EXPECT_THAT(worker.Run(), IsOk()); });
+  bool seen = false;
+  for (int i = 0; i < 500 && !seen; ++i) {  // bounded wait for the registration
+    auto workers = server_->coordinator().ListWorkers();
+    seen = workers.ok() && workers->size() == 1 && (*workers)[0].slurm == o.slurm;
+    if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  worker.Stop();
+  t.join();
+  EXPECT_TRUE(seen);
 }
 
 }  // namespace
