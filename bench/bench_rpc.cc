@@ -52,9 +52,11 @@ sweep::NewSweep MakeSweep(int jobs) {
 }
 
 // One simulated worker: lease, report at once, until the queue stays empty.
-void WorkerLoop(const std::string& address, int id, std::atomic<int>& done,
-                std::vector<double>& latencies_ms) {
-  sweep::worker::CoordinatorClient client(sweep::rpc::MakeChannel(address));
+void WorkerLoop(const std::string& address, const std::string& token, int id,
+                std::atomic<int>& done, std::vector<double>& latencies_ms) {
+  sweep::rpc::ChannelAuth auth;
+  auth.token = token;  // the bench measures the authenticated path users run
+  sweep::worker::CoordinatorClient client(sweep::rpc::MakeChannel(address, auth));
   const std::string worker_id = "bench-" + std::to_string(id);
   (void)client.Register({worker_id, "bench", 1, "bench"});
   sweep::JobReport report;
@@ -79,6 +81,7 @@ int main(int argc, char** argv) {
   sweep::server::ServerOptions o;
   o.listen = "127.0.0.1:0";
   o.coordinator.db_path = db;
+  o.auth = sweep::server::ServerAuth::WithRandomTokens();
   auto server = sweep::server::SweepServer::Start(o, sweep::SystemClock::Get());
   if (!server.ok()) {
     std::fprintf(stderr, "start: %s\n", server.status().ToString().c_str());
@@ -91,7 +94,7 @@ int main(int argc, char** argv) {
   {
     std::vector<std::jthread> threads;
     for (int i = 0; i < args.workers; ++i) {
-      threads.emplace_back([&, i] { WorkerLoop((*server)->address(), i, done, latencies[i]); });
+      threads.emplace_back([&, i] { WorkerLoop((*server)->address(), o.auth.worker_token, i, done, latencies[i]); });
     }
   }
   // The last 300 ms long poll of each thread is idle time, not work: subtract it.

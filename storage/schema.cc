@@ -142,7 +142,15 @@ ALTER TABLE results ADD COLUMN checkpoint_use TEXT NOT NULL DEFAULT 'none';
 ALTER TABLE results ADD COLUMN checkpoint_sha256 TEXT;
 )sql";
 
-constexpr std::array<const char*, 2> kMigrations = {kV1, kV2};
+// Version 3: worker sessions (docs/design.md section 6.5). A worker's session is the
+// SHA-256 of a secret issued at RegisterWorker; only the hash is stored, so the file
+// leaks no secret, and sessions survive a coordinator restart.
+constexpr const char* kV3 = R"sql(
+ALTER TABLE workers ADD COLUMN session_hash TEXT;
+CREATE UNIQUE INDEX workers_by_session ON workers(session_hash) WHERE session_hash IS NOT NULL;
+)sql";
+
+constexpr std::array<const char*, 3> kMigrations = {kV1, kV2, kV3};
 
 }  // namespace
 

@@ -9,6 +9,8 @@
 
 #include "CLI/CLI.hpp"
 #include "common/logging.h"
+#include "common/token_file.h"
+#include "rpc/channel.h"
 #include "spdlog/spdlog.h"
 #include "worker/worker.h"
 
@@ -34,10 +36,29 @@ int main(int argc, char** argv) {
   app.add_option("--heartbeat-ms", heartbeat_ms, "heartbeat period (0: lease ttl / 3)");
   app.add_option("--drain-grace-ms", grace_ms, "on SIGTERM, time a job may still finish");
   app.add_option("--worker-id", options.worker_id, "default: host-pid-random");
+  // docs/design.md section 6.5; README.md "Security".
+  std::string token_file, tls_ca, tls_cert, tls_key;
+  app.add_option("--token-file", token_file,
+                 "worker token (env SWEEP_WORKER_TOKEN or SWEEP_WORKER_TOKEN_FILE; default "
+                 "~/.config/sweep/worker-token if it exists)");
+  app.add_option("--tls-ca", tls_ca, "TLS: CA of the coordinator's certificate (PEM)");
+  app.add_option("--tls-cert", tls_cert, "mutual TLS: this worker's certificate (PEM)");
+  app.add_option("--tls-key", tls_key, "mutual TLS: its private key (PEM)");
   CLI11_PARSE(app, argc, argv);
   options.heartbeat = std::chrono::milliseconds(heartbeat_ms);
   options.drain_grace = std::chrono::milliseconds(grace_ms);
   sweep::InitLogging();
+  auto token = sweep::ResolveToken(token_file, "SWEEP_WORKER_TOKEN", "SWEEP_WORKER_TOKEN_FILE",
+                                   sweep::DefaultTokenPath("worker-token"));
+  absl::Status auth = token.status();
+  if (token.ok()) {
+    options.auth.token = *token;
+    auth = sweep::rpc::LoadTlsFiles(tls_ca, tls_cert, tls_key, options.auth);
+  }
+  if (!auth.ok()) {
+    spdlog::error("sweep-worker: {}", auth.ToString());
+    return 1;
+  }
 
   if (pipe(g_signal_pipe) != 0) return 1;
   signal(SIGTERM, OnSignal);

@@ -23,6 +23,7 @@
 #include "absl/status/status.h"
 #include "common/records.h"
 #include "rpc/backoff.h"
+#include "rpc/channel.h"
 #include "rpc/deadline.h"
 #include "worker/checkpoints.h"
 #include "worker/coordinator_client.h"
@@ -38,6 +39,8 @@ struct WorkerOptions {
   // After Stop(), how long a running job may still finish before it is handed back.
   std::chrono::milliseconds drain_grace{0};
   std::string worker_id;  // empty: "host-pid-random"
+  // The worker token and TLS files (docs/design.md section 6.5).
+  rpc::ChannelAuth auth;
   rpc::BackoffOptions backoff;
   absl::Status Validate() const;
 };
