@@ -81,8 +81,9 @@ absl::StatusOr<PlotArgs> MakePlotArgs(const CliArgs& args) {
 // ~/.config/sweep/client-token if it exists) and the TLS files.
 absl::StatusOr<rpc::ChannelAuth> ClientAuth(const CliArgs& args) {
   rpc::ChannelAuth auth;
-  SWEEP_ASSIGN_OR_RETURN(auth.token, ResolveToken(args.token_file, "SWEEP_TOKEN", "SWEEP_TOKEN_FILE",
-                                                  DefaultTokenPath("client-token")));
+  SWEEP_ASSIGN_OR_RETURN(auth.token,
+                         ResolveToken(args.token_file, "SWEEP_TOKEN", "SWEEP_TOKEN_FILE",
+                                      DefaultTokenPath("client-token")));
   SWEEP_RETURN_IF_ERROR(rpc::LoadTlsFiles(args.tls_ca, args.tls_cert, args.tls_key, auth));
   return auth;
 }

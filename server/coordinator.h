@@ -61,8 +61,7 @@ class Coordinator {
   absl::StatusOr<std::string> WorkerForSession(const std::string& secret);
   // OK when `worker_id` holds the lease of a running job with `training_hash`;
   // PERMISSION_DENIED otherwise (only that worker may store the job's checkpoint).
-  absl::Status CheckCheckpointLease(const std::string& worker_id,
-                                    const std::string& training_hash);
+  absl::Status CheckCheckpointLease(const std::string& worker_id, const std::string& training_hash);
 
   // Long poll: grants the oldest queued job (or an expired lease's job) with attempt + 1,
   // waiting up to `wait` (capped at max_lease_wait) for one to appear. Returns nullopt

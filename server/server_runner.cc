@@ -78,9 +78,10 @@ absl::StatusOr<std::unique_ptr<SweepServer>> SweepServer::Start(const ServerOpti
                : options.auth.tls()      ? "TLS"
                                          : "plaintext");
   if (!IsLoopbackListen(options.listen) && !options.auth.tls()) {
-    spdlog::warn("listening beyond loopback without TLS: {} travel in clear text; use "
-                 "--tls-cert/--tls-key on any network you do not trust",
-                 options.auth.insecure_no_auth ? "all calls (--insecure-no-auth)" : "tokens");
+    spdlog::warn(
+        "listening beyond loopback without TLS: {} travel in clear text; use "
+        "--tls-cert/--tls-key on any network you do not trust",
+        options.auth.insecure_no_auth ? "all calls (--insecure-no-auth)" : "tokens");
   }
   return s;
 }

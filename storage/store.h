@@ -86,7 +86,8 @@ class Store {
   // `new_hash` becomes the session and this returns true. PERMISSION_DENIED (nothing
   // written) when the id belongs to another session that still holds running leases:
   // a second process may not take over a live worker's jobs by reusing its id.
-  absl::StatusOr<bool> RegisterSession(const WorkerRecord& worker, const std::string& presented_hash,
+  absl::StatusOr<bool> RegisterSession(const WorkerRecord& worker,
+                                       const std::string& presented_hash,
                                        const std::string& new_hash, TimePoint now);
   // The worker whose session hashes to `session_hash`; nullopt when none.
   absl::StatusOr<std::optional<std::string>> WorkerForSession(const std::string& session_hash);

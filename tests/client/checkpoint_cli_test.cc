@@ -114,8 +114,8 @@ class CheckpointCliTest : public ::testing::Test {
   std::string TokenFile() const {
     const std::string file = path("client-token");
     std::ofstream(file) << auth_.client_token << "\n";
-    std::filesystem::permissions(file, std::filesystem::perms::owner_read |
-                                           std::filesystem::perms::owner_write);
+    std::filesystem::permissions(
+        file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
     return file;
   }
 
@@ -129,9 +129,8 @@ class CheckpointCliTest : public ::testing::Test {
 TEST_F(CheckpointCliTest, ExportRoundTripsTheStoredBytesViaCoordinatorAndDb) {
   const int64_t job = StartWithCheckpoint();
   const std::string id = std::to_string(job);
-  CliRun rpc = RunSweepCli(
-      {"--coordinator", server_->address(), "--token-file", TokenFile(), "export", id, "--out",
-       path("a.safetensors")});
+  CliRun rpc = RunSweepCli({"--coordinator", server_->address(), "--token-file", TokenFile(),
+                            "export", id, "--out", path("a.safetensors")});
   ASSERT_EQ(rpc.code, 0) << rpc.err;
   EXPECT_EQ(Slurp(dir_ / "a.safetensors"), bytes_);
   CliRun file = RunSweepCli({"export", id, "--db", db(), "--out", path("b.safetensors")});

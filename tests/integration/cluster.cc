@@ -43,8 +43,9 @@ Cluster::~Cluster() {
 
 bool Cluster::StartCoordinator(int lease_ttl_ms) {
   const std::string out = dir_ + "/sweepd" + std::to_string(++starts_) + ".out";
-  std::vector<std::string> argv = {Bin("sweepd"), "--listen", "127.0.0.1:" + std::to_string(port_),
-                                   "--db", db_, "--lease-ttl-ms", std::to_string(lease_ttl_ms)};
+  std::vector<std::string> argv = {
+      Bin("sweepd"), "--listen",       "127.0.0.1:" + std::to_string(port_), "--db",
+      db_,           "--lease-ttl-ms", std::to_string(lease_ttl_ms)};
   argv.insert(argv.end(), coordinator_flags_.begin(), coordinator_flags_.end());
   coordinator_ = std::make_unique<Process>(argv, out, out + ".err");
   const std::string prefix = "listening on ";
@@ -64,8 +65,9 @@ void Cluster::KillCoordinator() {
 
 Process& Cluster::StartWorker(int slots) {
   const std::string log = dir_ + "/worker" + std::to_string(workers_.size());
-  std::vector<std::string> argv = {Bin("sweep-worker"), "--coordinator", address_, "--slots",
-                                   std::to_string(slots), "--token-file", worker_token_file()};
+  std::vector<std::string> argv = {Bin("sweep-worker"), "--coordinator",       address_,
+                                   "--slots",           std::to_string(slots), "--token-file",
+                                   worker_token_file()};
   argv.insert(argv.end(), worker_flags_.begin(), worker_flags_.end());
   workers_.push_back(std::make_unique<Process>(argv, log + ".out", log + ".err"));
   return *workers_.back();

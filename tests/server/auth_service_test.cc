@@ -332,5 +332,39 @@ TEST_F(AuthServiceTest, HealthNeedsNoToken) {
   EXPECT_TRUE(done.get_future().get().ok());
 }
 
+// G5 at the API: a server with no tokens does not start unless auth is turned off by
+// name; the message says which flag. (sweepd itself always has tokens: it creates them.)
+TEST(ServerAuthTest, NoTokensRefusedUnlessAuthIsExplicitlyOff) {
+  ::sweep::testing::TempDir dir;
+  ServerOptions o;
+  o.listen = "0.0.0.0:0";
+  o.coordinator.db_path = dir.File("sweep.db");
+  auto refused = SweepServer::Start(o, SystemClock::Get());
+  EXPECT_THAT(refused.status(), sweep::testing::StatusIs(absl::StatusCode::kInvalidArgument,
+                                                         HasSubstr("--insecure-no-auth")));
+  o.auth.client_token = o.auth.worker_token = "same";
+  EXPECT_THAT(
+      SweepServer::Start(o, SystemClock::Get()).status(),
+      sweep::testing::StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("tokens are equal")));
+  o.auth = ServerAuth();
+  o.auth.insecure_no_auth = true;
+  auto open = SweepServer::Start(o, SystemClock::Get());
+  ASSERT_THAT(open, sweep::testing::IsOk());
+  // With auth off a call needs no token, but a worker still needs its session.
+  auto stub = v1::SweepService::NewStub(
+      grpc::CreateChannel((*open)->address(), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext ctx;
+  rpc::SetDeadline(ctx, rpc::RpcKind::kQuery);
+  v1::ListSweepsResponse sweeps;
+  EXPECT_TRUE(stub->ListSweeps(&ctx, v1::ListSweepsRequest(), &sweeps).ok());
+  grpc::ClientContext lease_ctx;
+  rpc::SetDeadline(lease_ctx, rpc::RpcKind::kQuery);
+  v1::LeaseJobRequest lease;
+  lease.set_worker_id("throwaway");
+  v1::LeaseJobResponse lease_resp;
+  EXPECT_EQ(stub->LeaseJob(&lease_ctx, lease, &lease_resp).error_code(),
+            grpc::StatusCode::UNAUTHENTICATED);
+}
+
 }  // namespace
 }  // namespace sweep::server

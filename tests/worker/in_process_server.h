@@ -14,8 +14,8 @@
 #include <vector>
 
 #include "common/status.h"
-#include "rpc/channel.h"
 #include "gtest/gtest.h"
+#include "rpc/channel.h"
 #include "server/server_runner.h"
 #include "tests/testing/status_matchers.h"
 
