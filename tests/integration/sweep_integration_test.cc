@@ -152,6 +152,11 @@ seeds: 4
   EXPECT_EQ(n->jobs, 8);
   EXPECT_EQ(n->results, 8);
   EXPECT_EQ(n->succeeded_attempts, 8);
+  // The workers went on with the sessions issued before the kill (kept in the DB as
+  // hashes, docs/design.md section 6.5): the new coordinator issued none.
+  const std::string log = ReadFile(c.dir() + "/sweepd2.out.err");
+  ASSERT_THAT(log, HasSubstr("listening on"));
+  EXPECT_THAT(log, ::testing::Not(HasSubstr("new session")));
 }
 
 TEST(IntegrationTest, MalformedSweepIsRejectedAndTheServerStaysUp) {
