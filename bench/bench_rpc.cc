@@ -3,7 +3,11 @@
 // real in-process SweepServer with a file DB. Target >= 2,000 jobs/s on 2 cores. Jobs are
 // not run: each worker reports a fixed small result at once, so this times the service.
 //
-//   bench_rpc [--jobs 10000] [--workers 64] [--dir /tmp]
+// Calls carry the worker token and a session, as in production; `--tokens off` runs the
+// server with --insecure-no-auth (sessions still checked) to show what the token check
+// costs.
+//
+//   bench_rpc [--jobs 10000] [--workers 64] [--dir /tmp] [--tokens on|off]
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -29,6 +33,7 @@ struct Args {
   int jobs = 10'000;
   int workers = 64;
   std::string dir = "/tmp";
+  bool tokens = true;
 };
 
 Args ParseArgs(int argc, char** argv) {
@@ -37,6 +42,7 @@ Args ParseArgs(int argc, char** argv) {
     if (!std::strcmp(argv[i], "--jobs")) a.jobs = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--workers")) a.workers = std::atoi(argv[i + 1]);
     if (!std::strcmp(argv[i], "--dir")) a.dir = argv[i + 1];
+    if (!std::strcmp(argv[i], "--tokens")) a.tokens = std::strcmp(argv[i + 1], "off") != 0;
   }
   return a;
 }
@@ -52,9 +58,11 @@ sweep::NewSweep MakeSweep(int jobs) {
 }
 
 // One simulated worker: lease, report at once, until the queue stays empty.
-void WorkerLoop(const std::string& address, int id, std::atomic<int>& done,
-                std::vector<double>& latencies_ms) {
-  sweep::worker::CoordinatorClient client(sweep::rpc::MakeChannel(address));
+void WorkerLoop(const std::string& address, const std::string& token, int id,
+                std::atomic<int>& done, std::vector<double>& latencies_ms) {
+  sweep::rpc::ChannelAuth auth;
+  auth.token = token;  // the bench measures the authenticated path users run
+  sweep::worker::CoordinatorClient client(sweep::rpc::MakeChannel(address, auth));
   const std::string worker_id = "bench-" + std::to_string(id);
   (void)client.Register({worker_id, "bench", 1, "bench"});
   sweep::JobReport report;
@@ -79,6 +87,8 @@ int main(int argc, char** argv) {
   sweep::server::ServerOptions o;
   o.listen = "127.0.0.1:0";
   o.coordinator.db_path = db;
+  o.auth = sweep::server::ServerAuth::WithRandomTokens();
+  o.auth.insecure_no_auth = !args.tokens;
   auto server = sweep::server::SweepServer::Start(o, sweep::SystemClock::Get());
   if (!server.ok()) {
     std::fprintf(stderr, "start: %s\n", server.status().ToString().c_str());
@@ -91,7 +101,8 @@ int main(int argc, char** argv) {
   {
     std::vector<std::jthread> threads;
     for (int i = 0; i < args.workers; ++i) {
-      threads.emplace_back([&, i] { WorkerLoop((*server)->address(), i, done, latencies[i]); });
+      threads.emplace_back(
+          [&, i] { WorkerLoop((*server)->address(), o.auth.worker_token, i, done, latencies[i]); });
     }
   }
   // The last 300 ms long poll of each thread is idle time, not work: subtract it.
@@ -102,8 +113,8 @@ int main(int argc, char** argv) {
   auto pct = [&](double p) {
     return all.empty() ? 0.0 : all[std::min(all.size() - 1, size_t(p * all.size()))];
   };
-  std::printf("bench_rpc: %d jobs, %d workers, file DB (synchronous=FULL)\n", args.jobs,
-              args.workers);
+  std::printf("bench_rpc: %d jobs, %d workers, file DB (synchronous=FULL), tokens %s\n", args.jobs,
+              args.workers, args.tokens ? "on" : "off");
   std::printf("  reported %d jobs in %.2f s: %.0f jobs/s (target >= 2000)\n", done.load(), seconds,
               done.load() / seconds);
   std::printf("  lease+report round trip: p50 %.2f ms, p99 %.2f ms, p999 %.2f ms\n", pct(0.5),

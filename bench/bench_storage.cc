@@ -118,6 +118,7 @@ void TimeCoordinator(const std::string& dir, int threads, int n) {
       workers.emplace_back([&, w] {
         sweep::JobReport report;
         report.worker_id = absl::StrCat("w", w);
+        Check((*coord)->RegisterWorker({report.worker_id, "bench", 1, "bench"}), "register");
         report.result.curve = {{8, 0.5, 0.01, 0.5}, {64, 0.1, 0.01, 0.1}};
         for (;;) {
           auto lease = (*coord)->Lease(report.worker_id, std::chrono::milliseconds(0), nullptr);

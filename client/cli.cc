@@ -13,6 +13,7 @@
 #include "client/predict.h"
 #include "client/rpc_backend.h"
 #include "common/status.h"
+#include "common/token_file.h"
 
 namespace sweep::client {
 namespace {
@@ -80,9 +81,21 @@ absl::StatusOr<PlotArgs> MakePlotArgs(const CliArgs& args) {
   return p;
 }
 
+// The client token (--token-file, SWEEP_TOKEN, SWEEP_TOKEN_FILE, then
+// ~/.config/sweep/client-token if it exists) and the TLS files.
+absl::StatusOr<rpc::ChannelAuth> ClientAuth(const CliArgs& args) {
+  rpc::ChannelAuth auth;
+  SWEEP_ASSIGN_OR_RETURN(auth.token,
+                         ResolveToken(args.token_file, "SWEEP_TOKEN", "SWEEP_TOKEN_FILE",
+                                      DefaultTokenPath("client-token")));
+  SWEEP_RETURN_IF_ERROR(rpc::LoadTlsFiles(args.tls_ca, args.tls_cert, args.tls_key, auth));
+  return auth;
+}
+
 absl::StatusOr<std::unique_ptr<Backend>> MakeBackend(const CliArgs& args) {
   if (!args.db.empty()) return OpenDbBackend(args.db);
-  return std::unique_ptr<Backend>(std::make_unique<RpcBackend>(args.coordinator));
+  SWEEP_ASSIGN_OR_RETURN(rpc::ChannelAuth auth, ClientAuth(args));
+  return std::unique_ptr<Backend>(std::make_unique<RpcBackend>(args.coordinator, auth));
 }
 
 absl::Status Dispatch(const std::string& command, const CliArgs& args, std::ostream& out,
@@ -101,7 +114,8 @@ absl::Status Dispatch(const std::string& command, const CliArgs& args, std::ostr
     return CmdEstimate({args.file, args.rates_file, args.calibrate, format}, out, err);
   }
   if (command == "submit" || command == "cancel") {
-    RpcBackend rpc(args.coordinator);
+    SWEEP_ASSIGN_OR_RETURN(rpc::ChannelAuth auth, ClientAuth(args));
+    RpcBackend rpc(args.coordinator, auth);
     if (command == "cancel") return CmdCancel(rpc, args.sweep, out);
     return CmdSubmit(rpc, args.file, args.wait, !args.no_cache, out, err);
   }
@@ -139,6 +153,12 @@ void BuildCli(CLI::App& app, CliArgs& args, const char* env_coordinator) {
   app.require_subcommand(1);
   app.add_option("--coordinator", args.coordinator, "sweepd HOST:PORT (env SWEEP_COORDINATOR)")
       ->capture_default_str();
+  app.add_option("--token-file", args.token_file,
+                 "client token (env SWEEP_TOKEN or SWEEP_TOKEN_FILE; default "
+                 "~/.config/sweep/client-token if it exists)");
+  app.add_option("--tls-ca", args.tls_ca, "TLS: CA of the coordinator's certificate (PEM)");
+  app.add_option("--tls-cert", args.tls_cert, "mutual TLS: this client's certificate (PEM)");
+  app.add_option("--tls-key", args.tls_key, "mutual TLS: its private key (PEM)");
   auto* submit = app.add_subcommand("submit", "submit a sweep file to the coordinator");
   submit->add_option("FILE", args.file, "sweep file (YAML or JSON)")->required();
   submit->add_flag("--wait", args.wait, "wait until every job finished");

@@ -17,6 +17,9 @@ namespace sweep::client {
 
 struct CliArgs {
   std::string coordinator = "127.0.0.1:7070";  // --coordinator, env SWEEP_COORDINATOR
+  // The client token and TLS files (README.md "Security"); the token is resolved only
+  // for commands that call the coordinator.
+  std::string token_file, tls_ca, tls_cert, tls_key;
   std::string db;         // query commands: read this results file, no coordinator
   std::string file;       // submit / local / predict (the checkpoint)
   bool wait = false;      // submit / status

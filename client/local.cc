@@ -51,6 +51,10 @@ absl::Status RunLocal(const LocalArgs& args, std::ostream& out, std::ostream& er
   }
   server::ServerOptions server_options;
   server_options.listen = "127.0.0.1:0";
+  // Tokens that only this process knows: other users of the machine can reach the
+  // loopback port but not call it (README.md "Security").
+  server_options.auth = server::ServerAuth::WithRandomTokens();
+  worker_options.auth.token = server_options.auth.worker_token;
   server_options.coordinator.db_path = args.db;
   SWEEP_ASSIGN_OR_RETURN(auto server,
                          server::SweepServer::Start(server_options, SystemClock::Get()));
@@ -59,7 +63,9 @@ absl::Status RunLocal(const LocalArgs& args, std::ostream& out, std::ostream& er
   worker::Worker worker(worker_options, worker::MakeRunJobRunner());
   std::jthread worker_thread([&worker] { (void)worker.Run(); });
 
-  RpcBackend rpc(server->address());
+  rpc::ChannelAuth client_auth;
+  client_auth.token = server_options.auth.client_token;
+  RpcBackend rpc(server->address(), client_auth);
   absl::Status s = RunAndPrint(server->coordinator(), rpc, std::move(sweep), args, out, err);
   worker.Stop();
   worker_thread.join();

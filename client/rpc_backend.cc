@@ -33,6 +33,10 @@ absl::Status Call(v1::SweepService::Stub& stub, Method method, const Req& req, R
     return absl::Status(s.code(), absl::StrCat("coordinator ", address, " (--coordinator or ",
                                                "SWEEP_COORDINATOR): ", std::string(s.message())));
   }
+  if (absl::IsUnauthenticated(s)) {  // README.md "Security"
+    return absl::Status(s.code(), absl::StrCat(s.message(), " (give the client token: --token-file",
+                                               " PATH, SWEEP_TOKEN or SWEEP_TOKEN_FILE)"));
+  }
   return s;
 }
 
@@ -40,9 +44,9 @@ constexpr int kSubmitAttempts = 4;
 
 }  // namespace
 
-RpcBackend::RpcBackend(const std::string& coordinator)
+RpcBackend::RpcBackend(const std::string& coordinator, const rpc::ChannelAuth& auth)
     : address_(coordinator),
-      channel_(rpc::MakeChannel(coordinator)),
+      channel_(rpc::MakeChannel(coordinator, auth)),
       stub_(v1::SweepService::NewStub(channel_)) {}
 
 absl::StatusOr<SubmitReply> RpcBackend::Submit(const std::string& request_id,

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "client/backend.h"
+#include "rpc/channel.h"
 #include "sweep/v1/sweep.grpc.pb.h"
 
 namespace sweep::client {
@@ -20,7 +21,8 @@ struct SubmitReply {
 
 class RpcBackend final : public Backend {
  public:
-  explicit RpcBackend(const std::string& coordinator);
+  // `auth`: the client token and TLS files (docs/design.md section 6.5).
+  RpcBackend(const std::string& coordinator, const rpc::ChannelAuth& auth);
 
   // Sends the sweep text; the server validates it (INVALID_ARGUMENT with the message).
   absl::StatusOr<SubmitReply> Submit(const std::string& request_id, const std::string& text,

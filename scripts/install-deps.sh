@@ -9,6 +9,7 @@ PACKAGES=(
   libeigen3-dev libsqlite3-dev sqlite3 libspdlog-dev libyaml-cpp-dev nlohmann-json3-dev
   libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   libboost-dev gnuplot-nox
+  openssl  # the TLS tests make their certificates at run time (tests/integration/test_pki.h)
 )
 
 missing=()

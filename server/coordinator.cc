@@ -29,6 +29,10 @@ absl::Status CoordinatorOptions::Validate() const {
     return absl::InvalidArgumentError(
         absl::StrCat("max_lease_wait: ", max_lease_wait.count(), " ms (must be >= 0)"));
   }
+  if (max_running_leases < 1) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_running_leases: ", max_running_leases, " (must be >= 1)"));
+  }
   if (max_jobs_per_sweep < 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("max_jobs_per_sweep: ", max_jobs_per_sweep, " (must be >= 1)"));

@@ -28,6 +28,8 @@ struct CoordinatorOptions {
   std::chrono::milliseconds reap_interval{1'000};    // how often expired leases requeue
   std::chrono::milliseconds max_lease_wait{15'000};  // longest long-poll in Lease()
   int64_t max_jobs_per_sweep = 1'000'000;
+  // Leases out at once, over all workers (each worker is also held to its slots).
+  int64_t max_running_leases = 100'000;
   absl::Status Validate() const;
 };
 
@@ -48,9 +50,24 @@ class Coordinator {
 
   absl::Status RegisterWorker(const WorkerHello& hello);
 
+  // Worker identity (docs/design.md section 6.5; server/coordinator_identity.cc).
+  // Registers the worker and binds it to a session secret: returns a fresh random secret,
+  // or "" when `presented_secret` is already the worker's session (a worker re-registering
+  // after a reconnect keeps it). Only the secret's SHA-256 is stored. PERMISSION_DENIED
+  // when another session of that id still holds running leases.
+  absl::StatusOr<std::string> RegisterSession(const WorkerHello& hello,
+                                              const std::string& presented_secret);
+  // The worker a session secret belongs to; UNAUTHENTICATED for an unknown secret.
+  absl::StatusOr<std::string> WorkerForSession(const std::string& secret);
+  // OK when `worker_id` holds the lease of a running job with `training_hash`;
+  // PERMISSION_DENIED otherwise (only that worker may store the job's checkpoint).
+  absl::Status CheckCheckpointLease(const std::string& worker_id, const std::string& training_hash);
+
   // Long poll: grants the oldest queued job (or an expired lease's job) with attempt + 1,
   // waiting up to `wait` (capped at max_lease_wait) for one to appear. Returns nullopt
-  // on timeout; UNAVAILABLE "draining" once BeginDrain() was called. `cancelled` is
+  // on timeout; UNAVAILABLE "draining" once BeginDrain() was called. Only a registered
+  // worker gets a lease (PERMISSION_DENIED), and at most its slots at once and
+  // max_running_leases in all (RESOURCE_EXHAUSTED). `cancelled` is
   // polled so that a handler whose client went away returns early.
   // Only jobs that fit `fit` (the worker's free cores, LeaseFit) are granted.
   absl::StatusOr<std::optional<sweep::Lease>> Lease(const std::string& worker_id,

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <stop_token>
 #include <thread>
+#include <unordered_map>
 
 #include "absl/base/thread_annotations.h"
 #include "server/coordinator.h"
@@ -46,6 +47,12 @@ struct Coordinator::Impl {
   uint64_t generation ABSL_GUARDED_BY(mu) = 0;
   std::condition_variable work_cv;
   std::atomic<bool> draining{false};
+
+  // Session secret hash -> worker id (docs/design.md section 6.5): every worker call
+  // resolves its session, so the answers are kept here; SQLite stays the truth and a
+  // miss reads it. An entry is dropped when its worker gets a new session.
+  std::mutex session_mu;
+  std::unordered_map<std::string, std::string> sessions ABSL_GUARDED_BY(session_mu);
 
   std::mutex reader_mu;
   std::unique_ptr<storage::Reader> reader ABSL_GUARDED_BY(reader_mu);

@@ -32,6 +32,12 @@ absl::StatusOr<std::optional<sweep::Lease>> Coordinator::Lease(
     const uint64_t seen = impl_->generation;
     std::optional<sweep::Lease> lease;
     SWEEP_RETURN_IF_ERROR(impl_->Write(lock, [&]() -> absl::Status {
+      // Checked in the grant's transaction: two slots polling at once cannot both pass.
+      if (absl::Status quota = impl_->store->CheckLeaseQuota(worker_id, impl_->clock.Now(),
+                                                             impl_->options.max_running_leases);
+          !quota.ok()) {
+        return quota;
+      }
       SWEEP_ASSIGN_OR_RETURN(lease, impl_->store->LeaseNext(worker_id, impl_->clock.Now(),
                                                             impl_->options.lease_ttl, fit));
       return absl::OkStatus();

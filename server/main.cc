@@ -8,6 +8,7 @@
 
 #include "CLI/CLI.hpp"
 #include "common/logging.h"
+#include "server/auth_files.h"
 #include "server/server_runner.h"
 #include "spdlog/spdlog.h"
 
@@ -40,9 +41,30 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--max-jobs", options.coordinator.max_jobs_per_sweep, "largest sweep accepted")
       ->capture_default_str();
+  app.add_option("--max-leases", options.coordinator.max_running_leases,
+                 "leases out at once over all workers")
+      ->capture_default_str();
+  // docs/design.md section 6.5; README.md "Security".
+  sweep::server::AuthFlags auth;
+  app.add_option("--client-token-file", auth.client_token_file,
+                 "client token (env SWEEP_CLIENT_TOKEN; default DB.client-token, created)");
+  app.add_option("--worker-token-file", auth.worker_token_file,
+                 "worker token (env SWEEP_WORKER_TOKEN; default DB.worker-token, created)");
+  app.add_flag("--insecure-no-auth", auth.insecure_no_auth,
+               "check no tokens: anyone who reaches the port may call anything");
+  app.add_option("--tls-cert", auth.tls_cert, "TLS: this server's certificate (PEM)");
+  app.add_option("--tls-key", auth.tls_key, "TLS: its private key (PEM)");
+  app.add_option("--tls-client-ca", auth.tls_client_ca,
+                 "mutual TLS: CA that signs client and worker certificates (PEM)");
   CLI11_PARSE(app, argc, argv);
   options.coordinator.lease_ttl = std::chrono::milliseconds(lease_ttl_ms);
   sweep::InitLogging();
+  auto loaded = sweep::server::LoadServerAuth(auth, options.coordinator.db_path);
+  if (!loaded.ok()) {
+    spdlog::error("sweepd: {}", loaded.status().ToString());
+    return 1;
+  }
+  options.auth = *std::move(loaded);
 
   if (pipe(g_signal_pipe) != 0) return 1;
   signal(SIGTERM, OnSignal);

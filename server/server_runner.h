@@ -16,7 +16,9 @@
 
 #include "absl/status/statusor.h"
 #include "common/clock.h"
+#include "server/auth.h"
 #include "server/coordinator.h"
+#include "server/db_lock.h"
 #include "server/service.h"
 
 namespace sweep::server {
@@ -24,6 +26,10 @@ namespace sweep::server {
 struct ServerOptions {
   std::string listen = "127.0.0.1:7070";  // HOST:PORT; port 0 picks a free one
   CoordinatorOptions coordinator;
+  // Tokens and TLS (docs/design.md section 6.5). Its default, no tokens and auth on,
+  // does not validate: sweepd loads the token files, in-process users call
+  // ServerAuth::WithRandomTokens().
+  ServerAuth auth;
   // Sync-server threads. Every worker slot holds one long poll, so this must stay well
   // above the number of slots (docs/design.md section 6.4); past it calls get RESOURCE_EXHAUSTED.
   int max_threads = 512;
@@ -51,6 +57,7 @@ class SweepServer {
  private:
   SweepServer() = default;
   ServerOptions options_;
+  std::unique_ptr<DbLock> db_lock_;  // held from before the DB opens until after it closes
   std::unique_ptr<Coordinator> coordinator_;
   std::unique_ptr<SweepServiceImpl> service_;
   std::unique_ptr<grpc::Server> server_;

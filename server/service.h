@@ -29,7 +29,9 @@ struct ServiceOptions {
   std::chrono::milliseconds lease_ttl{30'000};  // told to workers at registration
 };
 
-class SweepServiceImpl final : public v1::SweepService::Service {
+// Not final: server/auth_service.h wraps every handler with the authentication and
+// identity checks.
+class SweepServiceImpl : public v1::SweepService::Service {
  public:
   SweepServiceImpl(Coordinator& coordinator, const ServiceOptions& options)
       : coordinator_(coordinator), options_(options) {}

@@ -150,7 +150,15 @@ ALTER TABLE workers ADD COLUMN slurm_array_job_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE workers ADD COLUMN slurm_array_task_id TEXT NOT NULL DEFAULT '';
 )sql";
 
-constexpr std::array<const char*, 3> kMigrations = {kV1, kV2, kV3};
+// Version 4: worker sessions (docs/design.md section 6.5). A worker's session is the
+// SHA-256 of a secret issued at RegisterWorker; only the hash is stored, so the file
+// leaks no secret, and sessions survive a coordinator restart.
+constexpr const char* kV4 = R"sql(
+ALTER TABLE workers ADD COLUMN session_hash TEXT;
+CREATE UNIQUE INDEX workers_by_session ON workers(session_hash) WHERE session_hash IS NOT NULL;
+)sql";
+
+constexpr std::array<const char*, 4> kMigrations = {kV1, kV2, kV3, kV4};
 
 }  // namespace
 

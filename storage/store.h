@@ -79,6 +79,27 @@ class Store {
   // Inserts or refreshes a worker row (registered_at is kept on re-registration).
   absl::Status RegisterWorker(const WorkerRecord& worker, TimePoint now);
 
+  // Worker identity (docs/design.md section 6.5; storage/store_session.cc). Registers or
+  // refreshes the worker and binds it to a session: the SHA-256 of a secret that only
+  // the worker knows (the secret itself is never stored). When `presented_hash` is the
+  // worker's current session, the session is kept and this returns false; otherwise
+  // `new_hash` becomes the session and this returns true. PERMISSION_DENIED (nothing
+  // written) when the id belongs to another session that still holds running leases:
+  // a second process may not take over a live worker's jobs by reusing its id.
+  absl::StatusOr<bool> RegisterSession(const WorkerRecord& worker,
+                                       const std::string& presented_hash,
+                                       const std::string& new_hash, TimePoint now);
+  // The worker whose session hashes to `session_hash`; nullopt when none.
+  absl::StatusOr<std::optional<std::string>> WorkerForSession(const std::string& session_hash);
+  // Whether `worker_id` holds the lease of a running job with `training_hash` (until it
+  // is reaped, as for heartbeats): the only worker that may store that checkpoint.
+  absl::StatusOr<bool> HoldsTrainingLease(const std::string& worker_id,
+                                          const std::string& training_hash);
+  // Refuses a new lease to an unregistered worker (PERMISSION_DENIED), to one holding as
+  // many unexpired leases as its registered slots, or when `max_running` leases are out
+  // (RESOURCE_EXHAUSTED). Run in the same transaction as LeaseNext.
+  absl::Status CheckLeaseQuota(const std::string& worker_id, TimePoint now, int64_t max_running);
+
   // Requeues expired leases, then grants the first queued job (priority, then job_id)
   // that fits `fit` (the worker's free cores against the job's `threads`) to `worker_id`
   // with attempt + 1 until now + ttl. nullopt when no queued job fits.

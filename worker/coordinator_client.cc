@@ -7,18 +7,35 @@
 #include "rpc/deadline.h"
 
 namespace sweep::worker {
+namespace {
+
+// The metadata key of the session secret (server/auth.h, which the worker may not include).
+constexpr char kSessionKey[] = "x-sweep-session";
+
+}  // namespace
 
 using wire::FromGrpcStatus;
 
 CoordinatorClient::CoordinatorClient(std::shared_ptr<grpc::Channel> channel)
     : channel_(std::move(channel)), stub_(v1::SweepService::NewStub(channel_)) {}
 
+void CoordinatorClient::AddSession(grpc::ClientContext& ctx) {
+  std::lock_guard lock(session_mu_);
+  if (!session_.empty()) ctx.AddMetadata(kSessionKey, session_);
+}
+
 absl::StatusOr<std::chrono::milliseconds> CoordinatorClient::Register(const WorkerHello& hello) {
+  std::lock_guard registering(register_mu_);
   grpc::ClientContext ctx;
   rpc::SetDeadline(ctx, rpc::RpcKind::kReport);
+  AddSession(ctx);
   v1::RegisterWorkerResponse resp;
   absl::Status s = FromGrpcStatus(stub_->RegisterWorker(&ctx, wire::ToProto(hello), &resp));
   if (!s.ok()) return s;
+  if (!resp.session_secret().empty()) {
+    std::lock_guard lock(session_mu_);
+    session_ = resp.session_secret();
+  }
   return std::chrono::milliseconds(resp.lease_ttl_ms());
 }
 
@@ -28,6 +45,7 @@ absl::StatusOr<std::optional<sweep::Lease>> CoordinatorClient::Lease(const std::
                                                                      LeaseFit fit) {
   grpc::ClientContext ctx;
   rpc::SetDeadline(ctx, rpc::RpcKind::kLeasePoll);
+  AddSession(ctx);
   std::stop_callback cancel(stop, [&ctx] { ctx.TryCancel(); });
   v1::LeaseJobRequest req;
   req.set_worker_id(worker_id);
@@ -46,6 +64,7 @@ absl::StatusOr<HeartbeatReply> CoordinatorClient::Heartbeat(int64_t job_id, int 
                                                             int64_t step, int64_t total) {
   grpc::ClientContext ctx;
   rpc::SetDeadline(ctx, rpc::RpcKind::kHeartbeat);
+  AddSession(ctx);
   v1::HeartbeatRequest req;
   req.set_job_id(job_id);
   req.set_attempt(attempt);
@@ -61,6 +80,7 @@ absl::StatusOr<HeartbeatReply> CoordinatorClient::Heartbeat(int64_t job_id, int 
 absl::Status CoordinatorClient::Report(int64_t job_id, int attempt, const JobReport& report) {
   grpc::ClientContext ctx;
   rpc::SetDeadline(ctx, rpc::RpcKind::kReport);
+  AddSession(ctx);
   v1::ReportResultRequest req;
   req.set_job_id(job_id);
   req.set_attempt(attempt);
@@ -72,6 +92,7 @@ absl::Status CoordinatorClient::Report(int64_t job_id, int attempt, const JobRep
 absl::Status CoordinatorClient::Release(int64_t job_id, int attempt, const std::string& worker_id) {
   grpc::ClientContext ctx;
   rpc::SetDeadline(ctx, rpc::RpcKind::kReport);
+  AddSession(ctx);
   v1::ReleaseJobRequest req;
   req.set_job_id(job_id);
   req.set_attempt(attempt);
@@ -83,6 +104,7 @@ absl::Status CoordinatorClient::Release(int64_t job_id, int attempt, const std::
 absl::Status CoordinatorClient::PutCheckpoint(const CheckpointRecord& checkpoint) {
   grpc::ClientContext ctx;
   rpc::SetDeadline(ctx, rpc::RpcKind::kReport);
+  AddSession(ctx);
   v1::PutCheckpointRequest req;
   *req.mutable_checkpoint() = wire::ToProto(checkpoint);
   v1::PutCheckpointResponse resp;

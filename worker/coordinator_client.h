@@ -1,16 +1,21 @@
 // CoordinatorClient: the worker's side of sweep.v1.SweepService, in domain types. One
 // call per method, each with its deadline from rpc/deadline.h; no retries here (the
-// worker loop decides what to retry). Thread-safe: gRPC stubs and channels are.
+// worker loop decides what to retry). The bearer token rides on the channel
+// (rpc/channel.h); the session secret that RegisterWorker returns is kept here and sent
+// as metadata `x-sweep-session` on every later call (docs/design.md section 6.5).
+// Thread-safe: gRPC stubs and channels are, and the session is behind a mutex.
 #pragma once
 
 #include <grpcpp/channel.h>
 
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <stop_token>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "common/records.h"
 #include "sweep/v1/sweep.grpc.pb.h"
@@ -21,7 +26,8 @@ class CoordinatorClient {
  public:
   explicit CoordinatorClient(std::shared_ptr<grpc::Channel> channel);
 
-  // Returns the coordinator's lease ttl (heartbeat every ttl / 3).
+  // Returns the coordinator's lease ttl (heartbeat every ttl / 3). Presents the current
+  // session, if any, so that a re-registration keeps it; stores a new one if issued.
   absl::StatusOr<std::chrono::milliseconds> Register(const WorkerHello& hello);
   // Long poll for up to `wait`; nullopt when none came. `stop` cancels the poll (CANCELLED).
   // `fit`: the worker's free cores (LeaseFit); the coordinator grants only jobs that fit.
@@ -39,7 +45,15 @@ class CoordinatorClient {
   absl::StatusOr<std::optional<CheckpointRecord>> GetCheckpoint(const std::string& training_hash);
 
  private:
+  // Adds the session metadata to a call.
+  void AddSession(grpc::ClientContext& ctx);
+
   std::shared_ptr<grpc::Channel> channel_;
+  std::mutex session_mu_;
+  // Serialises registrations, so that slots re-registering together present the
+  // session the first of them got instead of each replacing the other's.
+  std::mutex register_mu_;
+  std::string session_ ABSL_GUARDED_BY(session_mu_);
   std::unique_ptr<v1::SweepService::Stub> stub_;
 };
 

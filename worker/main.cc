@@ -10,6 +10,8 @@
 
 #include "CLI/CLI.hpp"
 #include "common/logging.h"
+#include "common/token_file.h"
+#include "rpc/channel.h"
 #include "spdlog/spdlog.h"
 #include "worker/worker.h"
 
@@ -56,12 +58,31 @@ int main(int argc, char** argv) {
   app.add_option("--exit-when-idle", idle_s,
                  "exit 0 after SECONDS with no job to run (0: never); ends batch allocations")
       ->check(CLI::NonNegativeNumber);
+  // docs/design.md section 6.5; README.md "Security".
+  std::string token_file, tls_ca, tls_cert, tls_key;
+  app.add_option("--token-file", token_file,
+                 "worker token (env SWEEP_WORKER_TOKEN or SWEEP_WORKER_TOKEN_FILE; default "
+                 "~/.config/sweep/worker-token if it exists)");
+  app.add_option("--tls-ca", tls_ca, "TLS: CA of the coordinator's certificate (PEM)");
+  app.add_option("--tls-cert", tls_cert, "mutual TLS: this worker's certificate (PEM)");
+  app.add_option("--tls-key", tls_key, "mutual TLS: its private key (PEM)");
   CLI11_PARSE(app, argc, argv);
   options.heartbeat = std::chrono::milliseconds(heartbeat_ms);
   options.drain_grace = std::chrono::milliseconds(grace_ms);
   options.exit_when_idle = std::chrono::milliseconds(static_cast<int64_t>(idle_s * 1000));
   options.slurm = SlurmFromEnvironment();
   sweep::InitLogging();
+  auto token = sweep::ResolveToken(token_file, "SWEEP_WORKER_TOKEN", "SWEEP_WORKER_TOKEN_FILE",
+                                   sweep::DefaultTokenPath("worker-token"));
+  absl::Status auth = token.status();
+  if (token.ok()) {
+    options.auth.token = *token;
+    auth = sweep::rpc::LoadTlsFiles(tls_ca, tls_cert, tls_key, options.auth);
+  }
+  if (!auth.ok()) {
+    spdlog::error("sweep-worker: {}", auth.ToString());
+    return 1;
+  }
 
   if (pipe(g_signal_pipe) != 0) return 1;
   signal(SIGTERM, OnSignal);

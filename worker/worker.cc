@@ -61,7 +61,7 @@ bool SleepUnlessStopped(std::chrono::milliseconds d, std::stop_token stop) {
 Worker::Worker(const WorkerOptions& options, std::unique_ptr<JobRunner> runner)
     : options_(options),
       runner_(std::move(runner)),
-      client_(rpc::MakeChannel(options.coordinator)),
+      client_(rpc::MakeChannel(options.coordinator, options.auth)),
       worker_id_(options.worker_id.empty() ? MakeWorkerId() : options.worker_id),
       cores_(options.cores > 0 ? options.cores
                                : static_cast<int>(std::thread::hardware_concurrency())),

@@ -26,6 +26,7 @@
 #include "absl/status/status.h"
 #include "common/records.h"
 #include "rpc/backoff.h"
+#include "rpc/channel.h"
 #include "rpc/deadline.h"
 #include "worker/checkpoints.h"
 #include "worker/coordinator_client.h"
@@ -53,6 +54,8 @@ struct WorkerOptions {
   // coordinator unreachable); 0: never.
   std::chrono::milliseconds exit_when_idle{0};
   SlurmTask slurm{};  // sent at registration (main.cc reads it from the environment)
+  // The worker token and TLS files (docs/design.md section 6.5).
+  rpc::ChannelAuth auth;
   rpc::BackoffOptions backoff;
   absl::Status Validate() const;
 };

@@ -85,6 +85,8 @@ class CheckpointCliTest : public ::testing::Test {
     server::ServerOptions o;
     o.listen = "127.0.0.1:0";
     o.coordinator.db_path = db();
+    o.auth = server::ServerAuth::WithRandomTokens();
+    auth_ = o.auth;
     auto s = server::SweepServer::Start(o, SystemClock::Get());
     SWEEP_CHECK(s.ok());
     server_ = *std::move(s);
@@ -108,8 +110,18 @@ class CheckpointCliTest : public ::testing::Test {
   std::string db() const { return (dir_ / "c.db").string(); }
   std::string path(const std::string& name) const { return (dir_ / name).string(); }
 
+  // The client token in a 0600 file, for `sweep --token-file`.
+  std::string TokenFile() const {
+    const std::string file = path("client-token");
+    std::ofstream(file) << auth_.client_token << "\n";
+    std::filesystem::permissions(
+        file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    return file;
+  }
+
   std::filesystem::path dir_;
   std::unique_ptr<server::SweepServer> server_;
+  server::ServerAuth auth_;
   std::string bytes_;
   int64_t mamba_ = 0, krr_ = 0;
 };
@@ -117,8 +129,8 @@ class CheckpointCliTest : public ::testing::Test {
 TEST_F(CheckpointCliTest, ExportRoundTripsTheStoredBytesViaCoordinatorAndDb) {
   const int64_t job = StartWithCheckpoint();
   const std::string id = std::to_string(job);
-  CliRun rpc = RunSweepCli(
-      {"--coordinator", server_->address(), "export", id, "--out", path("a.safetensors")});
+  CliRun rpc = RunSweepCli({"--coordinator", server_->address(), "--token-file", TokenFile(),
+                            "export", id, "--out", path("a.safetensors")});
   ASSERT_EQ(rpc.code, 0) << rpc.err;
   EXPECT_EQ(Slurp(dir_ / "a.safetensors"), bytes_);
   CliRun file = RunSweepCli({"export", id, "--db", db(), "--out", path("b.safetensors")});
@@ -129,8 +141,8 @@ TEST_F(CheckpointCliTest, ExportRoundTripsTheStoredBytesViaCoordinatorAndDb) {
   ASSERT_EQ(list.code, 0) << list.err;
   EXPECT_THAT(list.out, HasSubstr(TrainingHash(Config("mamba")) + ",mamba," +
                                   std::to_string(bytes_.size()) + "," + id + ","));
-  CliRun none = RunSweepCli({"--coordinator", server_->address(), "export", std::to_string(krr_),
-                             "--out", path("k.safetensors")});
+  CliRun none = RunSweepCli({"--coordinator", server_->address(), "--token-file", TokenFile(),
+                             "export", std::to_string(krr_), "--out", path("k.safetensors")});
   EXPECT_NE(none.code, 0);
   EXPECT_THAT(none.err, HasSubstr("no checkpoint"));
   EXPECT_FALSE(std::filesystem::exists(dir_ / "k.safetensors"));

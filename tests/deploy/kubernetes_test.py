@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Render check of deploy/kubernetes (ctest kubernetes_manifests, label deploy).
 
-Copies the folder to a temporary one, generates tokens with its make-tokens.sh, renders
+Copies the folder to a temporary one, generates tokens with scripts/make-tokens.sh, renders
 it with `kubectl kustomize` (offline: no cluster) and checks what a deployment relies on:
 one coordinator replica with a volume claim for the database, grpc health probes, the
 drain time, the Service the workers dial, the token Secret mounted into both. Exit 77
@@ -44,9 +44,9 @@ def main():
         deploy = os.path.join(tmp, "kubernetes")
         shutil.copytree(os.path.join(source, "deploy", "kubernetes"), deploy,
                         ignore=shutil.ignore_patterns("tokens"))
-        subprocess.run([os.path.join(deploy, "make-tokens.sh")], check=True,
-                       stdout=subprocess.DEVNULL)
-        tokens = {n: open(os.path.join(deploy, "tokens", n + ".token")).read()
+        subprocess.run([os.path.join(source, "scripts", "make-tokens.sh"),
+                        os.path.join(deploy, "tokens")], check=True, stdout=subprocess.DEVNULL)
+        tokens = {n: open(os.path.join(deploy, "tokens", n + "-token")).read().strip()
                   for n in ("client", "worker")}
         check(re.fullmatch(r"[0-9a-f]{64}", tokens["client"]), "client token is 32 random bytes")
         check(tokens["client"] != tokens["worker"], "the two tokens differ")

@@ -43,10 +43,11 @@ Cluster::~Cluster() {
 
 bool Cluster::StartCoordinator(int lease_ttl_ms) {
   const std::string out = dir_ + "/sweepd" + std::to_string(++starts_) + ".out";
-  coordinator_ = std::make_unique<Process>(
-      std::vector<std::string>{Bin("sweepd"), "--listen", "127.0.0.1:" + std::to_string(port_),
-                               "--db", db_, "--lease-ttl-ms", std::to_string(lease_ttl_ms)},
-      out, out + ".err");
+  std::vector<std::string> argv = {
+      Bin("sweepd"), "--listen",       "127.0.0.1:" + std::to_string(port_), "--db",
+      db_,           "--lease-ttl-ms", std::to_string(lease_ttl_ms)};
+  argv.insert(argv.end(), coordinator_flags_.begin(), coordinator_flags_.end());
+  coordinator_ = std::make_unique<Process>(argv, out, out + ".err");
   const std::string prefix = "listening on ";
   const bool up = WaitUntil([&] { return ReadFile(out).find('\n') != std::string::npos; },
                             std::chrono::seconds(20));
@@ -64,10 +65,11 @@ void Cluster::KillCoordinator() {
 
 Process& Cluster::StartWorker(int slots) {
   const std::string log = dir_ + "/worker" + std::to_string(workers_.size());
-  workers_.push_back(std::make_unique<Process>(
-      std::vector<std::string>{Bin("sweep-worker"), "--coordinator", address_, "--slots",
-                               std::to_string(slots)},
-      log + ".out", log + ".err"));
+  std::vector<std::string> argv = {Bin("sweep-worker"), "--coordinator",       address_,
+                                   "--slots",           std::to_string(slots), "--token-file",
+                                   worker_token_file()};
+  argv.insert(argv.end(), worker_flags_.begin(), worker_flags_.end());
+  workers_.push_back(std::make_unique<Process>(argv, log + ".out", log + ".err"));
   return *workers_.back();
 }
 
@@ -78,9 +80,21 @@ std::string Cluster::WriteFile(const std::string& name, const std::string& text)
 }
 
 CommandResult Cluster::Sweep(const std::vector<std::string>& args, int timeout_s) {
-  std::vector<std::string> argv = {Bin("sweep"), "--coordinator", address_};
+  std::vector<std::string> argv = {Bin("sweep"), "--coordinator", address_, "--token-file",
+                                   client_token_file()};
+  argv.insert(argv.end(), client_flags_.begin(), client_flags_.end());
   argv.insert(argv.end(), args.begin(), args.end());
   return RunCommand(argv, dir_, std::chrono::seconds(timeout_s));
+}
+
+std::string Cluster::ClientToken() const {
+  std::string t = ReadFile(client_token_file());
+  return t.substr(0, t.find('\n'));
+}
+
+std::string Cluster::WorkerToken() const {
+  std::string t = ReadFile(worker_token_file());
+  return t.substr(0, t.find('\n'));
 }
 
 absl::StatusOr<SweepSummary> Cluster::Summary(int64_t sweep_id) {

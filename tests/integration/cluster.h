@@ -1,6 +1,8 @@
 // A test cluster in its own temp dir: a real sweepd on 127.0.0.1 (port chosen by the
 // OS, read from its "listening on" line), sweep-worker processes, the sweep CLI, and
-// read-only checks of the DB. Everything is killed when the Cluster goes away.
+// read-only checks of the DB. Everything is killed when the Cluster goes away. Auth is
+// on, as in production: sweepd creates its token files next to the DB at its first
+// start, and workers and the CLI are given them with --token-file.
 #pragma once
 
 #include <memory>
@@ -30,6 +32,18 @@ class Cluster {
 
   // Starts sweepd on the DB; port 0 the first time, the same port on a restart.
   bool StartCoordinator(int lease_ttl_ms = 30'000);
+  // Extra flags for every later sweepd, sweep-worker and sweep (TLS tests).
+  void SetFlags(std::vector<std::string> coordinator, std::vector<std::string> worker,
+                std::vector<std::string> client) {
+    coordinator_flags_ = std::move(coordinator);
+    worker_flags_ = std::move(worker);
+    client_flags_ = std::move(client);
+  }
+  // The token files sweepd created (after the first StartCoordinator).
+  std::string client_token_file() const { return db_ + ".client-token"; }
+  std::string worker_token_file() const { return db_ + ".worker-token"; }
+  std::string ClientToken() const;
+  std::string WorkerToken() const;
   Process& coordinator() { return *coordinator_; }
   void KillCoordinator();  // SIGKILL + reap
 
@@ -50,6 +64,7 @@ class Cluster {
   std::string dir_, db_, address_;
   int port_ = 0;
   int starts_ = 0;
+  std::vector<std::string> coordinator_flags_, worker_flags_, client_flags_;
   std::unique_ptr<Process> coordinator_;
   std::vector<std::unique_ptr<Process>> workers_;
 };

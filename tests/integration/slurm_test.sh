@@ -153,11 +153,14 @@ PIDS+=($!)
 wait_for 20 'grep -q "^listening on " "$W/sweepd.out.log"' || fail "sweepd did not start"
 COORD="$(sed -n 's/^listening on //p' "$W/sweepd.out.log")"
 export SWEEP_COORDINATOR="$COORD"
+# Auth is on by default: sweepd made both tokens next to its database (README, Security).
+export SWEEP_TOKEN_FILE="$W/sweep.db.client-token"
 log "sweepd on $COORD"
 
 launch() {  # launch K IDLE_SECONDS: prints the job id
   "$SWEEP" launch slurm --workers "$1" --cpus-per-worker 1 --time 10 \
-    --exit-when-idle "$2" --output "$W/logs/worker-%A_%a.log" 2>>"$W/launch.log"
+    --exit-when-idle "$2" --output "$W/logs/worker-%A_%a.log" \
+    --worker-token-file "$W/sweep.db.worker-token" 2>>"$W/launch.log"
 }
 job_state() {  # job_state JOBID_TASK: JobState=... of a finished or running task
   scontrol show job "$1" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p' | head -n 1

@@ -152,6 +152,11 @@ seeds: 4
   EXPECT_EQ(n->jobs, 8);
   EXPECT_EQ(n->results, 8);
   EXPECT_EQ(n->succeeded_attempts, 8);
+  // The workers went on with the sessions issued before the kill (kept in the DB as
+  // hashes, docs/design.md section 6.5): the new coordinator issued none.
+  const std::string log = ReadFile(c.dir() + "/sweepd2.out.err");
+  ASSERT_THAT(log, HasSubstr("listening on"));
+  EXPECT_THAT(log, ::testing::Not(HasSubstr("new session")));
 }
 
 TEST(IntegrationTest, MalformedSweepIsRejectedAndTheServerStaysUp) {
@@ -167,7 +172,9 @@ TEST(IntegrationTest, MalformedSweepIsRejectedAndTheServerStaysUp) {
   EXPECT_THAT(range.err, HasSubstr("r: 12 > d = 4"));
 
   // A client that skips local validation gets INVALID_ARGUMENT from the server itself.
-  client::RpcBackend rpc(c.address());
+  rpc::ChannelAuth auth;
+  auth.token = c.ClientToken();
+  client::RpcBackend rpc(c.address(), auth);
   auto direct = rpc.Submit("req-1", bad_key, "bad.yaml", true);
   EXPECT_EQ(direct.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(direct.status().message()), HasSubstr("sedd"));
@@ -234,7 +241,9 @@ TEST(IntegrationTest, SigtermDrainsAndExitsCleanly) {
   Cluster c(TestName());
   ASSERT_TRUE(c.StartCoordinator());
   c.StartWorker(2);  // holds long polls open during the drain
-  client::RpcBackend rpc(c.address());
+  rpc::ChannelAuth auth;
+  auth.token = c.ClientToken();
+  client::RpcBackend rpc(c.address(), auth);
   ASSERT_TRUE(WaitUntil(
       [&] {
         auto w = rpc.ListWorkers();

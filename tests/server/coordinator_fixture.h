@@ -60,14 +60,28 @@ class CoordinatorTest : public ::testing::Test {
     return out.ok() ? out->sweep_id : -1;
   }
 
+  // Only registered workers get leases; these tests give each worker far more slots
+  // than it uses, so that only the tests of the limits meet them.
+  void Register(const std::string& worker, int slots = 1024) {
+    ASSERT_TRUE(coord_->RegisterWorker(WorkerHello{worker, "test", slots, "test"}).ok());
+  }
+  // Registers `worker` unless a test already did (keeping that registration's fields).
+  void EnsureRegistered(const std::string& worker) {
+    if (Count("SELECT count(*) FROM workers WHERE worker_id = '" + worker + "'") == 0) {
+      Register(worker);
+    }
+  }
+
   // A lease without waiting; fails the test when none is granted.
   sweep::Lease MustLease(const std::string& worker) {
+    EnsureRegistered(worker);
     auto lease = coord_->Lease(worker, std::chrono::milliseconds(0), nullptr);
     EXPECT_TRUE(lease.ok()) << lease.status();
     EXPECT_TRUE(lease.ok() && lease->has_value()) << "no job to lease";
     return lease.ok() && lease->has_value() ? **lease : sweep::Lease{};
   }
   bool NothingToLease(const std::string& worker) {
+    EnsureRegistered(worker);
     auto lease = coord_->Lease(worker, std::chrono::milliseconds(0), nullptr);
     return lease.ok() && !lease->has_value();
   }

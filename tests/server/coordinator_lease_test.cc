@@ -204,6 +204,7 @@ TEST_F(CoordinatorTest, LeaseGrantsOnlyJobsWhoseThreadsFitTheFreeCores) {
     s.jobs.push_back(c);
   }
   ASSERT_THAT(coord_->Submit(s), IsOk());
+  EnsureRegistered("w1");
   auto lease = [&](int free, int total) {
     auto l = coord_->Lease("w1", milliseconds(0), nullptr, LeaseFit{free, total});
     EXPECT_THAT(l, IsOk());

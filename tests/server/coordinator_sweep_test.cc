@@ -79,6 +79,7 @@ TEST_F(CoordinatorTest, CancelStopsQueuedJobsAtOnceAndRunningOnesOnHeartbeat) {
 }
 
 TEST_F(CoordinatorTest, LongPollIsWokenBySubmit) {
+  Register("w1");
   auto waiter = std::async(std::launch::async,
                            [&] { return coord_->Lease("w1", std::chrono::seconds(10), nullptr); });
   Submit(1, "r1");  // whether the poll is already waiting or not, it must get this job
@@ -90,6 +91,7 @@ TEST_F(CoordinatorTest, LongPollIsWokenBySubmit) {
 
 TEST_F(CoordinatorTest, LongPollReturnsEmptyWhenItsClientLeaves) {
   std::atomic<bool> gone{false};
+  Register("w1");
   auto waiter = std::async(std::launch::async, [&] {
     return coord_->Lease("w1", std::chrono::seconds(10), [&] { return gone.load(); });
   });
@@ -102,6 +104,7 @@ TEST_F(CoordinatorTest, LongPollReturnsEmptyWhenItsClientLeaves) {
 TEST_F(CoordinatorTest, DrainRefusesLeasesWakesPollsAndStillTakesReports) {
   Submit(1, "r1");
   sweep::Lease lease = MustLease("w1");
+  Register("w2");
   auto waiter = std::async(std::launch::async,
                            [&] { return coord_->Lease("w2", std::chrono::seconds(10), nullptr); });
   coord_->BeginDrain();
@@ -172,6 +175,9 @@ TEST_F(CoordinatorTest, ReaperThreadRequeuesExpiredLeases) {
   NewSweep s = ::sweep::testing::Meta("r1", false);
   s.jobs = {Config(0)};
   ASSERT_THAT((*coord)->Submit(s), IsOk());
+  for (const char* w : {"w1", "w2"}) {
+    ASSERT_THAT((*coord)->RegisterWorker(WorkerHello{w, "test", 1, "test"}), IsOk());
+  }
   auto lease = (*coord)->Lease("w1", milliseconds(0), nullptr);
   ASSERT_TRUE(lease.ok() && lease->has_value());
   clock_.Advance(milliseconds(1000));
@@ -202,6 +208,7 @@ TEST_F(CoordinatorTest, ManyWorkersDrainASweepWithEveryJobStoredOnce) {
     for (int w = 0; w < 16; ++w) {
       workers.emplace_back([&, w] {
         const std::string id = absl::StrCat("w", w);
+        if (!coord_->RegisterWorker(WorkerHello{id, "test", 1, "test"}).ok()) ++errors;
         for (;;) {
           auto lease = coord_->Lease(id, milliseconds(0), nullptr);
           if (!lease.ok()) ++errors;

@@ -55,7 +55,7 @@ class MigrationTest : public ::testing::Test {
 };
 
 TEST_F(MigrationTest, LatestVersionHasCheckpoints) {
-  EXPECT_GE(LatestSchemaVersion(), 2);
+  EXPECT_GE(LatestSchemaVersion(), 3);
   EXPECT_EQ(Count("SELECT count(*) FROM sqlite_master WHERE name = 'checkpoints'"), 0);
 }
 

@@ -102,6 +102,7 @@ TEST_F(CheckpointReuseTest, SecondSweepWithOtherEvalTasksReusesTheTrainedModel) 
   RecordingRunner* rec = runner.get();
   WorkerOptions o;
   o.coordinator = server_->address();
+  o.auth = WorkerAuth();
   o.heartbeat = std::chrono::milliseconds(100);
   Worker worker(o, std::move(runner));
   std::jthread t([&] { EXPECT_THAT(worker.Run(), IsOk()); });

@@ -15,6 +15,7 @@
 
 #include "common/status.h"
 #include "gtest/gtest.h"
+#include "rpc/channel.h"
 #include "server/server_runner.h"
 #include "tests/testing/status_matchers.h"
 
@@ -34,6 +35,8 @@ class InProcessServerTest : public ::testing::Test {
     o.coordinator.db_path = db();
     if (lease_ttl.count() > 0) o.coordinator.lease_ttl = lease_ttl;
     o.coordinator.max_lease_wait = std::chrono::milliseconds(200);
+    o.auth = server::ServerAuth::WithRandomTokens();
+    auth_ = o.auth;
     auto s = server::SweepServer::Start(o, SystemClock::Get());
     ASSERT_THAT(s, sweep::testing::IsOk());
     server_ = *std::move(s);
@@ -43,6 +46,17 @@ class InProcessServerTest : public ::testing::Test {
     std::filesystem::remove_all(dir_);
   }
   std::string db() const { return (dir_ / "sweep.db").string(); }
+  // What a worker and a client of this server send (docs/design.md section 6.5).
+  rpc::ChannelAuth WorkerAuth() const {
+    rpc::ChannelAuth a;
+    a.token = auth_.worker_token;
+    return a;
+  }
+  rpc::ChannelAuth ClientAuth() const {
+    rpc::ChannelAuth a;
+    a.token = auth_.client_token;
+    return a;
+  }
 
   int64_t Submit(std::vector<JobConfig> jobs) {
     NewSweep sweep{"req-" + std::to_string(++requests_), "t", "", std::move(jobs)};
@@ -63,6 +77,7 @@ class InProcessServerTest : public ::testing::Test {
 
   std::filesystem::path dir_;
   std::unique_ptr<server::SweepServer> server_;
+  server::ServerAuth auth_;
   int requests_ = 0;
 };
 

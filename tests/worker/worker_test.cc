@@ -67,6 +67,7 @@ class WorkerTest : public InProcessServerTest {
   WorkerOptions Options(int slots) {
     WorkerOptions o;
     o.coordinator = server_->address();
+    o.auth = WorkerAuth();
     o.slots = slots;
     o.heartbeat = std::chrono::milliseconds(100);
     return o;
@@ -186,9 +187,15 @@ TEST_F(WorkerTest, StopHandsTheRunningJobBackWithoutCountingAnAttempt) {
 }
 
 TEST_F(WorkerTest, CheckpointPutThenGetOverTheWire) {
-  CoordinatorClient client(rpc::MakeChannel(server_->address()));
+  CoordinatorClient client(rpc::MakeChannel(server_->address(), WorkerAuth()));
+  ASSERT_THAT(client.Register({"w1", "h", 1, "v"}), IsOk());
   JobConfig config = Krr(4);
   config.model = ModelKind::kMamba;
+  // Only the worker holding a lease on a job with this training hash may store it.
+  Submit({config});
+  auto lease = client.Lease("w1", std::chrono::milliseconds(200));
+  ASSERT_THAT(lease, IsOk());
+  ASSERT_TRUE(lease->has_value());
   CheckpointRecord c;
   c.training_hash = TrainingHash(config);
   c.model = "mamba";
@@ -207,28 +214,39 @@ TEST_F(WorkerTest, CheckpointPutThenGetOverTheWire) {
   EXPECT_EQ((*got)->sha256.size(), 64u);  // set by storage
 }
 
-// Storage skips the owner check for an empty worker id, so the service must refuse one:
-// otherwise any client knowing (job, attempt) could keep alive, hand back or complete a
-// lease that another worker holds.
-TEST_F(WorkerTest, EmptyWorkerIdCannotTouchAnotherWorkersLease) {
+// The worker id comes from the session, never from the request: a worker that copies
+// another's lease (job, attempt, owner) from ListJobs can neither keep it alive, hand it
+// back nor complete it, whether it names the owner or leaves the id empty.
+TEST_F(WorkerTest, AnotherWorkerCannotTouchALeaseItDoesNotHold) {
   const int64_t sweep = Submit({Krr(3)});
-  CoordinatorClient client(rpc::MakeChannel(server_->address()));
-  auto lease = client.Lease("w1", std::chrono::milliseconds(200));
+  CoordinatorClient w1(rpc::MakeChannel(server_->address(), WorkerAuth()));
+  ASSERT_THAT(w1.Register({"w1", "h", 1, "v"}), IsOk());
+  auto lease = w1.Lease("w1", std::chrono::milliseconds(200));
   ASSERT_THAT(lease, IsOk());
   ASSERT_TRUE(lease->has_value());
   const int64_t job = (*lease)->job_id;
   const int attempt = (*lease)->attempt;
-  EXPECT_EQ(client.Heartbeat(job, attempt, "", 1, 2).status().code(),
-            absl::StatusCode::kInvalidArgument);
-  EXPECT_EQ(client.Release(job, attempt, "").code(), absl::StatusCode::kInvalidArgument);
+  CoordinatorClient w2(rpc::MakeChannel(server_->address(), WorkerAuth()));
+  ASSERT_THAT(w2.Register({"w2", "h", 1, "v"}), IsOk());
   JobReport report;
   report.result.mse = 1;
-  EXPECT_EQ(client.Report(job, attempt, report).code(), absl::StatusCode::kInvalidArgument);
+  for (const std::string claimed : {"w1", ""}) {
+    const absl::StatusCode want = claimed.empty() ? absl::StatusCode::kAborted  // "held by w1"
+                                                  : absl::StatusCode::kPermissionDenied;
+    EXPECT_EQ(w2.Heartbeat(job, attempt, claimed, 1, 2).status().code(), want) << claimed;
+    EXPECT_EQ(w2.Release(job, attempt, claimed).code(), want) << claimed;
+    report.worker_id = claimed;
+    EXPECT_EQ(w2.Report(job, attempt, report).code(), want) << claimed;
+  }
   auto jobs = server_->coordinator().ListJobs(sweep, std::nullopt);
   ASSERT_THAT(jobs, IsOk());
   ASSERT_EQ(jobs->size(), 1u);
   EXPECT_EQ((*jobs)[0].state, JobState::kRunning);  // still w1's
   EXPECT_EQ((*jobs)[0].worker_id, "w1");
+  // The holder itself still can, with its id or without.
+  EXPECT_THAT(w1.Heartbeat(job, attempt, "", 1, 2), IsOk());
+  report.worker_id = "";
+  EXPECT_THAT(w1.Report(job, attempt, report), IsOk());
 }
 
 TEST_F(WorkerTest, InvalidOptionsAreRejected) {
