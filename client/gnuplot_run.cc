@@ -13,22 +13,13 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "client/fd.h"
 #include "client/gnuplot.h"
 
 extern char** environ;
 
 namespace sweep::client {
 namespace {
-
-// Closes a file descriptor once (pipes are closed early to signal EOF).
-struct Fd {
-  int fd = -1;
-  ~Fd() { Close(); }
-  void Close() {
-    if (fd >= 0) ::close(fd);
-    fd = -1;
-  }
-};
 
 // Writes the script to `in` and reads gnuplot's stderr from `err` at the same time, so
 // that neither side blocks on a full pipe. A gnuplot that exits early (EPIPE) ends the

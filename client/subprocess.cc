@@ -13,20 +13,12 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "client/fd.h"
 
 extern char** environ;
 
 namespace sweep::client {
 namespace {
-
-struct Fd {
-  int fd = -1;
-  ~Fd() { Close(); }
-  void Close() {
-    if (fd >= 0) ::close(fd);
-    fd = -1;
-  }
-};
 
 // Reads what is ready on `fd` into `text`; closes `fd` at end of file or on an error.
 void Drain(Fd& fd, std::string& text) {

@@ -86,4 +86,17 @@ std::string DefaultTokenPath(const std::string& name) {
   return absl::StrCat(home, "/.config/sweep/", name);
 }
 
+absl::Status ReadPem(const std::string& path, const char* flag, std::string& out) {
+  if (path.empty()) return absl::OkStatus();
+  std::ifstream in(path);
+  if (!in) return absl::InvalidArgumentError(absl::StrCat(flag, ": cannot read ", path));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  out = ss.str();
+  if (out.find("-----BEGIN") == std::string::npos) {
+    return absl::InvalidArgumentError(absl::StrCat(flag, ": ", path, " is not a PEM file"));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace sweep

@@ -33,4 +33,9 @@ absl::StatusOr<std::string> ResolveToken(const std::string& flag_path, const cha
 // "$HOME/.config/sweep/<name>", or "" without HOME.
 std::string DefaultTokenPath(const std::string& name);
 
+// Reads a PEM file (certificate, key or CA bundle) named by `flag` into `out`; an empty
+// path leaves `out` alone. INVALID_ARGUMENT naming the flag when the file cannot be read
+// or holds no PEM block.
+absl::Status ReadPem(const std::string& path, const char* flag, std::string& out);
+
 }  // namespace sweep

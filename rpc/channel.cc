@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/token_file.h"
 
 namespace sweep::rpc {
 namespace {
@@ -47,19 +48,6 @@ class BearerFactory final : public grpc::experimental::ClientInterceptorFactoryI
  private:
   std::shared_ptr<const std::string> value_;
 };
-
-absl::Status ReadPem(const std::string& path, const char* flag, std::string& out) {
-  if (path.empty()) return absl::OkStatus();
-  std::ifstream in(path);
-  if (!in) return absl::InvalidArgumentError(absl::StrCat(flag, ": cannot read ", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  out = ss.str();
-  if (out.find("-----BEGIN") == std::string::npos) {
-    return absl::InvalidArgumentError(absl::StrCat(flag, ": ", path, " is not a PEM file"));
-  }
-  return absl::OkStatus();
-}
 
 }  // namespace
 

@@ -29,19 +29,6 @@ absl::StatusOr<std::string> LoadToken(const std::string& flag_path, const char* 
   return token;
 }
 
-absl::Status ReadPem(const std::string& path, const char* flag, std::string& out) {
-  if (path.empty()) return absl::OkStatus();
-  std::ifstream in(path);
-  if (!in) return absl::InvalidArgumentError(absl::StrCat(flag, ": cannot read ", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  out = ss.str();
-  if (out.find("-----BEGIN") == std::string::npos) {
-    return absl::InvalidArgumentError(absl::StrCat(flag, ": ", path, " is not a PEM file"));
-  }
-  return absl::OkStatus();
-}
-
 }  // namespace
 
 absl::StatusOr<ServerAuth> LoadServerAuth(const AuthFlags& flags, const std::string& db_path) {
