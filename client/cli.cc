@@ -113,10 +113,11 @@ absl::Status Dispatch(const std::string& command, const CliArgs& args, std::ostr
   if (command == "estimate") {
     return CmdEstimate({args.file, args.rates_file, args.calibrate, format}, out, err);
   }
-  if (command == "submit" || command == "cancel") {
+  if (command == "submit" || command == "cancel" || command == "retry") {
     SWEEP_ASSIGN_OR_RETURN(rpc::ChannelAuth auth, ClientAuth(args));
     RpcBackend rpc(args.coordinator, auth);
     if (command == "cancel") return CmdCancel(rpc, args.sweep, out);
+    if (command == "retry") return CmdRetry(rpc, args.sweep, args.kinds, out);
     return CmdSubmit(rpc, args.file, args.wait, !args.no_cache, out, err);
   }
   std::optional<PlotArgs> plot;
@@ -182,6 +183,10 @@ void BuildCli(CLI::App& app, CliArgs& args, const char* env_coordinator) {
   AddResultFlags(app.add_subcommand("curves", "error against context length"), args);
   auto* cancel = app.add_subcommand("cancel", "cancel a sweep");
   cancel->add_option("SWEEP", args.sweep, "sweep id or name")->required();
+  auto* retry = app.add_subcommand("retry", "requeue a sweep's failed jobs (error, lost)");
+  retry->add_option("SWEEP", args.sweep, "sweep id or name")->required();
+  retry->add_option("--kind", args.kinds, "failure kinds to requeue: error, lost or both")
+      ->capture_default_str();
   auto* workers = app.add_subcommand("workers", "workers known to the coordinator");
   workers->add_option("--db", args.db, "read this results file instead");
   AddCheckpointCommands(app, args);

@@ -37,6 +37,7 @@ struct CliArgs {
   std::string plot_x = "n", plot_y = "nmse", color, facet, band = "se", size = "900x600";
   std::string script, title;
   bool logx = false, logy = false;
+  std::string kinds = "error,lost";  // retry --kind
   bool fit = false;              // results --fit (client/fit.h)
   std::string fit_range = "1:";  // results --fit-range LO:HI
   double eps = 0.5;              // results --eps (n_at_eps of the fit)

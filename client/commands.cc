@@ -151,6 +151,19 @@ absl::Status CmdCancel(RpcBackend& rpc, const std::string& sweep, std::ostream& 
   return absl::OkStatus();
 }
 
+absl::Status CmdRetry(RpcBackend& rpc, const std::string& sweep, const std::string& kinds,
+                      std::ostream& out) {
+  SWEEP_ASSIGN_OR_RETURN(int64_t id, ResolveSweep(rpc, sweep));
+  std::vector<std::string> list;
+  for (absl::string_view k : absl::StrSplit(kinds, ',', absl::SkipEmpty())) {
+    list.emplace_back(absl::StripAsciiWhitespace(k));
+  }
+  SWEEP_ASSIGN_OR_RETURN(int64_t requeued, rpc.Retry(id, list));
+  out << "sweep " << id << ": " << requeued << " failed job" << (requeued == 1 ? "" : "s")
+      << " requeued\n";
+  return absl::OkStatus();
+}
+
 absl::Status CmdWorkers(Backend& backend, std::ostream& out) {
   SWEEP_ASSIGN_OR_RETURN(auto workers, backend.ListWorkers());
   out << FormatWorkers(workers, std::chrono::system_clock::now());

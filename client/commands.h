@@ -54,6 +54,9 @@ absl::Status CmdCurves(Backend& backend, const QueryArgs& args, std::ostream& ou
 absl::Status CmdFits(Backend& backend, const QueryArgs& args, FitRange range, double eps,
                      std::ostream& out);
 absl::Status CmdCancel(RpcBackend& rpc, const std::string& sweep, std::ostream& out);
+// `sweep retry SWEEP [--kind error,lost]`: requeues the failed jobs of those kinds.
+absl::Status CmdRetry(RpcBackend& rpc, const std::string& sweep, const std::string& kinds,
+                      std::ostream& out);
 absl::Status CmdWorkers(Backend& backend, std::ostream& out);
 
 // Fails (FAILED_PRECONDITION) when a finished sweep has failed or cancelled jobs.

@@ -79,6 +79,16 @@ absl::Status RpcBackend::Cancel(int64_t sweep_id) {
   return Call(*stub_, &v1::SweepService::Stub::CancelSweep, req, &resp, address_);
 }
 
+absl::StatusOr<int64_t> RpcBackend::Retry(int64_t sweep_id, const std::vector<std::string>& kinds) {
+  v1::RetrySweepRequest req;
+  req.set_sweep_id(sweep_id);
+  for (const std::string& k : kinds) req.add_kinds(k);
+  v1::RetrySweepResponse resp;
+  absl::Status s = Call(*stub_, &v1::SweepService::Stub::RetrySweep, req, &resp, address_);
+  if (!s.ok()) return s;
+  return resp.requeued();
+}
+
 absl::StatusOr<bool> RpcBackend::Serving() {
   auto health = grpc::health::v1::Health::NewStub(channel_);
   grpc::ClientContext ctx;

@@ -28,6 +28,9 @@ class RpcBackend final : public Backend {
   absl::StatusOr<SubmitReply> Submit(const std::string& request_id, const std::string& text,
                                      const std::string& source_name, bool use_cache);
   absl::Status Cancel(int64_t sweep_id);
+  // Requeues the sweep's failed jobs of `kinds` ("error", "lost"; empty: both); returns
+  // how many.
+  absl::StatusOr<int64_t> Retry(int64_t sweep_id, const std::vector<std::string>& kinds);
   // grpc.health.v1 Check of the whole server: true for SERVING.
   absl::StatusOr<bool> Serving();
 

@@ -40,6 +40,7 @@ std::optional<Role> RoleOf(const std::string& method) {
   static const auto* const kRoles = new std::map<std::string, Role>{
       {"SubmitSweep", Role::kClient},
       {"CancelSweep", Role::kClient},
+      {"RetrySweep", Role::kClient},
       {"ListSweeps", Role::kClient},
       {"GetSweep", Role::kClient},
       {"ListJobs", Role::kClient},
@@ -205,6 +206,7 @@ grpc::Status AuthService::PutCheckpoint(Ctx* ctx, const v1::PutCheckpointRequest
 
 SWEEP_AUTHORIZED(SubmitSweep, SubmitSweepRequest, SubmitSweepResponse)
 SWEEP_AUTHORIZED(CancelSweep, CancelSweepRequest, CancelSweepResponse)
+SWEEP_AUTHORIZED(RetrySweep, RetrySweepRequest, RetrySweepResponse)
 SWEEP_AUTHORIZED(ListSweeps, ListSweepsRequest, ListSweepsResponse)
 SWEEP_AUTHORIZED(GetSweep, GetSweepRequest, GetSweepResponse)
 SWEEP_AUTHORIZED(ListJobs, ListJobsRequest, ListJobsResponse)

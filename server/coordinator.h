@@ -91,6 +91,9 @@ class Coordinator {
 
   // Queued jobs become cancelled at once; running ones learn it from their next heartbeat.
   absl::Status Cancel(int64_t sweep_id);
+  // `sweep retry`: requeues the sweep's failed jobs of the given kinds (Store::Retry) and
+  // wakes the workers; returns how many were requeued.
+  absl::StatusOr<int64_t> Retry(int64_t sweep_id, const std::vector<FailureKind>& kinds);
 
   // Read side, also served by storage directly for `--db`.
   absl::StatusOr<std::vector<SweepSummary>> ListSweeps();

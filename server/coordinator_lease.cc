@@ -119,4 +119,17 @@ absl::Status Coordinator::Cancel(int64_t sweep_id) {
   return absl::OkStatus();
 }
 
+absl::StatusOr<int64_t> Coordinator::Retry(int64_t sweep_id,
+                                           const std::vector<FailureKind>& kinds) {
+  std::unique_lock lock(impl_->mu);
+  int64_t requeued = 0;
+  SWEEP_RETURN_IF_ERROR(impl_->Write(lock, [&]() -> absl::Status {
+    SWEEP_ASSIGN_OR_RETURN(requeued, impl_->store->Retry(sweep_id, kinds, impl_->clock.Now()));
+    return absl::OkStatus();
+  }));
+  if (requeued > 0) impl_->WakeLocked();
+  spdlog::info("sweep {} retry: {} failed jobs requeued", sweep_id, requeued);
+  return requeued;
+}
+
 }  // namespace sweep::server

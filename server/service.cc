@@ -88,6 +88,24 @@ grpc::Status SweepServiceImpl::CancelSweep(Ctx*, const v1::CancelSweepRequest* r
   return ToGrpcStatus(coordinator_.Cancel(req->sweep_id()));
 }
 
+grpc::Status SweepServiceImpl::RetrySweep(Ctx*, const v1::RetrySweepRequest* req,
+                                          v1::RetrySweepResponse* resp) {
+  std::vector<FailureKind> kinds;
+  for (const std::string& name : req->kinds()) {
+    std::optional<FailureKind> kind = ParseFailureKind(name);
+    if (!kind || *kind == FailureKind::kNone) {
+      return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
+          "kinds: unknown failure kind \"", name.substr(0, 64), "\" (expected error or lost)")));
+    }
+    kinds.push_back(*kind);
+  }
+  if (kinds.empty()) kinds = {FailureKind::kError, FailureKind::kLost};
+  auto requeued = coordinator_.Retry(req->sweep_id(), kinds);
+  if (!requeued.ok()) return ToGrpcStatus(requeued.status());
+  resp->set_requeued(*requeued);
+  return grpc::Status::OK;
+}
+
 grpc::Status SweepServiceImpl::ListSweeps(Ctx*, const v1::ListSweepsRequest*,
                                           v1::ListSweepsResponse* resp) {
   auto sweeps = coordinator_.ListSweeps();

@@ -46,6 +46,7 @@ class SweepServiceImpl : public v1::SweepService::Service {
                             v1::ReportResultResponse*) override;
   grpc::Status ReleaseJob(Ctx*, const v1::ReleaseJobRequest*, v1::ReleaseJobResponse*) override;
   grpc::Status CancelSweep(Ctx*, const v1::CancelSweepRequest*, v1::CancelSweepResponse*) override;
+  grpc::Status RetrySweep(Ctx*, const v1::RetrySweepRequest*, v1::RetrySweepResponse*) override;
   grpc::Status ListSweeps(Ctx*, const v1::ListSweepsRequest*, v1::ListSweepsResponse*) override;
   grpc::Status GetSweep(Ctx*, const v1::GetSweepRequest*, v1::GetSweepResponse*) override;
   grpc::Status ListJobs(Ctx*, const v1::ListJobsRequest*, v1::ListJobsResponse*) override;

@@ -133,6 +133,14 @@ class Store {
   // NOT_FOUND for an unknown sweep. Idempotent.
   absl::StatusOr<int64_t> Cancel(int64_t sweep_id, TimePoint now);
 
+  // `sweep retry`: requeues the sweep's failed jobs whose failure kind is in `kinds`
+  // (error and/or lost) with a fresh budget of lost attempts; their attempt history stays
+  // (the next attempt continues the numbering) and each gets a `retried` event. Clears a
+  // cancel request, so that the requeued jobs run. Returns how many were requeued.
+  // NOT_FOUND for an unknown sweep; INVALID_ARGUMENT for kNone or kDiverged in `kinds`.
+  absl::StatusOr<int64_t> Retry(int64_t sweep_id, const std::vector<FailureKind>& kinds,
+                                TimePoint now);
+
   // Requeues (or fails as lost, or cancels) every running job whose lease expired at or
   // before `now`; returns how many leases expired.
   absl::StatusOr<int64_t> ReapExpired(TimePoint now);

@@ -225,4 +225,56 @@ absl::StatusOr<int64_t> Store::Cancel(int64_t sweep_id, TimePoint now) {
   return cancelled;
 }
 
+absl::StatusOr<int64_t> Store::Retry(int64_t sweep_id, const std::vector<FailureKind>& kinds,
+                                     TimePoint now) {
+  bool error = false, lost = false;
+  for (FailureKind k : kinds) {
+    if (k == FailureKind::kError) {
+      error = true;
+    } else if (k == FailureKind::kLost) {
+      lost = true;
+    } else {
+      // A diverged run is deterministic (same config, seed and build: same divergence),
+      // and its result row is kept as evidence: change lr or clip and submit instead.
+      return absl::InvalidArgumentError(
+          absl::StrCat("kind: \"", std::string(FailureKindName(k)),
+                       "\" cannot be retried (only error and lost; a "
+                       "diverged run diverges again with the same config and seed)"));
+    }
+  }
+  SWEEP_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*conn_, Transaction::Mode::kWrite));
+  SWEEP_ASSIGN_OR_RETURN(
+      Statement * flag, conn_->Cached("UPDATE sweeps SET cancel_requested = 0 WHERE sweep_id = ?"));
+  flag->Bind(1, sweep_id);
+  SWEEP_RETURN_IF_ERROR(flag->Run());
+  if (conn_->Changes() == 0) {
+    return absl::NotFoundError(absl::StrCat("sweep ", sweep_id, ": no such sweep"));
+  }
+  constexpr const char* kWhere =
+      " WHERE sweep_id = ?2 AND state = 'failed' AND"
+      " ((?3 = 1 AND failure_kind = 'error') OR (?4 = 1 AND failure_kind = 'lost'))";
+  SWEEP_ASSIGN_OR_RETURN(
+      Statement * ev,
+      conn_->Cached(absl::StrCat("INSERT INTO events(at, sweep_id, job_id, attempt, kind, detail)"
+                                 " SELECT ?1, sweep_id, job_id, attempt, 'retried', failure_kind"
+                                 " FROM jobs",
+                                 kWhere)));
+  ev->Bind(1, ToUnixMillis(now)).Bind(2, sweep_id).Bind(3, error ? 1 : 0).Bind(4, lost ? 1 : 0);
+  SWEEP_RETURN_IF_ERROR(ev->Run());
+  SWEEP_ASSIGN_OR_RETURN(
+      Statement * jobs,
+      conn_->Cached(absl::StrCat("UPDATE jobs SET state = 'queued', failure_kind = 'none',"
+                                 " error = '', finished_at = NULL, lease_owner = NULL,"
+                                 " lease_expires_at = NULL, lost_attempts = 0",
+                                 kWhere)));
+  jobs->Bind(2, sweep_id).Bind(3, error ? 1 : 0).Bind(4, lost ? 1 : 0);
+  SWEEP_RETURN_IF_ERROR(jobs->Run());
+  const int64_t requeued = conn_->Changes();
+  SWEEP_RETURN_IF_ERROR(AddEvent(*conn_, now, sweep_id, std::nullopt, std::nullopt,
+                                 "retry_requested", "",
+                                 absl::StrCat(requeued, " failed jobs requeued")));
+  SWEEP_RETURN_IF_ERROR(txn.Commit());
+  return requeued;
+}
+
 }  // namespace sweep::storage

@@ -237,6 +237,47 @@ seeds: 3
   EXPECT_THAT(wait.err, HasSubstr("3 cancelled"));
 }
 
+// `sweep retry` with real binaries: a worker too small for the job refuses it
+// (RESOURCE_EXHAUSTED, a job error), a bigger worker joins, and retry requeues the job,
+// which then succeeds; the failed attempt stays in the history.
+TEST(IntegrationTest, RetryRequeuesAFailedJobThatThenSucceeds) {
+  Cluster c(TestName());
+  ASSERT_TRUE(c.StartCoordinator());
+  const std::string file = c.WriteFile("big.yaml", R"(name: big
+base: {model: mamba, d: 4, r: 2, N: 16, D: 256, batch: 64, steps: 2, eval_tasks: 20}
+)");
+  ASSERT_EQ(c.Sweep({"submit", file}).exit_code, 0);
+  c.SetFlags({}, {"--memory-mb", "1"}, {});
+  c.StartWorker(1);
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto s = c.Summary(1);
+        return s.ok() && s->failed == 1;
+      },
+      seconds(30)));
+  CommandResult failed = c.Sweep({"jobs", "big", "--state", "failed"});
+  EXPECT_THAT(failed.out, HasSubstr("RESOURCE_EXHAUSTED"));
+  EXPECT_THAT(c.Sweep({"retry", "big", "--kind", "diverged"}).err, HasSubstr("diverged"));
+  EXPECT_NE(c.Sweep({"retry", "nosuch"}).exit_code, 0);
+  c.worker(0).Signal(SIGTERM);  // the small worker leaves
+  ASSERT_TRUE(c.worker(0).Wait(std::chrono::seconds(20)).has_value());
+  c.SetFlags({}, {}, {});
+  c.StartWorker(1);  // a worker with the machine's memory
+  CommandResult retry = c.Sweep({"retry", "big"});
+  ASSERT_EQ(retry.exit_code, 0) << retry.err;
+  EXPECT_THAT(retry.out, HasSubstr("1 failed job requeued"));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto s = c.Summary(1);
+        return s.ok() && s->succeeded == 1;
+      },
+      seconds(60)));
+  auto jobs = c.Jobs(1);
+  ASSERT_THAT(jobs, IsOk());
+  ASSERT_EQ(jobs->size(), 1u);
+  EXPECT_GE((*jobs)[0].attempt, 2);  // the refused attempt is kept
+}
+
 TEST(IntegrationTest, SigtermDrainsAndExitsCleanly) {
   Cluster c(TestName());
   ASSERT_TRUE(c.StartCoordinator());

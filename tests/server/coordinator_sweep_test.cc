@@ -281,5 +281,56 @@ TEST(CoordinatorOptionsTest, ValidateNamesTheField) {
   EXPECT_THAT(o.Validate(), StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("lease_ttl")));
 }
 
+// `sweep retry`: only the failed jobs of the asked kinds go back to the queue, with their
+// attempt history kept and a fresh budget of lost leases; succeeded jobs, stored results
+// and diverged runs are left alone.
+TEST_F(CoordinatorTest, RetryRequeuesOnlyTheFailedJobsOfTheAskedKinds) {
+  const int64_t sweep = Submit(4, "retry", /*use_cache=*/false, /*max_attempts=*/1);
+  sweep::Lease ok = MustLease("w1"), error = MustLease("w1"), lost = MustLease("w1"),
+               diverged = MustLease("w1");
+  ASSERT_THAT(coord_->Report(ok.job_id, 1, OkReport("w1", 1.0, 0.5)), IsOk());
+  JobReport bad;
+  bad.ok = false, bad.error = "boom", bad.worker_id = "w1";
+  ASSERT_THAT(coord_->Report(error.job_id, 1, bad), IsOk());
+  JobReport div = OkReport("w1", 1.0, 0.5);
+  div.result.divergence = "diverged at step 5: loss nan";
+  ASSERT_THAT(coord_->Report(diverged.job_id, 1, div), IsOk());
+  clock_.Advance(kTtl);  // the `lost` lease expires; max_attempts 1: it fails as lost
+  ASSERT_THAT(coord_->ReapExpired(), IsOk());
+  ASSERT_EQ(Job(sweep, lost.job_id).failure, FailureKind::kLost);
+
+  // Diverged runs are refused by name; an unknown sweep is NOT_FOUND.
+  EXPECT_THAT(coord_->Retry(sweep, {FailureKind::kDiverged}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("diverged")));
+  EXPECT_THAT(coord_->Retry(999, {FailureKind::kError}),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("sweep 999")));
+
+  auto requeued = coord_->Retry(sweep, {FailureKind::kError});
+  ASSERT_THAT(requeued, IsOk());
+  EXPECT_EQ(*requeued, 1);
+  EXPECT_EQ(Job(sweep, error.job_id).state, JobState::kQueued);
+  EXPECT_EQ(Job(sweep, error.job_id).error, "");
+  EXPECT_EQ(Job(sweep, lost.job_id).state, JobState::kFailed);  // not asked for
+  requeued = coord_->Retry(sweep, {FailureKind::kError, FailureKind::kLost});
+  ASSERT_THAT(requeued, IsOk());
+  EXPECT_EQ(*requeued, 1);  // the lost one; the error one is already queued
+
+  // The next leases continue the attempt numbering; the old attempts stay.
+  sweep::Lease again = MustLease("w2");
+  EXPECT_EQ(again.job_id, error.job_id);
+  EXPECT_EQ(again.attempt, 2);
+  sweep::Lease again_lost = MustLease("w2");
+  EXPECT_EQ(again_lost.job_id, lost.job_id);
+  EXPECT_EQ(again_lost.attempt, 2);
+  ASSERT_THAT(coord_->Report(again.job_id, 2, OkReport("w2", 2.0, 0.25)), IsOk());
+  ASSERT_THAT(coord_->Report(again_lost.job_id, 2, OkReport("w2", 3.0, 0.25)), IsOk());
+  EXPECT_EQ(Count("SELECT count(*) FROM attempts WHERE job_id = " + std::to_string(error.job_id)),
+            2);
+  EXPECT_EQ(Count("SELECT count(*) FROM events WHERE kind = 'retried'"), 2);
+  EXPECT_EQ(Job(sweep, ok.job_id).state, JobState::kSucceeded);
+  EXPECT_EQ(Job(sweep, diverged.job_id).failure, FailureKind::kDiverged);
+  EXPECT_EQ(Count("SELECT count(*) FROM results"), 4);  // ok, diverged, two retried
+}
+
 }  // namespace
 }  // namespace sweep::server
