@@ -8,6 +8,8 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "common/input_checks.h"
+#include "common/limits.h"
 #include "common/status.h"
 #include "server/coordinator_impl.h"
 #include "spdlog/spdlog.h"
@@ -116,6 +118,11 @@ absl::StatusOr<std::unique_ptr<Coordinator>> Coordinator::Open(const Coordinator
 }
 
 absl::StatusOr<SubmitOutcome> Coordinator::Submit(const NewSweep& sweep) {
+  if (sweep.request_id.size() > limits::kMaxRequestIdBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("request_id: ", sweep.request_id.size(),
+                                                   " bytes (the limit is ",
+                                                   limits::kMaxRequestIdBytes, ")"));
+  }
   if (static_cast<int64_t>(sweep.jobs.size()) > impl_->options.max_jobs_per_sweep) {
     return absl::InvalidArgumentError(
         absl::StrCat("sweep \"", sweep.name, "\": ", sweep.jobs.size(), " jobs > limit ",
@@ -142,6 +149,7 @@ absl::StatusOr<SubmitOutcome> Coordinator::Submit(const NewSweep& sweep) {
 }
 
 absl::Status Coordinator::RegisterWorker(const WorkerHello& hello) {
+  SWEEP_RETURN_IF_ERROR(CheckWorkerHello(hello));
   WorkerRecord w;
   w.worker_id = hello.worker_id;
   w.host = hello.host;
