@@ -3,6 +3,8 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "common/limits.h"
+
 namespace sweep::rpc {
 
 std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
@@ -12,6 +14,10 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address) {
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);
   // Reconnect quickly after a coordinator restart: the worker's own backoff paces retries.
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1'000);
+  // The server's limit (common/limits.h): a sweep file the parser accepts must not be
+  // refused by gRPC's 4 MiB default on the way out, nor a reply on the way in.
+  args.SetMaxSendMessageSize(limits::kMaxMessageBytes);
+  args.SetMaxReceiveMessageSize(limits::kMaxMessageBytes);
   return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
 }
 

@@ -174,9 +174,10 @@ absl::StatusOr<SweepSummary> Coordinator::GetSweep(int64_t sweep_id) {
 }
 
 absl::StatusOr<std::vector<JobRecord>> Coordinator::ListJobs(int64_t sweep_id,
-                                                             std::optional<JobState> state) {
+                                                             std::optional<JobState> state,
+                                                             int64_t after_job_id, int64_t limit) {
   std::lock_guard lock(impl_->reader_mu);
-  return impl_->reader->ListJobs(sweep_id, state);
+  return impl_->reader->ListJobs(sweep_id, state, after_job_id, limit);
 }
 
 absl::StatusOr<std::vector<ResultGroup>> Coordinator::Results(const ResultsQuery& q) {
@@ -189,9 +190,10 @@ absl::StatusOr<std::vector<CurveGroup>> Coordinator::Curves(const ResultsQuery& 
   return impl_->reader->Curves(q);
 }
 
-absl::StatusOr<std::vector<WorkerRecord>> Coordinator::ListWorkers() {
+absl::StatusOr<std::vector<WorkerRecord>> Coordinator::ListWorkers(
+    const std::string& after_worker_id, int64_t limit) {
   std::lock_guard lock(impl_->reader_mu);
-  return impl_->reader->ListWorkers();
+  return impl_->reader->ListWorkers(after_worker_id, limit);
 }
 
 void Coordinator::BeginDrain() {

@@ -6,6 +6,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/spec/sweep_spec.h"
 #include "proto/convert.h"
+#include "server/paging.h"
 #include "spdlog/spdlog.h"
 
 namespace sweep::server {
@@ -113,9 +114,17 @@ grpc::Status SweepServiceImpl::ListJobs(Ctx*, const v1::ListJobsRequest* req,
           "state: unknown \"", req->state(), "\" (queued|running|succeeded|failed|cancelled)")));
     }
   }
-  auto jobs = coordinator_.ListJobs(req->sweep_id(), state);
+  absl::StatusOr<int> page_size = PageSize(req->page_size());
+  if (!page_size.ok()) return ToGrpcStatus(page_size.status());
+  absl::StatusOr<int64_t> after = ParseJobPageToken(req->page_token());
+  if (!after.ok()) return ToGrpcStatus(after.status());
+  // One record more than the page holds tells whether another page follows.
+  auto jobs = coordinator_.ListJobs(req->sweep_id(), state, *after, *page_size + 1);
   if (!jobs.ok()) return ToGrpcStatus(jobs.status());
-  for (const JobRecord& j : *jobs) *resp->add_jobs() = ToProto(j);
+  resp->set_next_page_token(FillPage(
+      *jobs, *page_size, [](const JobRecord& j) { return ToProto(j); },
+      [resp] { return resp->add_jobs(); },
+      [](const JobRecord& j) { return std::to_string(j.job_id); }));
   return grpc::Status::OK;
 }
 
@@ -135,11 +144,15 @@ grpc::Status SweepServiceImpl::GetCurves(Ctx*, const v1::GetCurvesRequest* req,
   return grpc::Status::OK;
 }
 
-grpc::Status SweepServiceImpl::ListWorkers(Ctx*, const v1::ListWorkersRequest*,
+grpc::Status SweepServiceImpl::ListWorkers(Ctx*, const v1::ListWorkersRequest* req,
                                            v1::ListWorkersResponse* resp) {
-  auto workers = coordinator_.ListWorkers();
+  absl::StatusOr<int> page_size = PageSize(req->page_size());
+  if (!page_size.ok()) return ToGrpcStatus(page_size.status());
+  auto workers = coordinator_.ListWorkers(req->page_token(), *page_size + 1);
   if (!workers.ok()) return ToGrpcStatus(workers.status());
-  for (const WorkerRecord& w : *workers) *resp->add_workers() = ToProto(w);
+  resp->set_next_page_token(FillPage(
+      *workers, *page_size, [](const WorkerRecord& w) { return ToProto(w); },
+      [resp] { return resp->add_workers(); }, [](const WorkerRecord& w) { return w.worker_id; }));
   return grpc::Status::OK;
 }
 

@@ -123,7 +123,8 @@ absl::StatusOr<SweepSummary> Reader::GetSweep(int64_t sweep_id) {
 }
 
 absl::StatusOr<std::vector<JobRecord>> Reader::ListJobs(int64_t sweep_id,
-                                                        std::optional<JobState> state) {
+                                                        std::optional<JobState> state,
+                                                        int64_t after_job_id, int64_t limit) {
   Connection& conn = *impl_->conn;
   // One read transaction: the existence check and the listing see the same snapshot.
   SWEEP_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(conn, Transaction::Mode::kRead));
@@ -135,8 +136,8 @@ absl::StatusOr<std::vector<JobRecord>> Reader::ListJobs(int64_t sweep_id,
       conn.Cached("SELECT job_id, sweep_id, state, failure_kind, attempt, cached, config_hash,"
                   " config_json, coalesce(lease_owner, ''), error, progress_step,"
                   " progress_total, lease_expires_at FROM jobs WHERE sweep_id = ?1"
-                  " AND (?2 IS NULL OR state = ?2) ORDER BY job_id"));
-  st->Bind(1, sweep_id);
+                  " AND (?2 IS NULL OR state = ?2) AND job_id > ?3 ORDER BY job_id LIMIT ?4"));
+  st->Bind(1, sweep_id).Bind(3, after_job_id).Bind(4, limit);
   if (state) st->Bind(2, JobStateName(*state));
   std::vector<JobRecord> out;
   for (;;) {
@@ -160,13 +161,16 @@ absl::StatusOr<std::vector<CurveGroup>> Reader::Curves(const ResultsQuery& q) {
   return QueryCurves(*impl_->conn, q);
 }
 
-absl::StatusOr<std::vector<WorkerRecord>> Reader::ListWorkers() {
+absl::StatusOr<std::vector<WorkerRecord>> Reader::ListWorkers(const std::string& after_worker_id,
+                                                              int64_t limit) {
   SWEEP_ASSIGN_OR_RETURN(
       Statement * st,
       impl_->conn->Cached("SELECT w.worker_id, w.host, w.slots, w.build_version,"
                           " w.registered_at, w.last_seen_at, w.completed, (SELECT count(*)"
                           " FROM jobs j WHERE j.state = 'running' AND j.lease_owner ="
-                          " w.worker_id) FROM workers w ORDER BY w.worker_id"));
+                          " w.worker_id) FROM workers w WHERE w.worker_id > ?1"
+                          " ORDER BY w.worker_id LIMIT ?2"));
+  st->Bind(1, after_worker_id).Bind(2, limit);
   std::vector<WorkerRecord> out;
   for (;;) {
     SWEEP_ASSIGN_OR_RETURN(bool row, st->Step());
