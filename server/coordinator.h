@@ -99,7 +99,8 @@ class Coordinator {
   absl::StatusOr<std::vector<CheckpointRecord>> ListCheckpoints(std::optional<int64_t> sweep_id);
 
   // Drain: new leases are refused (UNAVAILABLE "draining") and long polls return now.
-  // Reports and heartbeats are still served until the process stops.
+  // Reports and heartbeats are still served until the process stops; the reaper expires
+  // no lease any more (docs/design.md section 4.8).
   void BeginDrain();
   bool draining() const;
 

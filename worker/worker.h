@@ -6,7 +6,8 @@
 //   - a report is retried with the same (job, attempt) key on UNAVAILABLE, CANCELLED (a
 //     coordinator draining), RESOURCE_EXHAUSTED or DEADLINE_EXCEEDED, with exponential
 //     backoff and full jitter, heartbeating the lease meanwhile, until the lease would
-//     have expired (lease ttl after the last acknowledged heartbeat); ABORTED drops it;
+//     have expired (lease ttl after the last acknowledged heartbeat, not counting time
+//     the coordinator was down or draining); ABORTED drops it;
 //   - while the coordinator is away the slots back off and reconnect;
 //   - Stop() (SIGTERM) stops leasing; a running job may finish within drain_grace,
 //     otherwise it is stopped and handed back with ReleaseJob.

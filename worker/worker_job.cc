@@ -27,6 +27,11 @@ bool LostLease(const absl::Status& s) {
   return absl::IsAborted(s) || absl::IsFailedPrecondition(s) || absl::IsNotFound(s);
 }
 
+// The coordinator is down or draining: it runs no lease clock (see ReportWithRetry).
+bool CoordinatorAway(const absl::Status& s) {
+  return absl::IsUnavailable(s) || absl::IsCancelled(s);
+}
+
 JobReport MakeReport(const absl::StatusOr<JobResult>& outcome, const std::string& worker_id,
                      double wall_seconds) {
   JobReport report;
@@ -139,7 +144,10 @@ void Worker::ReportWithRetry(const sweep::Lease& lease, const JobReport& report,
   // The lease is ours until lease ttl after its last acknowledged heartbeat (the job's
   // heartbeats stopped at most a period ago); while reports fail, heartbeats keep it, so a
   // coordinator that drains and restarts meanwhile neither expires the lease (a lost
-  // attempt) nor hands the job to another worker (computed twice).
+  // attempt) nor hands the job to another worker (computed twice). Time while the
+  // coordinator answers UNAVAILABLE or CANCELLED (down or draining) does not count: a
+  // draining coordinator expires no lease and a starting one grants each a ttl of grace
+  // (docs/design.md sections 4.8, 4.9).
   const std::chrono::milliseconds ttl(lease_ttl_ms_.load());
   const std::chrono::milliseconds period(heartbeat_ms_.load());
   auto lease_until = Clock::now() + ttl;
@@ -159,6 +167,7 @@ void Worker::ReportWithRetry(const sweep::Lease& lease, const JobReport& report,
                    s.ToString());
       return;
     }
+    if (CoordinatorAway(s)) lease_until = Clock::now() + ttl;
     // While the worker drains, keep trying a little longer than the coordinator's own drain.
     if (stop_.stop_requested() && !give_up) give_up = Clock::now() + std::chrono::seconds(10);
     if (Clock::now() >= lease_until || (give_up && Clock::now() > *give_up)) {
@@ -175,7 +184,7 @@ void Worker::ReportWithRetry(const sweep::Lease& lease, const JobReport& report,
       next_beat = Clock::now() + period;
       auto reply =
           client_.Heartbeat(lease.job_id, lease.attempt, worker_id_, progress.step, progress.total);
-      if (reply.ok()) {
+      if (reply.ok() || CoordinatorAway(reply.status())) {
         lease_until = Clock::now() + ttl;
       } else if (LostLease(reply.status())) {
         spdlog::warn("job {} attempt {}: lease lost while reporting: {}", lease.job_id,
