@@ -4,6 +4,7 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "common/limits.h"
 #include "common/spec/sweep_spec.h"
 #include "proto/convert.h"
 #include "server/paging.h"
@@ -30,6 +31,12 @@ grpc::Status SweepServiceImpl::SubmitSweep(Ctx*, const v1::SubmitSweepRequest* r
                                            v1::SubmitSweepResponse* resp) {
   if (req->request_id().empty()) {
     return ToGrpcStatus(absl::InvalidArgumentError("request_id: empty (send a fresh UUID)"));
+  }
+  // The name prefixes every error message: bounded before the parser quotes it.
+  if (req->source_name().size() > limits::kMaxSourceNameBytes) {
+    return ToGrpcStatus(absl::InvalidArgumentError(
+        absl::StrCat("source_name: ", req->source_name().size(), " bytes (the limit is ",
+                     limits::kMaxSourceNameBytes, ")")));
   }
   absl::StatusOr<spec::SweepSpec> parsed = spec::ParseSweep(
       req->spec_text(), req->source_name(), spec::SpecOptions{options_.max_jobs_per_sweep});

@@ -109,6 +109,20 @@ TEST_F(ServiceTest, JsonWithTrailingGarbageAndSecondYamlDocumentAreRefused) {
   EXPECT_EQ(sweeps.sweeps_size(), 0);
 }
 
+TEST_F(ServiceTest, SubmitRefusesAHugeSourceNameAndRequestId) {
+  v1::SubmitSweepRequest req;
+  req.set_request_id("r1");
+  req.set_spec_text(OneJob("n"));
+  req.set_source_name(std::string(2'000'000, 'f'));
+  v1::SubmitSweepResponse resp;
+  EXPECT_THAT(Call(&v1::SweepService::Stub::SubmitSweep, req, &resp),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("source_name: 2000000 bytes (the limit is 1024)")));
+  EXPECT_THAT(Submit(std::string(200, 'r'), OneJob("n")),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("request_id: 200 bytes (the limit is 128)")));
+}
+
 TEST_F(ServiceTest, RetriedSubmitWithAnotherFileIsRefusedNamingTheRequestId) {
   auto first = Submit("req-1", OneJob("first"));
   ASSERT_THAT(first, IsOk());
