@@ -9,7 +9,7 @@ BIN="${BIN:-$ROOT/build/bin}"
 BYTES="${1:-4194304}"
 DIR="$(mktemp -d)"
 trap 'kill "$PID" 2>/dev/null || true; wait "$PID" 2>/dev/null || true; rm -rf "$DIR"' EXIT
-for kind in deep-flow deep-map wide-flow wide-block trailing-json; do
+for kind in ${KINDS:-deep-flow deep-map wide-flow wide-block trailing-json report-curve}; do
   for n in 1 4; do
     OUT="$DIR/$kind-$n.out"  # one per run: a reused file could still show the last address
     "$BIN/sweepd" --listen 127.0.0.1:0 --db "$DIR/$kind-$n.db" >"$OUT" 2>"$DIR/log" &

@@ -82,6 +82,19 @@ grpc::Status SweepServiceImpl::Heartbeat(Ctx*, const v1::HeartbeatRequest* req,
 
 grpc::Status SweepServiceImpl::ReportResult(Ctx*, const v1::ReportResultRequest* req,
                                             v1::ReportResultResponse*) {
+  // Counted on the message, before FromProto copies the curves (common/input_checks.h
+  // checks the rest on the converted report).
+  const v1::JobResult& result = req->report().result();
+  if (result.curve_size() > limits::kMaxCurvePoints) {
+    return ToGrpcStatus(absl::ResourceExhaustedError(
+        absl::StrCat("result.curve: ", result.curve_size(), " points (the limit is ",
+                     limits::kMaxCurvePoints, ")")));
+  }
+  if (result.loss_curve_size() > limits::kMaxLossPoints) {
+    return ToGrpcStatus(absl::ResourceExhaustedError(
+        absl::StrCat("result.loss_curve: ", result.loss_curve_size(), " points (the limit is ",
+                     limits::kMaxLossPoints, ")")));
+  }
   return ToGrpcStatus(coordinator_.Report(req->job_id(), req->attempt(), FromProto(req->report())));
 }
 
