@@ -12,6 +12,7 @@
 #include "client/plot.h"
 #include "client/predict.h"
 #include "client/rpc_backend.h"
+#include "common/display_text.h"
 #include "common/status.h"
 #include "common/token_file.h"
 
@@ -221,7 +222,7 @@ int RunCli(const CLI::App& app, const CliArgs& args, std::ostream& out, std::ost
   const std::string command = ParsedCommand(app);
   absl::Status s = Dispatch(command, args, out, err);
   if (s.ok()) return 0;
-  err << "sweep " << command << ": " << s.message() << "\n";
+  err << "sweep " << command << ": " << EscapeForDisplay(std::string(s.message())) << "\n";
   return 1;
 }
 

@@ -9,6 +9,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "client/format_internal.h"
+#include "common/display_text.h"
 #include "nlohmann/json.hpp"
 
 namespace sweep::client {
@@ -48,7 +49,14 @@ std::string KeyCell(const std::string& json_value) {
   return json_value;
 }
 
-std::string RenderTable(const std::vector<std::string>& header, const Rows& rows) {
+std::string RenderTable(const std::vector<std::string>& header, const Rows& raw_rows) {
+  // Cells hold stored text (sweep names, worker ids, error messages) that may come from
+  // anyone: escaped for the terminal (common/display_text.h). CSV and JSON stay verbatim
+  // for scripts (JSON escapes control characters by its own rules).
+  Rows rows = raw_rows;
+  for (auto& r : rows) {
+    for (std::string& cell : r) cell = EscapeForDisplay(cell);
+  }
   std::vector<size_t> width(header.size(), 0);
   for (size_t c = 0; c < header.size(); ++c) width[c] = header[c].size();
   for (const auto& r : rows) {

@@ -1,11 +1,14 @@
 // `sweep local` (see local.h).
 #include "client/local.h"
 
+#include <filesystem>
+#include <system_error>
 #include <thread>
 
 #include "absl/strings/str_cat.h"
 #include "client/commands.h"
 #include "client/rpc_backend.h"
+#include "common/display_text.h"
 #include "common/spec/sweep_spec.h"
 #include "common/status.h"
 #include "server/server_runner.h"
@@ -15,16 +18,20 @@ namespace sweep::client {
 
 namespace {
 
-// Submits the parsed sweep to the in-process coordinator (the file is not parsed again),
-// waits with progress on `err`, prints the results table on `out`.
-absl::Status RunAndPrint(server::Coordinator& coordinator, RpcBackend& rpc, spec::SweepSpec sweep,
-                         const LocalArgs& args, std::ostream& out, std::ostream& err) {
-  const std::string name = sweep.name;
-  SWEEP_ASSIGN_OR_RETURN(const SubmitOutcome outcome,
-                         coordinator.Submit(server::NewSweepFromSpec(
-                             NewRequestId(), std::move(sweep), args.use_cache)));
-  err << "sweep " << outcome.sweep_id << " \"" << name << "\": " << outcome.jobs_total << " jobs ("
-      << outcome.jobs_cached << " cached), db " << args.db << "\n";
+// The SQLite file and its companions (WAL, shared memory, rollback journal).
+void RemoveDatabase(const std::string& db) {
+  std::error_code ignored;
+  for (const char* suffix : {"", "-wal", "-shm", "-journal"}) {
+    std::filesystem::remove(db + suffix, ignored);
+  }
+}
+
+// Waits for the submitted sweep with progress on `err`, prints the results table on `out`.
+absl::Status WaitAndPrint(RpcBackend& rpc, const SubmitOutcome& outcome, const std::string& name,
+                          const LocalArgs& args, std::ostream& out, std::ostream& err) {
+  err << "sweep " << outcome.sweep_id << " \"" << EscapeForDisplay(name)
+      << "\": " << outcome.jobs_total << " jobs (" << outcome.jobs_cached << " cached), db "
+      << args.db << "\n";
   SWEEP_ASSIGN_OR_RETURN(SweepSummary summary,
                          WaitForSweep(rpc, outcome.sweep_id, err, std::chrono::milliseconds(200)));
   QueryArgs query;
@@ -56,20 +63,34 @@ absl::Status RunLocal(const LocalArgs& args, std::ostream& out, std::ostream& er
   server_options.auth = server::ServerAuth::WithRandomTokens();
   worker_options.auth.token = server_options.auth.worker_token;
   server_options.coordinator.db_path = args.db;
-  SWEEP_ASSIGN_OR_RETURN(auto server,
-                         server::SweepServer::Start(server_options, SystemClock::Get()));
+  // A database this run creates is removed again if the sweep is refused before it is
+  // stored: a refused file leaves nothing behind. One that existed is never removed.
+  const bool db_existed = std::filesystem::exists(args.db);
+  auto server = server::SweepServer::Start(server_options, SystemClock::Get());
+  if (!server.ok()) {
+    if (!db_existed) RemoveDatabase(args.db);
+    return server.status();
+  }
+  const std::string name = sweep.name;
+  absl::StatusOr<SubmitOutcome> outcome = (*server)->coordinator().Submit(
+      server::NewSweepFromSpec(NewRequestId(), std::move(sweep), args.use_cache));
+  if (!outcome.ok()) {
+    (*server)->Shutdown();
+    if (!db_existed) RemoveDatabase(args.db);
+    return outcome.status();
+  }
 
-  worker_options.coordinator = server->address();
+  worker_options.coordinator = (*server)->address();
   worker::Worker worker(worker_options, worker::MakeRunJobRunner());
   std::jthread worker_thread([&worker] { (void)worker.Run(); });
 
   rpc::ChannelAuth client_auth;
   client_auth.token = server_options.auth.client_token;
-  RpcBackend rpc(server->address(), client_auth);
-  absl::Status s = RunAndPrint(server->coordinator(), rpc, std::move(sweep), args, out, err);
+  RpcBackend rpc((*server)->address(), client_auth);
+  absl::Status s = WaitAndPrint(rpc, *outcome, name, args, out, err);
   worker.Stop();
   worker_thread.join();
-  server->Shutdown();
+  (*server)->Shutdown();
   return s;
 }
 

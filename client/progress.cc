@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "common/display_text.h"
 
 namespace sweep::client {
 
@@ -99,8 +100,8 @@ std::string FormatProgress(const SweepSummary& s, TimePoint now, int width,
   }
   return absl::StrFormat(
       "#%d %s [%s] %d/%d succeeded=%d running=%d queued=%d failed=%d cached=%d rate=%.2f/s eta=%s",
-      s.sweep_id, s.name, bar, finished, s.total, s.succeeded, s.running, s.queued, s.failed,
-      s.cached, rate, eta);
+      s.sweep_id, EscapeForDisplay(s.name), bar, finished, s.total, s.succeeded, s.running,
+      s.queued, s.failed, s.cached, rate, eta);
 }
 
 }  // namespace sweep::client

@@ -124,15 +124,19 @@ absl::StatusOr<std::vector<JobRecord>> RpcBackend::ListJobs(int64_t sweep_id,
   v1::ListJobsRequest req;
   req.set_sweep_id(sweep_id);
   if (state) req.set_state(std::string(JobStateName(*state)));
-  v1::ListJobsResponse resp;
-  absl::Status s = Call(*stub_, &v1::SweepService::Stub::ListJobs, req, &resp, address_);
-  if (!s.ok()) return s;
   std::vector<JobRecord> out;
-  for (const auto& p : resp.jobs()) {
-    absl::StatusOr<JobRecord> j = FromProto(p);
-    if (!j.ok()) return j.status();
-    out.push_back(*std::move(j));
-  }
+  // The server pages its reply (docs/limits.md); follow the pages to the end.
+  do {
+    v1::ListJobsResponse resp;
+    absl::Status s = Call(*stub_, &v1::SweepService::Stub::ListJobs, req, &resp, address_);
+    if (!s.ok()) return s;
+    for (const auto& p : resp.jobs()) {
+      absl::StatusOr<JobRecord> j = FromProto(p);
+      if (!j.ok()) return j.status();
+      out.push_back(*std::move(j));
+    }
+    req.set_page_token(resp.next_page_token());
+  } while (!req.page_token().empty());
   return out;
 }
 
@@ -159,12 +163,15 @@ absl::StatusOr<std::vector<CurveGroup>> RpcBackend::Curves(const ResultsQuery& q
 }
 
 absl::StatusOr<std::vector<WorkerRecord>> RpcBackend::ListWorkers() {
-  v1::ListWorkersResponse resp;
-  absl::Status s =
-      Call(*stub_, &v1::SweepService::Stub::ListWorkers, v1::ListWorkersRequest(), &resp, address_);
-  if (!s.ok()) return s;
+  v1::ListWorkersRequest req;
   std::vector<WorkerRecord> out;
-  for (const auto& p : resp.workers()) out.push_back(FromProto(p));
+  do {
+    v1::ListWorkersResponse resp;
+    absl::Status s = Call(*stub_, &v1::SweepService::Stub::ListWorkers, req, &resp, address_);
+    if (!s.ok()) return s;
+    for (const auto& p : resp.workers()) out.push_back(FromProto(p));
+    req.set_page_token(resp.next_page_token());
+  } while (!req.page_token().empty());
   return out;
 }
 

@@ -3,12 +3,18 @@
 
 #include <string>
 
+#include "common/display_text.h"
+
 namespace sweep::wire {
 
 grpc::Status ToGrpcStatus(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
-  // absl::StatusCode values equal grpc::StatusCode values by design.
-  return grpc::Status(static_cast<grpc::StatusCode>(status.code()), std::string(status.message()));
+  // absl::StatusCode values equal grpc::StatusCode values by design. Messages quote
+  // input (names, ids, worker errors): escaped once more here, where every reply leaves
+  // the server, so that none can drive a client's terminal. Payloads (storage detail
+  // with SQL, common/limits.h) stay on the server.
+  return grpc::Status(static_cast<grpc::StatusCode>(status.code()),
+                      EscapeForDisplay(std::string(status.message())));
 }
 
 absl::Status FromGrpcStatus(const grpc::Status& status) {

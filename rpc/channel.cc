@@ -12,6 +12,8 @@
 #include "absl/strings/str_cat.h"
 #include "common/token_file.h"
 
+#include "common/limits.h"
+
 namespace sweep::rpc {
 namespace {
 
@@ -81,6 +83,10 @@ std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address, const Cha
   } else {
     creds = grpc::InsecureChannelCredentials();
   }
+  // The server's limit (common/limits.h): a sweep file the parser accepts must not be
+  // refused by gRPC's 4 MiB default on the way out, nor a reply on the way in.
+  args.SetMaxSendMessageSize(limits::kMaxMessageBytes);
+  args.SetMaxReceiveMessageSize(limits::kMaxMessageBytes);
   std::vector<std::unique_ptr<grpc::experimental::ClientInterceptorFactoryInterface>> interceptors;
   if (!auth.token.empty()) interceptors.push_back(std::make_unique<BearerFactory>(auth.token));
   return grpc::experimental::CreateCustomChannelWithInterceptors(address, creds, args,

@@ -7,6 +7,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/input_checks.h"
 #include "common/secret.h"
 #include "proto/convert.h"
 
@@ -16,8 +17,6 @@ namespace {
 using wire::ToGrpcStatus;
 
 // Longest worker id accepted at registration: ids are stored, logged and shown per job.
-constexpr size_t kMaxWorkerIdBytes = 128;
-constexpr int kMaxSlots = 1024;
 
 grpc::Status Unauthenticated(const std::string& why) {
   return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, why);
@@ -130,17 +129,9 @@ grpc::Status AuthService::Identify(Ctx* ctx, const std::string& claimed,
 grpc::Status AuthService::RegisterWorker(Ctx* ctx, const v1::RegisterWorkerRequest* req,
                                          v1::RegisterWorkerResponse* resp) {
   SWEEP_AUTHORIZE("RegisterWorker");
-  if (req->worker_id().empty()) {
-    return ToGrpcStatus(absl::InvalidArgumentError("worker_id: empty"));
-  }
-  if (req->worker_id().size() > kMaxWorkerIdBytes) {
-    return ToGrpcStatus(absl::InvalidArgumentError(absl::StrCat(
-        "worker_id: ", req->worker_id().size(), " bytes (at most ", kMaxWorkerIdBytes, ")")));
-  }
-  if (req->slots() < 1 || req->slots() > kMaxSlots) {
-    return ToGrpcStatus(absl::InvalidArgumentError(
-        absl::StrCat("slots: ", req->slots(), " (must be 1..", kMaxSlots, ")")));
-  }
+  // The id, host and slots limits (common/limits.h) are checked by RegisterSession, before
+  // the certificate: a 4 MB id is refused without being compared to anything.
+  if (absl::Status s = CheckWorkerHello(wire::FromProto(*req)); !s.ok()) return ToGrpcStatus(s);
   if (grpc::Status s = MatchCertificate(ctx, req->worker_id()); !s.ok()) return s;
   const std::string presented(Metadata(ctx, kSessionKey).value_or(""));
   absl::StatusOr<std::string> secret =

@@ -8,6 +8,8 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "common/input_checks.h"
+#include "common/limits.h"
 #include "common/status.h"
 #include "server/coordinator_impl.h"
 #include "spdlog/spdlog.h"
@@ -86,6 +88,10 @@ void Coordinator::Impl::ReaperLoop(std::stop_token stop) {
     // Returns early only when stop is requested; the predicate never holds otherwise.
     reaper_cv.wait_for(lock, stop, options.reap_interval, [] { return false; });
     if (stop.stop_requested()) break;
+    // A draining coordinator expires no lease: the RPC server no longer takes the
+    // heartbeats that would keep them, so reaping now would count attempts as lost that
+    // are only waiting for the restart (which grants every running lease a grace, 4.9).
+    if (draining) continue;
     absl::Status s = ReapLocked(lock);
     if (!s.ok()) spdlog::error("reaper: {}", s.ToString());
   }
@@ -120,6 +126,11 @@ absl::StatusOr<std::unique_ptr<Coordinator>> Coordinator::Open(const Coordinator
 }
 
 absl::StatusOr<SubmitOutcome> Coordinator::Submit(const NewSweep& sweep) {
+  if (sweep.request_id.size() > limits::kMaxRequestIdBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("request_id: ", sweep.request_id.size(),
+                                                   " bytes (the limit is ",
+                                                   limits::kMaxRequestIdBytes, ")"));
+  }
   if (static_cast<int64_t>(sweep.jobs.size()) > impl_->options.max_jobs_per_sweep) {
     return absl::InvalidArgumentError(
         absl::StrCat("sweep \"", sweep.name, "\": ", sweep.jobs.size(), " jobs > limit ",
@@ -146,6 +157,7 @@ absl::StatusOr<SubmitOutcome> Coordinator::Submit(const NewSweep& sweep) {
 }
 
 absl::Status Coordinator::RegisterWorker(const WorkerHello& hello) {
+  SWEEP_RETURN_IF_ERROR(CheckWorkerHello(hello));
   WorkerRecord w;
   w.worker_id = hello.worker_id;
   w.host = hello.host;
@@ -171,9 +183,10 @@ absl::StatusOr<SweepSummary> Coordinator::GetSweep(int64_t sweep_id) {
 }
 
 absl::StatusOr<std::vector<JobRecord>> Coordinator::ListJobs(int64_t sweep_id,
-                                                             std::optional<JobState> state) {
+                                                             std::optional<JobState> state,
+                                                             int64_t after_job_id, int64_t limit) {
   std::lock_guard lock(impl_->reader_mu);
-  return impl_->reader->ListJobs(sweep_id, state);
+  return impl_->reader->ListJobs(sweep_id, state, after_job_id, limit);
 }
 
 absl::StatusOr<std::vector<ResultGroup>> Coordinator::Results(const ResultsQuery& q) {
@@ -186,9 +199,10 @@ absl::StatusOr<std::vector<CurveGroup>> Coordinator::Curves(const ResultsQuery& 
   return impl_->reader->Curves(q);
 }
 
-absl::StatusOr<std::vector<WorkerRecord>> Coordinator::ListWorkers() {
+absl::StatusOr<std::vector<WorkerRecord>> Coordinator::ListWorkers(
+    const std::string& after_worker_id, int64_t limit) {
   std::lock_guard lock(impl_->reader_mu);
-  return impl_->reader->ListWorkers();
+  return impl_->reader->ListWorkers(after_worker_id, limit);
 }
 
 void Coordinator::BeginDrain() {

@@ -98,10 +98,13 @@ class Coordinator {
   // Read side, also served by storage directly for `--db`.
   absl::StatusOr<std::vector<SweepSummary>> ListSweeps();
   absl::StatusOr<SweepSummary> GetSweep(int64_t sweep_id);
-  absl::StatusOr<std::vector<JobRecord>> ListJobs(int64_t sweep_id, std::optional<JobState> state);
+  // Keyset pages as storage::Reader::ListJobs / ListWorkers (limit -1: all).
+  absl::StatusOr<std::vector<JobRecord>> ListJobs(int64_t sweep_id, std::optional<JobState> state,
+                                                  int64_t after_job_id = 0, int64_t limit = -1);
   absl::StatusOr<std::vector<ResultGroup>> Results(const ResultsQuery& q);
   absl::StatusOr<std::vector<CurveGroup>> Curves(const ResultsQuery& q);
-  absl::StatusOr<std::vector<WorkerRecord>> ListWorkers();
+  absl::StatusOr<std::vector<WorkerRecord>> ListWorkers(const std::string& after_worker_id = "",
+                                                        int64_t limit = -1);
 
   // Checkpoints of trained models, keyed by training hash (docs/design.md section 4.10). A
   // worker that trained a model puts it before reporting; a lease says whether one is stored
@@ -118,7 +121,8 @@ class Coordinator {
   absl::StatusOr<std::vector<CheckpointRecord>> ListCheckpoints(std::optional<int64_t> sweep_id);
 
   // Drain: new leases are refused (UNAVAILABLE "draining") and long polls return now.
-  // Reports and heartbeats are still served until the process stops.
+  // Reports and heartbeats are still served until the process stops; the reaper expires
+  // no lease any more (docs/design.md section 4.8).
   void BeginDrain();
   bool draining() const;
 

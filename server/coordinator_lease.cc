@@ -4,6 +4,8 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "common/input_checks.h"
+#include "common/limits.h"
 #include "common/status.h"
 #include "server/coordinator_impl.h"
 #include "spdlog/spdlog.h"
@@ -20,6 +22,7 @@ constexpr std::chrono::milliseconds kCancelPollInterval{50};
 absl::StatusOr<std::optional<sweep::Lease>> Coordinator::Lease(
     const std::string& worker_id, std::chrono::milliseconds wait,
     const std::function<bool()>& cancelled, LeaseFit fit) {
+  SWEEP_RETURN_IF_ERROR(CheckWorkerId("worker_id", worker_id));
   // The poll's length is wall time (steady clock); lease expiry uses the injected Clock.
   const auto deadline =
       std::chrono::steady_clock::now() +
@@ -58,6 +61,8 @@ absl::StatusOr<std::optional<sweep::Lease>> Coordinator::Lease(
 absl::StatusOr<HeartbeatReply> Coordinator::Heartbeat(int64_t job_id, int attempt,
                                                       const std::string& worker_id, int64_t step,
                                                       int64_t total) {
+  SWEEP_RETURN_IF_ERROR(CheckWorkerId("worker_id", worker_id));
+  SWEEP_RETURN_IF_ERROR(CheckProgress(step, total));
   std::unique_lock lock(impl_->mu);
   storage::LeaseRenewal renewal;
   absl::Status s = impl_->Write(lock, [&]() -> absl::Status {
@@ -74,7 +79,13 @@ absl::StatusOr<HeartbeatReply> Coordinator::Heartbeat(int64_t job_id, int attemp
   return HeartbeatReply{renewal.cancel_requested, renewal.expires_at};
 }
 
-absl::Status Coordinator::Report(int64_t job_id, int attempt, const JobReport& report) {
+absl::Status Coordinator::Report(int64_t job_id, int attempt, const JobReport& sent) {
+  // Refused before the lock: a malformed report leaves the lease as it was, so a worker
+  // with a bug learns it at once and the job expires and is retried as usual.
+  SWEEP_RETURN_IF_ERROR(CheckReport(sent));
+  JobReport report = sent;
+  report.error = TruncateForStorage(report.error, limits::kMaxErrorBytes);
+  report.result.divergence = TruncateForStorage(report.result.divergence, limits::kMaxErrorBytes);
   std::unique_lock lock(impl_->mu);
   bool stored = false;
   absl::Status s = impl_->Write(lock, [&]() -> absl::Status {

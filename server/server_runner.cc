@@ -54,7 +54,8 @@ absl::StatusOr<std::unique_ptr<SweepServer>> SweepServer::Start(const ServerOpti
   grpc::ServerBuilder builder;
   builder.AddListeningPort(options.listen, MakeServerCredentials(options.auth), &s->port_);
   builder.RegisterService(s->service_.get());
-  builder.SetMaxReceiveMessageSize(options.max_receive_bytes);
+  builder.SetMaxReceiveMessageSize(options.max_message_bytes);
+  builder.SetMaxSendMessageSize(options.max_message_bytes);
   grpc::ResourceQuota quota("sweepd");
   quota.SetMaxThreads(options.max_threads);
   builder.SetResourceQuota(quota);

@@ -17,6 +17,7 @@
 #include "absl/status/statusor.h"
 #include "common/clock.h"
 #include "server/auth.h"
+#include "common/limits.h"
 #include "server/coordinator.h"
 #include "server/db_lock.h"
 #include "server/service.h"
@@ -34,7 +35,9 @@ struct ServerOptions {
   // above the number of slots (docs/design.md section 6.4); past it calls get RESOURCE_EXHAUSTED.
   int max_threads = 512;
   std::chrono::milliseconds drain_grace{7'000};  // below docker stop's 10 s
-  int max_receive_bytes = 4 * 1024 * 1024;       // gRPC's default, set explicitly
+  // Largest request and reply (common/limits.h): a sweep file at the spec limit plus
+  // the request's other fields. Clients set the same (rpc/channel.cc).
+  int max_message_bytes = limits::kMaxMessageBytes;
   absl::Status Validate() const;
 };
 

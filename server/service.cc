@@ -4,8 +4,10 @@
 #include <string>
 
 #include "absl/strings/str_cat.h"
+#include "common/limits.h"
 #include "common/spec/sweep_spec.h"
 #include "proto/convert.h"
+#include "server/paging.h"
 #include "spdlog/spdlog.h"
 
 namespace sweep::server {
@@ -29,6 +31,12 @@ grpc::Status SweepServiceImpl::SubmitSweep(Ctx*, const v1::SubmitSweepRequest* r
                                            v1::SubmitSweepResponse* resp) {
   if (req->request_id().empty()) {
     return ToGrpcStatus(absl::InvalidArgumentError("request_id: empty (send a fresh UUID)"));
+  }
+  // The name prefixes every error message: bounded before the parser quotes it.
+  if (req->source_name().size() > limits::kMaxSourceNameBytes) {
+    return ToGrpcStatus(absl::InvalidArgumentError(
+        absl::StrCat("source_name: ", req->source_name().size(), " bytes (the limit is ",
+                     limits::kMaxSourceNameBytes, ")")));
   }
   absl::StatusOr<spec::SweepSpec> parsed = spec::ParseSweep(
       req->spec_text(), req->source_name(), spec::SpecOptions{options_.max_jobs_per_sweep});
@@ -75,6 +83,19 @@ grpc::Status SweepServiceImpl::Heartbeat(Ctx*, const v1::HeartbeatRequest* req,
 
 grpc::Status SweepServiceImpl::ReportResult(Ctx*, const v1::ReportResultRequest* req,
                                             v1::ReportResultResponse*) {
+  // Counted on the message, before FromProto copies the curves (common/input_checks.h
+  // checks the rest on the converted report).
+  const v1::JobResult& result = req->report().result();
+  if (result.curve_size() > limits::kMaxCurvePoints) {
+    return ToGrpcStatus(absl::ResourceExhaustedError(
+        absl::StrCat("result.curve: ", result.curve_size(), " points (the limit is ",
+                     limits::kMaxCurvePoints, ")")));
+  }
+  if (result.loss_curve_size() > limits::kMaxLossPoints) {
+    return ToGrpcStatus(absl::ResourceExhaustedError(
+        absl::StrCat("result.loss_curve: ", result.loss_curve_size(), " points (the limit is ",
+                     limits::kMaxLossPoints, ")")));
+  }
   return ToGrpcStatus(coordinator_.Report(req->job_id(), req->attempt(), FromProto(req->report())));
 }
 
@@ -132,9 +153,17 @@ grpc::Status SweepServiceImpl::ListJobs(Ctx*, const v1::ListJobsRequest* req,
           "state: unknown \"", req->state(), "\" (queued|running|succeeded|failed|cancelled)")));
     }
   }
-  auto jobs = coordinator_.ListJobs(req->sweep_id(), state);
+  absl::StatusOr<int> page_size = PageSize(req->page_size());
+  if (!page_size.ok()) return ToGrpcStatus(page_size.status());
+  absl::StatusOr<int64_t> after = ParseJobPageToken(req->page_token());
+  if (!after.ok()) return ToGrpcStatus(after.status());
+  // One record more than the page holds tells whether another page follows.
+  auto jobs = coordinator_.ListJobs(req->sweep_id(), state, *after, *page_size + 1);
   if (!jobs.ok()) return ToGrpcStatus(jobs.status());
-  for (const JobRecord& j : *jobs) *resp->add_jobs() = ToProto(j);
+  resp->set_next_page_token(FillPage(
+      *jobs, *page_size, [](const JobRecord& j) { return ToProto(j); },
+      [resp] { return resp->add_jobs(); },
+      [](const JobRecord& j) { return std::to_string(j.job_id); }));
   return grpc::Status::OK;
 }
 
@@ -154,11 +183,15 @@ grpc::Status SweepServiceImpl::GetCurves(Ctx*, const v1::GetCurvesRequest* req,
   return grpc::Status::OK;
 }
 
-grpc::Status SweepServiceImpl::ListWorkers(Ctx*, const v1::ListWorkersRequest*,
+grpc::Status SweepServiceImpl::ListWorkers(Ctx*, const v1::ListWorkersRequest* req,
                                            v1::ListWorkersResponse* resp) {
-  auto workers = coordinator_.ListWorkers();
+  absl::StatusOr<int> page_size = PageSize(req->page_size());
+  if (!page_size.ok()) return ToGrpcStatus(page_size.status());
+  auto workers = coordinator_.ListWorkers(req->page_token(), *page_size + 1);
   if (!workers.ok()) return ToGrpcStatus(workers.status());
-  for (const WorkerRecord& w : *workers) *resp->add_workers() = ToProto(w);
+  resp->set_next_page_token(FillPage(
+      *workers, *page_size, [](const WorkerRecord& w) { return ToProto(w); },
+      [resp] { return resp->add_workers(); }, [](const WorkerRecord& w) { return w.worker_id; }));
   return grpc::Status::OK;
 }
 

@@ -124,7 +124,8 @@ absl::StatusOr<SweepSummary> Reader::GetSweep(int64_t sweep_id) {
 }
 
 absl::StatusOr<std::vector<JobRecord>> Reader::ListJobs(int64_t sweep_id,
-                                                        std::optional<JobState> state) {
+                                                        std::optional<JobState> state,
+                                                        int64_t after_job_id, int64_t limit) {
   Connection& conn = *impl_->conn;
   // One read transaction: the existence check and the listing see the same snapshot.
   SWEEP_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(conn, Transaction::Mode::kRead));
@@ -139,8 +140,9 @@ absl::StatusOr<std::vector<JobRecord>> Reader::ListJobs(int64_t sweep_id,
                   " CASE WHEN j.state = 'running' THEN a.leased_at END"
                   " FROM jobs j LEFT JOIN attempts a"
                   " ON a.job_id = j.job_id AND a.attempt = j.attempt"
-                  " WHERE j.sweep_id = ?1 AND (?2 IS NULL OR j.state = ?2) ORDER BY j.job_id"));
-  st->Bind(1, sweep_id);
+                  " WHERE j.sweep_id = ?1 AND (?2 IS NULL OR j.state = ?2) AND j.job_id > ?3"
+                  " ORDER BY j.job_id LIMIT ?4"));
+  st->Bind(1, sweep_id).Bind(3, after_job_id).Bind(4, limit);
   if (state) st->Bind(2, JobStateName(*state));
   std::vector<JobRecord> out;
   for (;;) {
@@ -164,7 +166,8 @@ absl::StatusOr<std::vector<CurveGroup>> Reader::Curves(const ResultsQuery& q) {
   return QueryCurves(*impl_->conn, q);
 }
 
-absl::StatusOr<std::vector<WorkerRecord>> Reader::ListWorkers() {
+absl::StatusOr<std::vector<WorkerRecord>> Reader::ListWorkers(const std::string& after_worker_id,
+                                                              int64_t limit) {
   // Files before schema version 3 have no SLURM columns: their workers read as outside SLURM.
   constexpr int kFirstSlurmVersion = 3;
   const char* slurm = impl_->schema_version < kFirstSlurmVersion
@@ -176,7 +179,9 @@ absl::StatusOr<std::vector<WorkerRecord>> Reader::ListWorkers() {
                              " w.registered_at, w.last_seen_at, w.completed, (SELECT count(*)"
                              " FROM jobs j WHERE j.state = 'running' AND j.lease_owner ="
                              " w.worker_id), ",
-                             slurm, " FROM workers w ORDER BY w.worker_id")));
+                             slurm, " FROM workers w WHERE w.worker_id > ?1",
+                             " ORDER BY w.worker_id LIMIT ?2")));
+  st->Bind(1, after_worker_id).Bind(2, limit);
   std::vector<WorkerRecord> out;
   for (;;) {
     SWEEP_ASSIGN_OR_RETURN(bool row, st->Step());

@@ -32,8 +32,10 @@ class Reader {  // read-only connection to a results file; not thread-safe
   absl::StatusOr<std::vector<SweepSummary>> ListSweeps();
   // NOT_FOUND for an unknown sweep id.
   absl::StatusOr<SweepSummary> GetSweep(int64_t sweep_id);
-  // The sweep's jobs in job_id order, optionally only those in `state`.
-  absl::StatusOr<std::vector<JobRecord>> ListJobs(int64_t sweep_id, std::optional<JobState> state);
+  // The sweep's jobs in job_id order, optionally only those in `state`: those with
+  // job_id > after_job_id, at most `limit` of them (-1: all).
+  absl::StatusOr<std::vector<JobRecord>> ListJobs(int64_t sweep_id, std::optional<JobState> state,
+                                                  int64_t after_job_id = 0, int64_t limit = -1);
   // Aggregates over succeeded jobs (cached ones included) grouped by q.group_by (default:
   // every config key present except seed); failed-as-diverged jobs are counted per group.
   // Filters: q.where[key] = value, where value is JSON text (16, 0.1, "h3", true) or a
@@ -42,7 +44,9 @@ class Reader {  // read-only connection to a results file; not thread-safe
   absl::StatusOr<std::vector<ResultGroup>> Results(const ResultsQuery& q);
   // Per group and per evaluated n: mean and standard error over the group's jobs.
   absl::StatusOr<std::vector<CurveGroup>> Curves(const ResultsQuery& q);
-  absl::StatusOr<std::vector<WorkerRecord>> ListWorkers();
+  // Workers in worker_id order: those after `after_worker_id`, at most `limit` (-1: all).
+  absl::StatusOr<std::vector<WorkerRecord>> ListWorkers(const std::string& after_worker_id = "",
+                                                        int64_t limit = -1);
   // The stored result of one job (for a cached job: the result it points at), with its
   // eval and loss curves. NOT_FOUND when the job has no result.
   absl::StatusOr<JobResult> GetResult(int64_t job_id);

@@ -2,14 +2,25 @@
 
 #include <sqlite3.h>
 
+#include "absl/strings/cord.h"
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
 
 namespace sweep::storage {
 
 absl::Status SqliteStatus(int rc, sqlite3* db, std::string_view what) {
-  const std::string message = absl::StrCat(std::string(what), ": ",
-                                           db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  // The message travels to clients (docs/limits.md): it says what kind of failure this
+  // was, never the statement or SQLite's own text (which quotes the schema). Those go
+  // into a payload, which logs show (Status::ToString) and the wire drops.
+  const std::string message = absl::StrCat("storage error: ", sqlite3_errstr(rc));
+  const std::string detail = absl::StrCat(std::string(what), ": ",
+                                          db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(rc));
+  absl::Status status = SqliteCodeStatus(rc, message);
+  if (!status.ok()) status.SetPayload(kSqliteDetailUrl, absl::Cord(detail));
+  return status;
+}
+
+absl::Status SqliteCodeStatus(int rc, const std::string& message) {
   switch (rc & 0xff) {  // primary code; extended codes keep their primary in the low byte
     case SQLITE_OK:
     case SQLITE_ROW:
@@ -101,6 +112,8 @@ absl::StatusOr<std::unique_ptr<Connection>> Connection::Open(const std::string& 
   const int rc = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (rc != SQLITE_OK) {
     absl::Status s = SqliteStatus(rc, db, absl::StrCat("open ", path));
+    // The path is the user's own input and the one thing they can fix: in the message.
+    s = absl::Status(s.code(), absl::StrCat("open ", path, ": ", std::string(s.message())));
     sqlite3_close(db);
     return s;
   }
@@ -141,14 +154,14 @@ absl::StatusOr<Statement*> Connection::Cached(const std::string& sql) {
 absl::StatusOr<std::string> Connection::QueryText(const std::string& sql) {
   SWEEP_ASSIGN_OR_RETURN(auto stmt, Prepare(sql));
   SWEEP_ASSIGN_OR_RETURN(bool row, stmt->Step());
-  if (!row) return absl::InternalError(absl::StrCat("no row from ", sql));
+  if (!row) return absl::InternalError("storage error: a query returned no row");
   return stmt->Text(0);
 }
 
 absl::StatusOr<int64_t> Connection::QueryInt(const std::string& sql) {
   SWEEP_ASSIGN_OR_RETURN(auto stmt, Prepare(sql));
   SWEEP_ASSIGN_OR_RETURN(bool row, stmt->Step());
-  if (!row) return absl::InternalError(absl::StrCat("no row from ", sql));
+  if (!row) return absl::InternalError("storage error: a query returned no row");
   return stmt->Int(0);
 }
 

@@ -23,8 +23,16 @@ struct sqlite3_stmt;
 
 namespace sweep::storage {
 
-// The Status for SQLite result code `rc` while doing `what`; `db` supplies the message.
+// The Status for SQLite result code `rc` while running `what` (a statement); `db`
+// supplies SQLite's message. The status message names only the kind of failure; `what`
+// and SQLite's message (which quote SQL and the schema) are in the payload under
+// kSqliteDetailUrl, for logs. Errors of storage never carry SQL to a client.
 absl::Status SqliteStatus(int rc, sqlite3* db, std::string_view what);
+
+// The code for `rc` with `message` (OK for SQLITE_OK/ROW/DONE).
+absl::Status SqliteCodeStatus(int rc, const std::string& message);
+
+inline constexpr char kSqliteDetailUrl[] = "sweep.storage/sqlite-detail";
 
 class Statement {
  public:

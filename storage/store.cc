@@ -100,12 +100,22 @@ absl::StatusOr<SubmitOutcome> Store::SubmitPrepared(const NewSweep& sweep,
   SubmitOutcome out;
   SWEEP_ASSIGN_OR_RETURN(
       Statement * find,
-      conn_->Cached("SELECT sweep_id, jobs_total, jobs_cached FROM sweeps WHERE request_id = ?"));
-  find->Bind(1, sweep.request_id);
+      conn_->Cached("SELECT sweep_id, jobs_total, jobs_cached, spec_text = ?2 AND use_cache = ?3"
+                    " FROM sweeps WHERE request_id = ?1"));
+  find->Bind(1, sweep.request_id).Bind(2, sweep.spec_text);
+  find->Bind(3, static_cast<int64_t>(sweep.use_cache ? 1 : 0));
   SWEEP_ASSIGN_OR_RETURN(bool seen, find->Step());
   if (seen && !sweep.request_id.empty()) {
     out = SubmitOutcome{find->Int(0), find->Int(1), find->Int(2), /*existing=*/true};
+    const bool same = find->Int(3) != 0;
     find->Reset();
+    // A retry must carry the request it repeats; the same id with another file is a
+    // client bug (or a reused id), and answering with the first sweep would hide it.
+    if (!same) {
+      return absl::AlreadyExistsError(absl::StrCat(
+          "request_id \"", sweep.request_id, "\": already used by sweep ", out.sweep_id,
+          " with a different file or use_cache (send a fresh request id)"));
+    }
     return out;  // the transaction rolls back: nothing was written
   }
   find->Reset();

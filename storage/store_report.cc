@@ -1,6 +1,7 @@
 // The report half of the Store: idempotent, fenced storage of an attempt's outcome
 // (docs/design.md section 4.3).
 #include "absl/strings/str_cat.h"
+#include "common/input_checks.h"
 #include "common/status.h"
 #include "storage/fault_point.h"
 #include "storage/nonfinite.h"
@@ -23,6 +24,21 @@ absl::StatusOr<std::optional<std::string>> AcceptedDigest(Connection& conn, int6
   if (found) digest = st->Text(0);
   st->Reset();
   return digest;
+}
+
+// The job's N (from its stored config): the curve's n must lie in 0..N. nullopt for a
+// config without N (only hand-made rows of tests lack it: every resolved job has one).
+absl::StatusOr<std::optional<int64_t>> JobContextLength(Connection& conn, int64_t job_id) {
+  SWEEP_ASSIGN_OR_RETURN(Statement * st,
+                         conn.Cached("SELECT json_extract(config_json, '$.N') FROM jobs"
+                                     " WHERE job_id = ?"));
+  st->Bind(1, job_id);
+  SWEEP_ASSIGN_OR_RETURN(bool found, st->Step());
+  if (!found) return absl::NotFoundError(absl::StrCat("job ", job_id, ": no such job"));
+  std::optional<int64_t> n;
+  if (!st->IsNull(0)) n = st->Int(0);
+  st->Reset();
+  return n;
 }
 
 absl::Status InsertCurves(Connection& conn, int64_t job_id, const JobResult& r) {
@@ -141,6 +157,10 @@ absl::StatusOr<bool> Store::Report(int64_t job_id, int attempt, const JobReport&
                                            " already reported a different result"));
   }
   SWEEP_RETURN_IF_ERROR(internal::CheckCurrent(row, attempt, report.worker_id));
+  if (report.ok) {
+    SWEEP_ASSIGN_OR_RETURN(const std::optional<int64_t> N, JobContextLength(*conn_, job_id));
+    if (N) SWEEP_RETURN_IF_ERROR(CheckCurveWithin(report.result, *N));
+  }
   const std::string& worker = report.worker_id;
   if (row.cancel_requested) {
     SWEEP_RETURN_IF_ERROR(CancelOnReport(job_id, attempt, row.sweep_id, worker, now));

@@ -89,6 +89,7 @@ bool Worker::RegisterUntilOk() {
     auto ttl = client_.Register(
         WorkerHello{worker_id_, HostName(), options_.slots, BuildVersion(), options_.slurm});
     if (ttl.ok()) {
+      lease_ttl_ms_ = ttl->count();
       heartbeat_ms_ = options_.heartbeat.count() > 0 ? options_.heartbeat.count()
                                                      : std::max<int64_t>(50, ttl->count() / 3);
       return true;

@@ -3,8 +3,11 @@
 // lease, runs the job through a JobRunner on its own thread, heartbeats every ttl/3 with
 // progress, and reports the outcome (docs/design.md sections 4.2-4.4, 4.8 and 6):
 //   - a heartbeat answered cancel_requested or ABORTED stops the job and drops it;
-//   - a report is retried with the same (job, attempt) key on UNAVAILABLE or
-//     DEADLINE_EXCEEDED, with exponential backoff and full jitter; ABORTED drops it;
+//   - a report is retried with the same (job, attempt) key on UNAVAILABLE, CANCELLED (a
+//     coordinator draining), RESOURCE_EXHAUSTED or DEADLINE_EXCEEDED, with exponential
+//     backoff and full jitter, heartbeating the lease meanwhile, until the lease would
+//     have expired (lease ttl after the last acknowledged heartbeat, not counting time
+//     the coordinator was down or draining); ABORTED drops it;
 //   - while the coordinator is away the slots back off and reconnect;
 //   - Stop() (SIGTERM) stops leasing; a running job may finish within drain_grace,
 //     otherwise it is stopped and handed back with ReleaseJob;
@@ -88,12 +91,18 @@ class Worker {
   void RunLease(const sweep::Lease& lease, int cores);
   // Runs the job on its own thread (with the stored checkpoint when the lease has one)
   // while this thread heartbeats; `outcome` holds what the job returned.
+  // The job's last progress (sent with heartbeats while a report is retried).
+  struct Progress {
+    int64_t step = 0;
+    int64_t total = 0;
+  };
   Outcome RunSupervised(const sweep::Lease& lease, const JobConfig& config, ModelOutcome& models,
-                        std::optional<absl::StatusOr<JobResult>>& outcome);
+                        std::optional<absl::StatusOr<JobResult>>& outcome, Progress& progress);
   Outcome Supervise(const sweep::Lease& lease, std::stop_source& job_stop,
                     const std::function<bool()>& done, std::atomic<int64_t>& step,
                     std::atomic<int64_t>& total);
-  void ReportWithRetry(const sweep::Lease& lease, const JobReport& report);
+  void ReportWithRetry(const sweep::Lease& lease, const JobReport& report,
+                       const Progress& progress);
 
   WorkerOptions options_;
   std::unique_ptr<JobRunner> runner_;
@@ -101,6 +110,7 @@ class Worker {
   std::string worker_id_;
   // Set at (re-)registration by any slot thread, read by all: atomic.
   std::atomic<int64_t> heartbeat_ms_{10'000};
+  std::atomic<int64_t> lease_ttl_ms_{30'000};  // as told at registration
   std::stop_source stop_;
   std::atomic<int64_t> reported_{0};
   CoreBudget cores_;

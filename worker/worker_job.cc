@@ -29,6 +29,11 @@ bool LostLease(const absl::Status& s) {
   return absl::IsAborted(s) || absl::IsFailedPrecondition(s) || absl::IsNotFound(s);
 }
 
+// The coordinator is down or draining: it runs no lease clock (see ReportWithRetry).
+bool CoordinatorAway(const absl::Status& s) {
+  return absl::IsUnavailable(s) || absl::IsCancelled(s);
+}
+
 JobReport MakeReport(const absl::StatusOr<JobResult>& outcome, const std::string& worker_id,
                      double wall_seconds) {
   JobReport report;
@@ -74,11 +79,12 @@ void Worker::RunLease(const sweep::Lease& lease, int cores) {
   }
   std::optional<absl::StatusOr<JobResult>> outcome;
   ModelOutcome models;
+  Progress progress;
   Outcome what = Outcome::kReport;
   if (!config.ok()) {
     outcome = config.status();
   } else {
-    what = RunSupervised(lease, *config, models, outcome);
+    what = RunSupervised(lease, *config, models, outcome, progress);
   }
   const double wall = std::chrono::duration<double>(Clock::now() - start).count();
   if (what == Outcome::kDrop) return;
@@ -89,12 +95,13 @@ void Worker::RunLease(const sweep::Lease& lease, int cores) {
   }
   JobReport report = MakeReport(*outcome, worker_id_, wall);
   if (config.ok()) ApplyCheckpoint(client_, lease, *config, models, report);
-  ReportWithRetry(lease, report);
+  ReportWithRetry(lease, report, progress);
 }
 
 Worker::Outcome Worker::RunSupervised(const sweep::Lease& lease, const JobConfig& config,
                                       ModelOutcome& models,
-                                      std::optional<absl::StatusOr<JobResult>>& outcome) {
+                                      std::optional<absl::StatusOr<JobResult>>& outcome,
+                                      Progress& progress) {
   // Fetched before the job thread starts: the job only ever sees complete bytes.
   const std::optional<CheckpointRecord> input = FetchCheckpoint(client_, lease);
   std::mutex mu;
@@ -120,6 +127,7 @@ Worker::Outcome Worker::RunSupervised(const sweep::Lease& lease, const JobConfig
       },
       step, total);
   job.join();
+  progress = Progress{step.load(), total.load()};
   return what;
 }
 
@@ -156,7 +164,19 @@ Worker::Outcome Worker::Supervise(const sweep::Lease& lease, std::stop_source& j
   return what;
 }
 
-void Worker::ReportWithRetry(const sweep::Lease& lease, const JobReport& report) {
+void Worker::ReportWithRetry(const sweep::Lease& lease, const JobReport& report,
+                             const Progress& progress) {
+  // The lease is ours until lease ttl after its last acknowledged heartbeat (the job's
+  // heartbeats stopped at most a period ago); while reports fail, heartbeats keep it, so a
+  // coordinator that drains and restarts meanwhile neither expires the lease (a lost
+  // attempt) nor hands the job to another worker (computed twice). Time while the
+  // coordinator answers UNAVAILABLE or CANCELLED (down or draining) does not count: a
+  // draining coordinator expires no lease and a starting one grants each a ttl of grace
+  // (docs/design.md sections 4.8, 4.9).
+  const std::chrono::milliseconds ttl(lease_ttl_ms_.load());
+  const std::chrono::milliseconds period(heartbeat_ms_.load());
+  auto lease_until = Clock::now() + ttl;
+  auto next_beat = Clock::now() + period;
   rpc::Backoff backoff(options_.backoff);
   std::optional<Clock::time_point> give_up;
   while (true) {
@@ -172,11 +192,31 @@ void Worker::ReportWithRetry(const sweep::Lease& lease, const JobReport& report)
                    s.ToString());
       return;
     }
-    // While draining, keep trying a little longer than the coordinator's own drain.
+    if (CoordinatorAway(s)) lease_until = Clock::now() + ttl;
+    // While the worker drains, keep trying a little longer than the coordinator's own drain.
     if (stop_.stop_requested() && !give_up) give_up = Clock::now() + std::chrono::seconds(10);
-    if (give_up && Clock::now() > *give_up) return;
+    if (Clock::now() >= lease_until || (give_up && Clock::now() > *give_up)) {
+      spdlog::warn("job {} attempt {}: giving up the report ({}): {}", lease.job_id, lease.attempt,
+                   Clock::now() >= lease_until ? "lease expired" : "stopping", s.ToString());
+      return;
+    }
     spdlog::warn("job {}: report failed, retrying: {}", lease.job_id, s.ToString());
-    std::this_thread::sleep_for(backoff.Next());
+    // Sleep the backoff, but wake for each heartbeat that falls inside it.
+    const auto wake = Clock::now() + backoff.Next();
+    while (Clock::now() < wake) {
+      std::this_thread::sleep_until(std::min(wake, next_beat));
+      if (Clock::now() < next_beat) continue;
+      next_beat = Clock::now() + period;
+      auto reply =
+          client_.Heartbeat(lease.job_id, lease.attempt, worker_id_, progress.step, progress.total);
+      if (reply.ok() || CoordinatorAway(reply.status())) {
+        lease_until = Clock::now() + ttl;
+      } else if (LostLease(reply.status())) {
+        spdlog::warn("job {} attempt {}: lease lost while reporting: {}", lease.job_id,
+                     lease.attempt, reply.status().ToString());
+        return;
+      }
+    }
   }
 }
 

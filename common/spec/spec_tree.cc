@@ -1,16 +1,19 @@
 #include "common/spec/spec_tree.h"
 
 #include "absl/strings/str_cat.h"
+#include "common/display_text.h"
 
 namespace sweep::spec {
 
 absl::Status PositionError(std::string_view source, Position pos, std::string_view message) {
+  // Messages quote keys and values of the file and its name: escaped here, once, so that
+  // no error of a hostile file can drive the terminal that prints it (common/display_text.h).
   if (pos.line <= 0) {
     return absl::InvalidArgumentError(
-        absl::StrCat(std::string(source), ": ", std::string(message)));
+        EscapeForDisplay(absl::StrCat(std::string(source), ": ", std::string(message))));
   }
-  return absl::InvalidArgumentError(absl::StrCat(std::string(source), ":", pos.line, ":",
-                                                 pos.column, ": ", std::string(message)));
+  return absl::InvalidArgumentError(EscapeForDisplay(absl::StrCat(
+      std::string(source), ":", pos.line, ":", pos.column, ": ", std::string(message))));
 }
 
 std::string Dump(const nlohmann::json& value) {

@@ -34,7 +34,8 @@ struct MapEntry {
   SpecNode value;
 };
 
-// "small.yaml:14:3: <message>" as INVALID_ARGUMENT (just "small.yaml: " without a position).
+// "small.yaml:14:3: <message>" as INVALID_ARGUMENT (just "small.yaml: " without a position),
+// control and format characters escaped (EscapeForDisplay).
 absl::Status PositionError(std::string_view source, Position pos, std::string_view message);
 
 // A value as JSON text for messages; never throws (json::dump does on invalid UTF-8).

@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/job_keys.h"
+#include "common/limits.h"
 #include "common/status.h"
 
 namespace sweep::spec {
@@ -12,7 +13,7 @@ namespace {
 
 using nlohmann::json;
 
-constexpr size_t kMaxNameBytes = 256;
+using limits::kMaxNameBytes;
 
 bool IsJobKey(const std::string& key) {
   const auto& keys = AllJobKeys();

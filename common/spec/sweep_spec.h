@@ -17,13 +17,14 @@
 
 #include "absl/status/statusor.h"
 #include "common/job_config.h"
+#include "common/limits.h"
 
 namespace sweep::spec {
 
 struct SpecOptions {
   // The largest number of grid cells (before exclude and dedup) a sweep may expand to;
   // checked on the overflow-safe product of the axis sizes before anything is expanded.
-  int64_t max_jobs = 1'000'000;
+  int64_t max_jobs = limits::kMaxJobsPerSweep;
   // The largest total number of eval_lengths entries over all jobs. Interleaved jobs
   // default to every n in 0..N, so N = 65536 times many jobs would exhaust memory (and
   // the database) while each job on its own is valid.

@@ -7,6 +7,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/spec/yaml_prescan.h"
 #include "common/status.h"
 #include "yaml-cpp/yaml.h"
 
@@ -191,8 +192,10 @@ absl::StatusOr<SpecNode> ParseYamlTree(std::string_view text, std::string_view s
                          absl::StrCat("file of ", text.size(), " bytes exceeds the limit of ",
                                       limits.max_text_bytes));
   }
+  SWEEP_RETURN_IF_ERROR(FlowPrescan(text, source, limits));
   Walk walk{source, limits};
   try {
+    SWEEP_RETURN_IF_ERROR(ShapeCheck(text, source, limits));
     YAML::Node root = YAML::Load(std::string(text));
     if (!root.IsDefined() || root.IsNull()) return PositionError(source, {}, "empty document");
     return Convert(root, 0, walk);

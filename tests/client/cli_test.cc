@@ -109,5 +109,29 @@ TEST(LocalTest, TooManyWorkersFailsAtOnceWithoutCreatingTheDb) {
   std::filesystem::remove_all(dir);
 }
 
+// A refused file creates no database, and a failing run never removes a file that was
+// there before it (here one that is not a database at all: the run fails opening it).
+TEST(LocalTest, RefusalsLeaveNoNewDbAndNeverRemoveAnExistingOne) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / ("sweep_local_keep_" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  LocalArgs args;
+  args.file = (dir / "tiny.yaml").string();
+  args.db = (dir / "local.db").string();
+  args.workers = 1;
+  std::ostringstream out, err;
+
+  std::ofstream(args.file) << R"({"name": "t", "base": {"model": "krr", "d": 4, "N": 8}} junk)";
+  EXPECT_EQ(RunLocal(args, out, err).code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_FALSE(std::filesystem::exists(args.db));
+
+  std::ofstream(args.file, std::ios::trunc) << "name: tiny\nbase: {model: krr, d: 4, N: 8}\n";
+  std::ofstream(args.db) << std::string(8192, 'x');
+  EXPECT_FALSE(RunLocal(args, out, err).ok());
+  ASSERT_TRUE(std::filesystem::exists(args.db));
+  EXPECT_EQ(std::filesystem::file_size(args.db), 8192u);
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace sweep::client

@@ -196,5 +196,23 @@ TEST(FormatTest, WorkersTableShowsTheSlurmArrayTaskOfEachWorker) {
   EXPECT_THAT(table, ::testing::ContainsRegex("vm-2-b +laptop +1 "));
 }
 
+// Stored text reaches the terminal escaped: a worker id with an escape sequence and an
+// error message with a bidi override cannot clear the screen or reorder the line.
+TEST(FormatTest, TablesEscapeControlAndBidiCharactersOfStoredText) {
+  WorkerRecord w;
+  w.worker_id = "w\x1b[2J";
+  w.host =
+      "h\xe2\x80\xae"
+      "evil";
+  const std::string workers = FormatWorkers({w}, TimePoint{});
+  EXPECT_THAT(workers, HasSubstr("w\\x1B[2J"));
+  EXPECT_THAT(workers, HasSubstr("h\\u{202E}evil"));
+  EXPECT_EQ(workers.find('\x1b'), std::string::npos);
+  JobRecord j;
+  j.error = "boom\r\nfake line";
+  const std::string jobs = FormatJobs({j}, Format::kTable);
+  EXPECT_THAT(jobs, HasSubstr("boom\\x0D\\x0Afake line"));
+}
+
 }  // namespace
 }  // namespace sweep::client

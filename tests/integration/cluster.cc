@@ -123,6 +123,7 @@ absl::StatusOr<DbCounts> Cluster::Counts() {
   c.succeeded_attempts =
       CountQuery(db, "SELECT COUNT(*) FROM attempts WHERE outcome = 'succeeded'");
   c.max_attempt = CountQuery(db, "SELECT COALESCE(MAX(attempt), 0) FROM attempts");
+  c.lost_attempts = CountQuery(db, "SELECT COALESCE(SUM(lost_attempts), 0) FROM jobs");
   sqlite3_close(db);
   return c;
 }

@@ -19,6 +19,7 @@ struct DbCounts {
   int64_t jobs = 0, succeeded = 0, results = 0;
   int64_t succeeded_attempts = 0;  // rows in attempts with outcome 'succeeded'
   int64_t max_attempt = 0;
+  int64_t lost_attempts = 0;  // summed over jobs: leases that expired or were cut
 };
 
 class Cluster {

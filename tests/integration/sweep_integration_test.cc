@@ -299,6 +299,47 @@ TEST(IntegrationTest, SigtermDrainsAndExitsCleanly) {
   EXPECT_EQ(*code, 0);
 }
 
+// A rolling restart: SIGTERM while hundreds of reports a second are in flight, then the
+// same coordinator again. Reports the drain refused (CANCELLED or UNAVAILABLE) are retried
+// with heartbeats until they land, so no attempt is lost and no job runs twice.
+TEST(IntegrationTest, SigtermDuringReportsLosesNoAttemptAndComputesNoJobTwice) {
+  Cluster c(TestName());
+  ASSERT_TRUE(c.StartCoordinator(/*lease_ttl_ms=*/5000));
+  const std::string file = c.WriteFile("many.yaml", R"(name: many
+base: {model: krr, d: 4, r: 1, N: 8, eval_tasks: 20, eval_lengths: [8]}
+seeds: 1500
+)");
+  ASSERT_EQ(c.Sweep({"submit", file}).exit_code, 0);
+  c.StartWorker(2);
+  c.StartWorker(2);
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto s = c.Summary(1);
+        return s.ok() && s->succeeded >= 50;
+      },
+      seconds(60)));
+  c.coordinator().Signal(SIGTERM);
+  std::optional<int> code = c.coordinator().Wait(seconds(9));
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 0);
+  absl::StatusOr<SweepSummary> at_stop = c.Summary(1);
+  ASSERT_THAT(at_stop, IsOk());
+  ASSERT_LT(at_stop->succeeded, 1500);    // the drain really landed mid-sweep
+  ASSERT_TRUE(c.StartCoordinator(5000));  // same DB, same port: workers come back
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto s = c.Summary(1);
+        return s.ok() && s->succeeded == 1500;
+      },
+      seconds(120)));
+  absl::StatusOr<DbCounts> n = c.Counts();
+  ASSERT_THAT(n, IsOk());
+  EXPECT_EQ(n->lost_attempts, 0);
+  EXPECT_EQ(n->max_attempt, 1);  // no job leased, so computed, twice
+  EXPECT_EQ(n->succeeded_attempts, 1500);
+  EXPECT_EQ(n->results, 1500);
+}
+
 TEST(IntegrationTest, LocalRunsASweepAndPrintsTheTable) {
   Cluster c(TestName());
   const std::string db = c.dir() + "/local.db";

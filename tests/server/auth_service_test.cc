@@ -292,12 +292,12 @@ TEST_F(AuthServiceTest, ALiveWorkersIdCannotBeTakenOver) {
 
 TEST_F(AuthServiceTest, RegistrationRefusesBadIdsAndSlots) {
   v1::RegisterWorkerRequest reg;
-  reg.set_worker_id(std::string(129, 'w'));
+  reg.set_worker_id(std::string(257, 'w'));
   reg.set_slots(1);
   v1::RegisterWorkerResponse resp;
   grpc::Status long_id = Call(&v1::SweepService::Stub::RegisterWorker, reg, &resp, Worker());
   EXPECT_EQ(long_id.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
-  EXPECT_THAT(long_id.error_message(), HasSubstr("worker_id: 129 bytes"));
+  EXPECT_THAT(long_id.error_message(), HasSubstr("257 bytes"));
   reg.set_worker_id("w1");
   reg.set_slots(0);
   grpc::Status slots = Call(&v1::SweepService::Stub::RegisterWorker, reg, &resp, Worker());

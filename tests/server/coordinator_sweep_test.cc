@@ -21,7 +21,7 @@ using ::testing::HasSubstr;
 
 TEST_F(CoordinatorTest, RepeatedRequestIdReturnsTheFirstSweep) {
   const int64_t first = Submit(3, "same-id");
-  NewSweep again = ::sweep::testing::Meta("same-id");
+  NewSweep again = ::sweep::testing::Meta("same-id", /*use_cache=*/false);
   again.jobs = {Config(0), Config(1), Config(2)};
   auto out = coord_->Submit(again);
   ASSERT_THAT(out, IsOk());
@@ -30,6 +30,19 @@ TEST_F(CoordinatorTest, RepeatedRequestIdReturnsTheFirstSweep) {
   EXPECT_EQ(out->jobs_total, 3);
   EXPECT_EQ(Count("SELECT count(*) FROM sweeps"), 1);
   EXPECT_EQ(Count("SELECT count(*) FROM jobs"), 3);
+}
+
+TEST_F(CoordinatorTest, RepeatedRequestIdWithAnotherFileIsRefusedNamingTheId) {
+  const int64_t first = Submit(3, "same-id");
+  NewSweep other = ::sweep::testing::Meta("same-id", /*use_cache=*/false);
+  other.name = "other";
+  other.spec_text = "name: other";
+  other.jobs = {Config(0)};
+  EXPECT_THAT(coord_->Submit(other),
+              StatusIs(absl::StatusCode::kAlreadyExists,
+                       HasSubstr("request_id \"same-id\": already used by sweep " +
+                                 std::to_string(first))));
+  EXPECT_EQ(Count("SELECT count(*) FROM sweeps"), 1);
 }
 
 TEST_F(CoordinatorTest, IdenticalCellsAreServedFromTheCacheUnlessDisabled) {

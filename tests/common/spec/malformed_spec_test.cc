@@ -41,6 +41,12 @@ std::string AliasBomb() {
   return text;
 }
 
+std::string Repeat(std::string_view piece, int times) {
+  std::string out;
+  for (int i = 0; i < times; ++i) out += piece;
+  return out;
+}
+
 const std::vector<Malformed>& Corpus() {
   static const std::vector<Malformed> corpus = {
       {"empty", "", "^m\\.yaml: empty document$"},
@@ -176,6 +182,25 @@ const std::vector<Malformed>& Corpus() {
        "invalid UTF-8 in a string"},
       {"bad_enum_bytes", kBase + "grid:\n  subspace: [aligned, \"r\xc3\xa9\"]\n",
        "subspace: unknown value \"r\xc3\xa9\""},
+      {"json_trailing_garbage",
+       R"({"name": "j", "base": {"model": "krr", "d": 8, "N": 8}} garbage)",
+       "^m\\.yaml:1:57: content after the first document"},
+      {"json_two_objects",
+       R"({"name": "j", "base": {"model": "krr", "d": 8, "N": 8}})"
+       "\n{\"name\": \"k\"}\n",
+       "^m\\.yaml:2:1: content after the first document"},
+      {"second_yaml_document", kBase + "---\nname: other\n",
+       "^m\\.yaml:3:1: content after the first document"},
+      // 1 MiB of "[": refused at the 65th bracket, before yaml-cpp queues a token.
+      {"deep_flow_bomb", std::string(1 << 20, '['), "^m\\.yaml:1:65: nesting deeper than 64$"},
+      {"deep_flow_map_bomb", kHead + "base: " + Repeat("{a: ", 100000),
+       "^m\\.yaml:2:263: nesting deeper than 64$"},
+      {"wide_flow_bomb", "[" + Repeat("1,", 300000) + "1]",
+       "^m\\.yaml:1:400001: more than 200000 nodes$"},
+      {"wide_block_list", Repeat("- 1\n", 200001), "^m\\.yaml:200000:3: more than 200000 nodes$"},
+      // Echoed keys and values cannot drive a terminal: ESC and a bidi override escaped.
+      {"escape_in_key", kBase + "grid:\n  \"\x1b[2Jsedd\xe2\x80\xae\": [1]\n",
+       "unknown key \"\\\\x1B\\[2Jsedd\\\\u\\{202E\\}\""},
       {"json_unclosed_string", R"({"name": "j, "base": {"model": "krr", "d": 8, "N": 8}})",
        "^m\\.yaml:[0-9]+:[0-9]+: "},
   };

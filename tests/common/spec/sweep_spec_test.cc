@@ -38,6 +38,20 @@ TEST(SweepSpecTest, BaseOnlyGivesOneResolvedJob) {
   EXPECT_EQ(s.jobs[0].eval_lengths, (std::vector<int>{8, 16, 32, 64}));
 }
 
+// The lexical pre-scan (yaml_prescan.h) counts brackets only where YAML would: brackets
+// in comments, quoted strings and inside plain scalars do not count toward the nesting
+// limit, and a document ended by `...` or started by `---` is still one document.
+TEST(SweepSpecTest, BracketsInCommentsStringsAndScalarsAreNotNesting) {
+  const std::string many(100, '[');
+  const std::string text = "--- # " + many + "\nname: \"" + many + "\"\n# " + many +
+                           "\nbase: {model: krr, d: 4, N: 8, link: 'h2', subspace: aligned}\n" +
+                           "grid: {eval_tasks: [10, 20]}  # {{{{ " + many + "\n...\n";
+  auto spec = ParseSweep(text, "b.yaml");
+  ASSERT_THAT(spec, IsOk());
+  EXPECT_EQ(spec->name, many);
+  EXPECT_EQ(spec->jobs.size(), 2u);
+}
+
 TEST(SweepSpecTest, MaxAttemptsDefaultsToThreeAndIsReadFromTheFile) {
   EXPECT_EQ(Parse("name: one\nbase: {model: krr, d: 8, N: 64}\n").max_attempts, 3);
   EXPECT_EQ(Parse("name: one\nmax_attempts: 7\nbase: {model: krr, d: 8, N: 64}\n").max_attempts, 7);
