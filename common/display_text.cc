@@ -8,27 +8,6 @@
 namespace sweep {
 namespace {
 
-// Decodes one UTF-8 sequence at s[i]; nullopt for an invalid one (then one byte is taken).
-std::optional<uint32_t> Decode(std::string_view s, size_t i, size_t& len) {
-  const auto c = static_cast<unsigned char>(s[i]);
-  const int extra = c < 0x80           ? 0
-                    : (c >> 5) == 0x6  ? 1
-                    : (c >> 4) == 0xE  ? 2
-                    : (c >> 3) == 0x1E ? 3
-                                       : -1;
-  if (extra < 0 || s.size() - i <= static_cast<size_t>(extra)) return std::nullopt;
-  uint32_t cp = extra == 0 ? c : c & (0x3F >> extra);
-  for (int k = 1; k <= extra; ++k) {
-    const auto cc = static_cast<unsigned char>(s[i + k]);
-    if ((cc >> 6) != 0x2) return std::nullopt;
-    cp = (cp << 6) | (cc & 0x3F);
-  }
-  static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-  if (cp < kMin[extra] || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) return std::nullopt;
-  len = static_cast<size_t>(extra) + 1;
-  return cp;
-}
-
 // C1 controls and the format characters (Unicode general category Cf) that change how
 // surrounding text is shown; also the line and paragraph separators.
 bool IsInvisibleControl(uint32_t cp) {
@@ -62,11 +41,38 @@ bool NeedsEscape(std::string_view text) {
       continue;
     }
     size_t len = 1;
-    std::optional<uint32_t> cp = Decode(text, i, len);
+    std::optional<uint32_t> cp = DecodeUtf8(text, i, len);
     if (!cp || IsInvisibleControl(*cp)) return true;
     i += len;
   }
   return false;
+}
+
+std::optional<uint32_t> DecodeUtf8(std::string_view s, size_t i, size_t& len) {
+  const auto c = static_cast<unsigned char>(s[i]);
+  const int extra = c < 0x80           ? 0
+                    : (c >> 5) == 0x6  ? 1
+                    : (c >> 4) == 0xE  ? 2
+                    : (c >> 3) == 0x1E ? 3
+                                       : -1;
+  if (extra < 0 || s.size() - i <= static_cast<size_t>(extra)) return std::nullopt;
+  uint32_t cp = extra == 0 ? c : c & (0x3F >> extra);
+  for (int k = 1; k <= extra; ++k) {
+    const auto cc = static_cast<unsigned char>(s[i + k]);
+    if ((cc >> 6) != 0x2) return std::nullopt;
+    cp = (cp << 6) | (cc & 0x3F);
+  }
+  static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+  if (cp < kMin[extra] || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) return std::nullopt;
+  len = static_cast<size_t>(extra) + 1;
+  return cp;
+}
+
+bool IsValidUtf8(std::string_view s) {
+  for (size_t i = 0, len = 0; i < s.size(); i += len) {
+    if (!DecodeUtf8(s, i, len)) return false;
+  }
+  return true;
 }
 
 std::string EscapeForDisplay(std::string_view text) {
@@ -85,7 +91,7 @@ std::string EscapeForDisplay(std::string_view text) {
       continue;
     }
     size_t len = 1;
-    std::optional<uint32_t> cp = Decode(text, i, len);
+    std::optional<uint32_t> cp = DecodeUtf8(text, i, len);
     if (!cp) {
       AppendHexByte(out, c);
       ++i;

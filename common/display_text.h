@@ -6,6 +6,8 @@
 // through unchanged, and escaping twice changes nothing.
 #pragma once
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -19,5 +21,13 @@ std::string EscapeForDisplay(std::string_view text);
 
 // Whether EscapeForDisplay would change `text`.
 bool NeedsEscape(std::string_view text);
+
+// Decodes the UTF-8 sequence at s[i] (i < s.size()) and sets `len` to its length;
+// nullopt for an invalid one: a bad lead or continuation byte, a truncated sequence, an
+// overlong form, a surrogate or a code point above U+10FFFF.
+std::optional<uint32_t> DecodeUtf8(std::string_view s, size_t i, size_t& len);
+
+// Whether every byte of `s` belongs to a valid UTF-8 sequence.
+bool IsValidUtf8(std::string_view s);
 
 }  // namespace sweep

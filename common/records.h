@@ -185,6 +185,17 @@ struct WorkerRecord {
   int64_t completed = 0;  // results it reported
   SlurmTask slurm{};      // as the worker registered it; empty outside SLURM
   bool operator==(const WorkerRecord&) const = default;
+
+  // The row a registration stores (times and counters are the store's).
+  static WorkerRecord FromHello(const WorkerHello& hello) {
+    WorkerRecord w;
+    w.worker_id = hello.worker_id;
+    w.host = hello.host;
+    w.slots = hello.slots;
+    w.build_version = hello.build_version;
+    w.slurm = hello.slurm;
+    return w;
+  }
 };
 
 // One aggregated row of `sweep results`: a group (values of the group-by keys) and the

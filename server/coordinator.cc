@@ -158,12 +158,7 @@ absl::StatusOr<SubmitOutcome> Coordinator::Submit(const NewSweep& sweep) {
 
 absl::Status Coordinator::RegisterWorker(const WorkerHello& hello) {
   SWEEP_RETURN_IF_ERROR(CheckWorkerHello(hello));
-  WorkerRecord w;
-  w.worker_id = hello.worker_id;
-  w.host = hello.host;
-  w.slots = hello.slots;
-  w.build_version = hello.build_version;
-  w.slurm = hello.slurm;
+  const WorkerRecord w = WorkerRecord::FromHello(hello);
   std::unique_lock lock(impl_->mu);
   SWEEP_RETURN_IF_ERROR(
       impl_->Write(lock, [&] { return impl_->store->RegisterWorker(w, impl_->clock.Now()); }));

@@ -12,12 +12,7 @@ namespace sweep::server {
 
 absl::StatusOr<std::string> Coordinator::RegisterSession(const WorkerHello& hello,
                                                          const std::string& presented_secret) {
-  WorkerRecord w;
-  w.worker_id = hello.worker_id;
-  w.host = hello.host;
-  w.slots = hello.slots;
-  w.build_version = hello.build_version;
-  w.slurm = hello.slurm;
+  const WorkerRecord w = WorkerRecord::FromHello(hello);
   const std::string secret = RandomHex(32);
   const std::string presented_hash = presented_secret.empty() ? "" : SecretHash(presented_secret);
   bool issued = false;

@@ -7,6 +7,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "common/display_text.h"
 #include "common/spec/yaml_prescan.h"
 #include "common/status.h"
 #include "yaml-cpp/yaml.h"
@@ -82,31 +83,6 @@ absl::StatusOr<json> TypePlainScalar(const std::string& s) {
   }
   if (IsInteger(s) || IsFloat(s)) return TypeNumber(s);
   return json(s);
-}
-
-// Strings end up in SQLite, protobuf (which requires UTF-8) and terminals.
-bool IsValidUtf8(std::string_view s) {
-  size_t i = 0;
-  while (i < s.size()) {
-    const auto c = static_cast<unsigned char>(s[i]);
-    const int extra = c < 0x80           ? 0
-                      : (c >> 5) == 0x6  ? 1
-                      : (c >> 4) == 0xE  ? 2
-                      : (c >> 3) == 0x1E ? 3
-                                         : -1;
-    if (extra < 0 || s.size() - i <= size_t(extra)) return false;
-    uint32_t cp = extra == 0 ? c : c & (0x3F >> extra);
-    for (int k = 1; k <= extra; ++k) {
-      const auto cc = static_cast<unsigned char>(s[i + k]);
-      if ((cc >> 6) != 0x2) return false;
-      cp = (cp << 6) | (cc & 0x3F);
-    }
-    // Overlong forms, surrogates and code points above U+10FFFF are not UTF-8.
-    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[extra] || (cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF) return false;
-    i += extra + 1;
-  }
-  return true;
 }
 
 absl::StatusOr<SpecNode> Convert(const YAML::Node& node, int depth, Walk& w);
