@@ -27,6 +27,12 @@ if [ "$(id -u)" -ne 0 ]; then
   log "SKIP: needs root (it installs slurm-wlm and munge and runs slurmd); run as root"
   exit $SKIP
 fi
+# slurmd 22.05 initialises its cgroup plugin whatever slurm.conf says and refuses to start
+# without a mounted cgroup filesystem (a chroot without /sys, some containers).
+if ! grep -qs " /sys/fs/cgroup " /proc/mounts; then
+  log "SKIP: /sys/fs/cgroup is not mounted here; slurmd cannot start without it"
+  exit $SKIP
+fi
 for tool in munged slurmctld slurmd sbatch scancel squeue scontrol sinfo; do
   if ! command -v "$tool" >/dev/null 2>&1; then
     log "installing slurm-wlm and munge (Debian packages; $tool is missing)"
