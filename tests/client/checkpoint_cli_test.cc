@@ -14,6 +14,7 @@
 #include "common/status.h"
 #include "nlohmann/json.hpp"
 #include "server/server_runner.h"
+#include "tests/client/run_cli.h"
 #include "tests/testing/status_matchers.h"
 #include "worker/numerics/nets/checkpoint.h"
 #include "worker/numerics/nets/trained_model.h"
@@ -33,25 +34,6 @@ JobConfig Config(const std::string& model) {
   absl::StatusOr<JobConfig> c = ResolveJobConfig(j);
   SWEEP_CHECK(c.ok());
   return *c;
-}
-
-struct CliRun {
-  int code = 0;
-  std::string out, err;
-};
-
-CliRun RunSweepCli(std::vector<std::string> argv) {
-  CLI::App app;
-  CliArgs args;
-  BuildCli(app, args, nullptr);
-  std::reverse(argv.begin(), argv.end());
-  app.parse(argv);
-  std::ostringstream out, err;
-  CliRun r;
-  r.code = RunCli(app, args, out, err);
-  r.out = out.str();
-  r.err = err.str();
-  return r;
 }
 
 std::string Slurp(const std::filesystem::path& p) {

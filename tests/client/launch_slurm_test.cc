@@ -16,6 +16,7 @@
 
 #include "client/cli.h"
 #include "client/subprocess.h"
+#include "tests/client/run_cli.h"
 #include "tests/testing/status_matchers.h"
 
 namespace sweep::client {
@@ -214,16 +215,10 @@ TEST_F(LaunchSlurmTest, CancelRunsScancelAndKillSignalsFirst) {
 
 TEST_F(LaunchSlurmTest, CommandLineDryRunUsesTheClientsCoordinatorUnlessTold) {
   auto run = [](std::vector<std::string> argv, std::string* out, std::string* err) {
-    CLI::App app;
-    CliArgs args;
-    BuildCli(app, args, nullptr);
-    std::reverse(argv.begin(), argv.end());
-    app.parse(argv);
-    std::ostringstream o, e;
-    const int rc = RunCli(app, args, o, e);
-    *out = o.str();
-    *err = e.str();
-    return rc;
+    CliRun r = RunSweepCli(std::move(argv));
+    *out = r.out;
+    *err = r.err;
+    return r.code;
   };
   std::string out, err;
   ASSERT_EQ(run({"--coordinator", "10.1.2.3:7070", "launch", "slurm", "--workers", "4", "--dry-run",

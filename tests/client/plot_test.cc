@@ -20,6 +20,7 @@
 #include "client/gnuplot.h"
 #include "client/plot.h"
 #include "storage/store.h"
+#include "tests/client/run_cli.h"
 #include "tests/storage/test_util.h"
 #include "tests/testing/status_matchers.h"
 
@@ -401,16 +402,10 @@ class PlotCommandTest : public ::testing::Test {
   }
 
   int Run(std::vector<std::string> argv, std::string* out, std::string* err) {
-    CLI::App app;
-    CliArgs args;
-    BuildCli(app, args, nullptr);
-    std::reverse(argv.begin(), argv.end());
-    app.parse(argv);
-    std::ostringstream o, e;
-    const int code = RunCli(app, args, o, e);
-    *out = o.str();
-    *err = e.str();
-    return code;
+    CliRun r = RunSweepCli(std::move(argv));
+    *out = r.out;
+    *err = r.err;
+    return r.code;
   }
 
   ::sweep::testing::TempDir dir_;
