@@ -7,7 +7,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 
+#include "gtest/gtest.h"
 #include "storage/reader.h"
 
 namespace sweep::integration {
@@ -38,6 +40,21 @@ Cluster::Cluster(const std::string& test_name) {
 Cluster::~Cluster() {
   workers_.clear();  // each Process destructor SIGKILLs and reaps
   coordinator_.reset();
+  if (::testing::Test::HasFailure()) {
+    // A failure in CI is often seen once: keep what the processes said (last lines of
+    // every log) in the test's output, and the folder for a look by hand.
+    std::cerr << "cluster kept in " << dir_ << "\n";
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(dir_, ec)) {
+      const std::string path = entry.path().string();
+      if (!path.ends_with(".out") && !path.ends_with(".err")) continue;
+      const std::string text = ReadFile(path);
+      const size_t from = text.size() > 4000 ? text.size() - 4000 : 0;
+      std::cerr << "--- " << path << " (last " << text.size() - from << " bytes)\n"
+                << text.substr(from) << "\n";
+    }
+    return;
+  }
   std::filesystem::remove_all(dir_);
 }
 
