@@ -12,6 +12,7 @@
 #include "common/spec/sweep_spec.h"
 #include "common/status.h"
 #include "server/server_runner.h"
+#include "worker/numerics/cost_model.h"
 #include "worker/worker.h"
 
 namespace sweep::client {
@@ -63,6 +64,7 @@ absl::Status RunLocal(const LocalArgs& args, std::ostream& out, std::ostream& er
   server_options.auth = server::ServerAuth::WithRandomTokens();
   worker_options.auth.token = server_options.auth.worker_token;
   server_options.coordinator.db_path = args.db;
+  server_options.coordinator.job_cost = numerics::ExpectedJobSeconds;
   // A database this run creates is removed again if the sweep is refused before it is
   // stored: a refused file leaves nothing behind. One that existed is never removed.
   const bool db_existed = std::filesystem::exists(args.db);

@@ -140,6 +140,8 @@ absl::StatusOr<SubmitOutcome> Coordinator::Submit(const NewSweep& sweep) {
   std::vector<storage::PreparedJob> jobs;
   jobs.reserve(sweep.jobs.size());
   for (const JobConfig& config : sweep.jobs) jobs.push_back(storage::PrepareJob(config));
+  const std::vector<int64_t> order = CurveFirstOrder(sweep.jobs, impl_->options.job_cost);
+  for (size_t i = 0; i < jobs.size(); ++i) jobs[i].queue_position = order[i];
   std::unique_lock lock(impl_->mu);
   SubmitOutcome out;
   SWEEP_RETURN_IF_ERROR(impl_->Write(lock, [&]() -> absl::Status {

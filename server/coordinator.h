@@ -18,6 +18,7 @@
 #include "absl/status/statusor.h"
 #include "common/clock.h"
 #include "common/records.h"
+#include "server/queue_order.h"
 
 namespace sweep::server {
 
@@ -30,6 +31,9 @@ struct CoordinatorOptions {
   int64_t max_jobs_per_sweep = 1'000'000;
   // Leases out at once, over all workers (each worker is also held to its slots).
   int64_t max_running_leases = 100'000;
+  // Expected cost of a job, for the queue order (server/queue_order.h); empty: by seed
+  // rank and file order only. sweepd and `sweep local` pass the numerics' cost model.
+  JobCostFn job_cost;
   absl::Status Validate() const;
 };
 

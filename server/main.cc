@@ -11,6 +11,7 @@
 #include "server/auth_files.h"
 #include "server/server_runner.h"
 #include "spdlog/spdlog.h"
+#include "worker/numerics/cost_model.h"
 
 namespace {
 
@@ -58,6 +59,7 @@ int main(int argc, char** argv) {
                  "mutual TLS: CA that signs client and worker certificates (PEM)");
   CLI11_PARSE(app, argc, argv);
   options.coordinator.lease_ttl = std::chrono::milliseconds(lease_ttl_ms);
+  options.coordinator.job_cost = sweep::numerics::ExpectedJobSeconds;
   sweep::InitLogging();
   auto loaded = sweep::server::LoadServerAuth(auth, options.coordinator.db_path);
   if (!loaded.ok()) {

@@ -68,10 +68,11 @@ absl::StatusOr<int64_t> Store::InsertJobs(int64_t sweep_id, bool use_cache,
   SWEEP_ASSIGN_OR_RETURN(
       Statement * job,
       conn_->Cached("INSERT INTO jobs(sweep_id, config_hash, training_hash, config_json, model,"
-                    " state, cached, result_job_id, created_at, finished_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
+                    " state, cached, result_job_id, created_at, finished_at, priority)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   int64_t cached = 0;
-  for (const PreparedJob& p : jobs) {
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    const PreparedJob& p = jobs[i];
     std::optional<int64_t> source;
     if (use_cache) {
       SWEEP_ASSIGN_OR_RETURN(source, CachedResultFor(p.config_hash));
@@ -82,6 +83,8 @@ absl::StatusOr<int64_t> Store::InsertJobs(int64_t sweep_id, bool use_cache,
     job->Bind(6, source ? "succeeded" : "queued").Bind(7, source ? 1 : 0).Bind(8, source);
     job->Bind(9, ToUnixMillis(now));
     if (source) job->Bind(10, ToUnixMillis(now));
+    const int64_t position = p.queue_position >= 0 ? p.queue_position : int64_t(i);
+    job->Bind(11, (sweep_id << 32) + position);
     SWEEP_RETURN_IF_ERROR(job->Run());
     if (source) ++cached;
     if (&p == &jobs[jobs.size() / 2]) SWEEP_FAULT_POINT("submit.mid_expansion");

@@ -41,6 +41,10 @@ struct PreparedJob {
   std::string config_hash;
   std::string training_hash;
   std::string model;
+  // Position in its sweep's queue (server/queue_order.h); -1: the sweep file's order.
+  // Stored as jobs.priority = (sweep_id << 32) + position, so that sweeps still leave the
+  // queue in submission order (docs/schema.md).
+  int64_t queue_position = -1;
 };
 // Uses common/job_keys.h (IdentifyJob: the canonical JSON is built once per job).
 PreparedJob PrepareJob(const JobConfig& config);

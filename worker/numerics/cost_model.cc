@@ -200,4 +200,10 @@ absl::StatusOr<int64_t> EstimateJobBytes(const JobConfig& config) {
   return UnknownModel(config);
 }
 
+double ExpectedJobSeconds(const JobConfig& config) {
+  static const CostRates rates = DefaultRates();
+  absl::StatusOr<double> seconds = EstimateJobSeconds(config, rates);
+  return seconds.ok() ? *seconds : 0.0;
+}
+
 }  // namespace sweep::numerics

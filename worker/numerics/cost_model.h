@@ -36,6 +36,10 @@ CostRates DefaultRates();
 // EstimateJobFlops / the model's rate, plus a fixed per-job setup time.
 absl::StatusOr<double> EstimateJobSeconds(const JobConfig& config, const CostRates& rates);
 
+// EstimateJobSeconds at DefaultRates(), 0 for a config it cannot cost: the coordinator's
+// queue order (longest job first among equals, server/queue_order.h) needs only the order.
+double ExpectedJobSeconds(const JobConfig& config);
+
 // Peak resident bytes one job adds to a worker process (the formula of docs/performance.md
 // "Memory per job"); an upper bound of the measured peak, within 2x of it.
 absl::StatusOr<int64_t> EstimateJobBytes(const JobConfig& config);
