@@ -103,8 +103,9 @@ absl::Status Dispatch(const std::string& command, const CliArgs& args, std::ostr
                       std::ostream& err) {
   SWEEP_ASSIGN_OR_RETURN(Format format, ParseFormat(args.format));
   if (command == "local") {
-    LocalArgs local{args.file, args.db.empty() ? "sweep.db" : args.db, args.workers, !args.no_cache,
-                    format};
+    LocalArgs local{args.file,           args.db.empty() ? "sweep.db" : args.db,
+                    args.workers,        !args.no_cache,
+                    format,              args.fail_fast};
     return RunLocal(local, out, err);
   }
   if (command == "predict") return CmdPredict(args.file, args.prompts, format, out);
@@ -114,12 +115,14 @@ absl::Status Dispatch(const std::string& command, const CliArgs& args, std::ostr
   if (command == "estimate") {
     return CmdEstimate({args.file, args.rates_file, args.calibrate, format}, out, err);
   }
-  if (command == "submit" || command == "cancel" || command == "retry") {
+  if (command == "submit" || command == "cancel" || command == "retry" || command == "pause" ||
+      command == "resume" || command == "stop") {
     SWEEP_ASSIGN_OR_RETURN(rpc::ChannelAuth auth, ClientAuth(args));
     RpcBackend rpc(args.coordinator, auth);
     if (command == "cancel") return CmdCancel(rpc, args.sweep, out);
     if (command == "retry") return CmdRetry(rpc, args.sweep, args.kinds, out);
-    return CmdSubmit(rpc, args.file, args.wait, !args.no_cache, out, err);
+    if (command != "submit") return CmdControl(rpc, args.sweep, command, out);
+    return CmdSubmit(rpc, args.file, args.wait, !args.no_cache, args.fail_fast, out, err);
   }
   std::optional<PlotArgs> plot;
   if (command == "plot") {
@@ -165,6 +168,7 @@ void BuildCli(CLI::App& app, CliArgs& args, const char* env_coordinator) {
   submit->add_option("FILE", args.file, "sweep file (YAML or JSON)")->required();
   submit->add_flag("--wait", args.wait, "wait until every job finished");
   submit->add_flag("--no-cache", args.no_cache, "rerun jobs that have a stored result");
+  submit->add_flag("--fail-fast", args.fail_fast, "cancel the rest at the first failed job");
   auto* status = app.add_subcommand("status", "progress of one sweep, or of all");
   AddQueryFlags(status, args, false);
   status->add_flag("--wait", args.wait, "wait until every job finished");
@@ -184,6 +188,13 @@ void BuildCli(CLI::App& app, CliArgs& args, const char* env_coordinator) {
   AddResultFlags(app.add_subcommand("curves", "error against context length"), args);
   auto* cancel = app.add_subcommand("cancel", "cancel a sweep");
   cancel->add_option("SWEEP", args.sweep, "sweep id or name")->required();
+  const std::pair<const char*, const char*> lifecycle[] = {
+      {"pause", "lease no more of a sweep's jobs (running ones go on) until resumed"},
+      {"resume", "lease a paused sweep's jobs again"},
+      {"stop", "cancel a sweep's queued jobs and let the running ones finish"}};
+  for (const auto& [name, help] : lifecycle) {
+    app.add_subcommand(name, help)->add_option("SWEEP", args.sweep, "sweep id or name")->required();
+  }
   auto* retry = app.add_subcommand("retry", "requeue a sweep's failed jobs (error, lost)");
   retry->add_option("SWEEP", args.sweep, "sweep id or name")->required();
   retry->add_option("--kind", args.kinds, "failure kinds to requeue: error, lost or both")
@@ -205,6 +216,7 @@ void BuildCli(CLI::App& app, CliArgs& args, const char* env_coordinator) {
   local->add_option("--db", args.db, "results file (default sweep.db)");
   local->add_option("--workers", args.workers, "worker slots (default: one per core)");
   local->add_flag("--no-cache", args.no_cache, "rerun jobs that have a stored result");
+  local->add_flag("--fail-fast", args.fail_fast, "cancel the rest at the first failed job");
   local->add_option("--format", args.format, "table | csv | json")->capture_default_str();
 }
 

@@ -24,6 +24,7 @@ struct CliArgs {
   std::string file;       // submit / local / predict (the checkpoint)
   bool wait = false;      // submit / status
   bool no_cache = false;  // submit / local
+  bool fail_fast = false;  // submit / local
   std::string sweep;      // id or name
   std::string state;      // jobs --state
   std::vector<std::string> where;

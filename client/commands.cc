@@ -61,15 +61,16 @@ absl::Status AllSucceeded(const SweepSummary& s) {
                                                     " failed, ", s.cancelled, " cancelled jobs"));
 }
 
-absl::StatusOr<SubmitReply> SubmitFile(RpcBackend& rpc, const std::string& file, bool use_cache) {
+absl::StatusOr<SubmitReply> SubmitFile(RpcBackend& rpc, const std::string& file, bool use_cache,
+                                       bool fail_fast) {
   // Parsed here only to refuse a bad file before any RPC; the server parses what it gets.
   SWEEP_ASSIGN_OR_RETURN(const spec::SweepSpec spec, spec::LoadSweepFile(file));
-  return rpc.Submit(NewRequestId(), spec.text, spec.source_name, use_cache);
+  return rpc.Submit(NewRequestId(), spec.text, spec.source_name, use_cache, fail_fast);
 }
 
 absl::Status CmdSubmit(RpcBackend& rpc, const std::string& file, bool wait, bool use_cache,
-                       std::ostream& out, std::ostream& err) {
-  SWEEP_ASSIGN_OR_RETURN(SubmitReply reply, SubmitFile(rpc, file, use_cache));
+                       bool fail_fast, std::ostream& out, std::ostream& err) {
+  SWEEP_ASSIGN_OR_RETURN(SubmitReply reply, SubmitFile(rpc, file, use_cache, fail_fast));
   out << absl::StrFormat("sweep %d \"%s\": %d jobs (%d cached)%s\n", reply.outcome.sweep_id,
                          reply.name, reply.outcome.jobs_total, reply.outcome.jobs_cached,
                          reply.outcome.existing ? " (already submitted)" : "");
@@ -148,6 +149,21 @@ absl::Status CmdCancel(RpcBackend& rpc, const std::string& sweep, std::ostream& 
   SWEEP_ASSIGN_OR_RETURN(int64_t id, ResolveSweep(rpc, sweep));
   SWEEP_RETURN_IF_ERROR(rpc.Cancel(id));
   out << "sweep " << id << ": cancel requested\n";
+  return absl::OkStatus();
+}
+
+absl::Status CmdControl(RpcBackend& rpc, const std::string& sweep, const std::string& action,
+                        std::ostream& out) {
+  SWEEP_ASSIGN_OR_RETURN(int64_t id, ResolveSweep(rpc, sweep));
+  SWEEP_ASSIGN_OR_RETURN(int64_t cancelled, rpc.Control(id, action));
+  if (action == "pause") {
+    out << "sweep " << id << ": paused (running jobs go on; no new ones until `sweep resume`)\n";
+  } else if (action == "resume") {
+    out << "sweep " << id << ": resumed\n";
+  } else {
+    out << "sweep " << id << ": stopping: " << cancelled << " queued job"
+        << (cancelled == 1 ? "" : "s") << " cancelled, running ones finish\n";
+  }
   return absl::OkStatus();
 }
 

@@ -38,12 +38,14 @@ absl::StatusOr<SweepSummary> WaitForSweep(Backend& backend, int64_t sweep_id, st
 
 // Reads FILE, validates it locally (INVALID_ARGUMENT naming the key, before any RPC) and
 // submits it with a fresh request id.
-absl::StatusOr<SubmitReply> SubmitFile(RpcBackend& rpc, const std::string& file, bool use_cache);
+absl::StatusOr<SubmitReply> SubmitFile(RpcBackend& rpc, const std::string& file, bool use_cache,
+                                       bool fail_fast = false);
 
 // Reads FILE, validates it locally (a good error before any RPC), submits it. With
 // `wait`, waits and fails unless every job succeeded.
+// `fail_fast`: the first failed job cancels the rest (docs/design.md section 4.7).
 absl::Status CmdSubmit(RpcBackend& rpc, const std::string& file, bool wait, bool use_cache,
-                       std::ostream& out, std::ostream& err);
+                       bool fail_fast, std::ostream& out, std::ostream& err);
 absl::Status CmdStatus(Backend& backend, const std::string& sweep, bool wait, std::ostream& out,
                        std::ostream& err);
 absl::Status CmdJobs(Backend& backend, const std::string& sweep, const std::string& state,
@@ -54,6 +56,9 @@ absl::Status CmdCurves(Backend& backend, const QueryArgs& args, std::ostream& ou
 absl::Status CmdFits(Backend& backend, const QueryArgs& args, FitRange range, double eps,
                      std::ostream& out);
 absl::Status CmdCancel(RpcBackend& rpc, const std::string& sweep, std::ostream& out);
+// `sweep pause|resume|stop SWEEP` (action "pause", "resume" or "stop").
+absl::Status CmdControl(RpcBackend& rpc, const std::string& sweep, const std::string& action,
+                        std::ostream& out);
 // `sweep retry SWEEP [--kind error,lost]`: requeues the failed jobs of those kinds.
 absl::Status CmdRetry(RpcBackend& rpc, const std::string& sweep, const std::string& kinds,
                       std::ostream& out);

@@ -74,8 +74,9 @@ absl::Status RunLocal(const LocalArgs& args, std::ostream& out, std::ostream& er
     return server.status();
   }
   const std::string name = sweep.name;
-  absl::StatusOr<SubmitOutcome> outcome = (*server)->coordinator().Submit(
-      server::NewSweepFromSpec(NewRequestId(), std::move(sweep), args.use_cache));
+  NewSweep submitted = server::NewSweepFromSpec(NewRequestId(), std::move(sweep), args.use_cache);
+  submitted.fail_fast = args.fail_fast;
+  absl::StatusOr<SubmitOutcome> outcome = (*server)->coordinator().Submit(submitted);
   if (!outcome.ok()) {
     (*server)->Shutdown();
     if (!db_existed) RemoveDatabase(args.db);

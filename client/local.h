@@ -18,6 +18,7 @@ struct LocalArgs {
   int workers = 0;              // 0: one per hardware thread
   bool use_cache = true;
   Format format = Format::kTable;
+  bool fail_fast = false;  // the first failed job cancels the rest
 };
 
 // OK when every job succeeded; FAILED_PRECONDITION when some failed (the table is still

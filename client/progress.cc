@@ -98,10 +98,24 @@ std::string FormatProgress(const SweepSummary& s, TimePoint now, int width,
   } else if (rate > 0) {
     eta = absl::StrCat(static_cast<int64_t>(std::ceil(remaining / rate)), "s");
   }
-  return absl::StrFormat(
+  std::string line = absl::StrFormat(
       "#%d %s [%s] %d/%d succeeded=%d running=%d queued=%d failed=%d cached=%d rate=%.2f/s eta=%s",
       s.sweep_id, EscapeForDisplay(s.name), bar, finished, s.total, s.succeeded, s.running,
       s.queued, s.failed, s.cached, rate, eta);
+  // The lifecycle, then the first failure at once, without waiting for the sweep's end.
+  if (s.cancel_requested) absl::StrAppend(&line, " [cancelled]");
+  if (s.stop_requested) absl::StrAppend(&line, remaining > 0 ? " [stopping]" : " [stopped]");
+  if (s.paused) absl::StrAppend(&line, " [paused]");
+  if (s.fail_fast) absl::StrAppend(&line, " [fail-fast]");
+  if (s.first_failed_job_id) {
+    constexpr size_t kMaxError = 160;
+    const std::string error = s.first_failure_error.size() > kMaxError
+                                  ? s.first_failure_error.substr(0, kMaxError) + "..."
+                                  : s.first_failure_error;
+    absl::StrAppend(&line, " first failure: job ", *s.first_failed_job_id, " (",
+                    std::string(FailureKindName(s.first_failure)), "): ", EscapeForDisplay(error));
+  }
+  return line;
 }
 
 }  // namespace sweep::client

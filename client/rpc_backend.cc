@@ -51,12 +51,14 @@ RpcBackend::RpcBackend(const std::string& coordinator, const rpc::ChannelAuth& a
 
 absl::StatusOr<SubmitReply> RpcBackend::Submit(const std::string& request_id,
                                                const std::string& text,
-                                               const std::string& source_name, bool use_cache) {
+                                               const std::string& source_name, bool use_cache,
+                                               bool fail_fast) {
   v1::SubmitSweepRequest req;
   req.set_request_id(request_id);
   req.set_spec_text(text);
   req.set_source_name(source_name);
   req.set_use_cache(use_cache);
+  req.set_fail_fast(fail_fast);
   v1::SubmitSweepResponse resp;
   // The request id makes a retry safe: a submit that did reach the server before the
   // connection broke returns its first outcome (existing = true), not a second sweep.
@@ -77,6 +79,16 @@ absl::Status RpcBackend::Cancel(int64_t sweep_id) {
   req.set_sweep_id(sweep_id);
   v1::CancelSweepResponse resp;
   return Call(*stub_, &v1::SweepService::Stub::CancelSweep, req, &resp, address_);
+}
+
+absl::StatusOr<int64_t> RpcBackend::Control(int64_t sweep_id, const std::string& action) {
+  v1::ControlSweepRequest req;
+  req.set_sweep_id(sweep_id);
+  req.set_action(action);
+  v1::ControlSweepResponse resp;
+  absl::Status s = Call(*stub_, &v1::SweepService::Stub::ControlSweep, req, &resp, address_);
+  if (!s.ok()) return s;
+  return resp.cancelled();
 }
 
 absl::StatusOr<int64_t> RpcBackend::Retry(int64_t sweep_id, const std::vector<std::string>& kinds) {

@@ -26,8 +26,12 @@ class RpcBackend final : public Backend {
 
   // Sends the sweep text; the server validates it (INVALID_ARGUMENT with the message).
   absl::StatusOr<SubmitReply> Submit(const std::string& request_id, const std::string& text,
-                                     const std::string& source_name, bool use_cache);
+                                     const std::string& source_name, bool use_cache,
+                                     bool fail_fast = false);
   absl::Status Cancel(int64_t sweep_id);
+  // `sweep pause|resume|stop` ("pause", "resume", "stop"): returns the queued jobs a
+  // stop cancelled.
+  absl::StatusOr<int64_t> Control(int64_t sweep_id, const std::string& action);
   // Requeues the sweep's failed jobs of `kinds` ("error", "lost"; empty: both); returns
   // how many.
   absl::StatusOr<int64_t> Retry(int64_t sweep_id, const std::vector<std::string>& kinds);

@@ -26,7 +26,11 @@ struct NewSweep {
   std::vector<JobConfig> jobs;
   bool use_cache = true;  // satisfy jobs from earlier successful results with equal hash
   int max_attempts = 3;
+  bool fail_fast = false;  // the first failed job cancels the rest of the sweep
 };
+
+// The lifecycle verbs of a sweep besides cancel (docs/design.md section 4.7).
+enum class SweepAction : uint8_t { kPause, kResume, kStop };
 
 struct SubmitOutcome {
   int64_t sweep_id = 0;
@@ -42,9 +46,16 @@ struct SweepSummary {
   std::string name;
   TimePoint created_at;
   bool cancel_requested = false;
+  bool paused = false;          // `sweep pause`: no new leases until `sweep resume`
+  bool stop_requested = false;  // `sweep stop`: running jobs finish, no new ones start
+  bool fail_fast = false;       // submitted with --fail-fast
   int64_t total = 0, queued = 0, running = 0, succeeded = 0, failed = 0, cancelled = 0;
   int64_t cached = 0;  // succeeded jobs satisfied from the cache (subset of succeeded)
   std::optional<TimePoint> first_finished_at, last_finished_at;
+  // The sweep's first failed job (by finish time), shown by `sweep status` at once.
+  std::optional<int64_t> first_failed_job_id;
+  FailureKind first_failure = FailureKind::kNone;
+  std::string first_failure_error;
   bool operator==(const SweepSummary&) const = default;
 };
 

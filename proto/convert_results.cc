@@ -33,6 +33,14 @@ v1::SweepSummary ToProto(const SweepSummary& s) {
   p.set_cached(s.cached);
   if (s.first_finished_at) p.set_first_finished_at_ms(ToUnixMillis(*s.first_finished_at));
   if (s.last_finished_at) p.set_last_finished_at_ms(ToUnixMillis(*s.last_finished_at));
+  p.set_paused(s.paused);
+  p.set_stop_requested(s.stop_requested);
+  p.set_fail_fast(s.fail_fast);
+  if (s.first_failed_job_id) {
+    p.set_first_failed_job_id(*s.first_failed_job_id);
+    p.set_first_failure(std::string(FailureKindName(s.first_failure)));
+    p.set_first_failure_error(s.first_failure_error);
+  }
   return p;
 }
 
@@ -51,6 +59,14 @@ SweepSummary FromProto(const v1::SweepSummary& p) {
   s.cached = p.cached();
   if (p.has_first_finished_at_ms()) s.first_finished_at = FromUnixMillis(p.first_finished_at_ms());
   if (p.has_last_finished_at_ms()) s.last_finished_at = FromUnixMillis(p.last_finished_at_ms());
+  s.paused = p.paused();
+  s.stop_requested = p.stop_requested();
+  s.fail_fast = p.fail_fast();
+  if (p.has_first_failed_job_id()) {
+    s.first_failed_job_id = p.first_failed_job_id();
+    s.first_failure = ParseFailureKind(p.first_failure()).value_or(FailureKind::kError);
+    s.first_failure_error = p.first_failure_error();
+  }
   return s;
 }
 

@@ -40,6 +40,7 @@ std::optional<Role> RoleOf(const std::string& method) {
       {"SubmitSweep", Role::kClient},
       {"CancelSweep", Role::kClient},
       {"RetrySweep", Role::kClient},
+      {"ControlSweep", Role::kClient},
       {"ListSweeps", Role::kClient},
       {"GetSweep", Role::kClient},
       {"ListJobs", Role::kClient},
@@ -198,6 +199,7 @@ grpc::Status AuthService::PutCheckpoint(Ctx* ctx, const v1::PutCheckpointRequest
 SWEEP_AUTHORIZED(SubmitSweep, SubmitSweepRequest, SubmitSweepResponse)
 SWEEP_AUTHORIZED(CancelSweep, CancelSweepRequest, CancelSweepResponse)
 SWEEP_AUTHORIZED(RetrySweep, RetrySweepRequest, RetrySweepResponse)
+SWEEP_AUTHORIZED(ControlSweep, ControlSweepRequest, ControlSweepResponse)
 SWEEP_AUTHORIZED(ListSweeps, ListSweepsRequest, ListSweepsResponse)
 SWEEP_AUTHORIZED(GetSweep, GetSweepRequest, GetSweepResponse)
 SWEEP_AUTHORIZED(ListJobs, ListJobsRequest, ListJobsResponse)

@@ -98,6 +98,9 @@ class Coordinator {
   // `sweep retry`: requeues the sweep's failed jobs of the given kinds (Store::Retry) and
   // wakes the workers; returns how many were requeued.
   absl::StatusOr<int64_t> Retry(int64_t sweep_id, const std::vector<FailureKind>& kinds);
+  // `sweep pause|resume|stop` (Store::SetPaused, Store::Stop): returns how many queued
+  // jobs were cancelled (stop; 0 otherwise). Resume wakes waiting workers.
+  absl::StatusOr<int64_t> Control(int64_t sweep_id, SweepAction action);
 
   // Read side, also served by storage directly for `--db`.
   absl::StatusOr<std::vector<SweepSummary>> ListSweeps();

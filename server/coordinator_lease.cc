@@ -143,4 +143,31 @@ absl::StatusOr<int64_t> Coordinator::Retry(int64_t sweep_id,
   return requeued;
 }
 
+absl::StatusOr<int64_t> Coordinator::Control(int64_t sweep_id, SweepAction action) {
+  std::unique_lock lock(impl_->mu);
+  int64_t cancelled = 0;
+  const TimePoint now = impl_->clock.Now();
+  SWEEP_RETURN_IF_ERROR(impl_->Write(lock, [&]() -> absl::Status {
+    if (action == SweepAction::kStop) {
+      SWEEP_ASSIGN_OR_RETURN(cancelled, impl_->store->Stop(sweep_id, now));
+      return absl::OkStatus();
+    }
+    return impl_->store->SetPaused(sweep_id, action == SweepAction::kPause, now);
+  }));
+  switch (action) {
+    case SweepAction::kPause:
+      spdlog::info("sweep {} paused: no new leases", sweep_id);
+      break;
+    case SweepAction::kResume:
+      impl_->WakeLocked();
+      spdlog::info("sweep {} resumed", sweep_id);
+      break;
+    case SweepAction::kStop:
+      spdlog::info("sweep {} stopping: {} queued jobs cancelled, running ones finish", sweep_id,
+                   cancelled);
+      break;
+  }
+  return cancelled;
+}
+
 }  // namespace sweep::server

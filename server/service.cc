@@ -41,7 +41,8 @@ grpc::Status SweepServiceImpl::SubmitSweep(Ctx*, const v1::SubmitSweepRequest* r
   absl::StatusOr<spec::SweepSpec> parsed = spec::ParseSweep(
       req->spec_text(), req->source_name(), spec::SpecOptions{options_.max_jobs_per_sweep});
   if (!parsed.ok()) return ToGrpcStatus(parsed.status());
-  const NewSweep sweep = NewSweepFromSpec(req->request_id(), *std::move(parsed), req->use_cache());
+  NewSweep sweep = NewSweepFromSpec(req->request_id(), *std::move(parsed), req->use_cache());
+  sweep.fail_fast = req->fail_fast();
   absl::StatusOr<SubmitOutcome> outcome = coordinator_.Submit(sweep);
   if (!outcome.ok()) return ToGrpcStatus(outcome.status());
   *resp = ToProto(*outcome);
@@ -125,6 +126,22 @@ grpc::Status SweepServiceImpl::RetrySweep(Ctx*, const v1::RetrySweepRequest* req
   if (!requeued.ok()) return ToGrpcStatus(requeued.status());
   resp->set_requeued(*requeued);
   return grpc::Status::OK;
+}
+
+grpc::Status SweepServiceImpl::ControlSweep(Ctx*, const v1::ControlSweepRequest* req,
+                                            v1::ControlSweepResponse* resp) {
+  static const std::pair<const char*, SweepAction> kActions[] = {
+      {"pause", SweepAction::kPause}, {"resume", SweepAction::kResume}, {"stop", SweepAction::kStop}};
+  for (const auto& [name, action] : kActions) {
+    if (req->action() != name) continue;
+    absl::StatusOr<int64_t> cancelled = coordinator_.Control(req->sweep_id(), action);
+    if (!cancelled.ok()) return ToGrpcStatus(cancelled.status());
+    resp->set_cancelled(*cancelled);
+    return grpc::Status::OK;
+  }
+  return ToGrpcStatus(absl::InvalidArgumentError(
+      absl::StrCat("action: unknown \"", req->action().substr(0, 64),
+                   "\" (pause|resume|stop)")));
 }
 
 grpc::Status SweepServiceImpl::ListSweeps(Ctx*, const v1::ListSweepsRequest*,

@@ -47,6 +47,8 @@ class SweepServiceImpl : public v1::SweepService::Service {
   grpc::Status ReleaseJob(Ctx*, const v1::ReleaseJobRequest*, v1::ReleaseJobResponse*) override;
   grpc::Status CancelSweep(Ctx*, const v1::CancelSweepRequest*, v1::CancelSweepResponse*) override;
   grpc::Status RetrySweep(Ctx*, const v1::RetrySweepRequest*, v1::RetrySweepResponse*) override;
+  grpc::Status ControlSweep(Ctx*, const v1::ControlSweepRequest*,
+                            v1::ControlSweepResponse*) override;
   grpc::Status ListSweeps(Ctx*, const v1::ListSweepsRequest*, v1::ListSweepsResponse*) override;
   grpc::Status GetSweep(Ctx*, const v1::GetSweepRequest*, v1::GetSweepResponse*) override;
   grpc::Status ListJobs(Ctx*, const v1::ListJobsRequest*, v1::ListJobsResponse*) override;

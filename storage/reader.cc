@@ -48,8 +48,12 @@ absl::StatusOr<std::vector<SweepSummary>> Summaries(Connection& conn,
       Statement * st,
       conn.Cached("SELECT s.sweep_id, s.name, s.created_at, s.cancel_requested, j.state,"
                   " count(j.job_id), coalesce(sum(j.cached), 0), min(j.finished_at),"
-                  " max(j.finished_at) FROM sweeps s LEFT JOIN jobs j"
-                  " ON j.sweep_id = s.sweep_id WHERE ?1 IS NULL OR s.sweep_id = ?1"
+                  " max(j.finished_at), s.paused, s.stop_requested, s.fail_fast, ff.job_id,"
+                  " ff.failure_kind, ff.error FROM sweeps s LEFT JOIN jobs j"
+                  " ON j.sweep_id = s.sweep_id LEFT JOIN jobs ff ON ff.job_id ="
+                  " (SELECT f.job_id FROM jobs f WHERE f.sweep_id = s.sweep_id"
+                  " AND f.state = 'failed' ORDER BY f.finished_at, f.job_id LIMIT 1)"
+                  " WHERE ?1 IS NULL OR s.sweep_id = ?1"
                   " GROUP BY s.sweep_id, j.state ORDER BY s.sweep_id"));
   st->Bind(1, sweep_id);
   std::vector<SweepSummary> out;
@@ -62,6 +66,14 @@ absl::StatusOr<std::vector<SweepSummary>> Summaries(Connection& conn,
       s.name = st->Text(1);
       s.created_at = FromUnixMillis(st->Int(2));
       s.cancel_requested = st->Int(3) != 0;
+      s.paused = st->Int(9) != 0;
+      s.stop_requested = st->Int(10) != 0;
+      s.fail_fast = st->Int(11) != 0;
+      s.first_failed_job_id = st->OptInt(12);
+      if (s.first_failed_job_id) {
+        s.first_failure = ParseFailureKind(st->Text(13)).value_or(FailureKind::kError);
+        s.first_failure_error = st->Text(14);
+      }
       out.push_back(std::move(s));
     }
     SweepSummary& s = out.back();

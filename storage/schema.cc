@@ -158,7 +158,16 @@ ALTER TABLE workers ADD COLUMN session_hash TEXT;
 CREATE UNIQUE INDEX workers_by_session ON workers(session_hash) WHERE session_hash IS NOT NULL;
 )sql";
 
-constexpr std::array<const char*, 4> kMigrations = {kV1, kV2, kV3, kV4};
+// Version 5: the lifecycle of a sweep (docs/design.md section 4.7): `paused` (no new
+// leases until resumed), `stop_requested` (queued jobs cancelled, running ones finish and
+// are never requeued), `fail_fast` (the first failed job cancels the rest).
+constexpr const char* kV5 = R"sql(
+ALTER TABLE sweeps ADD COLUMN paused INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sweeps ADD COLUMN stop_requested INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE sweeps ADD COLUMN fail_fast INTEGER NOT NULL DEFAULT 0;
+)sql";
+
+constexpr std::array<const char*, 5> kMigrations = {kV1, kV2, kV3, kV4, kV5};
 
 }  // namespace
 

@@ -129,10 +129,11 @@ absl::StatusOr<SubmitOutcome> Store::SubmitPrepared(const NewSweep& sweep,
   SWEEP_ASSIGN_OR_RETURN(
       Statement * ins,
       conn_->Cached("INSERT INTO sweeps(request_id, name, spec_text, created_at, max_attempts,"
-                    " use_cache, jobs_total, jobs_cached) VALUES (?, ?, ?, ?, ?, ?, ?, 0)"));
+                    " use_cache, jobs_total, jobs_cached, fail_fast)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)"));
   ins->Bind(1, request_id).Bind(2, sweep.name).Bind(3, sweep.spec_text);
   ins->Bind(4, ToUnixMillis(now)).Bind(5, sweep.max_attempts).Bind(6, sweep.use_cache ? 1 : 0);
-  ins->Bind(7, static_cast<int64_t>(jobs.size()));
+  ins->Bind(7, static_cast<int64_t>(jobs.size())).Bind(8, sweep.fail_fast ? 1 : 0);
   SWEEP_RETURN_IF_ERROR(ins->Run());
   out.sweep_id = conn_->LastInsertRowid();
   out.jobs_total = static_cast<int64_t>(jobs.size());

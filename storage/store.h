@@ -136,6 +136,13 @@ class Store {
   // Sets cancel_requested and cancels the sweep's queued jobs; returns how many.
   // NOT_FOUND for an unknown sweep. Idempotent.
   absl::StatusOr<int64_t> Cancel(int64_t sweep_id, TimePoint now);
+  // `sweep pause` / `sweep resume`: a paused sweep's queued jobs are not leased; running
+  // ones go on. NOT_FOUND for an unknown sweep.
+  absl::Status SetPaused(int64_t sweep_id, bool paused, TimePoint now);
+  // `sweep stop`: queued jobs become cancelled now; running jobs finish and report as
+  // usual, but one that ends without a result (lease expired, handed back) is cancelled,
+  // not requeued. Returns the number of queued jobs cancelled; NOT_FOUND if unknown.
+  absl::StatusOr<int64_t> Stop(int64_t sweep_id, TimePoint now);
 
   // `sweep retry`: requeues the sweep's failed jobs whose failure kind is in `kinds`
   // (error and/or lost) with a fresh budget of lost attempts; their attempt history stays

@@ -30,7 +30,8 @@ absl::StatusOr<LeaseRow> LoadLeaseRow(Connection& conn, int64_t job_id) {
   SWEEP_ASSIGN_OR_RETURN(
       Statement * st,
       conn.Cached("SELECT j.sweep_id, j.state, j.attempt, j.lost_attempts, s.max_attempts,"
-                  " coalesce(j.lease_owner, ''), s.cancel_requested"
+                  " coalesce(j.lease_owner, ''), s.cancel_requested, s.stop_requested,"
+                  " s.fail_fast"
                   " FROM jobs j JOIN sweeps s ON s.sweep_id = j.sweep_id WHERE j.job_id = ?"));
   st->Bind(1, job_id);
   SWEEP_ASSIGN_OR_RETURN(bool found, st->Step());
@@ -49,6 +50,8 @@ absl::StatusOr<LeaseRow> LoadLeaseRow(Connection& conn, int64_t job_id) {
   row.max_attempts = static_cast<int>(st->Int(4));
   row.owner = st->Text(5);
   row.cancel_requested = st->Int(6) != 0;
+  row.stop_requested = st->Int(7) != 0;
+  row.fail_fast = st->Int(8) != 0;
   st->Reset();  // release the read cursor before the caller writes
   return row;
 }
@@ -78,6 +81,43 @@ absl::Status CheckCurrent(const LeaseRow& row, int attempt, const std::string& w
                                            " is held by ", row.owner, ", not ", worker_id));
   }
   return absl::OkStatus();
+}
+
+absl::StatusOr<int64_t> CancelQueued(Connection& conn, int64_t sweep_id, TimePoint now) {
+  SWEEP_ASSIGN_OR_RETURN(
+      Statement * ev,
+      conn.Cached("INSERT INTO events(at, sweep_id, job_id, attempt, kind) SELECT ?, sweep_id,"
+                  " job_id, attempt, 'cancelled' FROM jobs WHERE sweep_id = ?"
+                  " AND state = 'queued'"));
+  ev->Bind(1, ToUnixMillis(now)).Bind(2, sweep_id);
+  SWEEP_RETURN_IF_ERROR(ev->Run());
+  SWEEP_ASSIGN_OR_RETURN(
+      Statement * jobs,
+      conn.Cached("UPDATE jobs SET state = 'cancelled', finished_at = ? WHERE sweep_id = ?"
+                  " AND state = 'queued'"));
+  jobs->Bind(1, ToUnixMillis(now)).Bind(2, sweep_id);
+  SWEEP_RETURN_IF_ERROR(jobs->Run());
+  return conn.Changes();
+}
+
+std::string FailFastReason(int64_t job_id, std::string_view kind) {
+  return absl::StrCat("fail-fast: job ", job_id, " failed (", std::string(kind), "); ");
+}
+
+absl::StatusOr<int64_t> CancelSweep(Connection& conn, int64_t sweep_id, TimePoint now,
+                                    std::string_view why) {
+  SWEEP_ASSIGN_OR_RETURN(
+      Statement * flag, conn.Cached("UPDATE sweeps SET cancel_requested = 1 WHERE sweep_id = ?"));
+  flag->Bind(1, sweep_id);
+  SWEEP_RETURN_IF_ERROR(flag->Run());
+  if (conn.Changes() == 0) {
+    return absl::NotFoundError(absl::StrCat("sweep ", sweep_id, ": no such sweep"));
+  }
+  SWEEP_ASSIGN_OR_RETURN(int64_t cancelled, CancelQueued(conn, sweep_id, now));
+  SWEEP_RETURN_IF_ERROR(AddEvent(conn, now, sweep_id, std::nullopt, std::nullopt,
+                                 "cancel_requested", "",
+                                 absl::StrCat(std::string(why), cancelled, " queued jobs cancelled")));
+  return cancelled;
 }
 
 }  // namespace sweep::storage::internal

@@ -28,7 +28,20 @@ struct LeaseRow {
   int max_attempts = 0;
   std::string owner;
   bool cancel_requested = false;
+  bool stop_requested = false;  // `sweep stop`: a job that ends early is not requeued
+  bool fail_fast = false;
 };
+
+// Queued jobs of the sweep become cancelled, with an event each; returns how many.
+absl::StatusOr<int64_t> CancelQueued(Connection& conn, int64_t sweep_id, TimePoint now);
+
+// The detail of the cancel event a --fail-fast sweep records at its first failure.
+std::string FailFastReason(int64_t job_id, std::string_view kind);
+
+// Cancels the sweep (cancel_requested = 1 and CancelQueued) with an event whose detail
+// says why. NOT_FOUND for an unknown sweep.
+absl::StatusOr<int64_t> CancelSweep(Connection& conn, int64_t sweep_id, TimePoint now,
+                                    std::string_view why);
 
 // Whether a checkpoint is stored under `training_hash`.
 absl::StatusOr<bool> HasCheckpoint(Connection& conn, const std::string& training_hash);

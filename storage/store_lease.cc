@@ -18,14 +18,16 @@ struct Expired {
   int attempt, lost_attempts, max_attempts;
   std::string owner;
   bool cancel_requested;
+  bool stop_requested;
+  bool fail_fast;
 };
 
 absl::StatusOr<std::vector<Expired>> FindExpired(Connection& conn, TimePoint now) {
   SWEEP_ASSIGN_OR_RETURN(
       Statement * st,
       conn.Cached("SELECT j.job_id, j.sweep_id, j.attempt, j.lost_attempts, s.max_attempts,"
-                  " coalesce(j.lease_owner, ''), s.cancel_requested"
-                  " FROM jobs j JOIN sweeps s ON s.sweep_id = j.sweep_id"
+                  " coalesce(j.lease_owner, ''), s.cancel_requested, s.stop_requested,"
+                  " s.fail_fast FROM jobs j JOIN sweeps s ON s.sweep_id = j.sweep_id"
                   " WHERE j.state = 'running' AND j.lease_expires_at <= ?"));
   st->Bind(1, ToUnixMillis(now));
   std::vector<Expired> out;
@@ -34,7 +36,7 @@ absl::StatusOr<std::vector<Expired>> FindExpired(Connection& conn, TimePoint now
     if (!row) break;
     out.push_back(Expired{st->Int(0), st->Int(1), static_cast<int>(st->Int(2)),
                           static_cast<int>(st->Int(3)), static_cast<int>(st->Int(4)), st->Text(5),
-                          st->Int(6) != 0});
+                          st->Int(6) != 0, st->Int(7) != 0, st->Int(8) != 0});
   }
   st->Reset();
   return out;
@@ -79,7 +81,8 @@ absl::StatusOr<int64_t> Store::ReapLocked(TimePoint now) {
                      " of ", e.max_attempts, " attempts lost)");
     SWEEP_RETURN_IF_ERROR(FinishAttempt(e.job_id, e.attempt, "lost", now, "", error));
     std::string_view kind;
-    if (e.cancel_requested) {
+    // A stopped sweep lets its running jobs finish but starts none again.
+    if (e.cancel_requested || e.stop_requested) {
       kind = "cancelled";
       SWEEP_RETURN_IF_ERROR(EndLease(*conn_, e.job_id, "cancelled", "none", "", now, lost));
     } else if (lost >= e.max_attempts) {
@@ -92,6 +95,11 @@ absl::StatusOr<int64_t> Store::ReapLocked(TimePoint now) {
     }
     SWEEP_RETURN_IF_ERROR(
         AddEvent(*conn_, now, e.sweep_id, e.job_id, e.attempt, kind, e.owner, error));
+    if (kind == "failed" && e.fail_fast) {
+      SWEEP_RETURN_IF_ERROR(internal::CancelSweep(*conn_, e.sweep_id, now,
+                                                  internal::FailFastReason(e.job_id, "lost"))
+                                .status());
+    }
   }
   return static_cast<int64_t>(expired.size());
 }
@@ -114,7 +122,8 @@ absl::StatusOr<std::optional<Lease>> Store::LeaseNext(const std::string& worker_
       conn_->Cached("UPDATE jobs SET state = 'running', attempt = attempt + 1,"
                     " lease_owner = ?1, lease_expires_at = ?2, progress_step = 0,"
                     " progress_total = 0 WHERE job_id = (SELECT job_id FROM jobs"
-                    " WHERE state = 'queued' AND (?4 <= 0 OR ?3 >= ?4 OR"
+                    " WHERE state = 'queued' AND sweep_id NOT IN"
+                    " (SELECT sweep_id FROM sweeps WHERE paused = 1) AND (?4 <= 0 OR ?3 >= ?4 OR"
                     " coalesce(json_extract(config_json, '$.threads'), 1) <= ?3)"
                     " ORDER BY priority, job_id LIMIT 1)"
                     " RETURNING job_id, sweep_id, attempt, config_json, training_hash"));
@@ -173,13 +182,14 @@ absl::Status Store::Release(int64_t job_id, int attempt, const std::string& work
   SWEEP_ASSIGN_OR_RETURN(internal::LeaseRow row, internal::LoadLeaseRow(*conn_, job_id));
   SWEEP_RETURN_IF_ERROR(internal::CheckCurrent(row, attempt, worker_id));
   SWEEP_RETURN_IF_ERROR(FinishAttempt(job_id, attempt, "released", now, "", ""));
-  const char* state = row.cancel_requested ? "cancelled" : "queued";
+  const bool end = row.cancel_requested || row.stop_requested;  // never requeued
+  const char* state = end ? "cancelled" : "queued";
   std::optional<TimePoint> finished;
-  if (row.cancel_requested) finished = now;
+  if (end) finished = now;
   // lost_attempts is unchanged: a hand-back is not a lost attempt.
   SWEEP_RETURN_IF_ERROR(EndLease(*conn_, job_id, state, "none", "", finished, row.lost_attempts));
   SWEEP_RETURN_IF_ERROR(AddEvent(*conn_, now, row.sweep_id, job_id, attempt,
-                                 row.cancel_requested ? "cancelled" : "released", worker_id, ""));
+                                 end ? "cancelled" : "released", worker_id, ""));
   return txn.Commit();
 }
 
@@ -197,29 +207,37 @@ absl::StatusOr<int64_t> Store::GraceRunningLeases(TimePoint now, std::chrono::mi
 
 absl::StatusOr<int64_t> Store::Cancel(int64_t sweep_id, TimePoint now) {
   SWEEP_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*conn_, Transaction::Mode::kWrite));
-  SWEEP_ASSIGN_OR_RETURN(
-      Statement * flag, conn_->Cached("UPDATE sweeps SET cancel_requested = 1 WHERE sweep_id = ?"));
+  SWEEP_ASSIGN_OR_RETURN(int64_t cancelled, internal::CancelSweep(*conn_, sweep_id, now, ""));
+  SWEEP_RETURN_IF_ERROR(txn.Commit());
+  return cancelled;
+}
+
+absl::Status Store::SetPaused(int64_t sweep_id, bool paused, TimePoint now) {
+  SWEEP_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*conn_, Transaction::Mode::kWrite));
+  SWEEP_ASSIGN_OR_RETURN(Statement * flag,
+                         conn_->Cached("UPDATE sweeps SET paused = ? WHERE sweep_id = ?"));
+  flag->Bind(1, paused ? 1 : 0).Bind(2, sweep_id);
+  SWEEP_RETURN_IF_ERROR(flag->Run());
+  if (conn_->Changes() == 0) {
+    return absl::NotFoundError(absl::StrCat("sweep ", sweep_id, ": no such sweep"));
+  }
+  SWEEP_RETURN_IF_ERROR(AddEvent(*conn_, now, sweep_id, std::nullopt, std::nullopt,
+                                 paused ? "paused" : "resumed", "", ""));
+  return txn.Commit();
+}
+
+absl::StatusOr<int64_t> Store::Stop(int64_t sweep_id, TimePoint now) {
+  SWEEP_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*conn_, Transaction::Mode::kWrite));
+  SWEEP_ASSIGN_OR_RETURN(Statement * flag,
+                         conn_->Cached("UPDATE sweeps SET stop_requested = 1 WHERE sweep_id = ?"));
   flag->Bind(1, sweep_id);
   SWEEP_RETURN_IF_ERROR(flag->Run());
   if (conn_->Changes() == 0) {
     return absl::NotFoundError(absl::StrCat("sweep ", sweep_id, ": no such sweep"));
   }
-  SWEEP_ASSIGN_OR_RETURN(
-      Statement * ev,
-      conn_->Cached("INSERT INTO events(at, sweep_id, job_id, attempt, kind) SELECT ?, sweep_id,"
-                    " job_id, attempt, 'cancelled' FROM jobs WHERE sweep_id = ?"
-                    " AND state = 'queued'"));
-  ev->Bind(1, ToUnixMillis(now)).Bind(2, sweep_id);
-  SWEEP_RETURN_IF_ERROR(ev->Run());
-  SWEEP_ASSIGN_OR_RETURN(
-      Statement * jobs,
-      conn_->Cached("UPDATE jobs SET state = 'cancelled', finished_at = ? WHERE sweep_id = ?"
-                    " AND state = 'queued'"));
-  jobs->Bind(1, ToUnixMillis(now)).Bind(2, sweep_id);
-  SWEEP_RETURN_IF_ERROR(jobs->Run());
-  const int64_t cancelled = conn_->Changes();
+  SWEEP_ASSIGN_OR_RETURN(int64_t cancelled, internal::CancelQueued(*conn_, sweep_id, now));
   SWEEP_RETURN_IF_ERROR(AddEvent(*conn_, now, sweep_id, std::nullopt, std::nullopt,
-                                 "cancel_requested", "",
+                                 "stop_requested", "",
                                  absl::StrCat(cancelled, " queued jobs cancelled")));
   SWEEP_RETURN_IF_ERROR(txn.Commit());
   return cancelled;
@@ -244,7 +262,8 @@ absl::StatusOr<int64_t> Store::Retry(int64_t sweep_id, const std::vector<Failure
   }
   SWEEP_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*conn_, Transaction::Mode::kWrite));
   SWEEP_ASSIGN_OR_RETURN(
-      Statement * flag, conn_->Cached("UPDATE sweeps SET cancel_requested = 0 WHERE sweep_id = ?"));
+      Statement * flag, conn_->Cached("UPDATE sweeps SET cancel_requested = 0, stop_requested = 0"
+                                   " WHERE sweep_id = ?"));
   flag->Bind(1, sweep_id);
   SWEEP_RETURN_IF_ERROR(flag->Run());
   if (conn_->Changes() == 0) {

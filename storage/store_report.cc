@@ -169,6 +169,13 @@ absl::StatusOr<bool> Store::Report(int64_t job_id, int attempt, const JobReport&
         "sweep ", row.sweep_id, " was cancelled; result of job ", job_id, " not stored"));
   }
   SWEEP_RETURN_IF_ERROR(RecordOutcome(job_id, row.sweep_id, attempt, report, digest, worker, now));
+  const bool failed = !report.ok || !report.result.divergence.empty();
+  if (failed && row.fail_fast) {
+    const char* kind = report.ok ? "diverged" : "error";
+    SWEEP_RETURN_IF_ERROR(
+        internal::CancelSweep(*conn_, row.sweep_id, now, internal::FailFastReason(job_id, kind))
+            .status());
+  }
   SWEEP_FAULT_POINT("report.before_commit");
   SWEEP_RETURN_IF_ERROR(txn.Commit());
   return true;

@@ -80,20 +80,27 @@ TEST(ConvertTest, LeaseRoundTrip) {
 }
 
 TEST(ConvertTest, SweepSummaryRoundTripWithAndWithoutFinishTimes) {
-  SweepSummary s{4,
-                 "tiny",
-                 FromUnixMillis(1000),
-                 true,
-                 10,
-                 1,
-                 2,
-                 3,
-                 4,
-                 5,
-                 6,
-                 FromUnixMillis(2000),
-                 FromUnixMillis(3000)};
+  SweepSummary s;
+  s.sweep_id = 4;
+  s.name = "tiny";
+  s.created_at = FromUnixMillis(1000);
+  s.cancel_requested = true;
+  s.total = 10, s.queued = 1, s.running = 2, s.succeeded = 3, s.failed = 4, s.cancelled = 5;
+  s.cached = 6;
+  s.first_finished_at = FromUnixMillis(2000);
+  s.last_finished_at = FromUnixMillis(3000);
+  s.paused = true;
+  s.fail_fast = true;
+  s.first_failed_job_id = 7;
+  s.first_failure = FailureKind::kDiverged;
+  s.first_failure_error = "loss is NaN at step 12";
   SweepSummary back = FromProto(ToProto(s));
+  EXPECT_TRUE(back.paused);
+  EXPECT_FALSE(back.stop_requested);
+  EXPECT_TRUE(back.fail_fast);
+  EXPECT_EQ(back.first_failed_job_id, std::optional<int64_t>(7));
+  EXPECT_EQ(back.first_failure, FailureKind::kDiverged);
+  EXPECT_EQ(back.first_failure_error, "loss is NaN at step 12");
   EXPECT_EQ(back.sweep_id, 4);
   EXPECT_EQ(back.name, "tiny");
   EXPECT_EQ(back.created_at, s.created_at);
@@ -105,7 +112,9 @@ TEST(ConvertTest, SweepSummaryRoundTripWithAndWithoutFinishTimes) {
   EXPECT_EQ(back.last_finished_at, s.last_finished_at);
   s.first_finished_at.reset();
   s.last_finished_at.reset();
+  s.first_failed_job_id.reset();
   back = FromProto(ToProto(s));
+  EXPECT_FALSE(back.first_failed_job_id.has_value());
   EXPECT_FALSE(back.first_finished_at.has_value());
   EXPECT_FALSE(back.last_finished_at.has_value());
 }

@@ -146,3 +146,32 @@ TEST_F(ServiceTest, ErrorMessagesEscapeControlAndBidiCharacters) {
 
 }  // namespace
 }  // namespace sweep::server
+
+namespace sweep::server {
+namespace {
+
+TEST_F(ServiceTest, ControlSweepRefusesAnUnknownActionByNameAndAnUnknownSweep) {
+  ASSERT_THAT(Submit("r1", OneJob("ctl")), IsOk());
+  v1::ControlSweepRequest req;
+  req.set_sweep_id(1);
+  req.set_action("explode\x1b");
+  v1::ControlSweepResponse resp;
+  EXPECT_THAT(
+      Call(&v1::SweepService::Stub::ControlSweep, req, &resp),
+      StatusIs(absl::StatusCode::kInvalidArgument,
+               AllOf(HasSubstr("action: unknown"), HasSubstr("(pause|resume|stop)"))));
+  req.set_action("pause");
+  req.set_sweep_id(77);
+  EXPECT_THAT(Call(&v1::SweepService::Stub::ControlSweep, req, &resp),
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("sweep 77")));
+  req.set_sweep_id(1);
+  EXPECT_THAT(Call(&v1::SweepService::Stub::ControlSweep, req, &resp), IsOk());
+  v1::GetSweepRequest get;
+  get.set_sweep_id(1);
+  v1::GetSweepResponse sweep;
+  ASSERT_THAT(Call(&v1::SweepService::Stub::GetSweep, get, &sweep), IsOk());
+  EXPECT_TRUE(sweep.sweep().paused());
+}
+
+}  // namespace
+}  // namespace sweep::server

@@ -1,0 +1,110 @@
+// The lifecycle verbs with the real binaries (docs/design.md section 4.7): `sweep pause`,
+// `resume` and `stop` on a running sweep, and `submit --fail-fast` with `sweep status`
+// showing the first failure.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "tests/integration/cluster.h"
+#include "tests/testing/status_matchers.h"
+
+namespace sweep::integration {
+namespace {
+
+using std::chrono::seconds;
+using ::testing::HasSubstr;
+
+std::string TestName() { return ::testing::UnitTest::GetInstance()->current_test_info()->name(); }
+
+// 8 mamba-theory jobs of about a second each.
+constexpr const char* kSlow = R"(name: slow
+base: {model: mamba-theory, d: 6, r: 2, N: 32, K1: 300, T2: 1024, eval_tasks: 100}
+grid: {link: [h2, h3]}
+seeds: 4
+)";
+
+TEST(LifecycleIntegrationTest, PauseHoldsTheQueueResumeFinishesItStopEndsAnother) {
+  Cluster c(TestName());
+  ASSERT_TRUE(c.StartCoordinator());
+  c.StartWorker(1);
+  ASSERT_EQ(c.Sweep({"submit", c.WriteFile("slow.yaml", kSlow)}).exit_code, 0);
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto s = c.Summary(1);
+        return s.ok() && s->running + s->succeeded >= 1;
+      },
+      seconds(30)));
+  CommandResult pause = c.Sweep({"pause", "slow"});
+  ASSERT_EQ(pause.exit_code, 0) << pause.err;
+  EXPECT_THAT(pause.out, HasSubstr("sweep 1: paused"));
+  // The job that was running finishes; after it nothing more is leased.
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto s = c.Summary(1);
+        return s.ok() && s->running == 0;
+      },
+      seconds(30)));
+  const int64_t done_at_pause = c.Summary(1)->succeeded;
+  std::this_thread::sleep_for(seconds(2));  // a worker polling all the while
+  EXPECT_EQ(c.Summary(1)->succeeded, done_at_pause);
+  EXPECT_EQ(c.Summary(1)->running, 0);
+  EXPECT_THAT(c.Sweep({"status", "slow"}).out, HasSubstr("[paused]"));
+
+  ASSERT_EQ(c.Sweep({"resume", "slow"}).exit_code, 0);
+  CommandResult wait = c.Sweep({"status", "slow", "--wait"}, 120);
+  EXPECT_EQ(wait.exit_code, 0) << wait.err;
+  EXPECT_EQ(c.Summary(1)->succeeded, 8);
+
+  // stop: the queued jobs are cancelled, the running one stores its result.
+  ASSERT_EQ(c.Sweep({"submit", "--no-cache", c.WriteFile("slow2.yaml", kSlow)}).exit_code, 0);
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto s = c.Summary(2);
+        return s.ok() && s->running == 1;
+      },
+      seconds(30)));
+  CommandResult stop = c.Sweep({"stop", "2"});
+  ASSERT_EQ(stop.exit_code, 0) << stop.err;
+  EXPECT_THAT(stop.out, HasSubstr("queued jobs cancelled, running ones finish"));
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        auto s = c.Summary(2);
+        return s.ok() && s->running == 0 && s->queued == 0;
+      },
+      seconds(30)));
+  auto s = c.Summary(2);
+  EXPECT_EQ(s->succeeded + s->cancelled, 8);
+  EXPECT_GE(s->succeeded, 1);  // the job running at the stop finished
+  EXPECT_TRUE(s->stop_requested);
+  EXPECT_THAT(c.Sweep({"status", "2"}).out, HasSubstr("[stopped]"));
+  EXPECT_THAT(c.Sweep({"pause", "99"}).err, HasSubstr("99"));  // unknown sweep: an error
+  EXPECT_NE(c.Sweep({"pause", "99"}).exit_code, 0);
+}
+
+TEST(LifecycleIntegrationTest, FailFastCancelsTheRestAndStatusShowsTheFirstFailure) {
+  Cluster c(TestName());
+  ASSERT_TRUE(c.StartCoordinator());
+  // A worker that allows 1 MB per job refuses each job with RESOURCE_EXHAUSTED: an error.
+  c.SetFlags({}, {"--memory-mb", "1"}, {});
+  const std::string file = c.WriteFile("big.yaml", R"(name: big
+base: {model: mamba, d: 4, r: 2, N: 16, D: 256, batch: 64, steps: 2, eval_tasks: 20}
+seeds: 5
+)");
+  ASSERT_EQ(c.Sweep({"submit", file, "--fail-fast"}).exit_code, 0);
+  c.StartWorker(1);
+  CommandResult wait = c.Sweep({"status", "big", "--wait"}, 60);
+  EXPECT_NE(wait.exit_code, 0);  // not every job succeeded
+  auto s = c.Summary(1);
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->failed, 1);
+  EXPECT_EQ(s->cancelled, 4);
+  EXPECT_TRUE(s->fail_fast);
+  CommandResult status = c.Sweep({"status", "big"});
+  EXPECT_THAT(status.out, HasSubstr("[fail-fast]"));
+  EXPECT_THAT(status.out, HasSubstr("first failure: job"));
+  EXPECT_THAT(status.out, HasSubstr("RESOURCE_EXHAUSTED"));
+}
+
+}  // namespace
+}  // namespace sweep::integration
