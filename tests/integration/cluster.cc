@@ -120,6 +120,17 @@ absl::StatusOr<SweepSummary> Cluster::Summary(int64_t sweep_id) {
   return (*reader)->GetSweep(sweep_id);
 }
 
+bool Cluster::WaitForSummary(int64_t sweep_id,
+                             const std::function<bool(const SweepSummary&)>& pred,
+                             std::chrono::seconds timeout) {
+  return WaitUntil(
+      [&] {
+        absl::StatusOr<SweepSummary> s = Summary(sweep_id);
+        return s.ok() && pred(*s);
+      },
+      timeout);
+}
+
 absl::StatusOr<std::vector<JobRecord>> Cluster::Jobs(int64_t sweep_id) {
   auto reader = storage::Reader::Open(db_);
   if (!reader.ok()) return reader.status();

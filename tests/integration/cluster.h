@@ -5,6 +5,8 @@
 // start, and workers and the CLI are given them with --token-file.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -58,6 +60,9 @@ class Cluster {
 
   // Read-only looks at the DB (storage::Reader and plain SQL counts).
   absl::StatusOr<SweepSummary> Summary(int64_t sweep_id);
+  // Polls Summary(sweep_id) until `pred` holds (false after `timeout`).
+  bool WaitForSummary(int64_t sweep_id, const std::function<bool(const SweepSummary&)>& pred,
+                      std::chrono::seconds timeout);
   absl::StatusOr<std::vector<JobRecord>> Jobs(int64_t sweep_id);
   absl::StatusOr<DbCounts> Counts();
 

@@ -29,22 +29,14 @@ TEST(LifecycleIntegrationTest, PauseHoldsTheQueueResumeFinishesItStopEndsAnother
   ASSERT_TRUE(c.StartCoordinator());
   c.StartWorker(1);
   ASSERT_EQ(c.Sweep({"submit", c.WriteFile("slow.yaml", kSlow)}).exit_code, 0);
-  ASSERT_TRUE(WaitUntil(
-      [&] {
-        auto s = c.Summary(1);
-        return s.ok() && s->running + s->succeeded >= 1;
-      },
-      seconds(30)));
+  ASSERT_TRUE(c.WaitForSummary(
+      1, [](const SweepSummary& s) { return s.running + s.succeeded >= 1; }, seconds(30)));
   CommandResult pause = c.Sweep({"pause", "slow"});
   ASSERT_EQ(pause.exit_code, 0) << pause.err;
   EXPECT_THAT(pause.out, HasSubstr("sweep 1: paused"));
   // The job that was running finishes; after it nothing more is leased.
-  ASSERT_TRUE(WaitUntil(
-      [&] {
-        auto s = c.Summary(1);
-        return s.ok() && s->running == 0;
-      },
-      seconds(30)));
+  ASSERT_TRUE(c.WaitForSummary(
+      1, [](const SweepSummary& s) { return s.running == 0; }, seconds(30)));
   const int64_t done_at_pause = c.Summary(1)->succeeded;
   std::this_thread::sleep_for(seconds(2));  // a worker polling all the while
   EXPECT_EQ(c.Summary(1)->succeeded, done_at_pause);
@@ -58,21 +50,13 @@ TEST(LifecycleIntegrationTest, PauseHoldsTheQueueResumeFinishesItStopEndsAnother
 
   // stop: the queued jobs are cancelled, the running one stores its result.
   ASSERT_EQ(c.Sweep({"submit", "--no-cache", c.WriteFile("slow2.yaml", kSlow)}).exit_code, 0);
-  ASSERT_TRUE(WaitUntil(
-      [&] {
-        auto s = c.Summary(2);
-        return s.ok() && s->running == 1;
-      },
-      seconds(30)));
+  ASSERT_TRUE(c.WaitForSummary(
+      2, [](const SweepSummary& s) { return s.running == 1; }, seconds(30)));
   CommandResult stop = c.Sweep({"stop", "2"});
   ASSERT_EQ(stop.exit_code, 0) << stop.err;
   EXPECT_THAT(stop.out, HasSubstr("queued jobs cancelled, running ones finish"));
-  ASSERT_TRUE(WaitUntil(
-      [&] {
-        auto s = c.Summary(2);
-        return s.ok() && s->running == 0 && s->queued == 0;
-      },
-      seconds(30)));
+  ASSERT_TRUE(c.WaitForSummary(
+      2, [](const SweepSummary& s) { return s.running == 0 && s.queued == 0; }, seconds(30)));
   auto s = c.Summary(2);
   EXPECT_EQ(s->succeeded + s->cancelled, 8);
   EXPECT_GE(s->succeeded, 1);  // the job running at the stop finished

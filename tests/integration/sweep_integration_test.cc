@@ -95,22 +95,14 @@ base: {model: mamba-theory, d: 8, r: 2, N: 64, K1: 2000, T2: 2048, eval_tasks: 2
 )");
   ASSERT_EQ(c.Sweep({"submit", file}).exit_code, 0);
   Process& first = c.StartWorker(1);
-  ASSERT_TRUE(WaitUntil(
-      [&] {
-        auto s = c.Summary(1);
-        return s.ok() && s->running == 1;
-      },
-      seconds(30)));
+  ASSERT_TRUE(c.WaitForSummary(
+      1, [](const SweepSummary& s) { return s.running == 1; }, seconds(30)));
   first.Signal(SIGKILL);
   first.Wait(seconds(5));
   c.StartWorker(1);
   // The lease expires after 1 s; the second worker gets attempt 2 and finishes it.
-  ASSERT_TRUE(WaitUntil(
-      [&] {
-        auto s = c.Summary(1);
-        return s.ok() && s->succeeded == 1;
-      },
-      seconds(150)));
+  ASSERT_TRUE(c.WaitForSummary(
+      1, [](const SweepSummary& s) { return s.succeeded == 1; }, seconds(150)));
   absl::StatusOr<DbCounts> n = c.Counts();
   ASSERT_THAT(n, IsOk());
   EXPECT_EQ(n->results, 1);
@@ -130,23 +122,15 @@ seeds: 4
   ASSERT_EQ(c.Sweep({"submit", file}).exit_code, 0);
   c.StartWorker(1);
   c.StartWorker(1);
-  ASSERT_TRUE(WaitUntil(
-      [&] {
-        auto s = c.Summary(1);
-        return s.ok() && s->succeeded >= 1;
-      },
-      seconds(60)));
+  ASSERT_TRUE(c.WaitForSummary(
+      1, [](const SweepSummary& s) { return s.succeeded >= 1; }, seconds(60)));
   c.KillCoordinator();
   absl::StatusOr<SweepSummary> at_kill = c.Summary(1);
   ASSERT_THAT(at_kill, IsOk());
   ASSERT_LT(at_kill->succeeded, 8);       // the kill really landed mid-sweep
   ASSERT_TRUE(c.StartCoordinator(2000));  // same DB, same port: workers reconnect
-  ASSERT_TRUE(WaitUntil(
-      [&] {
-        auto s = c.Summary(1);
-        return s.ok() && s->succeeded == 8;
-      },
-      seconds(150)));
+  ASSERT_TRUE(c.WaitForSummary(
+      1, [](const SweepSummary& s) { return s.succeeded == 8; }, seconds(150)));
   absl::StatusOr<DbCounts> n = c.Counts();
   ASSERT_THAT(n, IsOk());
   EXPECT_EQ(n->jobs, 8);
@@ -210,21 +194,13 @@ seeds: 3
 )");
   ASSERT_EQ(c.Sweep({"submit", file}).exit_code, 0);
   c.StartWorker(1);
-  ASSERT_TRUE(WaitUntil(
-      [&] {
-        auto s = c.Summary(1);
-        return s.ok() && s->running == 1;
-      },
-      seconds(30)));
+  ASSERT_TRUE(c.WaitForSummary(
+      1, [](const SweepSummary& s) { return s.running == 1; }, seconds(30)));
   CommandResult cancel = c.Sweep({"cancel", "long"});
   ASSERT_EQ(cancel.exit_code, 0) << cancel.err;
   // Queued jobs at once; the running one once its worker hears it in a heartbeat.
-  ASSERT_TRUE(WaitUntil(
-      [&] {
-        auto s = c.Summary(1);
-        return s.ok() && s->queued == 0 && s->running == 0;
-      },
-      seconds(20)));
+  ASSERT_TRUE(c.WaitForSummary(
+      1, [](const SweepSummary& s) { return s.queued == 0 && s.running == 0; }, seconds(20)));
   auto s = c.Summary(1);
   ASSERT_THAT(s, IsOk());
   EXPECT_EQ(s->succeeded, 0);
@@ -249,12 +225,8 @@ base: {model: mamba, d: 4, r: 2, N: 16, D: 256, batch: 64, steps: 2, eval_tasks:
   ASSERT_EQ(c.Sweep({"submit", file}).exit_code, 0);
   c.SetFlags({}, {"--memory-mb", "1"}, {});
   c.StartWorker(1);
-  ASSERT_TRUE(WaitUntil(
-      [&] {
-        auto s = c.Summary(1);
-        return s.ok() && s->failed == 1;
-      },
-      seconds(30)));
+  ASSERT_TRUE(c.WaitForSummary(
+      1, [](const SweepSummary& s) { return s.failed == 1; }, seconds(30)));
   CommandResult failed = c.Sweep({"jobs", "big", "--state", "failed"});
   EXPECT_THAT(failed.out, HasSubstr("RESOURCE_EXHAUSTED"));
   EXPECT_THAT(c.Sweep({"retry", "big", "--kind", "diverged"}).err, HasSubstr("diverged"));
@@ -266,12 +238,8 @@ base: {model: mamba, d: 4, r: 2, N: 16, D: 256, batch: 64, steps: 2, eval_tasks:
   CommandResult retry = c.Sweep({"retry", "big"});
   ASSERT_EQ(retry.exit_code, 0) << retry.err;
   EXPECT_THAT(retry.out, HasSubstr("1 failed job requeued"));
-  ASSERT_TRUE(WaitUntil(
-      [&] {
-        auto s = c.Summary(1);
-        return s.ok() && s->succeeded == 1;
-      },
-      seconds(60)));
+  ASSERT_TRUE(c.WaitForSummary(
+      1, [](const SweepSummary& s) { return s.succeeded == 1; }, seconds(60)));
   auto jobs = c.Jobs(1);
   ASSERT_THAT(jobs, IsOk());
   ASSERT_EQ(jobs->size(), 1u);
@@ -312,12 +280,8 @@ seeds: 1500
   ASSERT_EQ(c.Sweep({"submit", file}).exit_code, 0);
   c.StartWorker(2);
   c.StartWorker(2);
-  ASSERT_TRUE(WaitUntil(
-      [&] {
-        auto s = c.Summary(1);
-        return s.ok() && s->succeeded >= 50;
-      },
-      seconds(60)));
+  ASSERT_TRUE(c.WaitForSummary(
+      1, [](const SweepSummary& s) { return s.succeeded >= 50; }, seconds(60)));
   c.coordinator().Signal(SIGTERM);
   std::optional<int> code = c.coordinator().Wait(seconds(9));
   ASSERT_TRUE(code.has_value());
@@ -326,12 +290,8 @@ seeds: 1500
   ASSERT_THAT(at_stop, IsOk());
   ASSERT_LT(at_stop->succeeded, 1500);    // the drain really landed mid-sweep
   ASSERT_TRUE(c.StartCoordinator(5000));  // same DB, same port: workers come back
-  ASSERT_TRUE(WaitUntil(
-      [&] {
-        auto s = c.Summary(1);
-        return s.ok() && s->succeeded == 1500;
-      },
-      seconds(120)));
+  ASSERT_TRUE(c.WaitForSummary(
+      1, [](const SweepSummary& s) { return s.succeeded == 1500; }, seconds(120)));
   absl::StatusOr<DbCounts> n = c.Counts();
   ASSERT_THAT(n, IsOk());
   EXPECT_EQ(n->lost_attempts, 0);
