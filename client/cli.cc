@@ -116,11 +116,12 @@ absl::Status Dispatch(const std::string& command, const CliArgs& args, std::ostr
     return CmdEstimate({args.file, args.rates_file, args.calibrate, format}, out, err);
   }
   if (command == "submit" || command == "cancel" || command == "retry" || command == "pause" ||
-      command == "resume" || command == "stop") {
+      command == "resume" || command == "stop" || command == "extend") {
     SWEEP_ASSIGN_OR_RETURN(rpc::ChannelAuth auth, ClientAuth(args));
     RpcBackend rpc(args.coordinator, auth);
     if (command == "cancel") return CmdCancel(rpc, args.sweep, out);
     if (command == "retry") return CmdRetry(rpc, args.sweep, args.kinds, out);
+    if (command == "extend") return CmdExtend(rpc, args.sweep, args.file, !args.no_cache, out);
     if (command != "submit") return CmdControl(rpc, args.sweep, command, out);
     return CmdSubmit(rpc, args.file, args.wait, !args.no_cache, args.fail_fast, out, err);
   }
@@ -195,6 +196,11 @@ void BuildCli(CLI::App& app, CliArgs& args, const char* env_coordinator) {
   for (const auto& [name, help] : lifecycle) {
     app.add_subcommand(name, help)->add_option("SWEEP", args.sweep, "sweep id or name")->required();
   }
+  auto* extend = app.add_subcommand("extend", "add the cells of a file that a sweep lacks");
+  extend->add_option("SWEEP", args.sweep, "sweep id or name")->required();
+  extend->add_option("FILE", args.file, "the sweep file with more seeds, lengths or values")
+      ->required();
+  extend->add_flag("--no-cache", args.no_cache, "rerun cells that have a stored result");
   auto* retry = app.add_subcommand("retry", "requeue a sweep's failed jobs (error, lost)");
   retry->add_option("SWEEP", args.sweep, "sweep id or name")->required();
   retry->add_option("--kind", args.kinds, "failure kinds to requeue: error, lost or both")

@@ -152,6 +152,16 @@ absl::Status CmdCancel(RpcBackend& rpc, const std::string& sweep, std::ostream& 
   return absl::OkStatus();
 }
 
+absl::Status CmdExtend(RpcBackend& rpc, const std::string& sweep, const std::string& file,
+                       bool use_cache, std::ostream& out) {
+  SWEEP_ASSIGN_OR_RETURN(int64_t id, ResolveSweep(rpc, sweep));
+  SWEEP_ASSIGN_OR_RETURN(const spec::SweepSpec spec, spec::LoadSweepFile(file));
+  SWEEP_ASSIGN_OR_RETURN(ExtendOutcome added, rpc.Extend(id, spec.text, spec.source_name, use_cache));
+  out << "sweep " << id << ": " << added.added << " cell" << (added.added == 1 ? "" : "s")
+      << " added (" << added.cached << " cached)\n";
+  return absl::OkStatus();
+}
+
 absl::Status CmdControl(RpcBackend& rpc, const std::string& sweep, const std::string& action,
                         std::ostream& out) {
   SWEEP_ASSIGN_OR_RETURN(int64_t id, ResolveSweep(rpc, sweep));

@@ -56,6 +56,9 @@ absl::Status CmdCurves(Backend& backend, const QueryArgs& args, std::ostream& ou
 absl::Status CmdFits(Backend& backend, const QueryArgs& args, FitRange range, double eps,
                      std::ostream& out);
 absl::Status CmdCancel(RpcBackend& rpc, const std::string& sweep, std::ostream& out);
+// `sweep extend SWEEP FILE`: validates FILE here, then adds its cells the sweep lacks.
+absl::Status CmdExtend(RpcBackend& rpc, const std::string& sweep, const std::string& file,
+                       bool use_cache, std::ostream& out);
 // `sweep pause|resume|stop SWEEP` (action "pause", "resume" or "stop").
 absl::Status CmdControl(RpcBackend& rpc, const std::string& sweep, const std::string& action,
                         std::ostream& out);

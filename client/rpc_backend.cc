@@ -91,6 +91,19 @@ absl::StatusOr<int64_t> RpcBackend::Control(int64_t sweep_id, const std::string&
   return resp.cancelled();
 }
 
+absl::StatusOr<ExtendOutcome> RpcBackend::Extend(int64_t sweep_id, const std::string& text,
+                                                 const std::string& source_name, bool use_cache) {
+  v1::ExtendSweepRequest req;
+  req.set_sweep_id(sweep_id);
+  req.set_spec_text(text);
+  req.set_source_name(source_name);
+  req.set_use_cache(use_cache);
+  v1::ExtendSweepResponse resp;
+  absl::Status s = Call(*stub_, &v1::SweepService::Stub::ExtendSweep, req, &resp, address_);
+  if (!s.ok()) return s;
+  return ExtendOutcome{resp.added(), resp.cached()};
+}
+
 absl::StatusOr<int64_t> RpcBackend::Retry(int64_t sweep_id, const std::vector<std::string>& kinds) {
   v1::RetrySweepRequest req;
   req.set_sweep_id(sweep_id);

@@ -32,6 +32,9 @@ class RpcBackend final : public Backend {
   // `sweep pause|resume|stop` ("pause", "resume", "stop"): returns the queued jobs a
   // stop cancelled.
   absl::StatusOr<int64_t> Control(int64_t sweep_id, const std::string& action);
+  // `sweep extend`: adds the file's cells the sweep lacks.
+  absl::StatusOr<ExtendOutcome> Extend(int64_t sweep_id, const std::string& text,
+                                       const std::string& source_name, bool use_cache);
   // Requeues the sweep's failed jobs of `kinds` ("error", "lost"; empty: both); returns
   // how many.
   absl::StatusOr<int64_t> Retry(int64_t sweep_id, const std::vector<std::string>& kinds);

@@ -40,6 +40,12 @@ struct SubmitOutcome {
   bool operator==(const SubmitOutcome&) const = default;
 };
 
+// What `sweep extend` added to a sweep.
+struct ExtendOutcome {
+  int64_t added = 0;   // cells of the file the sweep lacked, now queued or cached
+  int64_t cached = 0;  // of those, satisfied from earlier results
+};
+
 // Counts per state for one sweep, plus the timing needed for rate and ETA.
 struct SweepSummary {
   int64_t sweep_id = 0;

@@ -41,6 +41,7 @@ std::optional<Role> RoleOf(const std::string& method) {
       {"CancelSweep", Role::kClient},
       {"RetrySweep", Role::kClient},
       {"ControlSweep", Role::kClient},
+      {"ExtendSweep", Role::kClient},
       {"ListSweeps", Role::kClient},
       {"GetSweep", Role::kClient},
       {"ListJobs", Role::kClient},
@@ -200,6 +201,7 @@ SWEEP_AUTHORIZED(SubmitSweep, SubmitSweepRequest, SubmitSweepResponse)
 SWEEP_AUTHORIZED(CancelSweep, CancelSweepRequest, CancelSweepResponse)
 SWEEP_AUTHORIZED(RetrySweep, RetrySweepRequest, RetrySweepResponse)
 SWEEP_AUTHORIZED(ControlSweep, ControlSweepRequest, ControlSweepResponse)
+SWEEP_AUTHORIZED(ExtendSweep, ExtendSweepRequest, ExtendSweepResponse)
 SWEEP_AUTHORIZED(ListSweeps, ListSweepsRequest, ListSweepsResponse)
 SWEEP_AUTHORIZED(GetSweep, GetSweepRequest, GetSweepResponse)
 SWEEP_AUTHORIZED(ListJobs, ListJobsRequest, ListJobsResponse)

@@ -43,6 +43,8 @@ class AuthService final : public SweepServiceImpl {
   grpc::Status RetrySweep(Ctx*, const v1::RetrySweepRequest*, v1::RetrySweepResponse*) override;
   grpc::Status ControlSweep(Ctx*, const v1::ControlSweepRequest*,
                             v1::ControlSweepResponse*) override;
+  grpc::Status ExtendSweep(Ctx*, const v1::ExtendSweepRequest*,
+                           v1::ExtendSweepResponse*) override;
   grpc::Status ListSweeps(Ctx*, const v1::ListSweepsRequest*, v1::ListSweepsResponse*) override;
   grpc::Status GetSweep(Ctx*, const v1::GetSweepRequest*, v1::GetSweepResponse*) override;
   grpc::Status ListJobs(Ctx*, const v1::ListJobsRequest*, v1::ListJobsResponse*) override;

@@ -158,6 +158,29 @@ absl::StatusOr<SubmitOutcome> Coordinator::Submit(const NewSweep& sweep) {
   return out;
 }
 
+absl::StatusOr<ExtendOutcome> Coordinator::Extend(int64_t sweep_id, const NewSweep& extension) {
+  if (static_cast<int64_t>(extension.jobs.size()) > impl_->options.max_jobs_per_sweep) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("extend: ", extension.jobs.size(), " jobs > limit ",
+                     impl_->options.max_jobs_per_sweep, " (max_jobs_per_sweep)"));
+  }
+  std::vector<storage::PreparedJob> jobs;
+  jobs.reserve(extension.jobs.size());
+  for (const JobConfig& config : extension.jobs) jobs.push_back(storage::PrepareJob(config));
+  const std::vector<int64_t> order = CurveFirstOrder(extension.jobs, impl_->options.job_cost);
+  for (size_t i = 0; i < jobs.size(); ++i) jobs[i].queue_position = order[i];
+  std::unique_lock lock(impl_->mu);
+  ExtendOutcome out;
+  SWEEP_RETURN_IF_ERROR(impl_->Write(lock, [&]() -> absl::Status {
+    SWEEP_ASSIGN_OR_RETURN(out, impl_->store->Extend(sweep_id, extension.spec_text, jobs,
+                                                     extension.use_cache, impl_->clock.Now()));
+    return absl::OkStatus();
+  }));
+  spdlog::info("sweep {} extended: {} cells added, {} cached", sweep_id, out.added, out.cached);
+  if (out.added > out.cached) impl_->WakeLocked();
+  return out;
+}
+
 absl::Status Coordinator::RegisterWorker(const WorkerHello& hello) {
   SWEEP_RETURN_IF_ERROR(CheckWorkerHello(hello));
   const WorkerRecord w = WorkerRecord::FromHello(hello);

@@ -52,6 +52,10 @@ class Coordinator {
   // first outcome with existing = true. INVALID_ARGUMENT if over max_jobs_per_sweep.
   absl::StatusOr<SubmitOutcome> Submit(const NewSweep& sweep);
 
+  // `sweep extend`: adds the cells of `extension` (a parsed file) that sweep_id lacks
+  // (Store::Extend; the file must keep every cell the sweep has) and wakes the workers.
+  absl::StatusOr<ExtendOutcome> Extend(int64_t sweep_id, const NewSweep& extension);
+
   absl::Status RegisterWorker(const WorkerHello& hello);
 
   // Worker identity (docs/design.md section 6.5; server/coordinator_identity.cc).

@@ -128,6 +128,24 @@ grpc::Status SweepServiceImpl::RetrySweep(Ctx*, const v1::RetrySweepRequest* req
   return grpc::Status::OK;
 }
 
+grpc::Status SweepServiceImpl::ExtendSweep(Ctx*, const v1::ExtendSweepRequest* req,
+                                           v1::ExtendSweepResponse* resp) {
+  if (req->source_name().size() > limits::kMaxSourceNameBytes) {
+    return ToGrpcStatus(absl::InvalidArgumentError(
+        absl::StrCat("source_name: ", req->source_name().size(), " bytes (the limit is ",
+                     limits::kMaxSourceNameBytes, ")")));
+  }
+  absl::StatusOr<spec::SweepSpec> parsed = spec::ParseSweep(
+      req->spec_text(), req->source_name(), spec::SpecOptions{options_.max_jobs_per_sweep});
+  if (!parsed.ok()) return ToGrpcStatus(parsed.status());
+  const NewSweep extension = NewSweepFromSpec("", *std::move(parsed), req->use_cache());
+  absl::StatusOr<ExtendOutcome> out = coordinator_.Extend(req->sweep_id(), extension);
+  if (!out.ok()) return ToGrpcStatus(out.status());
+  resp->set_added(out->added);
+  resp->set_cached(out->cached);
+  return grpc::Status::OK;
+}
+
 grpc::Status SweepServiceImpl::ControlSweep(Ctx*, const v1::ControlSweepRequest* req,
                                             v1::ControlSweepResponse* resp) {
   static const std::pair<const char*, SweepAction> kActions[] = {

@@ -136,6 +136,13 @@ class Store {
   // Sets cancel_requested and cancels the sweep's queued jobs; returns how many.
   // NOT_FOUND for an unknown sweep. Idempotent.
   absl::StatusOr<int64_t> Cancel(int64_t sweep_id, TimePoint now);
+  // `sweep extend`: inserts the jobs of `jobs` whose config hash the sweep lacks, after
+  // every cell it has in the queue, and makes `spec_text` the sweep's file. INVALID_ARGUMENT
+  // naming the keys when `jobs` does not contain every cell of the sweep (the file changed
+  // the base or dropped grid values); NOT_FOUND for an unknown sweep. Adding nothing is OK.
+  absl::StatusOr<ExtendOutcome> Extend(int64_t sweep_id, const std::string& spec_text,
+                                       const std::vector<PreparedJob>& jobs, bool use_cache,
+                                       TimePoint now);
   // `sweep pause` / `sweep resume`: a paused sweep's queued jobs are not leased; running
   // ones go on. NOT_FOUND for an unknown sweep.
   absl::Status SetPaused(int64_t sweep_id, bool paused, TimePoint now);

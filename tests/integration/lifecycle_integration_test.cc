@@ -90,5 +90,37 @@ seeds: 5
   EXPECT_THAT(status.out, HasSubstr("RESOURCE_EXHAUSTED"));
 }
 
+// `sweep extend`: a finished sweep gets a third seed; its one results view counts 3 per
+// cell, the first two seeds are not recomputed, and a changed base is refused.
+TEST(LifecycleIntegrationTest, ExtendAddsASeedToAFinishedSweepInPlace) {
+  Cluster c(TestName());
+  ASSERT_TRUE(c.StartCoordinator());
+  c.StartWorker(2);
+  constexpr const char* kTwo = R"(name: grow
+base: {model: krr, d: 6, r: 2, N: 32, eval_tasks: 100, eval_lengths: [8, 16, 32]}
+grid: {link: [h2, h3]}
+seeds: 2
+)";
+  ASSERT_EQ(c.Sweep({"submit", c.WriteFile("two.yaml", kTwo), "--wait"}).exit_code, 0);
+  std::string three = kTwo;
+  three.replace(three.find("seeds: 2"), 8, "seeds: 3");
+  CommandResult extend = c.Sweep({"extend", "grow", c.WriteFile("three.yaml", three)});
+  ASSERT_EQ(extend.exit_code, 0) << extend.err;
+  EXPECT_THAT(extend.out, HasSubstr("sweep 1: 2 cells added (0 cached)"));
+  ASSERT_EQ(c.Sweep({"status", "grow", "--wait"}).exit_code, 0);
+  CommandResult results = c.Sweep({"results", "grow", "--format", "csv"});
+  ASSERT_EQ(results.exit_code, 0) << results.err;
+  EXPECT_THAT(results.out, HasSubstr(",3,"));  // 3 seeds per cell now
+  auto n = c.Counts();
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(n->jobs, 6);
+  EXPECT_EQ(n->succeeded_attempts, 6);  // the first 4 were not run again
+  std::string changed = three;
+  changed.replace(changed.find("d: 6"), 4, "d: 7");
+  CommandResult refused = c.Sweep({"extend", "grow", c.WriteFile("changed.yaml", changed)});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_THAT(refused.err, HasSubstr("no cell with d 6"));
+}
+
 }  // namespace
 }  // namespace sweep::integration
