@@ -30,10 +30,10 @@ class SelectiveScan {
   void Backward(const Mat<T>& dy, Mat<T>& da, Mat<T>& ddelta, Mat<T>& dB, Mat<T>& dC);
 
  private:
-  void RecomputeStates(int col0, int T_len);
+  void RecomputeStates(int col0, int T_len, int k0, int g);
   template <typename Out>
   void DecayBlock(const Eigen::Ref<const Vec<T>>& delta_t, Out& decay) const;
-  void BackwardSequence(const Mat<T>& dy, int col0, int T_len, Mat<T>& da, Mat<T>& ddelta,
+  void BackwardSequence(const Mat<T>& dy, int col0, int T_len, int k0, int g, Mat<T>& ddelta,
                         Mat<T>& dB, Mat<T>& dC);
 
   Param<T>* A_log_ = nullptr;
@@ -50,7 +50,7 @@ class SelectiveScan {
   Mat<T> decay_;        // (E * n, T): exp(Delta_t A) of one sequence
   Mat<T> gA_;           // (E, n) gradient wrt A
   Vec<T> ds_;           // (E * n): gradient wrt the state, carried backwards in time
-  Vec<T> u_, du_;       // (E): Delta_t (.) a_t and its gradient at one step
+  Mat<T> u_seq_, du_seq_;  // (E, T): Delta (.) a of one sequence and its gradient
   mutable Vec<T> arg_;  // (E * n): Delta_t A, the argument of DecayBlock's exp
 };
 
