@@ -90,6 +90,37 @@ inline void StateColumnReadoutFused(int E, const float* __restrict A, const floa
   }
 }
 
+// The whole forward step of one token for float, channels in chunks of kLanes: for each
+// chunk, the loop over the state columns keeps y, u and Delta in registers instead of
+// reloading and storing them once per column (StateColumnReadoutFused did). Per channel
+// the operations and their order are those of StateColumnReadoutFused: the same bits.
+inline void ForwardStep(int E, int n, const float* __restrict A, const float* __restrict dl,
+                        const float* __restrict u, const float* __restrict Bt,
+                        const float* __restrict Ct, float* __restrict s, float* __restrict y) {
+  int e0 = 0;
+  for (; e0 + kLanes <= E; e0 += kLanes) {
+    float yv[kLanes], dv[kLanes], uv[kLanes];
+    for (int j = 0; j < kLanes; ++j) yv[j] = y[e0 + j], dv[j] = dl[e0 + j], uv[j] = u[e0 + j];
+    for (int k = 0; k < n; ++k) {
+      const float* Ak = A + k * E + e0;
+      float* sk = s + k * E + e0;
+      const float Bk = Bt[k], Ck = Ct[k];
+      for (int j = 0; j < kLanes; ++j) {
+        const float decay = ExpNonPositiveOne(Ak[j] * dv[j]);
+        sk[j] = decay * sk[j] + uv[j] * Bk;
+        yv[j] += Ck * sk[j];
+      }
+    }
+    for (int j = 0; j < kLanes; ++j) y[e0 + j] = yv[j];
+  }
+  if (e0 < E) {
+    for (int k = 0; k < n; ++k) {
+      const int off = k * E + e0;
+      StateColumnReadoutFused(E - e0, A + off, dl + e0, u + e0, Bt[k], Ct[k], s + off, y + e0);
+    }
+  }
+}
+
 // Recompute pass: keeps the decay (the reverse pass needs it) and the new state.
 inline void StateColumnFused(int E, const float* __restrict A, const float* __restrict dl,
                              const float* __restrict u, float Bk, const float* __restrict s_prev,
@@ -128,12 +159,8 @@ void SelectiveScan<T>::Forward(const Mat<T>& a, const Mat<T>& delta, const Mat<T
       T* yt = y.col(t).data();
       y.col(t).array() = D_->w.col(0).array() * a.col(t).array();
       if constexpr (std::is_same_v<T, float>) {
-        const T* dl = delta.col(t).data();
-        for (int k = 0; k < n_; ++k) {
-          const int off = k * E_;
-          StateColumnReadoutFused(E_, A_.data() + off, dl, u.data(), B(k, t), C(k, t),
-                                  s.data() + off, yt);
-        }
+        ForwardStep(E_, n_, A_.data(), delta.col(t).data(), u.data(), B.col(t).data(),
+                    C.col(t).data(), s.data(), yt);
       } else {
         DecayBlock(delta.col(t), decay);
         for (int k = 0; k < n_; ++k) {
