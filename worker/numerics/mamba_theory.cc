@@ -1,17 +1,20 @@
 #include "worker/numerics/mamba_theory.h"
 
 #include <cmath>
+#include <cstddef>
 
 #include <Eigen/Cholesky>
 
 #include "common/status.h"
+#include "worker/numerics/theory_kernels.h"
 
 namespace sweep::numerics {
 void MambaTheory::PromptCache::Resize(int d, int n_ctx, int count) {
   n = n_ctx;
   G.resize(n_ctx, count), q.resize(n_ctx, count), s.resize(n_ctx, count);
-  log1m.resize(n_ctx);
+  one_minus.resize(n_ctx);
   proj.resize(n_ctx, 2);
+  xsum.resize(d, 2);
   gx.resize(d, count);
 }
 
@@ -56,48 +59,50 @@ MambaTheory::MambaTheory(const TheoryShape& shape, std::mt19937_64& init_rng)
 }
 
 void MambaTheory::GateWeights(PromptCache& cache, int p) const {
-  // log s = -softplus(-pre), log(1 - s) = -softplus(pre); both share log1p(exp(-|pre|)),
-  // and the array expressions vectorise (exp and log1p dominate a stage-1 step).
-  auto G = cache.G.col(p).array();
-  auto s = cache.s.col(p).array();
-  auto log1m = cache.log1m.array();
+  // With e = exp(-|pre|): s = 1 / (1 + e) and 1 - s = e / (1 + e) for pre >= 0, the other
+  // way round for pre < 0, so neither loses digits to cancellation and one exp serves
+  // both. G_j = s_j prod_{k>j} (1 - s_k) is an exclusive suffix product; a product too
+  // small for a double flushes to 0, which is what G_j is then. One exp and a division
+  // per example instead of the log-space form's three exps and a log (results version 3,
+  // docs/science.md section 5).
   const Eigen::Index n = cache.n;
-  // log(1 + e) rather than log1p(e): it vectorises, and its absolute error (what matters
-  // once added to max(pre, 0)) stays at round-off.
-  log1m = ((-G.abs()).exp() + 1.0).log();  // scratch: log1p(exp(-|pre|))
-  s = -(log1m + (-G).max(0.0));            // log s
-  log1m = -(log1m + G.max(0.0));           // log(1 - s)
-  // log G_j = log s_j + sum_{k>j} log(1 - s_k): an exclusive suffix sum.
-  double suffix = 0;
-  for (Eigen::Index j = n - 1; j >= 0; --j) {
-    G(j) = s(j) + suffix;
-    suffix += log1m(j);
+  double* __restrict G = cache.G.col(p).data();  // in: pre-activations; out: G
+  double* __restrict s = cache.s.col(p).data();
+  double* __restrict one_minus = cache.one_minus.data();
+  cache.one_minus.array() = (-cache.G.col(p).array().abs()).exp();  // e
+  for (Eigen::Index j = 0; j < n; ++j) {
+    const double inv = 1.0 / (1.0 + one_minus[j]), e_inv = one_minus[j] * inv;
+    const bool positive = G[j] >= 0.0;
+    s[j] = positive ? inv : e_inv;
+    one_minus[j] = positive ? e_inv : inv;
   }
-  G = G.exp();
-  s = s.exp();
+  double suffix = 1.0;
+  for (Eigen::Index j = n - 1; j >= 0; --j) {
+    G[j] = s[j] * suffix;
+    suffix *= one_minus[j];
+  }
 }
 
 void MambaTheory::ForwardPrompt(const PromptBatch& prompts, int p, int n, PromptCache& cache,
                                 double* u) const {
   const int d = shape_.d;
-  const auto X = prompts.x.middleCols(prompts.Col(p, 0), n);  // (d, n)
   const auto y = prompts.y.segment(prompts.Col(p, 0), n);
   auto gx = cache.gx.col(p);
   gx = params_.gamma.cwiseProduct(prompts.x.col(prompts.Col(p, prompts.N)));
   auto q = cache.q.col(p);
   auto G = cache.G.col(p);
   auto s = cache.s.col(p);
+  const double* X = prompts.x.col(prompts.Col(p, 0)).data();  // (d, n), column = example
   if (shape_.gated) {
-    // Two matrix-vector products rather than one (n, 2) product: Eigen sends the latter
-    // through GEMM, whose packing costs more than the arithmetic at d = 16.
-    q.noalias() = X.transpose() * gx;
-    G.noalias() = X.transpose() * params_.w.head(d);
-    // pre_j = w^T [x_j; y_j] + b_g (held in G until GateWeights).
+    // pre_j = w^T [x_j; y_j] + b_g (held in G until GateWeights). One pass over X for
+    // both products (theory_kernels.h).
+    TwoDots(X, d, n, gx.data(), params_.w.data(), q.data(), G.data());
     G += params_.w(d) * y;
     G.array() += params_.b_g;
     GateWeights(cache, p);
   } else {
-    q.noalias() = X.transpose() * gx;
+    const auto Xm = prompts.x.middleCols(prompts.Col(p, 0), n);
+    q.noalias() = Xm.transpose() * gx;
     const double s0 = 1.0 / shape_.N;
     for (int j = 0; j < n; ++j) s(j) = s0, G(j) = s0 * std::pow(1.0 - s0, n - 1 - j);
   }

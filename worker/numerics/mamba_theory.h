@@ -80,13 +80,14 @@ class MambaTheory {
   struct PromptCache {
     Eigen::MatrixXd G, q, s;  // (n, count)
     Eigen::MatrixXd gx;       // (d, count): gamma . x_q
-    Eigen::VectorXd log1m;    // (n) scratch of GateWeights
+    Eigen::VectorXd one_minus;  // (n) scratch of GateWeights: 1 - s
     Eigen::MatrixXd proj;     // (n, 2) scratch of the backward pass: (dq, dpre)
+    Eigen::MatrixXd xsum;     // (d, 2) scratch of the backward pass: (X dq, X dpre)
     int n = 0;
     void Resize(int d, int n_ctx, int count);
   };
   void ForwardPrompt(const PromptBatch& prompts, int p, int n, PromptCache& cache, double* u) const;
-  // Turns the gate pre-activations in cache.G.col(p) into G and s (log space).
+  // Turns the gate pre-activations in cache.G.col(p) into G and s.
   void GateWeights(PromptCache& cache, int p) const;
   void BackwardPrompt(const PromptBatch& prompts, int p, PromptCache& cache, const double* du,
                       TheoryParams& grad) const;

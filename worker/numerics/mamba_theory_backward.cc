@@ -8,6 +8,7 @@
 
 #include "common/status.h"
 #include "worker/numerics/mamba_theory.h"
+#include "worker/numerics/theory_kernels.h"
 
 namespace sweep::numerics {
 namespace {
@@ -47,8 +48,11 @@ void MambaTheory::BackwardPrompt(const PromptBatch& prompts, int p, PromptCache&
     dpre(j) = dl * (1.0 - s(j)) - s(j) * prefix;
     prefix += dl;
   }
-  grad.gamma += xq.cwiseProduct(X * dq);
-  grad.w.head(d).noalias() += X * dpre;
+  // X dq and X dpre in one pass over X (theory_kernels.h).
+  auto Xdq = cache.xsum.col(0), Xdpre = cache.xsum.col(1);
+  TwoAxpys(X.data(), d, n, dq.data(), dpre.data(), Xdq.data(), Xdpre.data());
+  grad.gamma += xq.cwiseProduct(Xdq);
+  grad.w.head(d) += Xdpre;
   grad.w(d) += y.dot(dpre);
   grad.b_g += dpre.sum();
 }
