@@ -1,5 +1,7 @@
 #include "worker/numerics/mamba_theory.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstddef>
 
@@ -12,9 +14,6 @@ namespace sweep::numerics {
 void MambaTheory::PromptCache::Resize(int d, int n_ctx, int count) {
   n = n_ctx;
   G.resize(n_ctx, count), q.resize(n_ctx, count), s.resize(n_ctx, count);
-  one_minus.resize(n_ctx);
-  proj.resize(n_ctx, 2);
-  xsum.resize(d, 2);
   gx.resize(d, count);
 }
 
@@ -58,7 +57,7 @@ MambaTheory::MambaTheory(const TheoryShape& shape, std::mt19937_64& init_rng)
   for (int k = 1; k <= shape.m; ++k) params_.a(k) = normal(init_rng) / std::sqrt(double(shape.m));
 }
 
-void MambaTheory::GateWeights(PromptCache& cache, int p) const {
+void MambaTheory::GateWeights(PromptCache& cache, Scratch& scratch, int p) const {
   // With e = exp(-|pre|): s = 1 / (1 + e) and 1 - s = e / (1 + e) for pre >= 0, the other
   // way round for pre < 0, so neither loses digits to cancellation and one exp serves
   // both. G_j = s_j prod_{k>j} (1 - s_k) is an exclusive suffix product; a product too
@@ -68,8 +67,9 @@ void MambaTheory::GateWeights(PromptCache& cache, int p) const {
   const Eigen::Index n = cache.n;
   double* __restrict G = cache.G.col(p).data();  // in: pre-activations; out: G
   double* __restrict s = cache.s.col(p).data();
-  double* __restrict one_minus = cache.one_minus.data();
-  cache.one_minus.array() = (-cache.G.col(p).array().abs()).exp();  // e
+  scratch.one_minus.resize(n);
+  double* __restrict one_minus = scratch.one_minus.data();
+  scratch.one_minus.array() = (-cache.G.col(p).array().abs()).exp();  // e
   for (Eigen::Index j = 0; j < n; ++j) {
     const double inv = 1.0 / (1.0 + one_minus[j]), e_inv = one_minus[j] * inv;
     const bool positive = G[j] >= 0.0;
@@ -84,7 +84,7 @@ void MambaTheory::GateWeights(PromptCache& cache, int p) const {
 }
 
 void MambaTheory::ForwardPrompt(const PromptBatch& prompts, int p, int n, PromptCache& cache,
-                                double* u) const {
+                                Scratch& scratch, double* u) const {
   const int d = shape_.d;
   const auto y = prompts.y.segment(prompts.Col(p, 0), n);
   auto gx = cache.gx.col(p);
@@ -99,7 +99,7 @@ void MambaTheory::ForwardPrompt(const PromptBatch& prompts, int p, int n, Prompt
     TwoDots(X, d, n, gx.data(), params_.w.data(), q.data(), G.data());
     G += params_.w(d) * y;
     G.array() += params_.b_g;
-    GateWeights(cache, p);
+    GateWeights(cache, scratch, p);
   } else {
     const auto Xm = prompts.x.middleCols(prompts.Col(p, 0), n);
     q.noalias() = Xm.transpose() * gx;
@@ -112,11 +112,37 @@ void MambaTheory::ForwardPrompt(const PromptBatch& prompts, int p, int n, Prompt
   u[3] = gx.squaredNorm() * G.sum();
 }
 
-void MambaTheory::Features(const PromptBatch& prompts, int n, Eigen::MatrixXd& u) const {
+void MambaTheory::RunChunks(ThreadPool* pool, int chunks, const std::function<void()>& side,
+                            const std::function<void(int, int)>& fn) const {
+  const int threads = pool == nullptr ? 1 : pool->size();
+  if (int(scratch_.size()) < threads) scratch_.resize(threads);
+  if (threads == 1) {
+    if (side) side();
+    for (int c = 0; c < chunks; ++c) fn(c, 0);
+    return;
+  }
+  // One item per thread, each taking chunks from a shared counter: the calling thread may
+  // spend part of the pass on `side`, and the others pick up its share meanwhile. Which
+  // thread runs a chunk changes no float (the file comment in mamba_theory.h).
+  std::atomic<int> next{0};
+  pool->ParallelFor(threads, [&](int, int thread) {
+    if (thread == 0 && side) side();
+    for (int c = next.fetch_add(1); c < chunks; c = next.fetch_add(1)) fn(c, thread);
+  });
+}
+
+void MambaTheory::Features(const PromptBatch& prompts, int n, Eigen::MatrixXd& u,
+                           ThreadPool* pool) const {
   SWEEP_CHECK(n >= 0 && n <= prompts.N && prompts.d == shape_.d);
   work_.Resize(shape_.d, n, prompts.count);
   u.resize(4, prompts.count);
-  for (int p = 0; p < prompts.count; ++p) ForwardPrompt(prompts, p, n, work_, u.col(p).data());
+  const int chunks = (prompts.count + kChunk - 1) / kChunk;
+  RunChunks(pool, chunks, nullptr, [&](int c, int thread) {
+    const int end = std::min(prompts.count, (c + 1) * kChunk);
+    for (int p = c * kChunk; p < end; ++p) {
+      ForwardPrompt(prompts, p, n, work_, scratch_[thread], u.col(p).data());
+    }
+  });
 }
 
 void MambaTheory::Head(const Eigen::MatrixXd& ut, Eigen::MatrixXd& H, Eigen::VectorXd& f) const {
@@ -126,9 +152,10 @@ void MambaTheory::Head(const Eigen::MatrixXd& ut, Eigen::MatrixXd& H, Eigen::Vec
   f.array() += params_.a(0);
 }
 
-void MambaTheory::Predict(const PromptBatch& prompts, int n, Eigen::VectorXd& pred) const {
+void MambaTheory::Predict(const PromptBatch& prompts, int n, Eigen::VectorXd& pred,
+                          ThreadPool* pool) const {
   Eigen::MatrixXd u, H;
-  Features(prompts, n, u);
+  Features(prompts, n, u, pool);
   const Eigen::MatrixXd ut = (u.colwise() - mean_).array().colwise() / std_.array();
   Head(ut, H, pred);
 }
