@@ -132,6 +132,7 @@ class MambaTheory {
   mutable PromptCache work_;
   mutable std::vector<Scratch> scratch_;           // one per thread
   mutable std::vector<TheoryParams> chunk_grads_;  // LossAndGrad: one per chunk
+  mutable Eigen::MatrixXd head_pre_, head_grad_;   // LossAndGrad: H and dH (m, count)
 };
 
 }  // namespace sweep::numerics

@@ -85,7 +85,9 @@ double MambaTheory::LossAndGrad(const PromptBatch& prompts, TheoryParams& grad, 
   const Eigen::VectorXd sigma =
       (centred.array().square().rowwise().mean() + kVarEps).sqrt().matrix();
   const Eigen::MatrixXd ut = centred.array().colwise() / sigma.array();
-  Eigen::MatrixXd H;
+  // H and dH (m, count) are members: 512 KB each at the defaults, which malloc would map
+  // and unmap (and the kernel zero) on every step.
+  Eigen::MatrixXd& H = head_pre_;
   Eigen::VectorXd f;
   Head(ut, H, f);
   Eigen::VectorXd target(count);
@@ -97,8 +99,9 @@ double MambaTheory::LossAndGrad(const PromptBatch& prompts, TheoryParams& grad, 
   grad = TheoryParams::Zero(shape_);
   grad.a(0) = df.sum();
   grad.a.tail(m).noalias() = H.cwiseMax(0.0) * df;
-  const Eigen::MatrixXd dH =
-      ((params_.a.tail(m) * df.transpose()).array() * (H.array() > 0).cast<double>()).matrix();
+  Eigen::MatrixXd& dH = head_grad_;
+  dH.noalias() = params_.a.tail(m) * df.transpose();
+  dH.array() *= (H.array() > 0).cast<double>();
   const Eigen::MatrixXd dut = V_.transpose() * dH;  // (4, count)
   // Standardisation backward (batch-norm): du = (dut - mean(dut) - ut mean(dut ut)) / sigma.
   const Eigen::VectorXd m1 = dut.rowwise().mean();
