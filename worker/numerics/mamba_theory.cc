@@ -57,49 +57,54 @@ MambaTheory::MambaTheory(const TheoryShape& shape, std::mt19937_64& init_rng)
   for (int k = 1; k <= shape.m; ++k) params_.a(k) = normal(init_rng) / std::sqrt(double(shape.m));
 }
 
-void MambaTheory::GateWeights(PromptCache& cache, Scratch& scratch, int p) const {
+void MambaTheory::GateWeights(PromptCache& cache, Scratch& scratch, int p, int n) const {
   // With e = exp(-|pre|): s = 1 / (1 + e) and 1 - s = e / (1 + e) for pre >= 0, the other
   // way round for pre < 0, so neither loses digits to cancellation and one exp serves
   // both. G_j = s_j prod_{k>j} (1 - s_k) is an exclusive suffix product; a product too
   // small for a double flushes to 0, which is what G_j is then. One exp and a division
   // per example instead of the log-space form's three exps and a log (results version 3,
   // docs/science.md section 5).
-  const Eigen::Index n = cache.n;
   double* __restrict G = cache.G.col(p).data();  // in: pre-activations; out: G
   double* __restrict s = cache.s.col(p).data();
   scratch.one_minus.resize(n);
   double* __restrict one_minus = scratch.one_minus.data();
-  scratch.one_minus.array() = (-cache.G.col(p).array().abs()).exp();  // e
-  for (Eigen::Index j = 0; j < n; ++j) {
+  scratch.one_minus.array() = (-cache.G.col(p).head(n).array().abs()).exp();  // e
+  for (int j = 0; j < n; ++j) {
     const double inv = 1.0 / (1.0 + one_minus[j]), e_inv = one_minus[j] * inv;
     const bool positive = G[j] >= 0.0;
     s[j] = positive ? inv : e_inv;
     one_minus[j] = positive ? e_inv : inv;
   }
   double suffix = 1.0;
-  for (Eigen::Index j = n - 1; j >= 0; --j) {
+  for (int j = n - 1; j >= 0; --j) {
     G[j] = s[j] * suffix;
     suffix *= one_minus[j];
   }
 }
 
 void MambaTheory::ForwardPrompt(const PromptBatch& prompts, int p, int n, PromptCache& cache,
-                                Scratch& scratch, double* u) const {
+                                Scratch& scratch, double* u, const double* dots) const {
   const int d = shape_.d;
   const auto y = prompts.y.segment(prompts.Col(p, 0), n);
   auto gx = cache.gx.col(p);
   gx = params_.gamma.cwiseProduct(prompts.x.col(prompts.Col(p, prompts.N)));
-  auto q = cache.q.col(p);
-  auto G = cache.G.col(p);
-  auto s = cache.s.col(p);
+  auto q = cache.q.col(p).head(n);
+  auto G = cache.G.col(p).head(n);
+  auto s = cache.s.col(p).head(n);
   const double* X = prompts.x.col(prompts.Col(p, 0)).data();  // (d, n), column = example
   if (shape_.gated) {
     // pre_j = w^T [x_j; y_j] + b_g (held in G until GateWeights). One pass over X for
-    // both products (theory_kernels.h).
-    TwoDots(X, d, n, gx.data(), params_.w.data(), q.data(), G.data());
+    // both products (theory_kernels.h), or the caller's (dots: the columns q and x^T w
+    // of scratch.dots), which do not depend on n.
+    if (dots != nullptr) {
+      q = Eigen::Map<const Eigen::VectorXd>(dots, n);
+      G = Eigen::Map<const Eigen::VectorXd>(dots + scratch.dots.rows(), n);
+    } else {
+      TwoDots(X, d, n, gx.data(), params_.w.data(), q.data(), G.data());
+    }
     G += params_.w(d) * y;
     G.array() += params_.b_g;
-    GateWeights(cache, scratch, p);
+    GateWeights(cache, scratch, p, n);
   } else {
     const auto Xm = prompts.x.middleCols(prompts.Col(p, 0), n);
     q.noalias() = Xm.transpose() * gx;
@@ -143,6 +148,41 @@ void MambaTheory::Features(const PromptBatch& prompts, int n, Eigen::MatrixXd& u
       ForwardPrompt(prompts, p, n, work_, scratch_[thread], u.col(p).data());
     }
   });
+}
+
+void MambaTheory::PredictAtLengths(const PromptBatch& prompts, const std::vector<int>& lengths,
+                                   Eigen::MatrixXd& pred, ThreadPool* pool) const {
+  const int count = prompts.count, L = int(lengths.size());
+  const int n_max = L == 0 ? 0 : *std::max_element(lengths.begin(), lengths.end());
+  SWEEP_CHECK(n_max <= prompts.N && prompts.d == shape_.d);
+  work_.Resize(shape_.d, n_max, count);
+  std::vector<Eigen::MatrixXd> u(L, Eigen::MatrixXd(4, count));
+  const int chunks = (count + kChunk - 1) / kChunk;
+  RunChunks(pool, chunks, nullptr, [&](int c, int thread) {
+    Scratch& scratch = scratch_[thread];
+    for (int p = c * kChunk; p < std::min(count, (c + 1) * kChunk); ++p) {
+      const double* dots = nullptr;
+      if (shape_.gated) {  // q_j and x_j^T w once for the longest length
+        scratch.dots.resize(n_max, 2);
+        const Eigen::VectorXd gx =
+            params_.gamma.cwiseProduct(prompts.x.col(prompts.Col(p, prompts.N)));
+        TwoDots(prompts.x.col(prompts.Col(p, 0)).data(), shape_.d, n_max, gx.data(),
+                params_.w.data(), scratch.dots.col(0).data(), scratch.dots.col(1).data());
+        dots = scratch.dots.data();
+      }
+      for (int i = 0; i < L; ++i) {
+        ForwardPrompt(prompts, p, lengths[i], work_, scratch, u[i].col(p).data(), dots);
+      }
+    }
+  });
+  pred.resize(L, count);
+  Eigen::MatrixXd H;
+  Eigen::VectorXd f;
+  for (int i = 0; i < L; ++i) {
+    const Eigen::MatrixXd ut = (u[i].colwise() - mean_).array().colwise() / std_.array();
+    Head(ut, H, f);
+    pred.row(i) = f.transpose();
+  }
 }
 
 void MambaTheory::Head(const Eigen::MatrixXd& ut, Eigen::MatrixXd& H, Eigen::VectorXd& f) const {

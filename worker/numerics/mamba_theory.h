@@ -89,6 +89,12 @@ class MambaTheory {
   void Refit(const Eigen::Ref<const Eigen::MatrixXd>& u, const Eigen::Ref<const Eigen::VectorXd>& y,
              double lambda);
 
+  // Predictions (lengths.size(), count) for every n in `lengths` (each <= N): the same
+  // numbers as Predict per length, with each prompt's products over its examples computed
+  // once for the longest length (they do not depend on n).
+  void PredictAtLengths(const PromptBatch& prompts, const std::vector<int>& lengths,
+                        Eigen::MatrixXd& pred, ThreadPool* pool = nullptr) const;
+
   // Predictions (count) with the frozen standardisation, first n context examples.
   void Predict(const PromptBatch& prompts, int n, Eigen::VectorXd& pred,
                ThreadPool* pool = nullptr) const;
@@ -106,11 +112,14 @@ class MambaTheory {
     Eigen::VectorXd one_minus;  // (n) GateWeights: 1 - s
     Eigen::MatrixXd proj;       // (n, 2) backward: (dq, dpre)
     Eigen::MatrixXd xsum;       // (d, 2) backward: (X dq, X dpre)
+    Eigen::MatrixXd dots;       // (n, 2) PredictAtLengths: (q, x^T w) of one prompt
   };
+  // u of prompt p from its first n examples (cache rows >= n). dots, if given, holds
+  // q_j and x_j^T w_x for j < n as the two columns of scratch.dots (PredictAtLengths).
   void ForwardPrompt(const PromptBatch& prompts, int p, int n, PromptCache& cache,
-                     Scratch& scratch, double* u) const;
-  // Turns the gate pre-activations in cache.G.col(p) into G and s.
-  void GateWeights(PromptCache& cache, Scratch& scratch, int p) const;
+                     Scratch& scratch, double* u, const double* dots = nullptr) const;
+  // Turns the gate pre-activations in cache.G.col(p).head(n) into G and s.
+  void GateWeights(PromptCache& cache, Scratch& scratch, int p, int n) const;
   void BackwardPrompt(const PromptBatch& prompts, int p, PromptCache& cache, Scratch& scratch,
                       const double* du, TheoryParams& grad) const;
   // Runs fn(chunk, thread) for chunk = 0..chunks-1 on the pool's threads, handing the

@@ -152,13 +152,9 @@ absl::StatusOr<JobResult> RunMambaTheoryJob(const JobConfig& config, const RunHo
   SWEEP_RETURN_IF_ERROR(Stage2(config, sampler, model, pool, hooks));
   result.train_seconds = Seconds(train_start);
   const auto eval_start = std::chrono::steady_clock::now();
-  Eigen::VectorXd pred_n;
   auto predict = [&](const PromptBatch& prompts, const std::vector<int>& lengths,
                      Eigen::MatrixXd& pred) -> absl::Status {
-    for (size_t i = 0; i < lengths.size(); ++i) {
-      model.Predict(prompts, lengths[i], pred_n, &pool);
-      pred.row(i) = pred_n.transpose();
-    }
+    model.PredictAtLengths(prompts, lengths, pred, &pool);
     return absl::OkStatus();
   };
   SWEEP_ASSIGN_OR_RETURN(std::vector<EvalPoint> curve, Evaluate(config, sampler, predict, hooks));
