@@ -4,10 +4,11 @@
 // Owns A_log (E, n) and the skip D (E). Inputs a, Delta (E, cols), B, C (n, cols).
 //
 // Memory: the forward pass keeps only its inputs. Backward recomputes the states of one
-// sequence at a time into a scratch buffer (T * E * n scalars, reused: no allocation in
-// the time loop), so memory does not grow with batch * T * E * n and the buffer stays in
-// cache. The state of one step is an (E, n) column-major block: the k loop walks
-// contiguous E-long columns, which Eigen vectorises.
+// sequence at a time into scratch buffers (T * E * n scalars each, reused: no allocation
+// in the time loop), a group of state columns at a time so that the group's states and
+// decays stay in L2 while the reverse pass reads them, so memory does not grow with
+// batch * T * E * n. The state of one step is an (E, n) column-major block: the k loop
+// walks contiguous E-long columns, which vectorise.
 #pragma once
 
 #include <string>
