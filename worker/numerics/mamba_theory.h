@@ -89,9 +89,9 @@ class MambaTheory {
   void Refit(const Eigen::Ref<const Eigen::MatrixXd>& u, const Eigen::Ref<const Eigen::VectorXd>& y,
              double lambda);
 
-  // Predictions (lengths.size(), count) for every n in `lengths` (each <= N): the same
-  // numbers as Predict per length, with each prompt's products over its examples computed
-  // once for the longest length (they do not depend on n).
+  // Predictions (lengths.size(), count) for every n in `lengths` (each <= N): Predict per
+  // length up to rounding, with each prompt's products over its examples computed once
+  // for the longest length (they do not depend on n). What evaluation calls.
   void PredictAtLengths(const PromptBatch& prompts, const std::vector<int>& lengths,
                         Eigen::MatrixXd& pred, ThreadPool* pool = nullptr) const;
 
