@@ -2,7 +2,8 @@
 // N=512, tau=0.1, 4000 eval prompts, float64), on one thread; prints the nmse next to the
 // reference ranges, the job's CPU and wall time, and the share of that CPU time spent
 // drawing the job's prompts (the same Sample() calls, timed on their own in the same
-// run). The PyTorch reference takes about 22 s per job.
+// run), then the same job with `threads: 2` (speed-up, and a check that the metrics are
+// the same floats). The PyTorch reference takes about 22 s per job.
 //
 //   bench_mamba_theory                 one job: link h3, gate sigmoid, seed 0
 //   bench_mamba_theory h4 none 2       link, gate, seed
@@ -65,6 +66,12 @@ double CpuSeconds() {
   return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
 }
 
+double ProcessSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) + 1e-9 * double(ts.tv_nsec);
+}
+
 // CPU seconds of the job's prompt draws alone: stage 1 (K1 batches of T1), stage 2 (T2 in
 // chunks of 256) and evaluation (eval_tasks in chunks of 200), from the job's streams.
 double SamplingSeconds(const sweep::JobConfig& c) {
@@ -103,6 +110,18 @@ int RunOne(const std::string& link, const std::string& gate, uint64_t seed) {
     return 1;
   }
   const double sampling = SamplingSeconds(ReferenceConfig(link, *gate_value, seed));
+  // The same job with `threads: 2`: the metrics must be the same floats; the speed-up in
+  // wall time (meaningful on an idle machine only) and on the critical path (threads-1
+  // CPU over the busier thread's CPU: the caller's, or the other = process - caller).
+  sweep::JobConfig two = ReferenceConfig(link, *gate_value, seed);
+  two.threads = 2;
+  const auto start2 = std::chrono::steady_clock::now();
+  const double cpu2 = CpuSeconds(), proc2 = ProcessSeconds();
+  absl::StatusOr<sweep::JobResult> r2 = sweep::numerics::RunJob(two, {});
+  const double caller2 = CpuSeconds() - cpu2, other2 = ProcessSeconds() - proc2 - caller2;
+  const double wall2 =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start2).count();
+  const bool same = r2.ok() && r2->curve == r->curve && r2->loss_curve == r->loss_curve;
   double lo = 0, hi = 0;
   for (const Range& range : kRanges) {
     if (link == range.link && gate == range.gate) lo = range.lo, hi = range.hi;
@@ -115,8 +134,13 @@ int RunOne(const std::string& link, const std::string& gate, uint64_t seed) {
       r->curve.back().se / r->ey2, lo, hi,
       ZeroPredictorNmse(ReferenceConfig(link, *gate_value, seed)), cpu, wall, r->train_seconds,
       r->eval_seconds, sampling, 100 * sampling / cpu);
+  std::printf(
+      "  threads 2: wall %.2f s, busier thread %.2f s CPU: speed-up %.2fx wall, %.2fx "
+      "critical-path CPU; metrics %s\n",
+      wall2, std::max(caller2, other2), wall / wall2, cpu / std::max(caller2, other2),
+      same ? "bit-identical" : "DIFFER");
   std::fflush(stdout);
-  return 0;
+  return same ? 0 : 1;
 }
 
 }  // namespace

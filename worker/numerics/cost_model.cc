@@ -128,10 +128,12 @@ double NetBytes(const JobConfig& c) {
 double TheoryBytes(const JobConfig& c) {
   // The largest prompt batch of the three phases and the model's per-example scratch
   // (gates, log-products, q and their gradients: ~12 doubles), the head's (m, count)
-  // activations, and stage 2's refit: the (m, T2) head features and a temporary.
+  // activations, and stage 2's refit: the (m, T2) head features and a temporary. Stage 1
+  // holds a second batch of T1 prompts: the next one, drawn while the current one trains.
   const int count =
       std::max({c.T1, std::min(c.T2, kStage2Chunk), std::min(c.eval_tasks, kEvalChunk)});
-  return 2e6 + PromptBytes(c, count) + 8.0 * 12.0 * count * (c.N + 1) +
+  const double next_batch = c.K1 > 1 ? PromptBytes(c, c.T1) : 0.0;
+  return 2e6 + PromptBytes(c, count) + next_batch + 8.0 * 12.0 * count * (c.N + 1) +
          8.0 * (5.0 * c.T2 + 8.0 * c.m * count) + 16.0 * c.m * c.T2;
 }
 

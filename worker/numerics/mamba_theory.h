@@ -13,13 +13,22 @@
 //
 // Layout: batch-level matrices are (feature, prompt): u is (4, count), H is (m, count).
 // Not thread-safe, not even const methods (they share scratch buffers): one model per job.
+//
+// Threads (`threads: k`): Features, LossAndGrad and Predict take the job's ThreadPool
+// (null: the calling thread alone). Prompts go in chunks of kChunk, a partition fixed by
+// the batch size; each chunk writes only its own columns and, in LossAndGrad, its own
+// partial gradient, and the partial gradients are added in chunk order. So the floats do
+// not depend on k, nor on which thread ran which chunk (docs/science.md section 5).
 #pragma once
 
+#include <functional>
 #include <random>
+#include <vector>
 
 #include <Eigen/Core>
 
 #include "worker/numerics/task.h"
+#include "worker/numerics/thread_pool.h"
 
 namespace sweep::numerics {
 
@@ -60,36 +69,63 @@ class MambaTheory {
   const Eigen::VectorXd& input_mean() const { return mean_; }
   const Eigen::VectorXd& input_std() const { return std_; }
 
+  // Prompts per work item of the threaded loops (see the file comment).
+  static constexpr int kChunk = 16;
+
   // Raw head inputs u (4, count) of `prompts` using their first n context examples.
-  void Features(const PromptBatch& prompts, int n, Eigen::MatrixXd& u) const;
+  void Features(const PromptBatch& prompts, int n, Eigen::MatrixXd& u,
+                ThreadPool* pool = nullptr) const;
 
   // Stage-1 loss mean_p (f_p - y_p)^2 over the prompts (all N context examples), with
   // batch standardisation; writes dLoss/dparams into `grad` (resized). No weight decay.
-  double LossAndGrad(const PromptBatch& prompts, TheoryParams& grad) const;
+  // side(phase), if given, runs on the calling thread at the start of the forward pass
+  // (phase 0) and of the backward pass (phase 1), next to the other threads' chunks: the
+  // job draws its next batch there. It must not touch `prompts` or this model.
+  double LossAndGrad(const PromptBatch& prompts, TheoryParams& grad, ThreadPool* pool = nullptr,
+                     const std::function<void(int phase)>& side = nullptr) const;
 
   // Stage 2: freezes the standardisation at the mean and std of u (4, T) and refits a by
   // ridge regression min (1/T)|Phi a - y|^2 + lambda |a_{1..m}|^2 (a_0 not penalised).
   void Refit(const Eigen::Ref<const Eigen::MatrixXd>& u, const Eigen::Ref<const Eigen::VectorXd>& y,
              double lambda);
 
+  // Predictions (lengths.size(), count) for every n in `lengths` (each <= N): Predict per
+  // length up to rounding, with each prompt's products over its examples computed once
+  // for the longest length (they do not depend on n). What evaluation calls.
+  void PredictAtLengths(const PromptBatch& prompts, const std::vector<int>& lengths,
+                        Eigen::MatrixXd& pred, ThreadPool* pool = nullptr) const;
+
   // Predictions (count) with the frozen standardisation, first n context examples.
-  void Predict(const PromptBatch& prompts, int n, Eigen::VectorXd& pred) const;
+  void Predict(const PromptBatch& prompts, int n, Eigen::VectorXd& pred,
+               ThreadPool* pool = nullptr) const;
 
  private:
   // Forward quantities of a batch, one column per prompt, kept for the backward pass.
   struct PromptCache {
     Eigen::MatrixXd G, q, s;  // (n, count)
     Eigen::MatrixXd gx;       // (d, count): gamma . x_q
-    Eigen::VectorXd log1m;    // (n) scratch of GateWeights
-    Eigen::MatrixXd proj;     // (n, 2) scratch of the backward pass: (dq, dpre)
     int n = 0;
     void Resize(int d, int n_ctx, int count);
   };
-  void ForwardPrompt(const PromptBatch& prompts, int p, int n, PromptCache& cache, double* u) const;
-  // Turns the gate pre-activations in cache.G.col(p) into G and s (log space).
-  void GateWeights(PromptCache& cache, int p) const;
-  void BackwardPrompt(const PromptBatch& prompts, int p, PromptCache& cache, const double* du,
-                      TheoryParams& grad) const;
+  // Per-thread scratch of one prompt's forward and backward pass.
+  struct Scratch {
+    Eigen::VectorXd one_minus;  // (n) GateWeights: 1 - s
+    Eigen::MatrixXd proj;       // (n, 2) backward: (dq, dpre)
+    Eigen::MatrixXd xsum;       // (d, 2) backward: (X dq, X dpre)
+    Eigen::MatrixXd dots;       // (n, 2) PredictAtLengths: (q, x^T w) of one prompt
+  };
+  // u of prompt p from its first n examples (cache rows >= n). dots, if given, holds
+  // q_j and x_j^T w_x for j < n as the two columns of scratch.dots (PredictAtLengths).
+  void ForwardPrompt(const PromptBatch& prompts, int p, int n, PromptCache& cache,
+                     Scratch& scratch, double* u, const double* dots = nullptr) const;
+  // Turns the gate pre-activations in cache.G.col(p).head(n) into G and s.
+  void GateWeights(PromptCache& cache, Scratch& scratch, int p, int n) const;
+  void BackwardPrompt(const PromptBatch& prompts, int p, PromptCache& cache, Scratch& scratch,
+                      const double* du, TheoryParams& grad) const;
+  // Runs fn(chunk, thread) for chunk = 0..chunks-1 on the pool's threads, handing the
+  // next chunk to whichever thread is free; the calling thread runs `side` first.
+  void RunChunks(ThreadPool* pool, int chunks, const std::function<void()>& side,
+                 const std::function<void(int chunk, int thread)>& fn) const;
   // Head on standardised inputs ut (4, count): pre-activations H (m, count), f (count).
   void Head(const Eigen::MatrixXd& ut, Eigen::MatrixXd& H, Eigen::VectorXd& f) const;
 
@@ -103,6 +139,9 @@ class MambaTheory {
   Eigen::VectorXd std_ = Eigen::VectorXd::Ones(4);
   // Scratch reused across calls, so a training step allocates nothing per prompt.
   mutable PromptCache work_;
+  mutable std::vector<Scratch> scratch_;           // one per thread
+  mutable std::vector<TheoryParams> chunk_grads_;  // LossAndGrad: one per chunk
+  mutable Eigen::MatrixXd head_pre_, head_grad_;   // LossAndGrad: H and dH (m, count)
 };
 
 }  // namespace sweep::numerics

@@ -2,12 +2,15 @@
 // `mamba-theory` (docs/science.md section 3). Derivations are in the comments next to each
 // step; tests/worker/numerics/mamba_theory_gradient_test.cc checks them by central
 // differences.
+#include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include <Eigen/Cholesky>
 
 #include "common/status.h"
 #include "worker/numerics/mamba_theory.h"
+#include "worker/numerics/theory_kernels.h"
 
 namespace sweep::numerics {
 namespace {
@@ -17,7 +20,7 @@ constexpr double kVarEps = 1e-12;  // variance floor of the standardisation
 }  // namespace
 
 void MambaTheory::BackwardPrompt(const PromptBatch& prompts, int p, PromptCache& cache,
-                                 const double* du, TheoryParams& grad) const {
+                                 Scratch& scratch, const double* du, TheoryParams& grad) const {
   const int d = shape_.d, n = cache.n;
   const auto X = prompts.x.middleCols(prompts.Col(p, 0), n);
   const auto y = prompts.y.segment(prompts.Col(p, 0), n);
@@ -29,7 +32,9 @@ void MambaTheory::BackwardPrompt(const PromptBatch& prompts, int p, PromptCache&
   const double gx2 = gx.squaredNorm();
   // q_j = sum_c gamma_c xq_c x_jc; |gx|^2 = sum_c gamma_c^2 xq_c^2. proj is scratch
   // for (dq, dpre).
-  auto dq = cache.proj.col(0);
+  scratch.proj.resize(n, 2);
+  scratch.xsum.resize(d, 2);
+  auto dq = scratch.proj.col(0);
   dq = G.cwiseProduct((du[0] + du[1] * y.array() + 2.0 * du[2] * q.array()).matrix());
   grad.gamma += (2.0 * du[3] * G.sum()) * params_.gamma.cwiseProduct(xq.cwiseAbs2());
   if (!shape_.gated) {
@@ -39,7 +44,7 @@ void MambaTheory::BackwardPrompt(const PromptBatch& prompts, int p, PromptCache&
   // dl_j = dG_j G_j (G = exp l); l_j = log s_j + sum_{k>j} log(1 - s_k), so
   // dpre_j = dl_j (1 - s_j) - s_j sum_{i<j} dl_i.
   const auto s = cache.s.col(p);
-  auto dpre = cache.proj.col(1);
+  auto dpre = scratch.proj.col(1);
   double prefix = 0;
   for (int j = 0; j < n; ++j) {
     const double dG = du[0] * q(j) + du[1] * y(j) * q(j) + du[2] * q(j) * q(j) + du[3] * gx2;
@@ -47,26 +52,42 @@ void MambaTheory::BackwardPrompt(const PromptBatch& prompts, int p, PromptCache&
     dpre(j) = dl * (1.0 - s(j)) - s(j) * prefix;
     prefix += dl;
   }
-  grad.gamma += xq.cwiseProduct(X * dq);
-  grad.w.head(d).noalias() += X * dpre;
+  // X dq and X dpre in one pass over X (theory_kernels.h).
+  auto Xdq = scratch.xsum.col(0), Xdpre = scratch.xsum.col(1);
+  TwoAxpys(X.data(), d, n, dq.data(), dpre.data(), Xdq.data(), Xdpre.data());
+  grad.gamma += xq.cwiseProduct(Xdq);
+  grad.w.head(d) += Xdpre;
   grad.w(d) += y.dot(dpre);
   grad.b_g += dpre.sum();
 }
 
-double MambaTheory::LossAndGrad(const PromptBatch& prompts, TheoryParams& grad) const {
+double MambaTheory::LossAndGrad(const PromptBatch& prompts, TheoryParams& grad, ThreadPool* pool,
+                                const std::function<void(int)>& side) const {
   SWEEP_CHECK(prompts.d == shape_.d && prompts.count >= 1);
-  const int count = prompts.count, m = shape_.m;
+  const int count = prompts.count, m = shape_.m, d = shape_.d;
+  const int chunks = (count + kChunk - 1) / kChunk;
+  auto chunk_end = [&](int c) { return std::min(count, (c + 1) * kChunk); };
+  auto side_of = [&](int phase) -> std::function<void()> {
+    if (!side) return nullptr;
+    return [&side, phase] { side(phase); };
+  };
   PromptCache& cache = work_;
-  cache.Resize(shape_.d, prompts.N, count);
+  cache.Resize(d, prompts.N, count);
   Eigen::MatrixXd u(4, count);
-  for (int p = 0; p < count; ++p) ForwardPrompt(prompts, p, prompts.N, cache, u.col(p).data());
+  RunChunks(pool, chunks, side_of(0), [&](int c, int thread) {
+    for (int p = c * kChunk; p < chunk_end(c); ++p) {
+      ForwardPrompt(prompts, p, prompts.N, cache, scratch_[thread], u.col(p).data());
+    }
+  });
   // Batch standardisation: ut = (u - mean) / sigma, sigma = sqrt(var + eps).
   const Eigen::VectorXd mean = u.rowwise().mean();
   const Eigen::MatrixXd centred = u.colwise() - mean;
   const Eigen::VectorXd sigma =
       (centred.array().square().rowwise().mean() + kVarEps).sqrt().matrix();
   const Eigen::MatrixXd ut = centred.array().colwise() / sigma.array();
-  Eigen::MatrixXd H;
+  // H and dH (m, count) are members: 512 KB each at the defaults, which malloc would map
+  // and unmap (and the kernel zero) on every step.
+  Eigen::MatrixXd& H = head_pre_;
   Eigen::VectorXd f;
   Head(ut, H, f);
   Eigen::VectorXd target(count);
@@ -78,8 +99,9 @@ double MambaTheory::LossAndGrad(const PromptBatch& prompts, TheoryParams& grad) 
   grad = TheoryParams::Zero(shape_);
   grad.a(0) = df.sum();
   grad.a.tail(m).noalias() = H.cwiseMax(0.0) * df;
-  const Eigen::MatrixXd dH =
-      ((params_.a.tail(m) * df.transpose()).array() * (H.array() > 0).cast<double>()).matrix();
+  Eigen::MatrixXd& dH = head_grad_;
+  dH.noalias() = params_.a.tail(m) * df.transpose();
+  dH.array() *= (H.array() > 0).cast<double>();
   const Eigen::MatrixXd dut = V_.transpose() * dH;  // (4, count)
   // Standardisation backward (batch-norm): du = (dut - mean(dut) - ut mean(dut ut)) / sigma.
   const Eigen::VectorXd m1 = dut.rowwise().mean();
@@ -87,7 +109,18 @@ double MambaTheory::LossAndGrad(const PromptBatch& prompts, TheoryParams& grad) 
   const Eigen::MatrixXd du =
       ((dut.colwise() - m1) - (ut.array().colwise() * m2.array()).matrix()).array().colwise() /
       sigma.array();
-  for (int p = 0; p < count; ++p) BackwardPrompt(prompts, p, cache, du.col(p).data(), grad);
+  // Each chunk's gradient from zero, in prompt order; then the chunks in chunk order.
+  chunk_grads_.resize(chunks);
+  RunChunks(pool, chunks, side_of(1), [&](int c, int thread) {
+    TheoryParams& part = chunk_grads_[c];
+    part.gamma.setZero(d), part.w.setZero(d + 1), part.b_g = 0;
+    for (int p = c * kChunk; p < chunk_end(c); ++p) {
+      BackwardPrompt(prompts, p, cache, scratch_[thread], du.col(p).data(), part);
+    }
+  });
+  for (const TheoryParams& part : chunk_grads_) {
+    grad.gamma += part.gamma, grad.w += part.w, grad.b_g += part.b_g;
+  }
   return loss;
 }
 

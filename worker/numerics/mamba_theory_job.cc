@@ -48,12 +48,18 @@ class Adam {
   int t_ = 0;
 };
 
-// Stage 1. Returns the loss curve; sets `divergence` on a non-finite loss.
+// Stage 1. Returns the loss curve; sets `divergence` on a non-finite loss. The batch of
+// step t + 1 is drawn while step t trains (its first half during the forward pass, the
+// rest during the backward pass, on the calling thread; LossAndGrad's `side`): the words
+// come from the stream in the same order as drawing each batch at the top of its step,
+// so the prompts, and the floats, are the same for every k.
 absl::Status Stage1(const JobConfig& config, const TaskSampler& sampler, MambaTheory& model,
-                    const RunHooks& hooks, JobResult& result) {
+                    ThreadPool& pool, const RunHooks& hooks, JobResult& result) {
   TaskRng rng = MakeTaskStream(config.seed, Stream::kTrain);
   Adam adam(model.params().Size(), config.eta1, config.lambda1);
-  PromptBatch prompts;
+  PromptBatch batches[2];
+  if (config.K1 > 0) sampler.Sample(config.T1, config.N, rng, batches[0]);
+  const int half = config.T1 / 2;
   TheoryParams grad;
   double window = 0;
   int in_window = 0;
@@ -61,8 +67,16 @@ absl::Status Stage1(const JobConfig& config, const TaskSampler& sampler, MambaTh
     if (hooks.stop.stop_requested()) {
       return absl::CancelledError(absl::StrCat("stage 1 cancelled at step ", step));
     }
-    sampler.Sample(config.T1, config.N, rng, prompts);
-    const double loss = model.LossAndGrad(prompts, grad);
+    const PromptBatch& prompts = batches[step % 2];
+    PromptBatch& next = batches[(step + 1) % 2];
+    const bool draw_next = step + 1 < config.K1;
+    if (draw_next) sampler.Shape(config.T1, config.N, next);
+    auto side = [&](int phase) {
+      if (!draw_next) return;
+      if (phase == 0) sampler.SamplePrompts(0, half, rng, next);
+      if (phase == 1) sampler.SamplePrompts(half, config.T1 - half, rng, next);
+    };
+    const double loss = model.LossAndGrad(prompts, grad, &pool, side);
     if (!std::isfinite(loss)) {
       result.divergence =
           absl::StrCat("diverged at step ", step, ": loss ", std::isnan(loss) ? "nan" : "inf");
@@ -83,7 +97,7 @@ absl::Status Stage1(const JobConfig& config, const TaskSampler& sampler, MambaTh
 
 // Stage 2: features of T2 fresh prompts (in chunks), then the ridge refit of a.
 absl::Status Stage2(const JobConfig& config, const TaskSampler& sampler, MambaTheory& model,
-                    const RunHooks& hooks) {
+                    ThreadPool& pool, const RunHooks& hooks) {
   TaskRng rng = MakeTaskStream(config.seed, Stream::kStage2);
   Eigen::MatrixXd u_all(4, config.T2), u;
   Eigen::VectorXd y_all(config.T2);
@@ -92,7 +106,7 @@ absl::Status Stage2(const JobConfig& config, const TaskSampler& sampler, MambaTh
     if (hooks.stop.stop_requested()) return absl::CancelledError("stage 2 cancelled");
     const int count = std::min(kStage2Chunk, config.T2 - done);
     sampler.Sample(count, config.N, rng, prompts);
-    model.Features(prompts, config.N, u);
+    model.Features(prompts, config.N, u, &pool);
     u_all.middleCols(done, count) = u;
     for (int p = 0; p < count; ++p) y_all(done + p) = prompts.QueryY(p);
     done += count;
@@ -126,23 +140,21 @@ absl::StatusOr<JobResult> RunMambaTheoryJob(const JobConfig& config, const RunHo
   FillTaskFacts(sampler, result);
   std::mt19937_64 init_rng = MakeStream(config.seed, Stream::kModelInit);
   MambaTheory model({config.d, config.N, config.m, config.gate == Gate::kSigmoid}, init_rng);
+  // `threads: k`: one pool for the whole job (mamba_theory.h: the floats do not depend on k).
+  ThreadPool pool(config.threads);
   const auto train_start = std::chrono::steady_clock::now();
-  SWEEP_RETURN_IF_ERROR(Stage1(config, sampler, model, hooks, result));
+  SWEEP_RETURN_IF_ERROR(Stage1(config, sampler, model, pool, hooks, result));
   if (!result.divergence.empty()) {
     result.mse = result.nmse = std::numeric_limits<double>::quiet_NaN();
     result.train_seconds = Seconds(train_start);
     return result;
   }
-  SWEEP_RETURN_IF_ERROR(Stage2(config, sampler, model, hooks));
+  SWEEP_RETURN_IF_ERROR(Stage2(config, sampler, model, pool, hooks));
   result.train_seconds = Seconds(train_start);
   const auto eval_start = std::chrono::steady_clock::now();
-  Eigen::VectorXd pred_n;
   auto predict = [&](const PromptBatch& prompts, const std::vector<int>& lengths,
                      Eigen::MatrixXd& pred) -> absl::Status {
-    for (size_t i = 0; i < lengths.size(); ++i) {
-      model.Predict(prompts, lengths[i], pred_n);
-      pred.row(i) = pred_n.transpose();
-    }
+    model.PredictAtLengths(prompts, lengths, pred, &pool);
     return absl::OkStatus();
   };
   SWEEP_ASSIGN_OR_RETURN(std::vector<EvalPoint> curve, Evaluate(config, sampler, predict, hooks));

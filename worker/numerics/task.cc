@@ -66,16 +66,27 @@ absl::StatusOr<TaskSampler> TaskSampler::FromConfig(const JobConfig& config) {
 }
 
 void TaskSampler::Sample(int count, int N, TaskRng& rng, PromptBatch& out, int d_active) const {
-  const int d = spec_.d, r = spec_.r, cols = N + 1;
-  if (d_active <= 0 || d_active > d) d_active = d;
+  Shape(count, N, out);
+  SamplePrompts(0, count, rng, out, d_active);
+}
+
+void TaskSampler::Shape(int count, int N, PromptBatch& out) const {
+  const int d = spec_.d;
   out.count = count, out.N = N, out.d = d;
-  out.x.resize(d, Eigen::Index(count) * cols);
-  out.y.resize(Eigen::Index(count) * cols);
+  out.x.resize(d, Eigen::Index(count) * (N + 1));
+  out.y.resize(Eigen::Index(count) * (N + 1));
   out.beta.resize(d, count);
+}
+
+void TaskSampler::SamplePrompts(int first, int count, TaskRng& rng, PromptBatch& out,
+                                int d_active) const {
+  const int d = spec_.d, r = spec_.r, cols = out.N + 1;
+  SWEEP_CHECK(first >= 0 && first + count <= out.count && out.d == d);
+  if (d_active <= 0 || d_active > d) d_active = d;
   const ZigguratNormal normal;
   Eigen::VectorXd v(r);
   Eigen::ArrayXd z(cols);
-  for (int p = 0; p < count; ++p) {
+  for (int p = first; p < first + count; ++p) {
     // Draw order per prompt (part of the reproducibility contract): v, the x block in
     // column-major order (ZigguratNormal::Fill), then the noise signs 64 at a time.
     for (int i = 0; i < r; ++i) v(i) = normal(rng);
@@ -86,10 +97,13 @@ void TaskSampler::Sample(int count, int N, TaskRng& rng, PromptBatch& out, int d
     z.matrix().noalias() = xs.transpose() * out.beta.col(p);
     Eigen::Map<Eigen::ArrayXd> y(out.y.data() + Eigen::Index(p) * cols, cols);
     EvalLink(poly_, z, y);
+    // The sign by table lookup, not a branch: the bits are random, so a branch
+    // mispredicts every other example (it was most of Sample's own time).
+    const double noise[2] = {-spec_.tau, spec_.tau};
     uint64_t signs = 0;
     for (int j = 0; j < cols; ++j) {
       if (j % 64 == 0) signs = rng();
-      y(j) += (signs >> (j % 64)) & 1 ? spec_.tau : -spec_.tau;
+      y(j) += noise[(signs >> (j % 64)) & 1];
     }
   }
 }

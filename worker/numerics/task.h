@@ -65,6 +65,14 @@ class TaskSampler {
   // zero and y is computed from that zeroed x; d_active <= 0 means d.
   void Sample(int count, int N, TaskRng& rng, PromptBatch& out, int d_active = 0) const;
 
+  // Sample() in two parts, so that a batch can be drawn piecewise (mamba-theory draws the
+  // next batch while its threads train on the current one): Shape() sizes `out` for
+  // `count` prompts; SamplePrompts() draws prompts [first, first + count) into it. Drawing
+  // [0, a) and then [a, count) takes the same words from rng as one Sample().
+  void Shape(int count, int N, PromptBatch& out) const;
+  void SamplePrompts(int first, int count, TaskRng& rng, PromptBatch& out,
+                     int d_active = 0) const;
+
  private:
   TaskSpec spec_;
   LinkPolynomial poly_;  // g in monomials, for batch evaluation

@@ -4,6 +4,7 @@
 // u0..u3, and the standardisation (stage-2 statistics, then frozen).
 #include <cmath>
 #include <random>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -141,6 +142,33 @@ TEST(TheoryDefinitionTest, StandardisationIsFrozenAtTheStageTwoStatistics) {
   single.y = b.y.head(b.N + 1);
   model.Predict(single, 9, one);
   EXPECT_EQ(one(0), all(0));
+}
+
+// Evaluation predicts every length at once, reusing each prompt's products over its
+// examples: the numbers must be those of one Predict per length up to rounding (Eigen's
+// sums over a column start their packets where its address allows, and the columns of
+// one n_max-row buffer sit elsewhere than those of an n-row one), gated or not, for a d
+// the vectorised kernels take (8) and one they do not (5).
+TEST(TheoryDefinitionTest, PredictAtLengthsEqualsPredictPerLength) {
+  for (bool gated : {true, false}) {
+    for (int d : {8, 5}) {
+      MambaTheory model = PerturbedModel(gated, d, 12);
+      const PromptBatch b = SomePrompts(d, 12, 21, "h3", 3);
+      const std::vector<int> lengths = {0, 3, 7, 12};
+      Eigen::MatrixXd at_lengths;
+      model.PredictAtLengths(b, lengths, at_lengths);
+      ASSERT_EQ(at_lengths.rows(), 4);
+      ASSERT_EQ(at_lengths.cols(), b.count);
+      for (size_t i = 0; i < lengths.size(); ++i) {
+        Eigen::VectorXd one;
+        model.Predict(b, lengths[i], one);
+        for (int p = 0; p < b.count; ++p) {
+          EXPECT_NEAR(at_lengths(i, p), one(p), 1e-12 * (1 + std::abs(one(p))))
+              << "gated " << gated << " d " << d << " n " << lengths[i] << " prompt " << p;
+        }
+      }
+    }
+  }
 }
 
 }  // namespace

@@ -97,6 +97,28 @@ TEST(TaskSamplerTest, SameSeedGivesIdenticalDataAndStreamsDiffer) {
   EXPECT_LT(std::abs(corr), 5.0 / std::sqrt(double(xa.size())));
 }
 
+// mamba-theory draws a batch in two parts (the second while it trains on the first):
+// the parts must hold exactly the prompts of one Sample(), and the stream must end at the
+// same place (the next batch is the same too).
+TEST(TaskSamplerTest, SamplingInPartsGivesTheSamePromptsAsOneCall) {
+  const JobConfig c = TaskConfig(Subspace::kRandom, "h3");
+  absl::StatusOr<TaskSampler> s = TaskSampler::FromConfig(c);
+  ASSERT_TRUE(s.ok());
+  TaskRng a = MakeTaskStream(c.seed, Stream::kTrain), b = MakeTaskStream(c.seed, Stream::kTrain);
+  PromptBatch whole, parts, after_a, after_b;
+  s->Sample(37, 40, a, whole);
+  s->Shape(37, 40, parts);
+  s->SamplePrompts(0, 18, b, parts);
+  s->SamplePrompts(18, 19, b, parts);
+  EXPECT_EQ(parts.count, 37);
+  EXPECT_EQ(parts.x, whole.x);
+  EXPECT_EQ(parts.y, whole.y);
+  EXPECT_EQ(parts.beta, whole.beta);
+  s->Sample(5, 40, a, after_a);
+  s->Sample(5, 40, b, after_b);
+  EXPECT_EQ(after_a.x, after_b.x);
+}
+
 TEST(TaskSamplerTest, DifferentSeedsGiveDifferentSubspaces) {
   JobConfig c = TaskConfig(Subspace::kRandom);
   absl::StatusOr<TaskSampler> s1 = TaskSampler::FromConfig(c);

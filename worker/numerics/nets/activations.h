@@ -25,6 +25,22 @@ void SiluBackward(const Mat<T>& x, const Mat<T>& dy, Mat<T>& dx) {
   dx.array() = dy.array() * s * (T(1) + x.array() * (T(1) - s));
 }
 
+// SiLU that keeps den = 1 + e^-x for SiluBackwardFromDen: the backward pass then needs no
+// exp. y is computed exactly as SiluForward computes it and s = 1 / den exactly as
+// SiluBackward computes it, so the pair gives the same bits as the pair above.
+template <typename T>
+void SiluForwardKeep(const Mat<T>& x, Mat<T>& y, Mat<T>& den) {
+  den.resize(x.rows(), x.cols());
+  den.array() = T(1) + (-x.array()).exp();
+  y.resize(x.rows(), x.cols());
+  y.array() = x.array() / den.array();
+}
+template <typename T>
+void SiluBackwardFromDen(const Mat<T>& x, const Mat<T>& den, const Mat<T>& dy, Mat<T>& dx) {
+  dx.resize(x.rows(), x.cols());
+  dx.array() = dy.array() * den.array().inverse() * (T(1) + x.array() * (T(1) - den.array().inverse()));
+}
+
 // softplus(x) = log(1 + e^x), computed as max(x, 0) + log1p(e^-|x|) so that it neither
 // overflows nor loses the small values Delta takes at initialisation.
 template <typename T>

@@ -17,34 +17,39 @@
 
 namespace sweep::numerics::nets {
 
-// out[i] = exp(x[i]) for x[i] <= 0 (larger x: undefined), i < count. out must not
-// overlap x (__restrict is what lets GCC vectorise the loop).
-inline void ExpNonPositive(int count, const float* __restrict x, float* __restrict out) {
+// exp(x) for one float x <= 0 (larger x: undefined). Inline so that a loop calling it
+// (the fused scan loops of selective_scan.cc) vectorises as the loop below does, with the
+// same operations in the same order: every caller gets the same bits.
+inline float ExpNonPositiveOne(float x) {
   constexpr float kLog2e = 1.44269504088896341f;
   constexpr float kLn2Hi = 0.693359375f;  // few mantissa bits: n * kLn2Hi is exact
   constexpr float kLn2Lo = -2.12194440e-4f;
   constexpr uint32_t kMinusBits = std::bit_cast<uint32_t>(-87.0f);
-  for (int i = 0; i < count; ++i) {
-    // Clamp to -87 on the bits: for x <= 0 a larger unsigned pattern is a larger |x|, and
-    // an integer min vectorises where a float compare (which may trap) does not.
-    const uint32_t clamped = std::min(std::bit_cast<uint32_t>(x[i]), kMinusBits);
-    const float v = std::bit_cast<float>(clamped);
-    // Round to nearest by truncation: v * log2(e) - 0.5 < 0, and truncation of a negative
-    // value rounds up (a plain conversion that vectorises, unlike std::floor here).
-    const int32_t k = static_cast<int32_t>(v * kLog2e - 0.5f);
-    const float n = static_cast<float>(k);
-    const float r = (v - n * kLn2Hi) - n * kLn2Lo;
-    float p = 1.0f / 5040.0f;
-    p = p * r + 1.0f / 720.0f;
-    p = p * r + 1.0f / 120.0f;
-    p = p * r + 1.0f / 24.0f;
-    p = p * r + 1.0f / 6.0f;
-    p = p * r + 0.5f;
-    p = p * r + 1.0f;
-    p = p * r + 1.0f;
-    const int32_t bits = (k + 127) << 23;  // 2^n, n in [-126, 0]
-    out[i] = p * std::bit_cast<float>(bits);
-  }
+  // Clamp to -87 on the bits: for x <= 0 a larger unsigned pattern is a larger |x|, and
+  // an integer min vectorises where a float compare (which may trap) does not.
+  const uint32_t clamped = std::min(std::bit_cast<uint32_t>(x), kMinusBits);
+  const float v = std::bit_cast<float>(clamped);
+  // Round to nearest by truncation: v * log2(e) - 0.5 < 0, and truncation of a negative
+  // value rounds up (a plain conversion that vectorises, unlike std::floor here).
+  const int32_t k = static_cast<int32_t>(v * kLog2e - 0.5f);
+  const float n = static_cast<float>(k);
+  const float r = (v - n * kLn2Hi) - n * kLn2Lo;
+  float p = 1.0f / 5040.0f;
+  p = p * r + 1.0f / 720.0f;
+  p = p * r + 1.0f / 120.0f;
+  p = p * r + 1.0f / 24.0f;
+  p = p * r + 1.0f / 6.0f;
+  p = p * r + 0.5f;
+  p = p * r + 1.0f;
+  p = p * r + 1.0f;
+  const int32_t bits = (k + 127) << 23;  // 2^n, n in [-126, 0]
+  return p * std::bit_cast<float>(bits);
+}
+
+// out[i] = exp(x[i]) for x[i] <= 0 (larger x: undefined), i < count. out must not
+// overlap x (__restrict is what lets GCC vectorise the loop).
+inline void ExpNonPositive(int count, const float* __restrict x, float* __restrict out) {
+  for (int i = 0; i < count; ++i) out[i] = ExpNonPositiveOne(x[i]);
 }
 
 }  // namespace sweep::numerics::nets

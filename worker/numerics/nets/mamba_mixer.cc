@@ -78,10 +78,10 @@ void MambaMixer<T>::Forward(const Mat<T>& U, SeqShape seq, Mat<T>& out) {
   } else {
     a_conv_ = a_pre_;
   }
-  SiluForward(a_conv_, a_);
+  SiluForwardKeep(a_conv_, a_, den_a_);
   ComputeDeltaBC();
   scan_.Forward(a_, delta_, B_, C_, seq, y_);
-  SiluForward(z_, gate_);
+  SiluForwardKeep(z_, gate_, den_z_);
   yg_.array() = y_.array() * gate_.array();
   W_out_.Forward(yg_, out);
 }
@@ -113,13 +113,13 @@ void MambaMixer<T>::Backward(const Mat<T>& dout, Mat<T>& dU) {
   Mat<T> dgate = dyg.array() * y_.array();
   Mat<T> dxz(2 * E, dout.cols());
   Mat<T> dz;
-  SiluBackward(z_, dgate, dz);
+  SiluBackwardFromDen(z_, den_z_, dgate, dz);
   dxz.bottomRows(E) = dz;
   Mat<T> da, ddelta, dB, dC;
   scan_.Backward(dy, da, ddelta, dB, dC);
   BackwardDeltaBC(ddelta, dB, dC, da);
   Mat<T> da_conv;
-  SiluBackward(a_conv_, da, da_conv);
+  SiluBackwardFromDen(a_conv_, den_a_, da, da_conv);
   if (shape_.conv > 0) {
     Mat<T> da_pre;
     conv_.Backward(a_pre_, da_conv, seq_, da_pre);

@@ -52,6 +52,7 @@ class MambaMixer {
   Param<T>* C_vec_ = nullptr;  // non-selective C (n)
   // Activations kept for Backward, all (rows, cols).
   Mat<T> U_, a_pre_, z_, a_conv_, a_, dt_pre_, delta_, B_, C_, y_, gate_, yg_;
+  Mat<T> den_a_, den_z_;  // 1 + e^-x of the two SiLUs (activations.h: SiluForwardKeep)
 };
 
 extern template class MambaMixer<float>;

@@ -1,5 +1,6 @@
 #include "worker/numerics/nets/selective_scan.h"
 
+#include <algorithm>
 #include <cmath>
 #include <type_traits>
 
@@ -75,6 +76,62 @@ void StateColumnReadout(int E, const T* __restrict decay, const T* __restrict u,
   }
 }
 
+// The float forms fused with the decay: exp(Delta A_k) is computed in the loop that uses
+// it (ExpNonPositiveOne, the same operations as ExpNonPositive, so the same bits), and
+// neither its argument nor the forward pass's decay goes through memory. Nearly half of
+// the forward scan's time was the stores and reloads of those two (E, n) blocks.
+inline void StateColumnReadoutFused(int E, const float* __restrict A, const float* __restrict dl,
+                                    const float* __restrict u, float Bk, float Ck,
+                                    float* __restrict s, float* __restrict y) {
+  for (int e = 0; e < E; ++e) {
+    const float decay = ExpNonPositiveOne(A[e] * dl[e]);
+    s[e] = decay * s[e] + u[e] * Bk;
+    y[e] += Ck * s[e];
+  }
+}
+
+// The whole forward step of one token for float, channels in chunks of kLanes: for each
+// chunk, the loop over the state columns keeps y, u and Delta in registers instead of
+// reloading and storing them once per column (StateColumnReadoutFused did). Per channel
+// the operations and their order are those of StateColumnReadoutFused: the same bits.
+inline void ForwardStep(int E, int n, const float* __restrict A, const float* __restrict dl,
+                        const float* __restrict u, const float* __restrict Bt,
+                        const float* __restrict Ct, float* __restrict s, float* __restrict y) {
+  int e0 = 0;
+  for (; e0 + kLanes <= E; e0 += kLanes) {
+    float yv[kLanes], dv[kLanes], uv[kLanes];
+    for (int j = 0; j < kLanes; ++j) yv[j] = y[e0 + j], dv[j] = dl[e0 + j], uv[j] = u[e0 + j];
+    for (int k = 0; k < n; ++k) {
+      const float* Ak = A + k * E + e0;
+      float* sk = s + k * E + e0;
+      const float Bk = Bt[k], Ck = Ct[k];
+      for (int j = 0; j < kLanes; ++j) {
+        const float decay = ExpNonPositiveOne(Ak[j] * dv[j]);
+        sk[j] = decay * sk[j] + uv[j] * Bk;
+        yv[j] += Ck * sk[j];
+      }
+    }
+    for (int j = 0; j < kLanes; ++j) y[e0 + j] = yv[j];
+  }
+  if (e0 < E) {
+    for (int k = 0; k < n; ++k) {
+      const int off = k * E + e0;
+      StateColumnReadoutFused(E - e0, A + off, dl + e0, u + e0, Bt[k], Ct[k], s + off, y + e0);
+    }
+  }
+}
+
+// Recompute pass: keeps the decay (the reverse pass needs it) and the new state.
+inline void StateColumnFused(int E, const float* __restrict A, const float* __restrict dl,
+                             const float* __restrict u, float Bk, const float* __restrict s_prev,
+                             float* __restrict decay, float* __restrict s_out) {
+  for (int e = 0; e < E; ++e) {
+    const float dA = ExpNonPositiveOne(A[e] * dl[e]);
+    decay[e] = dA;
+    s_out[e] = dA * s_prev[e] + u[e] * Bk;
+  }
+}
+
 }  // namespace
 
 template <typename T>
@@ -98,13 +155,19 @@ void SelectiveScan<T>::Forward(const Mat<T>& a, const Mat<T>& delta, const Mat<T
   for (int b = 0; b < shape.batch; ++b) {
     s.setZero();
     for (int t = b * shape.T; t < (b + 1) * shape.T; ++t) {
-      DecayBlock(delta.col(t), decay);
       u.array() = delta.col(t).array() * a.col(t).array();
       T* yt = y.col(t).data();
       y.col(t).array() = D_->w.col(0).array() * a.col(t).array();
-      for (int k = 0; k < n_; ++k) {
-        const int off = k * E_;
-        StateColumnReadout(E_, decay.data() + off, u.data(), B(k, t), C(k, t), s.data() + off, yt);
+      if constexpr (std::is_same_v<T, float>) {
+        ForwardStep(E_, n_, A_.data(), delta.col(t).data(), u.data(), B.col(t).data(),
+                    C.col(t).data(), s.data(), yt);
+      } else {
+        DecayBlock(delta.col(t), decay);
+        for (int k = 0; k < n_; ++k) {
+          const int off = k * E_;
+          StateColumnReadout(E_, decay.data() + off, u.data(), B(k, t), C(k, t), s.data() + off,
+                             yt);
+        }
       }
     }
   }
@@ -133,84 +196,107 @@ void SelectiveScan<T>::DecayBlock(const Eigen::Ref<const Vec<T>>& delta_t, Out& 
   }
 }
 
-// Replays the forward recurrence of one sequence, keeping s_t and exp(Delta_t A).
+// Replays the forward recurrence of one sequence for the state columns [k0, k0 + g),
+// keeping s_t and exp(Delta_t A) of those columns (rows k0 E .. (k0 + g) E of states_ and
+// decay_: the same addresses whatever g is, so Eigen's double exp peels the same elements).
 template <typename T>
-void SelectiveScan<T>::RecomputeStates(int col0, int T_len) {
-  const Mat<T>& a = *a_;
+void SelectiveScan<T>::RecomputeStates(int col0, int T_len, int k0, int g) {
   const Mat<T>& delta = *delta_;
   const Mat<T>& B = *B_;
-  Vec<T> u(E_);
   const Vec<T> zero = Vec<T>::Zero(E_);
   for (int t = 0; t < T_len; ++t) {
     const int c = col0 + t;
     Eigen::Map<Mat<T>> dA(decay_.col(t).data(), E_, n_);
-    DecayBlock(delta.col(c), dA);
-    u.array() = delta.col(c).array() * a.col(c).array();
-    for (int k = 0; k < n_; ++k) {
+    const T* u = u_seq_.col(t).data();
+    for (int k = k0; k < k0 + g; ++k) {
       const int off = k * E_;
       const T* prev = t > 0 ? states_.col(t - 1).data() + off : zero.data();
-      StateColumn(E_, dA.data() + off, u.data(), B(k, c), prev, states_.col(t).data() + off);
+      if constexpr (std::is_same_v<T, float>) {
+        StateColumnFused(E_, A_.data() + off, delta.col(c).data(), u, B(k, c), prev,
+                         dA.data() + off, states_.col(t).data() + off);
+      } else {
+        dA.col(k).array() = (A_.col(k).array() * delta.col(c).array()).exp();
+        StateColumn(E_, dA.data() + off, u, B(k, c), prev, states_.col(t).data() + off);
+      }
     }
   }
 }
 
-// Reverse-time pass over one sequence: per step, one fused pass per state column
-// (ReverseColumn) instead of separate mat-vecs over the (E, n) block, so the block is read
-// once per step and no small GEMV runs.
+// Reverse-time pass over one sequence for the state columns [k0, k0 + g): per step, one
+// fused pass per state column (ReverseColumn) instead of separate mat-vecs over the
+// (E, n) block, so the block is read once per step and no small GEMV runs. du and ddelta
+// of step t collect the columns' terms in column order, group after group: the same
+// order of additions as one pass over all columns.
 template <typename T>
-void SelectiveScan<T>::BackwardSequence(const Mat<T>& dy, int col0, int T_len, Mat<T>& da,
+void SelectiveScan<T>::BackwardSequence(const Mat<T>& dy, int col0, int T_len, int k0, int g,
                                         Mat<T>& ddelta, Mat<T>& dB, Mat<T>& dC) {
-  const Mat<T>& a = *a_;
   const Mat<T>& delta = *delta_;
   const Mat<T>& B = *B_;
   const Mat<T>& C = *C_;
   ds_.setZero(E_ * n_);
-  u_.resize(E_);
-  du_.resize(E_);
   for (int t = T_len - 1; t >= 0; --t) {
     const int c = col0 + t;
     const T* dyt = dy.col(c).data();
     const T* dl = delta.col(c).data();
-    D_->g.col(0).array() += dy.col(c).array() * a.col(c).array();
-    u_.array() = delta.col(c).array() * a.col(c).array();
-    du_.setZero();
-    auto dd = ddelta.col(c);
-    dd.setZero();
+    const T* u = u_seq_.col(t).data();
+    T* du = du_seq_.col(t).data();
+    T* dd = ddelta.col(c).data();
     const T* st = states_.col(t).data();
     const T* sp = t > 0 ? states_.col(t - 1).data() : nullptr;
     const T* dA = decay_.col(t).data();
-    for (int k = 0; k < n_; ++k) {
+    for (int k = k0; k < k0 + g; ++k) {
       const int off = k * E_;
       if (sp != nullptr) {
-        ReverseColumn<true, T>(E_, dyt, C(k, c), B(k, c), st + off, u_.data(), sp + off, dA + off,
-                               A_.data() + off, dl, ds_.data() + off, du_.data(), dd.data(),
-                               gA_.data() + off, dC(k, c), dB(k, c));
+        ReverseColumn<true, T>(E_, dyt, C(k, c), B(k, c), st + off, u, sp + off, dA + off,
+                               A_.data() + off, dl, ds_.data() + off, du, dd, gA_.data() + off,
+                               dC(k, c), dB(k, c));
       } else {
-        ReverseColumn<false, T>(E_, dyt, C(k, c), B(k, c), st + off, u_.data(), nullptr, nullptr,
-                                nullptr, nullptr, ds_.data() + off, du_.data(), nullptr, nullptr,
+        ReverseColumn<false, T>(E_, dyt, C(k, c), B(k, c), st + off, u, nullptr, nullptr,
+                                nullptr, nullptr, ds_.data() + off, du, nullptr, nullptr,
                                 dC(k, c), dB(k, c));
       }
     }
-    dd.array() += du_.array() * a.col(c).array();
-    da.col(c).array() =
-        dy.col(c).array() * D_->w.col(0).array() + du_.array() * delta.col(c).array();
   }
 }
 
+// Per sequence: the state columns in groups whose states and decays (2 T E g scalars) fit
+// kGroupBytes, each group recomputed and then reversed while it is still in L2. A whole
+// sequence's states and decays (1.3 MB at the default shape) did not fit the 1 MB L2, and
+// the reverse pass waited on their loads (docs/performance.md).
 template <typename T>
 void SelectiveScan<T>::Backward(const Mat<T>& dy, Mat<T>& da, Mat<T>& ddelta, Mat<T>& dB,
                                 Mat<T>& dC) {
-  const int cols = a_->cols();
+  constexpr double kGroupBytes = 384 * 1024;
+  const Mat<T>& a = *a_;
+  const Mat<T>& delta = *delta_;
+  const int cols = a.cols(), T_len = shape_.T;
   da.resize(E_, cols);
-  ddelta.resize(E_, cols);
+  ddelta.setZero(E_, cols);
   dB.resize(n_, cols);
   dC.resize(n_, cols);
-  states_.resize(E_ * n_, shape_.T);
-  decay_.resize(E_ * n_, shape_.T);
+  states_.resize(E_ * n_, T_len);
+  decay_.resize(E_ * n_, T_len);
+  u_seq_.resize(E_, T_len);
+  du_seq_.resize(E_, T_len);
   gA_.setZero(E_, n_);
+  const double per_column = 2.0 * T_len * E_ * sizeof(T);
+  const int group = std::clamp(static_cast<int>(kGroupBytes / per_column), 1, n_);
   for (int b = 0; b < shape_.batch; ++b) {
-    RecomputeStates(b * shape_.T, shape_.T);
-    BackwardSequence(dy, b * shape_.T, shape_.T, da, ddelta, dB, dC);
+    const int col0 = b * T_len;
+    u_seq_.array() = delta.middleCols(col0, T_len).array() * a.middleCols(col0, T_len).array();
+    du_seq_.setZero();
+    for (int k0 = 0; k0 < n_; k0 += group) {
+      const int g = std::min(group, n_ - k0);
+      RecomputeStates(col0, T_len, k0, g);
+      BackwardSequence(dy, col0, T_len, k0, g, ddelta, dB, dC);
+    }
+    for (int t = T_len - 1; t >= 0; --t) {
+      const int c = col0 + t;
+      D_->g.col(0).array() += dy.col(c).array() * a.col(c).array();
+      ddelta.col(c).array() += du_seq_.col(t).array() * a.col(c).array();
+      da.col(c).array() =
+          dy.col(c).array() * D_->w.col(0).array() + du_seq_.col(t).array() * delta.col(c).array();
+    }
   }
   // A = -exp(A_log): dA/dA_log = A.
   A_log_->g.array() += gA_.array() * A_.array();

@@ -4,10 +4,11 @@
 // Owns A_log (E, n) and the skip D (E). Inputs a, Delta (E, cols), B, C (n, cols).
 //
 // Memory: the forward pass keeps only its inputs. Backward recomputes the states of one
-// sequence at a time into a scratch buffer (T * E * n scalars, reused: no allocation in
-// the time loop), so memory does not grow with batch * T * E * n and the buffer stays in
-// cache. The state of one step is an (E, n) column-major block: the k loop walks
-// contiguous E-long columns, which Eigen vectorises.
+// sequence at a time into scratch buffers (T * E * n scalars each, reused: no allocation
+// in the time loop), a group of state columns at a time so that the group's states and
+// decays stay in L2 while the reverse pass reads them, so memory does not grow with
+// batch * T * E * n. The state of one step is an (E, n) column-major block: the k loop
+// walks contiguous E-long columns, which vectorise.
 #pragma once
 
 #include <string>
@@ -30,10 +31,10 @@ class SelectiveScan {
   void Backward(const Mat<T>& dy, Mat<T>& da, Mat<T>& ddelta, Mat<T>& dB, Mat<T>& dC);
 
  private:
-  void RecomputeStates(int col0, int T_len);
+  void RecomputeStates(int col0, int T_len, int k0, int g);
   template <typename Out>
   void DecayBlock(const Eigen::Ref<const Vec<T>>& delta_t, Out& decay) const;
-  void BackwardSequence(const Mat<T>& dy, int col0, int T_len, Mat<T>& da, Mat<T>& ddelta,
+  void BackwardSequence(const Mat<T>& dy, int col0, int T_len, int k0, int g, Mat<T>& ddelta,
                         Mat<T>& dB, Mat<T>& dC);
 
   Param<T>* A_log_ = nullptr;
@@ -50,7 +51,7 @@ class SelectiveScan {
   Mat<T> decay_;        // (E * n, T): exp(Delta_t A) of one sequence
   Mat<T> gA_;           // (E, n) gradient wrt A
   Vec<T> ds_;           // (E * n): gradient wrt the state, carried backwards in time
-  Vec<T> u_, du_;       // (E): Delta_t (.) a_t and its gradient at one step
+  Mat<T> u_seq_, du_seq_;  // (E, T): Delta (.) a of one sequence and its gradient
   mutable Vec<T> arg_;  // (E * n): Delta_t A, the argument of DecayBlock's exp
 };
 
