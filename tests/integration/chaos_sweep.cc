@@ -14,6 +14,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -189,6 +190,23 @@ int Run(const Options& o) {
   }
   bool ok = h->ok() && finished == total;
   if (o.expect_no_expiry && h->expired > 0) ok = false;
+  if (proxy) {
+    // A run through the proxy proves nothing unless the traffic went through it, and the
+    // faults asked for were injected.
+    int connections = 0, faults = 0;
+    const size_t semi = proxy_summary.find("; ");
+    const bool parsed =
+        std::sscanf(proxy_summary.c_str(), "done: %d connections", &connections) == 1 &&
+        semi != std::string::npos &&
+        std::sscanf(proxy_summary.c_str() + semi, "; %d faults", &faults) == 1;
+    const bool asked = std::find(o.proxy_args.begin(), o.proxy_args.end(),
+                                 "--fault-every-ms") != o.proxy_args.end();
+    if (!parsed || connections == 0 || (asked && faults == 0)) {
+      std::printf("  the proxy carried no traffic or injected no fault: \"%s\"\n",
+                  proxy_summary.c_str());
+      ok = false;
+    }
+  }
   std::printf("chaos seed %llu: %d rounds (sweepd killed %d, workers killed %d), %.1f s; %s%s\n",
               static_cast<unsigned long long>(o.seed), o.rounds, coordinator_kills,
               worker_kills, Since(t0), h->Summary().c_str(), ok ? "" : "; FAILED");
