@@ -15,7 +15,9 @@ injects faults between worker and coordinator:
                                             coordinator -> worker (down) for
                                             --partition-ms P, then deliver them (a
                                             partition that heals; TCP would retransmit)
-  --max-faults N                at most N faults (bounded), --duration-s S: exit after S s.
+  --max-faults N                at most N faults (bounded); --fault-window-s W: none after
+                                W s (from then on only the delay, so a sweep can finish);
+  --duration-s S                exit after S s.
 
 Random choices come from --seed, so a run's schedule of faults repeats (the moments are
 relative to the proxy's start). Prints "listening on HOST:PORT" on stdout once ready and
@@ -151,6 +153,9 @@ class Proxy:
         kinds = [k for k in self.args.faults.split(",") if k]
         while self.args.fault_every_ms > 0 and kinds and self.faults < self.args.max_faults:
             await asyncio.sleep(self.rng.expovariate(1000 / self.args.fault_every_ms))
+            if time.monotonic() - self.t0 > self.args.fault_window_s:
+                self.log("fault window over")
+                return
             self.inject(self.rng.choice(kinds))
             self.faults += 1
 
@@ -166,6 +171,7 @@ async def main():
     p.add_argument("--faults", default="drop,reset,partition-up,partition-down")
     p.add_argument("--partition-ms", type=float, default=1000)
     p.add_argument("--max-faults", type=int, default=10000)
+    p.add_argument("--fault-window-s", type=float, default=float("inf"))
     p.add_argument("--duration-s", type=float, default=3600)
     args = p.parse_args()
     for k in [k for k in args.faults.split(",") if k]:
