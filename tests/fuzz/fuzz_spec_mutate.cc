@@ -53,6 +53,8 @@ extern "C" void OnCrash(int sig) {
 
 const std::vector<std::string>& Tokens() {
   static const std::vector<std::string> tokens = [] {
+    // A table of tokens, kept as written.
+    // clang-format off
     std::vector<std::string> t = {
         "[", "]", "{", "}", ":", ": ", ",", "- ", "\n", "\n  ", "  ", "#", "&a ", "*a", "<<: *a",
         "!!str ", "!!int ", "!!map ", "? ", "|", ">", "---\n", "...\n", "\"", "'", "\\u0000",
@@ -60,19 +62,23 @@ const std::vector<std::string>& Tokens() {
         "NaN", "null", "~", "true", "9223372036854775807", "9223372036854775808",
         "0x7fffffff", "1_000", "h1", "h2*h3", "sin(", "grid:", "base:", "seeds:", "exclude:",
         "name:", "max_attempts:", "\xc3\x28", "\xe2\x80\xae", "\xef\xbb\xbf"};
+    // clang-format on
     for (const std::string& k : sweep::AllJobKeys()) t.push_back(k + ": ");
     return t;
   }();
   return tokens;
 }
 
+// clang-format off
 const std::vector<std::string> kEdgeNumbers = {"0", "-0", "1", "-1", "65536", "65537",
-                                               "2147483648", "1e9", "0.0", "1e-9", ".nan",
-                                               "-.inf", "99999999999999999999"};
+    "2147483648", "1e9", "0.0", "1e-9", ".nan", "-.inf", "99999999999999999999"};
+// clang-format on
 
 // One mutation of `s` (in place), drawing from `rng`.
 void Mutate(std::string& s, const std::vector<std::string>& corpus, std::mt19937_64& rng) {
-  auto pick = [&](size_t n) { return n == 0 ? 0 : std::uniform_int_distribution<size_t>(0, n - 1)(rng); };
+  auto pick = [&](size_t n) {
+    return n == 0 ? 0 : std::uniform_int_distribution<size_t>(0, n - 1)(rng);
+  };
   const size_t pos = pick(s.size() + 1);
   switch (pick(8)) {
     case 0:  // flip a byte
@@ -173,9 +179,8 @@ int main(int argc, char** argv) {
     if (only >= 0 ? tried == 1 : (max_inputs > 0 && tried == max_inputs)) break;
     if (only < 0 && std::chrono::steady_clock::now() >= deadline) break;
     input = MakeInput(corpus, seed, i);
-    std::snprintf(g_crash_path, sizeof(g_crash_path), "%s/crash-%llu-%llu.yaml",
-                  crash_dir.c_str(), static_cast<unsigned long long>(seed),
-                  static_cast<unsigned long long>(i));
+    std::snprintf(g_crash_path, sizeof(g_crash_path), "%s/crash-%llu-%llu.yaml", crash_dir.c_str(),
+                  static_cast<unsigned long long>(seed), static_cast<unsigned long long>(i));
     try {
       if (sweep::fuzz::CheckSpecInput(input) == sweep::fuzz::Verdict::kAccepted) {
         ++accepted;
@@ -190,12 +195,12 @@ int main(int argc, char** argv) {
     }
     ++tried;
   }
-  const double took =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("fuzz_spec_mutate seed %llu: %llu inputs in %.1f s (%.0f/s): %llu accepted, "
-              "%llu refused with INVALID_ARGUMENT, 0 crashes\n",
-              static_cast<unsigned long long>(seed), static_cast<unsigned long long>(tried), took,
-              tried / std::max(took, 1e-9), static_cast<unsigned long long>(accepted),
-              static_cast<unsigned long long>(refused));
+  const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  std::printf(
+      "fuzz_spec_mutate seed %llu: %llu inputs in %.1f s (%.0f/s): %llu accepted, "
+      "%llu refused with INVALID_ARGUMENT, 0 crashes\n",
+      static_cast<unsigned long long>(seed), static_cast<unsigned long long>(tried), took,
+      tried / std::max(took, 1e-9), static_cast<unsigned long long>(accepted),
+      static_cast<unsigned long long>(refused));
   return 0;
 }

@@ -51,7 +51,7 @@ struct Options {
   std::string proxy;
   std::vector<std::string> proxy_args;
   bool expect_no_expiry = false;
-  std::string keep;  // copy the DB and logs here when the check fails
+  std::string keep;      // copy the DB and logs here when the check fails
   std::string check_db;  // only check this database's history (sweep 1), run nothing
 };
 
@@ -70,14 +70,15 @@ std::string SweepFile(int seeds) {
   return "name: chaos\n"
          "base: {d: 6, r: 2, N: 32, K1: 300, T1: 128, T2: 1024, m: 128, eval_tasks: 200}\n"
          "grid: {model: [mamba-theory, krr]}\n"
-         "seeds: " + std::to_string(seeds) + "\nmax_attempts: 100\n";
+         "seeds: " +
+         std::to_string(seeds) + "\nmax_attempts: 100\n";
 }
 
 // Starts the fault proxy in front of the coordinator; its address, or "" on failure.
 std::string StartProxy(Cluster& c, const Options& o, std::unique_ptr<Process>& proxy) {
-  std::vector<std::string> argv = {"/usr/bin/env", "python3", o.proxy, "--listen", "127.0.0.1:0",
-                                   "--upstream", c.address(), "--seed",
-                                   std::to_string(o.seed)};
+  std::vector<std::string> argv = {"/usr/bin/env", "python3",     o.proxy,
+                                   "--listen",     "127.0.0.1:0", "--upstream",
+                                   c.address(),    "--seed",      std::to_string(o.seed)};
   argv.insert(argv.end(), o.proxy_args.begin(), o.proxy_args.end());
   const std::string out = c.dir() + "/proxy.out";
   proxy = std::make_unique<Process>(argv, out, out + ".err");
@@ -139,8 +140,7 @@ int Run(const Options& o) {
     const std::string done =
         progress.ok() ? absl::StrCat(progress->succeeded, "/", progress->total, " done") : "";
     if (progress.ok() && progress->succeeded == progress->total) {
-      std::fprintf(stderr, "chaos: the sweep finished before round %d; use more --seeds\n",
-                   round);
+      std::fprintf(stderr, "chaos: the sweep finished before round %d; use more --seeds\n", round);
     }
     if (victim == o.workers) {
       std::fprintf(stderr, "chaos: %.2f s round %d (%s): SIGKILL sweepd\n", Since(t0), round,
@@ -153,8 +153,8 @@ int Run(const Options& o) {
         return 2;
       }
     } else {
-      std::fprintf(stderr, "chaos: %.2f s round %d (%s): SIGKILL worker %d (pid %d)\n",
-                   Since(t0), round, done.c_str(), victim, workers[victim]->pid());
+      std::fprintf(stderr, "chaos: %.2f s round %d (%s): SIGKILL worker %d (pid %d)\n", Since(t0),
+                   round, done.c_str(), victim, workers[victim]->pid());
       workers[victim]->Signal(SIGKILL);
       workers[victim]->Wait(milliseconds(5000));
       ++worker_kills;
@@ -199,8 +199,8 @@ int Run(const Options& o) {
         std::sscanf(proxy_summary.c_str(), "done: %d connections", &connections) == 1 &&
         semi != std::string::npos &&
         std::sscanf(proxy_summary.c_str() + semi, "; %d faults", &faults) == 1;
-    const bool asked = std::find(o.proxy_args.begin(), o.proxy_args.end(),
-                                 "--fault-every-ms") != o.proxy_args.end();
+    const bool asked = std::find(o.proxy_args.begin(), o.proxy_args.end(), "--fault-every-ms") !=
+                       o.proxy_args.end();
     if (!parsed || connections == 0 || (asked && faults == 0)) {
       std::printf("  the proxy carried no traffic or injected no fault: \"%s\"\n",
                   proxy_summary.c_str());
@@ -208,13 +208,13 @@ int Run(const Options& o) {
     }
   }
   std::printf("chaos seed %llu: %d rounds (sweepd killed %d, workers killed %d), %.1f s; %s%s\n",
-              static_cast<unsigned long long>(o.seed), o.rounds, coordinator_kills,
-              worker_kills, Since(t0), h->Summary().c_str(), ok ? "" : "; FAILED");
+              static_cast<unsigned long long>(o.seed), o.rounds, coordinator_kills, worker_kills,
+              Since(t0), h->Summary().c_str(), ok ? "" : "; FAILED");
   if (proxy) std::printf("  proxy %s\n", proxy_summary.c_str());
   for (const std::string& v : h->violations) std::printf("  %s\n", v.c_str());
-  if (finished != total) std::printf("  %lld of %lld jobs finished before the timeout\n",
-                                     static_cast<long long>(finished),
-                                     static_cast<long long>(total));
+  if (finished != total)
+    std::printf("  %lld of %lld jobs finished before the timeout\n",
+                static_cast<long long>(finished), static_cast<long long>(total));
   if (!ok && !o.keep.empty()) {
     std::error_code ec;
     std::filesystem::copy(c.dir(), o.keep, std::filesystem::copy_options::recursive, ec);

@@ -67,20 +67,20 @@ void Replay(int64_t job, const JobHistory& h, std::vector<std::string>& broken,
       broken.push_back(at + " after the job succeeded");
     } else if (e.kind == "leased") {
       if (held != 0) broken.push_back(at + " while attempt " + std::to_string(held) + " held");
-      if (e.attempt != last + 1) broken.push_back(at + " skips from attempt " +
-                                                  std::to_string(last));
+      if (e.attempt != last + 1)
+        broken.push_back(at + " skips from attempt " + std::to_string(last));
       held = last = e.attempt;
       holder = e.worker;
     } else if (e.kind == "requeued" || e.kind == "released" || e.kind == "succeeded") {
       if (held == 0 || e.attempt != held) {
-        broken.push_back(at + " from a lease that is not current (held: " +
-                         std::to_string(held) + ")");
+        broken.push_back(at + " from a lease that is not current (held: " + std::to_string(held) +
+                         ")");
       }
       if (e.kind == "succeeded") {
         ++successes;
         done = true;
-        if (e.worker != holder) broken.push_back(at + " reported by " + e.worker +
-                                                 ", leased to " + holder);
+        if (e.worker != holder)
+          broken.push_back(at + " reported by " + e.worker + ", leased to " + holder);
       }
       held = 0;
     } else {
@@ -109,8 +109,7 @@ absl::StatusOr<HistoryReport> CheckHistory(const std::string& db_path, int64_t s
 
   std::map<int64_t, JobHistory> jobs;
   {
-    auto st = Prepare(raw, "SELECT job_id, attempt, state FROM jobs WHERE sweep_id = ?1",
-                      sweep_id);
+    auto st = Prepare(raw, "SELECT job_id, attempt, state FROM jobs WHERE sweep_id = ?1", sweep_id);
     if (!st.ok()) return st.status();
     while (sqlite3_step(st->get()) == SQLITE_ROW) {
       JobHistory& h = jobs[sqlite3_column_int64(st->get(), 0)];
@@ -178,8 +177,8 @@ absl::StatusOr<HistoryReport> CheckHistory(const std::string& db_path, int64_t s
     int64_t expected = 1;
     for (const auto& [a, row] : h.attempts) {
       ++r.attempts;
-      if (a != expected) broken.push_back(absl::StrCat("job ", job, ": attempt ", a,
-                                                       " follows ", expected - 1));
+      if (a != expected)
+        broken.push_back(absl::StrCat("job ", job, ": attempt ", a, " follows ", expected - 1));
       expected = a + 1;
       if (row.outcome == "succeeded") {
         ++attempt_successes;
@@ -192,14 +191,12 @@ absl::StatusOr<HistoryReport> CheckHistory(const std::string& db_path, int64_t s
         broken.push_back(absl::StrCat("job ", job, ": attempt ", a, " ended ", row.outcome));
       }
     }
-    const int64_t leases = static_cast<int64_t>(
-        std::count_if(h.events.begin(), h.events.end(),
-                      [](const Event& e) { return e.kind == "leased"; }));
+    const int64_t leases = static_cast<int64_t>(std::count_if(
+        h.events.begin(), h.events.end(), [](const Event& e) { return e.kind == "leased"; }));
     if (leases != static_cast<int64_t>(h.attempts.size()) ||
         h.attempt != static_cast<int64_t>(h.attempts.size())) {
       broken.push_back(absl::StrCat("job ", job, ": ", leases, " leased events, ",
-                                    h.attempts.size(), " attempts rows, jobs.attempt ",
-                                    h.attempt));
+                                    h.attempts.size(), " attempts rows, jobs.attempt ", h.attempt));
     }
     if (event_successes > 1 || attempt_successes > 1 || h.results > 1) {
       ++r.duplicated;
@@ -224,9 +221,9 @@ absl::StatusOr<HistoryReport> CheckHistory(const std::string& db_path, int64_t s
     }
     if (h.result_attempt != succeeded_attempt ||
         h.result_digest != h.attempts.at(succeeded_attempt).digest) {
-      broken.push_back(absl::StrCat("job ", job, ": result stored by attempt ",
-                                    h.result_attempt, ", success recorded for ",
-                                    succeeded_attempt, " (or the digests differ)"));
+      broken.push_back(absl::StrCat("job ", job, ": result stored by attempt ", h.result_attempt,
+                                    ", success recorded for ", succeeded_attempt,
+                                    " (or the digests differ)"));
     }
     for (std::string& b : broken) note(job, std::move(b));
     if (broken.empty()) ++r.exactly_once;

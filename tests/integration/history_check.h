@@ -22,14 +22,14 @@
 namespace sweep::integration {
 
 struct HistoryReport {
-  int64_t jobs = 0;          // jobs of the sweep
-  int64_t exactly_once = 0;  // succeeded once, with a valid history
-  int64_t lost = 0;          // never succeeded
-  int64_t duplicated = 0;    // more than one success (events, attempts or results)
-  int64_t unexpected = 0;    // a history that breaks the state machine, or a failure
-  int64_t attempts = 0;      // leases granted in all
-  int64_t expired = 0;       // attempts ended lost (lease expired)
-  int64_t released = 0;      // attempts handed back
+  int64_t jobs = 0;                     // jobs of the sweep
+  int64_t exactly_once = 0;             // succeeded once, with a valid history
+  int64_t lost = 0;                     // never succeeded
+  int64_t duplicated = 0;               // more than one success (events, attempts or results)
+  int64_t unexpected = 0;               // a history that breaks the state machine, or a failure
+  int64_t attempts = 0;                 // leases granted in all
+  int64_t expired = 0;                  // attempts ended lost (lease expired)
+  int64_t released = 0;                 // attempts handed back
   std::vector<std::string> violations;  // one line per broken rule (the first 50)
 
   bool ok() const { return lost == 0 && duplicated == 0 && unexpected == 0 && jobs > 0; }

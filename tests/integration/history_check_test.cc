@@ -27,13 +27,14 @@ class HistoryCheckTest : public ::testing::Test {
                 .string();
     std::filesystem::remove(path_);
     ASSERT_EQ(sqlite3_open(path_.c_str(), &db_), SQLITE_OK);
-    Exec("CREATE TABLE jobs (job_id INTEGER PRIMARY KEY, sweep_id INTEGER, attempt INTEGER,"
-         " state TEXT);"
-         "CREATE TABLE attempts (job_id INTEGER, attempt INTEGER, worker_id TEXT, outcome TEXT,"
-         " digest TEXT, PRIMARY KEY (job_id, attempt));"
-         "CREATE TABLE events (event_id INTEGER PRIMARY KEY, sweep_id INTEGER, job_id INTEGER,"
-         " attempt INTEGER, kind TEXT, worker_id TEXT);"
-         "CREATE TABLE results (job_id INTEGER PRIMARY KEY, attempt INTEGER, digest TEXT);");
+    Exec(
+        "CREATE TABLE jobs (job_id INTEGER PRIMARY KEY, sweep_id INTEGER, attempt INTEGER,"
+        " state TEXT);"
+        "CREATE TABLE attempts (job_id INTEGER, attempt INTEGER, worker_id TEXT, outcome TEXT,"
+        " digest TEXT, PRIMARY KEY (job_id, attempt));"
+        "CREATE TABLE events (event_id INTEGER PRIMARY KEY, sweep_id INTEGER, job_id INTEGER,"
+        " attempt INTEGER, kind TEXT, worker_id TEXT);"
+        "CREATE TABLE results (job_id INTEGER PRIMARY KEY, attempt INTEGER, digest TEXT);");
   }
   void TearDown() override {
     sqlite3_close(db_);
@@ -46,13 +47,20 @@ class HistoryCheckTest : public ::testing::Test {
   // Job `id` of sweep 1: leased by w1, expired, leased by w2 and succeeded (digest d).
   void ValidJob(int id) {
     const std::string j = std::to_string(id);
-    Exec("INSERT INTO jobs VALUES (" + j + ", 1, 2, 'succeeded');"
-         "INSERT INTO attempts VALUES (" + j + ", 1, 'w1', 'lost', NULL), (" + j +
+    Exec("INSERT INTO jobs VALUES (" + j +
+         ", 1, 2, 'succeeded');"
+         "INSERT INTO attempts VALUES (" +
+         j + ", 1, 'w1', 'lost', NULL), (" + j +
          ", 2, 'w2', 'succeeded', 'd');"
          "INSERT INTO events (sweep_id, job_id, attempt, kind, worker_id) VALUES"
-         " (1, " + j + ", 1, 'leased', 'w1'), (1, " + j + ", 1, 'requeued', 'w1'),"
-         " (1, " + j + ", 2, 'leased', 'w2'), (1, " + j + ", 2, 'succeeded', 'w2');"
-         "INSERT INTO results VALUES (" + j + ", 2, 'd');");
+         " (1, " +
+         j + ", 1, 'leased', 'w1'), (1, " + j +
+         ", 1, 'requeued', 'w1'),"
+         " (1, " +
+         j + ", 2, 'leased', 'w2'), (1, " + j +
+         ", 2, 'succeeded', 'w2');"
+         "INSERT INTO results VALUES (" +
+         j + ", 2, 'd');");
   }
   HistoryReport Check() {
     auto r = CheckHistory(path_, 1);
@@ -77,9 +85,10 @@ TEST_F(HistoryCheckTest, AValidHistoryWithAnExpiredAttemptPasses) {
 
 TEST_F(HistoryCheckTest, ASecondSuccessIsDuplicated) {
   ValidJob(1);
-  Exec("UPDATE attempts SET outcome = 'succeeded' WHERE attempt = 1;"
-       "INSERT INTO events (sweep_id, job_id, attempt, kind, worker_id) VALUES"
-       " (1, 1, 2, 'succeeded', 'w2');");
+  Exec(
+      "UPDATE attempts SET outcome = 'succeeded' WHERE attempt = 1;"
+      "INSERT INTO events (sweep_id, job_id, attempt, kind, worker_id) VALUES"
+      " (1, 1, 2, 'succeeded', 'w2');");
   HistoryReport r = Check();
   EXPECT_FALSE(r.ok());
   EXPECT_EQ(r.duplicated, 1);
@@ -87,10 +96,11 @@ TEST_F(HistoryCheckTest, ASecondSuccessIsDuplicated) {
 
 TEST_F(HistoryCheckTest, AJobThatNeverSucceededIsLost) {
   ValidJob(1);
-  Exec("INSERT INTO jobs VALUES (2, 1, 1, 'queued');"
-       "INSERT INTO attempts VALUES (2, 1, 'w1', 'lost', NULL);"
-       "INSERT INTO events (sweep_id, job_id, attempt, kind, worker_id) VALUES"
-       " (1, 2, 1, 'leased', 'w1'), (1, 2, 1, 'requeued', 'w1');");
+  Exec(
+      "INSERT INTO jobs VALUES (2, 1, 1, 'queued');"
+      "INSERT INTO attempts VALUES (2, 1, 'w1', 'lost', NULL);"
+      "INSERT INTO events (sweep_id, job_id, attempt, kind, worker_id) VALUES"
+      " (1, 2, 1, 'leased', 'w1'), (1, 2, 1, 'requeued', 'w1');");
   HistoryReport r = Check();
   EXPECT_FALSE(r.ok());
   EXPECT_EQ(r.lost, 1);
@@ -99,12 +109,13 @@ TEST_F(HistoryCheckTest, AJobThatNeverSucceededIsLost) {
 
 TEST_F(HistoryCheckTest, ASuccessFromAStaleLeaseIsUnexpected) {
   // Attempt 1 expired and attempt 2 was granted, then attempt 1's report was accepted.
-  Exec("INSERT INTO jobs VALUES (1, 1, 2, 'succeeded');"
-       "INSERT INTO attempts VALUES (1, 1, 'w1', 'succeeded', 'd'), (1, 2, 'w2', 'lost', NULL);"
-       "INSERT INTO events (sweep_id, job_id, attempt, kind, worker_id) VALUES"
-       " (1, 1, 1, 'leased', 'w1'), (1, 1, 1, 'requeued', 'w1'), (1, 1, 2, 'leased', 'w2'),"
-       " (1, 1, 1, 'succeeded', 'w1');"
-       "INSERT INTO results VALUES (1, 1, 'd');");
+  Exec(
+      "INSERT INTO jobs VALUES (1, 1, 2, 'succeeded');"
+      "INSERT INTO attempts VALUES (1, 1, 'w1', 'succeeded', 'd'), (1, 2, 'w2', 'lost', NULL);"
+      "INSERT INTO events (sweep_id, job_id, attempt, kind, worker_id) VALUES"
+      " (1, 1, 1, 'leased', 'w1'), (1, 1, 1, 'requeued', 'w1'), (1, 1, 2, 'leased', 'w2'),"
+      " (1, 1, 1, 'succeeded', 'w1');"
+      "INSERT INTO results VALUES (1, 1, 'd');");
   HistoryReport r = Check();
   EXPECT_FALSE(r.ok());
   EXPECT_EQ(r.unexpected, 1);

@@ -26,8 +26,10 @@ class GroupPagingTest : public ServiceTest {
  protected:
   // Submits a krr sweep of `seeds` jobs and reports every job succeeded (curve at n 1..8).
   int64_t SucceededSweep(int seeds) {
-    auto submitted = Submit("r", "name: many\nbase: {model: krr, d: 4, N: 8, eval_tasks: 10}\n"
-                                 "seeds: " + std::to_string(seeds) + "\n");
+    auto submitted = Submit("r",
+                            "name: many\nbase: {model: krr, d: 4, N: 8, eval_tasks: 10}\n"
+                            "seeds: " +
+                                std::to_string(seeds) + "\n");
     EXPECT_THAT(submitted, IsOk());
     EXPECT_THAT(Register("w"), IsOk());
     for (int i = 0; i < seeds; ++i) {  // bounded: one lease per job
@@ -145,9 +147,9 @@ TEST_F(GroupPagingTest, TheCliReturnsResultsAndCurvesLargerThanOnePageWhole) {
   // Global flags first, then the command.
   std::vector<std::string> results = Remote();
   const size_t command = results.size();
-  for (const std::string& word : {std::string("results"), std::to_string(sweep),
-                                  std::string("--group-by"), std::string("seed"),
-                                  std::string("--format"), std::string("csv")}) {
+  for (const std::string& word :
+       {std::string("results"), std::to_string(sweep), std::string("--group-by"),
+        std::string("seed"), std::string("--format"), std::string("csv")}) {
     results.push_back(word);
   }
   client::CliRun r = client::RunSweepCli(results);
