@@ -24,15 +24,22 @@ using ::testing::HasSubstr;
 
 class GroupPagingTest : public ServiceTest {
  protected:
-  // Submits a krr sweep of `seeds` jobs and reports every job succeeded (curve at n 1..8).
-  int64_t SucceededSweep(int seeds) {
+  // Submits a krr sweep of `seeds` jobs and reports the first `succeed` of them (all by
+  // default) succeeded, curve at n 1, 2, 4, 8.
+  int64_t SucceededSweep(int seeds, int succeed = -1) {
     auto submitted = Submit("r",
                             "name: many\nbase: {model: krr, d: 4, N: 8, eval_tasks: 10}\n"
                             "seeds: " +
                                 std::to_string(seeds) + "\n");
     EXPECT_THAT(submitted, IsOk());
     EXPECT_THAT(Register("w"), IsOk());
-    for (int i = 0; i < seeds; ++i) {  // bounded: one lease per job
+    SucceedNext(succeed < 0 ? seeds : succeed);
+    return submitted.ok() ? submitted->sweep_id() : 0;
+  }
+
+  // Leases the next `jobs` queued jobs (in job order) and reports each succeeded.
+  void SucceedNext(int jobs) {
+    for (int i = 0; i < jobs; ++i) {  // bounded: one lease per job
       v1::LeaseJobRequest req;
       req.set_worker_id("w");
       req.set_wait_ms(100);
@@ -41,7 +48,6 @@ class GroupPagingTest : public ServiceTest {
       if (!resp.has_lease()) break;
       EXPECT_THAT(Report(resp.lease(), OkReport("w", {1, 2, 4, 8})), IsOk());
     }
-    return submitted.ok() ? submitted->sweep_id() : 0;
   }
 
   // The CLI's flags for this server: its address and a client token file (mode 0600).
@@ -80,6 +86,59 @@ TEST_F(GroupPagingTest, ResultPagesFollowTheGroupOrderAndJoinIntoTheWhole) {
   } while (!req.page_token().empty());
   EXPECT_EQ(pages, 3);
   EXPECT_EQ(seeds, (std::vector<std::string>{"0", "1", "2", "3", "4"}));
+}
+
+TEST_F(GroupPagingTest, APageTokenStaysValidWhileResultsArrive) {
+  // Seeds 0-2 succeeded; the first page holds 0 and 1. Seeds 3-5 then succeed: the
+  // listing goes on after seed 1, with no group twice and none skipped.
+  const int64_t sweep = SucceededSweep(6, 3);
+  v1::GetResultsRequest req;
+  req.mutable_query()->set_sweep_id(sweep);
+  req.mutable_query()->add_group_by("seed");
+  req.set_page_size(2);
+  v1::GetResultsResponse first;
+  ASSERT_THAT(Call(&v1::SweepService::Stub::GetResults, req, &first), IsOk());
+  ASSERT_EQ(first.groups_size(), 2);
+  ASSERT_FALSE(first.next_page_token().empty());
+  SucceedNext(3);
+  std::vector<std::string> seeds = {first.groups(0).key().at("seed"),
+                                    first.groups(1).key().at("seed")};
+  req.set_page_token(first.next_page_token());
+  for (int page = 0; page < 4 && !req.page_token().empty(); ++page) {
+    v1::GetResultsResponse resp;
+    ASSERT_THAT(Call(&v1::SweepService::Stub::GetResults, req, &resp), IsOk());
+    for (const auto& g : resp.groups()) seeds.push_back(g.key().at("seed"));
+    req.set_page_token(resp.next_page_token());
+  }
+  EXPECT_TRUE(req.page_token().empty());
+  EXPECT_EQ(seeds, (std::vector<std::string>{"0", "1", "2", "3", "4", "5"}));
+}
+
+TEST_F(GroupPagingTest, GroupsArrivingBeforeThePageTokenAreNeverSentTwice) {
+  // Jobs run in the order seed 2, 3, 4, 5, 0, 1. After the page {2, 3}, seeds 0 and 1
+  // succeed: they sort before the token, so the rest of the listing is {4, 5}, and no
+  // group comes twice (an offset would send 2 and 3 again).
+  auto submitted = Submit("r",
+                          "name: order\nbase: {model: krr, d: 4, N: 8, eval_tasks: 10}\n"
+                          "grid: {seed: [2, 3, 4, 5, 0, 1]}\n");
+  ASSERT_THAT(submitted, IsOk());
+  ASSERT_THAT(Register("w"), IsOk());
+  SucceedNext(4);
+  v1::GetResultsRequest req;
+  req.mutable_query()->set_sweep_id(submitted->sweep_id());
+  req.mutable_query()->add_group_by("seed");
+  req.set_page_size(2);
+  std::vector<std::string> seeds;
+  for (int page = 0; page < 4; ++page) {
+    v1::GetResultsResponse resp;
+    ASSERT_THAT(Call(&v1::SweepService::Stub::GetResults, req, &resp), IsOk());
+    for (const auto& g : resp.groups()) seeds.push_back(g.key().at("seed"));
+    if (page == 0) SucceedNext(2);
+    req.set_page_token(resp.next_page_token());
+    if (req.page_token().empty()) break;
+  }
+  EXPECT_TRUE(req.page_token().empty());
+  EXPECT_EQ(seeds, (std::vector<std::string>{"2", "3", "4", "5"}));
 }
 
 TEST_F(GroupPagingTest, CurvePagesJoinIntoTheWhole) {
