@@ -126,12 +126,16 @@ absl::StatusOr<bool> RpcBackend::Serving() {
 }
 
 absl::StatusOr<std::vector<SweepSummary>> RpcBackend::ListSweeps() {
-  v1::ListSweepsResponse resp;
-  absl::Status s =
-      Call(*stub_, &v1::SweepService::Stub::ListSweeps, v1::ListSweepsRequest(), &resp, address_);
-  if (!s.ok()) return s;
+  v1::ListSweepsRequest req;
   std::vector<SweepSummary> out;
-  for (const auto& p : resp.sweeps()) out.push_back(FromProto(p));
+  // Paged like ListJobs (docs/limits.md); follow the pages to the end.
+  do {
+    v1::ListSweepsResponse resp;
+    absl::Status s = Call(*stub_, &v1::SweepService::Stub::ListSweeps, req, &resp, address_);
+    if (!s.ok()) return s;
+    for (const auto& p : resp.sweeps()) out.push_back(FromProto(p));
+    req.set_page_token(resp.next_page_token());
+  } while (!req.page_token().empty());
   return out;
 }
 
@@ -168,22 +172,28 @@ absl::StatusOr<std::vector<JobRecord>> RpcBackend::ListJobs(int64_t sweep_id,
 absl::StatusOr<std::vector<ResultGroup>> RpcBackend::Results(const ResultsQuery& q) {
   v1::GetResultsRequest req;
   *req.mutable_query() = ToProto(q);
-  v1::GetResultsResponse resp;
-  absl::Status s = Call(*stub_, &v1::SweepService::Stub::GetResults, req, &resp, address_);
-  if (!s.ok()) return s;
   std::vector<ResultGroup> out;
-  for (const auto& p : resp.groups()) out.push_back(FromProto(p));
+  do {
+    v1::GetResultsResponse resp;
+    absl::Status s = Call(*stub_, &v1::SweepService::Stub::GetResults, req, &resp, address_);
+    if (!s.ok()) return s;
+    for (const auto& p : resp.groups()) out.push_back(FromProto(p));
+    req.set_page_token(resp.next_page_token());
+  } while (!req.page_token().empty());
   return out;
 }
 
 absl::StatusOr<std::vector<CurveGroup>> RpcBackend::Curves(const ResultsQuery& q) {
   v1::GetCurvesRequest req;
   *req.mutable_query() = ToProto(q);
-  v1::GetCurvesResponse resp;
-  absl::Status s = Call(*stub_, &v1::SweepService::Stub::GetCurves, req, &resp, address_);
-  if (!s.ok()) return s;
   std::vector<CurveGroup> out;
-  for (const auto& p : resp.groups()) out.push_back(FromProto(p));
+  do {
+    v1::GetCurvesResponse resp;
+    absl::Status s = Call(*stub_, &v1::SweepService::Stub::GetCurves, req, &resp, address_);
+    if (!s.ok()) return s;
+    for (const auto& p : resp.groups()) out.push_back(FromProto(p));
+    req.set_page_token(resp.next_page_token());
+  } while (!req.page_token().empty());
   return out;
 }
 

@@ -10,6 +10,7 @@ PACKAGES=(
   libcli11-dev libgtest-dev libgmock-dev libbenchmark-dev
   libboost-dev gnuplot-nox
   openssl  # the TLS tests make their certificates at run time (tests/integration/test_pki.h)
+  python3  # the fault proxy of the chaos tests (tests/fault_proxy.py), stdlib only
   python3-grpcio python3-protobuf  # docs/python.md's example and its test (tests/python)
 )
 

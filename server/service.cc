@@ -2,11 +2,13 @@
 #include "server/service.h"
 
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "common/limits.h"
 #include "common/spec/sweep_spec.h"
 #include "proto/convert.h"
+#include "server/group_paging.h"
 #include "server/paging.h"
 #include "spdlog/spdlog.h"
 
@@ -162,11 +164,20 @@ grpc::Status SweepServiceImpl::ControlSweep(Ctx*, const v1::ControlSweepRequest*
                    "\" (pause|resume|stop)")));
 }
 
-grpc::Status SweepServiceImpl::ListSweeps(Ctx*, const v1::ListSweepsRequest*,
+grpc::Status SweepServiceImpl::ListSweeps(Ctx*, const v1::ListSweepsRequest* req,
                                           v1::ListSweepsResponse* resp) {
+  absl::StatusOr<int> page_size = PageSize(req->page_size());
+  if (!page_size.ok()) return ToGrpcStatus(page_size.status());
+  // Sweep ids are decimal keys, as job ids.
+  absl::StatusOr<int64_t> after = ParseJobPageToken(req->page_token());
+  if (!after.ok()) return ToGrpcStatus(after.status());
   auto sweeps = coordinator_.ListSweeps();
   if (!sweeps.ok()) return ToGrpcStatus(sweeps.status());
-  for (const SweepSummary& s : *sweeps) *resp->add_sweeps() = ToProto(s);
+  std::erase_if(*sweeps, [&](const SweepSummary& s) { return s.sweep_id <= *after; });
+  resp->set_next_page_token(FillPage(
+      *sweeps, *page_size, [](const SweepSummary& s) { return ToProto(s); },
+      [resp] { return resp->add_sweeps(); },
+      [](const SweepSummary& s) { return std::to_string(s.sweep_id); }));
   return grpc::Status::OK;
 }
 
@@ -204,17 +215,33 @@ grpc::Status SweepServiceImpl::ListJobs(Ctx*, const v1::ListJobsRequest* req,
 
 grpc::Status SweepServiceImpl::GetResults(Ctx*, const v1::GetResultsRequest* req,
                                           v1::GetResultsResponse* resp) {
+  absl::StatusOr<int> page_size = PageSize(req->page_size());
+  if (!page_size.ok()) return ToGrpcStatus(page_size.status());
+  auto after = ParseGroupPageToken(req->page_token());
+  if (!after.ok()) return ToGrpcStatus(after.status());
   auto groups = coordinator_.Results(FromProto(req->query()));
   if (!groups.ok()) return ToGrpcStatus(groups.status());
-  for (const ResultGroup& g : *groups) *resp->add_groups() = ToProto(g);
+  DropThrough(*groups, *after);
+  resp->set_next_page_token(FillPage(
+      *groups, *page_size, [](const ResultGroup& g) { return ToProto(g); },
+      [resp] { return resp->add_groups(); },
+      [](const ResultGroup& g) { return GroupPageToken(g.key); }));
   return grpc::Status::OK;
 }
 
 grpc::Status SweepServiceImpl::GetCurves(Ctx*, const v1::GetCurvesRequest* req,
                                          v1::GetCurvesResponse* resp) {
+  absl::StatusOr<int> page_size = PageSize(req->page_size());
+  if (!page_size.ok()) return ToGrpcStatus(page_size.status());
+  auto after = ParseGroupPageToken(req->page_token());
+  if (!after.ok()) return ToGrpcStatus(after.status());
   auto groups = coordinator_.Curves(FromProto(req->query()));
   if (!groups.ok()) return ToGrpcStatus(groups.status());
-  for (const CurveGroup& g : *groups) *resp->add_groups() = ToProto(g);
+  DropThrough(*groups, *after);
+  resp->set_next_page_token(FillPage(
+      *groups, *page_size, [](const CurveGroup& g) { return ToProto(g); },
+      [resp] { return resp->add_groups(); },
+      [](const CurveGroup& g) { return GroupPageToken(g.key); }));
   return grpc::Status::OK;
 }
 

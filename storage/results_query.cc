@@ -82,13 +82,7 @@ bool ValidUtf8(const std::string& s) {
          json(s).dump(-1, ' ', false, json::error_handler_t::ignore);
 }
 
-bool KeyLess(const GroupKey& a, const GroupKey& b) {
-  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),
-                                      [](const auto& p, const auto& q) {
-                                        if (p.first != q.first) return p.first < q.first;
-                                        return ValueLess(p.second, q.second);
-                                      });
-}
+bool KeyLess(const GroupKey& a, const GroupKey& b) { return GroupKeyLess(a, b); }
 
 // The SQL that selects grouping columns, then `extra` columns, from jobs j (joined as the
 // caller says), filtered by sweep and `where`. Column 0.. group_cols-1 are the group.

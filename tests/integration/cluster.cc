@@ -82,7 +82,8 @@ void Cluster::KillCoordinator() {
 
 Process& Cluster::StartWorker(int slots) {
   const std::string log = dir_ + "/worker" + std::to_string(workers_.size());
-  std::vector<std::string> argv = {Bin("sweep-worker"), "--coordinator",       address_,
+  const std::string& dial = worker_address_.empty() ? address_ : worker_address_;
+  std::vector<std::string> argv = {Bin("sweep-worker"), "--coordinator",       dial,
                                    "--slots",           std::to_string(slots), "--token-file",
                                    worker_token_file()};
   argv.insert(argv.end(), worker_flags_.begin(), worker_flags_.end());

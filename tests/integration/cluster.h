@@ -51,6 +51,8 @@ class Cluster {
   void KillCoordinator();  // SIGKILL + reap
 
   Process& StartWorker(int slots = 1);
+  // The address later workers dial instead of sweepd's own (a fault proxy in front of it).
+  void SetWorkerAddress(std::string address) { worker_address_ = std::move(address); }
   Process& worker(size_t i) { return *workers_[i]; }
 
   // Writes `text` to dir/name and returns its path.
@@ -67,7 +69,7 @@ class Cluster {
   absl::StatusOr<DbCounts> Counts();
 
  private:
-  std::string dir_, db_, address_;
+  std::string dir_, db_, address_, worker_address_;
   int port_ = 0;
   int starts_ = 0;
   std::vector<std::string> coordinator_flags_, worker_flags_, client_flags_;

@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -18,6 +19,9 @@ Process::Process(std::vector<std::string> argv, const std::string& out_path,
                  const std::string& err_path) {
   pid_ = fork();
   if (pid_ == 0) {
+    // The child dies with its parent, so a test or driver killed by a timeout or a
+    // signal leaves no sweepd or worker behind.
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
     const int out = open(out_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     const int err = open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
     dup2(out, 1);
