@@ -140,21 +140,35 @@ def _query(pb, sweep_id, group_by, where):
                            where={k: str(v) for k, v in (where or {}).items()})
 
 
+def _groups(call, make_request):
+    """Every group of a paged reply (GetResults, GetCurves): follows next_page_token."""
+    token = ""
+    while True:
+        reply = call(make_request(token))
+        yield from reply.groups
+        token = reply.next_page_token
+        if not token:
+            return
+
+
 def results(stub, sweep_id, group_by=None, where=None):
     """One dict per group: the group's key values (parsed JSON) and its statistics
     (docs/statistics.md). group_by defaults to every config key except seed."""
     pb, _ = load_stubs()
-    reply = stub.GetResults(pb.GetResultsRequest(query=_query(pb, sweep_id, group_by, where)))
+    query = _query(pb, sweep_id, group_by, where)
+    groups = _groups(stub.GetResults,
+                     lambda token: pb.GetResultsRequest(query=query, page_token=token))
     return [{**{k: json.loads(v) for k, v in g.key.items()},
-             **{s: getattr(g, s) for s in _STATS}} for g in reply.groups]
+             **{s: getattr(g, s) for s in _STATS}} for g in groups]
 
 
 def curves(stub, sweep_id, group_by=None, where=None):
     """One dict per (group, n): nmse and mse against the context length n."""
     pb, _ = load_stubs()
-    reply = stub.GetCurves(pb.GetCurvesRequest(query=_query(pb, sweep_id, group_by, where)))
+    query = _query(pb, sweep_id, group_by, where)
     rows = []
-    for g in reply.groups:
+    for g in _groups(stub.GetCurves,
+                     lambda token: pb.GetCurvesRequest(query=query, page_token=token)):
         key = {k: json.loads(v) for k, v in g.key.items()}
         for p in g.points:
             rows.append({**key, "n": p.n, **{s: getattr(p, s) for s in _STATS[:-1]}})
