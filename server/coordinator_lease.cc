@@ -35,17 +35,27 @@ absl::StatusOr<std::optional<sweep::Lease>> Coordinator::Lease(
     const uint64_t seen = impl_->generation;
     std::optional<sweep::Lease> lease;
     SWEEP_RETURN_IF_ERROR(impl_->Write(lock, [&]() -> absl::Status {
+      const TimePoint now = impl_->clock.Now();
+      // Expired leases go first, judged by the deadlines in memory: the quota counts
+      // unexpired leases from the file, whose deadlines the reap brings up to date.
+      if (absl::Status reaped = impl_->store->ReapExpired(now).status(); !reaped.ok()) {
+        return reaped;
+      }
       // Checked in the grant's transaction: two slots polling at once cannot both pass.
-      if (absl::Status quota = impl_->store->CheckLeaseQuota(worker_id, impl_->clock.Now(),
-                                                             impl_->options.max_running_leases);
+      if (absl::Status quota =
+              impl_->store->CheckLeaseQuota(worker_id, now, impl_->options.max_running_leases);
           !quota.ok()) {
         return quota;
       }
-      SWEEP_ASSIGN_OR_RETURN(lease, impl_->store->LeaseNext(worker_id, impl_->clock.Now(),
-                                                            impl_->options.lease_ttl, fit));
+      SWEEP_ASSIGN_OR_RETURN(lease,
+                             impl_->store->LeaseNext(worker_id, now, impl_->options.lease_ttl, fit));
       return absl::OkStatus();
     }));
     if (lease) {
+      impl_->table.Put(storage::RunningLease{lease->job_id, lease->sweep_id, lease->attempt,
+                                             worker_id, lease->expires_at, 0, 0},
+                       /*dirty=*/false);
+      ++impl_->leases;
       spdlog::info("job {} leased by {} (attempt {})", lease->job_id, worker_id, lease->attempt);
       return lease;
     }
@@ -63,6 +73,16 @@ absl::StatusOr<HeartbeatReply> Coordinator::Heartbeat(int64_t job_id, int attemp
                                                       int64_t total) {
   SWEEP_RETURN_IF_ERROR(CheckWorkerId("worker_id", worker_id));
   SWEEP_RETURN_IF_ERROR(CheckProgress(step, total));
+  // The current lease is extended in memory: no transaction, no fsync (section 4.12).
+  if (std::optional<HeartbeatReply> reply = impl_->table.Renew(
+          job_id, attempt, worker_id, step, total, impl_->clock.Now(), impl_->options.lease_ttl)) {
+    ++impl_->heartbeats;
+    ++impl_->heartbeats_in_memory;
+    spdlog::debug("heartbeat job {} attempt {} step {}/{}", job_id, attempt, step, total);
+    return *reply;
+  }
+  // Not in the table: the store gives the exact refusal, or renews a lease the table
+  // lost track of (a reap whose transaction failed) and the table takes it back.
   std::unique_lock lock(impl_->mu);
   storage::LeaseRenewal renewal;
   absl::Status s = impl_->Write(lock, [&]() -> absl::Status {
@@ -75,6 +95,12 @@ absl::StatusOr<HeartbeatReply> Coordinator::Heartbeat(int64_t job_id, int attemp
     spdlog::warn("heartbeat from {} refused: {}", worker_id, s.ToString());
     return s;
   }
+  // Dirty, so that the next flush checks the job still runs this attempt (a report may
+  // have landed between this commit and this line) and otherwise drops the entry.
+  impl_->table.Put(storage::RunningLease{job_id, renewal.sweep_id, attempt, worker_id,
+                                         renewal.expires_at, step, total},
+                   /*dirty=*/true);
+  ++impl_->heartbeats;
   spdlog::debug("heartbeat job {} attempt {} step {}/{}", job_id, attempt, step, total);
   return HeartbeatReply{renewal.cancel_requested, renewal.expires_at};
 }
@@ -93,10 +119,16 @@ absl::Status Coordinator::Report(int64_t job_id, int attempt, const JobReport& s
                            impl_->store->Report(job_id, attempt, report, impl_->clock.Now()));
     return absl::OkStatus();
   });
+  // The attempt's lease is over once the report is stored, or refused because the sweep
+  // was cancelled (the job ended cancelled).
+  if (s.ok() || s.code() == absl::StatusCode::kFailedPrecondition) {
+    impl_->table.Erase(job_id, attempt);
+  }
   if (!s.ok()) {
     spdlog::warn("report for job {} attempt {} refused: {}", job_id, attempt, s.ToString());
     return s;
   }
+  ++impl_->reports;
   SWEEP_FAULT_POINT("report.after_commit");
   if (!stored) {
     spdlog::info("job {} attempt {}: replayed report acknowledged", job_id, attempt);
@@ -114,6 +146,7 @@ absl::Status Coordinator::Release(int64_t job_id, int attempt, const std::string
   std::unique_lock lock(impl_->mu);
   SWEEP_RETURN_IF_ERROR(impl_->Write(
       lock, [&] { return impl_->store->Release(job_id, attempt, worker_id, impl_->clock.Now()); }));
+  impl_->table.Erase(job_id, attempt);
   spdlog::info("job {} attempt {} handed back by {}", job_id, attempt, worker_id);
   impl_->WakeLocked();
   return absl::OkStatus();
@@ -126,6 +159,8 @@ absl::Status Coordinator::Cancel(int64_t sweep_id) {
     SWEEP_ASSIGN_OR_RETURN(cancelled, impl_->store->Cancel(sweep_id, impl_->clock.Now()));
     return absl::OkStatus();
   }));
+  // Running jobs learn it from their next heartbeat, answered from memory (4.7, 4.12).
+  impl_->table.SetCancelled(sweep_id, true);
   spdlog::info("sweep {} cancelled: {} queued jobs cancelled", sweep_id, cancelled);
   return absl::OkStatus();
 }
@@ -138,6 +173,7 @@ absl::StatusOr<int64_t> Coordinator::Retry(int64_t sweep_id,
     SWEEP_ASSIGN_OR_RETURN(requeued, impl_->store->Retry(sweep_id, kinds, impl_->clock.Now()));
     return absl::OkStatus();
   }));
+  impl_->table.SetCancelled(sweep_id, false);  // Store::Retry clears the cancel request
   if (requeued > 0) impl_->WakeLocked();
   spdlog::info("sweep {} retry: {} failed jobs requeued", sweep_id, requeued);
   return requeued;

@@ -49,7 +49,23 @@ PreparedJob PrepareJob(const JobConfig& config);
 struct LeaseRenewal {
   bool cancel_requested = false;
   TimePoint expires_at;
+  int64_t sweep_id = 0;
 };
+
+// A running lease as the coordinator keeps it in memory (docs/design.md section 4.12).
+struct RunningLease {
+  int64_t job_id = 0;
+  int64_t sweep_id = 0;
+  int attempt = 0;
+  std::string owner;
+  TimePoint expires_at;
+  int64_t step = 0, total = 0;
+};
+
+// Asked by the expiry check for a running lease whose stored deadline is <= now: the
+// lease's later deadline when it lives on in memory, nullopt when it has expired.
+using LiveDeadline =
+    std::function<std::optional<TimePoint>(int64_t job_id, int attempt, TimePoint now)>;
 
 // What PutCheckpoint did. The first bytes stored under a training hash win.
 struct PutCheckpointOutcome {
@@ -142,8 +158,24 @@ class Store {
                                 TimePoint now);
 
   // Requeues (or fails as lost, or cancels) every running job whose lease expired at or
-  // before `now`; returns how many leases expired.
+  // before `now`; returns how many leases expired. A lease whose stored deadline passed
+  // but for which the LiveDeadline hook answers a later one is not expired: its stored
+  // deadline is moved to that one instead. Every expiry check (here and in LeaseNext)
+  // asks the hook.
   absl::StatusOr<int64_t> ReapExpired(TimePoint now);
+  void SetLiveDeadline(LiveDeadline hook) { live_deadline_ = std::move(hook); }
+
+  // Heartbeats kept in memory (docs/design.md section 4.12; storage/store_live.cc).
+  // Every running lease, for the coordinator's table at start.
+  absl::StatusOr<std::vector<RunningLease>> ListRunningLeases();
+  // Sweeps whose cancellation running jobs still have to learn.
+  absl::StatusOr<std::vector<int64_t>> CancelledSweeps();
+  // Writes the deadline (never moving it earlier) and progress of each lease that is
+  // still the running attempt, and each worker's last_seen_at, in one transaction.
+  // Returns the job ids of the leases that were not running any more (nothing written).
+  absl::StatusOr<std::vector<int64_t>> FlushLeases(
+      const std::vector<RunningLease>& leases,
+      const std::vector<std::pair<std::string, TimePoint>>& workers_seen);
 
   // Stores a trained model's checkpoint under record.training_hash, idempotently: when
   // one is already stored, nothing is written and the outcome says stored = false (OK,
@@ -170,7 +202,9 @@ class Store {
 
  private:
   explicit Store(std::unique_ptr<Connection> conn) : conn_(std::move(conn)) {}
-  absl::StatusOr<int64_t> ReapLocked(TimePoint now);
+  // Returns how many leases expired; `refreshed` gets how many stored deadlines were
+  // moved to their live value instead.
+  absl::StatusOr<int64_t> ReapLocked(TimePoint now, int64_t& refreshed);
   absl::StatusOr<std::optional<int64_t>> CachedResultFor(const std::string& config_hash);
   // Inserts the sweep's jobs (cached ones as succeeded); returns how many were cached.
   absl::StatusOr<int64_t> InsertJobs(int64_t sweep_id, bool use_cache,
@@ -188,6 +222,7 @@ class Store {
 
   std::unique_ptr<Connection> conn_;
   int64_t auto_request_ids_ = 0;
+  LiveDeadline live_deadline_;
 };
 
 }  // namespace sweep::storage

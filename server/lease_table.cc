@@ -1,0 +1,108 @@
+#include "server/lease_table.h"
+
+namespace sweep::server {
+
+void LeaseTable::Put(const LiveLease& lease, bool dirty) {
+  std::lock_guard lock(mu_);
+  Entry& e = leases_[lease.job_id];
+  e.lease = lease;
+  e.dirty = dirty;
+  if (dirty) {
+    dirty_.insert(lease.job_id);
+  } else {
+    dirty_.erase(lease.job_id);
+  }
+}
+
+void LeaseTable::Erase(int64_t job_id, int attempt) {
+  std::lock_guard lock(mu_);
+  auto it = leases_.find(job_id);
+  if (it == leases_.end() || it->second.lease.attempt != attempt) return;
+  leases_.erase(it);
+  dirty_.erase(job_id);
+}
+
+std::optional<HeartbeatReply> LeaseTable::Renew(int64_t job_id, int attempt,
+                                           const std::string& worker_id, int64_t step,
+                                           int64_t total, TimePoint now,
+                                           std::chrono::milliseconds ttl) {
+  std::lock_guard lock(mu_);
+  auto it = leases_.find(job_id);
+  if (it == leases_.end()) return std::nullopt;
+  LiveLease& l = it->second.lease;
+  if (l.attempt != attempt || l.owner != worker_id) return std::nullopt;
+  // Never earlier than before: the file may already hold the later deadline, and the
+  // expiry check relies on this table being at or after the file (lease_table.h).
+  l.expires_at = std::max(l.expires_at, now + ttl);
+  l.step = step;
+  l.total = total;
+  it->second.dirty = true;
+  dirty_.insert(job_id);
+  seen_[worker_id] = now;
+  return HeartbeatReply{cancelled_sweeps_.contains(l.sweep_id), l.expires_at};
+}
+
+std::optional<TimePoint> LeaseTable::ClaimExpired(int64_t job_id, int attempt, TimePoint now) {
+  std::lock_guard lock(mu_);
+  auto it = leases_.find(job_id);
+  if (it == leases_.end()) return std::nullopt;
+  if (it->second.lease.attempt == attempt && it->second.lease.expires_at > now) {
+    return it->second.lease.expires_at;
+  }
+  if (it->second.lease.attempt <= attempt) {  // a newer attempt's entry is not this one's
+    leases_.erase(it);
+    dirty_.erase(job_id);
+  }
+  return std::nullopt;
+}
+
+void LeaseTable::SetCancelled(int64_t sweep_id, bool cancelled) {
+  std::lock_guard lock(mu_);
+  if (cancelled) {
+    cancelled_sweeps_.insert(sweep_id);
+  } else {
+    cancelled_sweeps_.erase(sweep_id);
+  }
+}
+
+bool LeaseTable::Cancelled(int64_t sweep_id) const {
+  std::lock_guard lock(mu_);
+  return cancelled_sweeps_.contains(sweep_id);
+}
+
+LeaseFlush LeaseTable::TakeDirty() {
+  std::lock_guard lock(mu_);
+  LeaseFlush out;
+  out.leases.reserve(dirty_.size());
+  for (int64_t job_id : dirty_) {
+    auto it = leases_.find(job_id);
+    if (it == leases_.end()) continue;
+    it->second.dirty = false;
+    out.leases.push_back(it->second.lease);
+  }
+  dirty_.clear();
+  out.workers_seen.assign(seen_.begin(), seen_.end());
+  seen_.clear();
+  return out;
+}
+
+void LeaseTable::Restore(const LeaseFlush& flush) {
+  std::lock_guard lock(mu_);
+  for (const LiveLease& l : flush.leases) {
+    auto it = leases_.find(l.job_id);
+    if (it == leases_.end() || it->second.lease.attempt != l.attempt) continue;
+    it->second.dirty = true;
+    dirty_.insert(l.job_id);
+  }
+  for (const auto& [worker, at] : flush.workers_seen) {
+    TimePoint& t = seen_[worker];
+    t = std::max(t, at);
+  }
+}
+
+size_t LeaseTable::size() const {
+  std::lock_guard lock(mu_);
+  return leases_.size();
+}
+
+}  // namespace sweep::server
