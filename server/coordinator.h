@@ -91,6 +91,14 @@ class Coordinator {
                                                     const std::function<bool()>& cancelled,
                                                     LeaseFit fit = {});
 
+  // The same for a worker with several free slots: up to `max_jobs` (1..1024) leases in
+  // one call and one transaction, each within the worker's slots and the free cores of
+  // `fit` (every grant takes its job's threads from them). Empty on timeout.
+  absl::StatusOr<std::vector<sweep::Lease>> LeaseBatch(const std::string& worker_id,
+                                                       std::chrono::milliseconds wait,
+                                                       const std::function<bool()>& cancelled,
+                                                       LeaseFit fit, int max_jobs);
+
   // Extends the lease of (job_id, attempt, worker_id) and records progress. ABORTED when
   // that attempt is no longer current (expired and re-leased, or the job ended). The
   // current lease is extended in memory, without a SQLite write; the new deadline and

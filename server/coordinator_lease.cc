@@ -16,13 +16,28 @@ namespace {
 
 // A long poll wakes at least this often to ask its handler whether the client left.
 constexpr std::chrono::milliseconds kCancelPollInterval{50};
+// The most leases one call may take: a worker's slots are at most 1024 (docs/limits.md).
+constexpr int kMaxLeaseBatch = 1024;
 
 }  // namespace
 
 absl::StatusOr<std::optional<sweep::Lease>> Coordinator::Lease(
     const std::string& worker_id, std::chrono::milliseconds wait,
     const std::function<bool()>& cancelled, LeaseFit fit) {
+  SWEEP_ASSIGN_OR_RETURN(std::vector<sweep::Lease> leases,
+                         LeaseBatch(worker_id, wait, cancelled, fit, 1));
+  if (leases.empty()) return std::optional<sweep::Lease>();
+  return std::optional<sweep::Lease>(std::move(leases.front()));
+}
+
+absl::StatusOr<std::vector<sweep::Lease>> Coordinator::LeaseBatch(
+    const std::string& worker_id, std::chrono::milliseconds wait,
+    const std::function<bool()>& cancelled, LeaseFit fit, int max_jobs) {
   SWEEP_RETURN_IF_ERROR(CheckWorkerId("worker_id", worker_id));
+  if (max_jobs < 1 || max_jobs > kMaxLeaseBatch) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("max_jobs: ", max_jobs, " (must be 1..", kMaxLeaseBatch, ")"));
+  }
   // The poll's length is wall time (steady clock); lease expiry uses the injected Clock.
   const auto deadline =
       std::chrono::steady_clock::now() +
@@ -31,38 +46,32 @@ absl::StatusOr<std::optional<sweep::Lease>> Coordinator::Lease(
   for (;;) {
     if (impl_->draining) return absl::UnavailableError("draining: no new leases");
     // A client that left gets no lease: it would sit unused until it expired.
-    if (cancelled && cancelled()) return std::optional<sweep::Lease>();
+    if (cancelled && cancelled()) return std::vector<sweep::Lease>();
     const uint64_t seen = impl_->generation;
-    std::optional<sweep::Lease> lease;
+    std::vector<sweep::Lease> leases;
     SWEEP_RETURN_IF_ERROR(impl_->Write(lock, [&]() -> absl::Status {
-      const TimePoint now = impl_->clock.Now();
-      // Expired leases go first, judged by the deadlines in memory: the quota counts
-      // unexpired leases from the file, whose deadlines the reap brings up to date.
-      if (absl::Status reaped = impl_->store->ReapExpired(now).status(); !reaped.ok()) {
-        return reaped;
-      }
-      // Checked in the grant's transaction: two slots polling at once cannot both pass.
-      if (absl::Status quota =
-              impl_->store->CheckLeaseQuota(worker_id, now, impl_->options.max_running_leases);
-          !quota.ok()) {
-        return quota;
-      }
-      SWEEP_ASSIGN_OR_RETURN(lease,
-                             impl_->store->LeaseNext(worker_id, now, impl_->options.lease_ttl, fit));
+      // Expired leases go first (judged by the deadlines in memory), then the quota and
+      // the grants, all in one transaction: two slots polling at once cannot both pass.
+      SWEEP_ASSIGN_OR_RETURN(leases, impl_->store->LeaseUpTo(worker_id, impl_->clock.Now(),
+                                                             impl_->options.lease_ttl, fit,
+                                                             max_jobs,
+                                                             impl_->options.max_running_leases));
       return absl::OkStatus();
     }));
-    if (lease) {
-      impl_->table.Put(storage::RunningLease{lease->job_id, lease->sweep_id, lease->attempt,
-                                             worker_id, lease->expires_at, 0, 0},
-                       /*dirty=*/false);
-      ++impl_->leases;
-      spdlog::info("job {} leased by {} (attempt {})", lease->job_id, worker_id, lease->attempt);
-      return lease;
+    if (!leases.empty()) {
+      for (const sweep::Lease& l : leases) {
+        impl_->table.Put(
+            storage::RunningLease{l.job_id, l.sweep_id, l.attempt, worker_id, l.expires_at, 0, 0},
+            /*dirty=*/false);
+        spdlog::info("job {} leased by {} (attempt {})", l.job_id, worker_id, l.attempt);
+      }
+      impl_->leases += static_cast<int64_t>(leases.size());
+      return leases;
     }
     // Wait for a wake-up (new work, drain) without touching the DB on every slice.
     while (impl_->generation == seen && !impl_->draining) {
       const auto now = std::chrono::steady_clock::now();
-      if (now >= deadline || (cancelled && cancelled())) return std::optional<sweep::Lease>();
+      if (now >= deadline || (cancelled && cancelled())) return std::vector<sweep::Lease>();
       impl_->work_cv.wait_until(lock, std::min(deadline, now + kCancelPollInterval));
     }
   }

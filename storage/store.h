@@ -123,6 +123,15 @@ class Store {
                                                  std::chrono::milliseconds ttl,
                                                  LeaseFit fit = {});
 
+  // A worker's lease call (storage/store_lease_batch.cc), in one transaction: reaps
+  // expired leases, then grants up to `max_jobs` jobs with LeaseNext while
+  // CheckLeaseQuota allows (the worker's slots, `max_running` in all) and the job fits
+  // what is left of `fit` (each grant takes its job's threads from the free cores). The
+  // quota's refusal is returned only when nothing was granted; empty when no job fits.
+  absl::StatusOr<std::vector<Lease>> LeaseUpTo(const std::string& worker_id, TimePoint now,
+                                               std::chrono::milliseconds ttl, LeaseFit fit,
+                                               int max_jobs, int64_t max_running);
+
   // Extends the lease of the current (job_id, attempt, worker_id) to now + ttl and
   // records progress. NOT_FOUND for an unknown job; ABORTED "attempt 1 superseded by 2",
   // "job 7 finished (succeeded)" or "... held by w2" otherwise; nothing is written then.
