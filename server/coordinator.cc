@@ -171,6 +171,9 @@ absl::StatusOr<std::unique_ptr<Coordinator>> Coordinator::Open(const Coordinator
   impl->store->SetLiveDeadline([table](int64_t job_id, int attempt, TimePoint now) {
     return table->ClaimExpired(job_id, attempt, now);
   });
+  impl->store->SetLeaseCounter([table](const std::string& worker_id) {
+    return table->Count(worker_id);
+  });
   {
     std::lock_guard lock(impl->reader_mu);
     SWEEP_ASSIGN_OR_RETURN(impl->reader, storage::Reader::Open(options.db_path));

@@ -49,20 +49,29 @@ absl::StatusOr<std::vector<sweep::Lease>> Coordinator::LeaseBatch(
     if (cancelled && cancelled()) return std::vector<sweep::Lease>();
     const uint64_t seen = impl_->generation;
     std::vector<sweep::Lease> leases;
-    SWEEP_RETURN_IF_ERROR(impl_->Write(lock, [&]() -> absl::Status {
+    absl::Status written = impl_->Write(lock, [&]() -> absl::Status {
       // Expired leases go first (judged by the deadlines in memory), then the quota and
       // the grants, all in one transaction: two slots polling at once cannot both pass.
       SWEEP_ASSIGN_OR_RETURN(leases, impl_->store->LeaseUpTo(worker_id, impl_->clock.Now(),
                                                              impl_->options.lease_ttl, fit,
                                                              max_jobs,
                                                              impl_->options.max_running_leases));
-      return absl::OkStatus();
-    }));
-    if (!leases.empty()) {
+      // Into the table now, on the write leader's thread, so that the next grant of this
+      // batch counts them against the quota (Store::SetLeaseCounter).
       for (const sweep::Lease& l : leases) {
         impl_->table.Put(
             storage::RunningLease{l.job_id, l.sweep_id, l.attempt, worker_id, l.expires_at, 0, 0},
             /*dirty=*/false);
+      }
+      return absl::OkStatus();
+    });
+    if (!written.ok()) {
+      // The batch did not commit: these grants do not exist.
+      for (const sweep::Lease& l : leases) impl_->table.Erase(l.job_id, l.attempt);
+      return written;
+    }
+    if (!leases.empty()) {
+      for (const sweep::Lease& l : leases) {
         spdlog::info("job {} leased by {} (attempt {})", l.job_id, worker_id, l.attempt);
       }
       impl_->leases += static_cast<int64_t>(leases.size());

@@ -2,8 +2,17 @@
 
 namespace sweep::server {
 
+void LeaseTable::RemoveLocked(std::unordered_map<int64_t, Entry>::iterator it) {
+  auto owner = held_.find(it->second.lease.owner);
+  if (owner != held_.end() && --owner->second <= 0) held_.erase(owner);
+  dirty_.erase(it->first);
+  leases_.erase(it);
+}
+
 void LeaseTable::Put(const LiveLease& lease, bool dirty) {
   std::lock_guard lock(mu_);
+  if (auto old = leases_.find(lease.job_id); old != leases_.end()) RemoveLocked(old);
+  ++held_[lease.owner];
   Entry& e = leases_[lease.job_id];
   e.lease = lease;
   e.dirty = dirty;
@@ -18,8 +27,7 @@ void LeaseTable::Erase(int64_t job_id, int attempt) {
   std::lock_guard lock(mu_);
   auto it = leases_.find(job_id);
   if (it == leases_.end() || it->second.lease.attempt != attempt) return;
-  leases_.erase(it);
-  dirty_.erase(job_id);
+  RemoveLocked(it);
 }
 
 std::optional<HeartbeatReply> LeaseTable::Renew(int64_t job_id, int attempt,
@@ -49,10 +57,7 @@ std::optional<TimePoint> LeaseTable::ClaimExpired(int64_t job_id, int attempt, T
   if (it->second.lease.attempt == attempt && it->second.lease.expires_at > now) {
     return it->second.lease.expires_at;
   }
-  if (it->second.lease.attempt <= attempt) {  // a newer attempt's entry is not this one's
-    leases_.erase(it);
-    dirty_.erase(job_id);
-  }
+  if (it->second.lease.attempt <= attempt) RemoveLocked(it);  // not a newer attempt's
   return std::nullopt;
 }
 
@@ -103,6 +108,13 @@ void LeaseTable::Restore(const LeaseFlush& flush) {
 size_t LeaseTable::size() const {
   std::lock_guard lock(mu_);
   return leases_.size();
+}
+
+storage::LeaseCount LeaseTable::Count(const std::string& worker_id) const {
+  std::lock_guard lock(mu_);
+  auto it = held_.find(worker_id);
+  return storage::LeaseCount{it == held_.end() ? 0 : it->second,
+                             static_cast<int64_t>(leases_.size())};
 }
 
 }  // namespace sweep::server

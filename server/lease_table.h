@@ -70,14 +70,22 @@ class LeaseTable {
   void Restore(const LeaseFlush& flush);
 
   size_t size() const;
+  // Leases held by `worker_id`, and in all: the quota of a grant (docs/design.md 6.5),
+  // counted here rather than by scanning every running job in SQLite.
+  storage::LeaseCount Count(const std::string& worker_id) const;
 
  private:
   struct Entry {
     LiveLease lease;
     bool dirty = false;
   };
+  // Drops an entry and its owner's count.
+  void RemoveLocked(std::unordered_map<int64_t, Entry>::iterator it)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   mutable std::mutex mu_;
   std::unordered_map<int64_t, Entry> leases_ ABSL_GUARDED_BY(mu_);
+  std::unordered_map<std::string, int64_t> held_ ABSL_GUARDED_BY(mu_);  // owner -> entries
   std::unordered_set<int64_t> dirty_ ABSL_GUARDED_BY(mu_);  // job ids
   std::unordered_map<std::string, TimePoint> seen_ ABSL_GUARDED_BY(mu_);
   std::unordered_set<int64_t> cancelled_sweeps_ ABSL_GUARDED_BY(mu_);

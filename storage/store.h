@@ -67,6 +67,13 @@ struct RunningLease {
 using LiveDeadline =
     std::function<std::optional<TimePoint>(int64_t job_id, int attempt, TimePoint now)>;
 
+// Running leases of one worker and in all, as the coordinator counts them in memory.
+struct LeaseCount {
+  int64_t held = 0;
+  int64_t total = 0;
+};
+using LeaseCounter = std::function<LeaseCount(const std::string& worker_id)>;
+
 // What PutCheckpoint did. The first bytes stored under a training hash win.
 struct PutCheckpointOutcome {
   bool stored = false;      // false: a checkpoint was already stored under the hash (kept)
@@ -173,6 +180,10 @@ class Store {
   // asks the hook.
   absl::StatusOr<int64_t> ReapExpired(TimePoint now);
   void SetLiveDeadline(LiveDeadline hook) { live_deadline_ = std::move(hook); }
+  // The lease quota's counts come from this hook instead of a scan of the running jobs
+  // (O(running leases) per grant); it must count every lease granted before the current
+  // operation. LeaseUpTo adds the ones it granted itself.
+  void SetLeaseCounter(LeaseCounter hook) { lease_counter_ = std::move(hook); }
 
   // Heartbeats kept in memory (docs/design.md section 4.12; storage/store_live.cc).
   // Every running lease, for the coordinator's table at start.
@@ -232,6 +243,11 @@ class Store {
   std::unique_ptr<Connection> conn_;
   int64_t auto_request_ids_ = 0;
   LiveDeadline live_deadline_;
+  LeaseCounter lease_counter_;
+  // CheckLeaseQuota with `granted` leases of this transaction that the counter hook does
+  // not know yet.
+  absl::Status QuotaLocked(const std::string& worker_id, TimePoint now, int64_t max_running,
+                           int64_t granted);
 };
 
 }  // namespace sweep::storage

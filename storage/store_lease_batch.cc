@@ -35,7 +35,9 @@ absl::StatusOr<std::vector<Lease>> Store::LeaseUpTo(const std::string& worker_id
   SWEEP_ASSIGN_OR_RETURN(int64_t reaped, ReapLocked(now, refreshed));
   std::vector<Lease> out;
   while (static_cast<int>(out.size()) < max_jobs) {
-    if (absl::Status quota = CheckLeaseQuota(worker_id, now, max_running); !quota.ok()) {
+    if (absl::Status quota =
+            QuotaLocked(worker_id, now, max_running, static_cast<int64_t>(out.size()));
+        !quota.ok()) {
       if (!out.empty()) break;
       // Refused: the reap's requeues stay (the worker's quota does not undo them).
       if (reaped + refreshed > 0) SWEEP_RETURN_IF_ERROR(txn.Commit());
