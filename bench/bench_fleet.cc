@@ -31,6 +31,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -83,27 +84,44 @@ struct Args {
   std::exit(2);
 }
 
+// A number for `flag`, or exit 2 naming the flag and the value.
+template <typename T>
+T Number(const std::string& flag, const std::string& v) {
+  T out{};
+  const auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), out);
+  if (ec != std::errc() || end != v.data() + v.size())
+    Die(flag + ": \"" + v + "\" is not a number");
+  return out;
+}
+
 Args ParseArgs(int argc, char** argv) {
   Args a;
   a.sweepd = (std::filesystem::path(argv[0]).parent_path() / "sweepd").string();
+  const std::vector<std::pair<const char*, int*>> ints = {
+      {"--workers", &a.workers},           {"--job-ms", &a.job_ms},
+      {"--heartbeat-ms", &a.heartbeat_ms}, {"--slots", &a.slots},
+      {"--lease-batch", &a.lease_batch},   {"--threads", &a.threads},
+      {"--channels", &a.channels},         {"--flush-ms", &a.flush_ms},
+      {"--lease-ttl-ms", &a.lease_ttl_ms}};
   for (int i = 1; i < argc; i += 2) {
     if (i + 1 >= argc) Die(std::string(argv[i]) + ": needs a value");
     const std::string k = argv[i], v = argv[i + 1];
-    if (k == "--workers") a.workers = std::stoi(v);
-    else if (k == "--job-ms") a.job_ms = std::stoi(v);
-    else if (k == "--heartbeat-ms") a.heartbeat_ms = std::stoi(v);
-    else if (k == "--slots") a.slots = std::stoi(v);
-    else if (k == "--lease-batch") a.lease_batch = std::stoi(v);
-    else if (k == "--duration") a.duration_s = std::stod(v);
-    else if (k == "--warmup") a.warmup_s = std::stod(v);
-    else if (k == "--threads") a.threads = std::stoi(v);
-    else if (k == "--channels") a.channels = std::stoi(v);
-    else if (k == "--jobs") a.jobs = std::stoll(v);
-    else if (k == "--dir") a.dir = v;
-    else if (k == "--sweepd") a.sweepd = v;
-    else if (k == "--flush-ms") a.flush_ms = std::stoi(v);
-    else if (k == "--lease-ttl-ms") a.lease_ttl_ms = std::stoi(v);
-    else Die("unknown flag " + k);
+    auto it = std::find_if(ints.begin(), ints.end(), [&](const auto& f) { return k == f.first; });
+    if (it != ints.end()) {
+      *it->second = Number<int>(k, v);
+    } else if (k == "--duration") {
+      a.duration_s = Number<double>(k, v);
+    } else if (k == "--warmup") {
+      a.warmup_s = Number<double>(k, v);
+    } else if (k == "--jobs") {
+      a.jobs = Number<int64_t>(k, v);
+    } else if (k == "--dir") {
+      a.dir = v;
+    } else if (k == "--sweepd") {
+      a.sweepd = v;
+    } else {
+      Die("unknown flag " + k);
+    }
   }
   if (a.workers < 1 || a.workers > 100'000) Die("--workers: must be in [1, 100000]");
   if (a.slots < 1 || a.slots > 1024) Die("--slots: must be in [1, 1024]");
@@ -113,6 +131,8 @@ Args ParseArgs(int argc, char** argv) {
   if (!(a.duration_s > 0 && a.duration_s <= 3600 && a.warmup_s >= 0 && a.warmup_s <= 600)) {
     Die("--duration in (0, 3600], --warmup in [0, 600] seconds");
   }
+  if (a.jobs < 0 || a.jobs > 1'000'000) Die("--jobs: must be in [0, 1000000] (0: enough)");
+  if (a.flush_ms < 1 || a.lease_ttl_ms < 1) Die("--flush-ms, --lease-ttl-ms: must be >= 1");
   if (a.jobs == 0) {
     // Enough that the queue never runs dry: the fleet's rate over the whole run, + 50%.
     const double per_s = a.job_ms > 0 ? 1000.0 * a.workers * a.slots / a.job_ms : 8'000.0;
@@ -282,8 +302,8 @@ struct SimJob {
 struct SimWorker {
   std::string id;
   std::unique_ptr<sweep::worker::CoordinatorClient> client;
-  std::mutex mu;              // its jobs (a worker's calls may run on two threads at once)
-  std::vector<SimJob> jobs;   // running
+  std::mutex mu;               // its jobs (a worker's calls may run on two threads at once)
+  std::vector<SimJob> jobs;    // running
   bool lease_pending = false;  // a lease call is scheduled or in flight
 };
 
@@ -298,8 +318,7 @@ struct Event {
 };
 
 struct Counters {
-  std::atomic<int64_t> cycles{0}, heartbeats{0}, leases{0}, lease_misses{0}, aborted{0},
-      errors{0};
+  std::atomic<int64_t> cycles{0}, heartbeats{0}, leases{0}, lease_misses{0}, aborted{0}, errors{0};
 };
 
 struct ThreadLog {
@@ -320,8 +339,8 @@ class Fleet {
         for (int i = next++; i < a_.workers; i = next++) {
           SimWorker& w = workers_[i];
           w.id = "fleet-" + std::to_string(i);
-          w.client = std::make_unique<sweep::worker::CoordinatorClient>(
-              channels_[i % channels_.size()]);
+          w.client =
+              std::make_unique<sweep::worker::CoordinatorClient>(channels_[i % channels_.size()]);
           if (!w.client->Register({w.id, "bench-fleet", a_.slots, "bench"}).ok()) ++failed;
         }
       });
@@ -571,9 +590,10 @@ int main(int argc, char** argv) {
   Fleet fleet(a, channels);
   const auto reg0 = SteadyClock::now();
   fleet.Register();
-  std::printf("  registered %d workers (%d slots each, one session each) over %d channels in %.1f s\n",
-              a.workers, a.slots, a.channels,
-              std::chrono::duration<double>(SteadyClock::now() - reg0).count());
+  std::printf(
+      "  registered %d workers (%d slots each, one session each) over %d channels in %.1f s\n",
+      a.workers, a.slots, a.channels,
+      std::chrono::duration<double>(SteadyClock::now() - reg0).count());
 
   const auto start = SteadyClock::now();
   const auto window_start = start + milliseconds(static_cast<int64_t>(a.warmup_s * 1000));
@@ -631,17 +651,18 @@ int main(int argc, char** argv) {
       a.workers, a.slots, a.job_ms, a.heartbeat_ms, a.lease_batch, a.threads);
   std::printf("  window %.0f s after %.0f s warm-up, load average %.1f (mean of the window)\n",
               secs, a.warmup_s, load_n > 0 ? load_sum / load_n : LoadAverage());
-  std::printf("  single-thread SQLite commits (WAL, synchronous=FULL): %.0f/s (before %.0f, after %.0f)\n",
-              commit_rate, commits_before, commits_after);
+  std::printf(
+      "  single-thread SQLite commits (WAL, synchronous=FULL): %.0f/s (before %.0f, after %.0f)\n",
+      commit_rate, commits_before, commits_after);
   std::printf("  lease+report cycles: %.0f/s (%.2fx the commit rate)\n", cycles,
               cycles / commit_rate);
   std::printf("  heartbeats: %.0f/s (%.2fx the commit rate)\n", hbs, hbs / commit_rate);
-  std::printf("  SQLite write transactions: %.0f/s (%.2fx the commit rate); %lld heartbeat flushes "
-              "wrote %lld lease rows\n",
-              batches, batches / commit_rate,
-              static_cast<long long>(Stat(stats1, "flushes") - Stat(stats0, "flushes")),
-              static_cast<long long>(Stat(stats1, "flushed_leases") -
-                                     Stat(stats0, "flushed_leases")));
+  std::printf(
+      "  SQLite write transactions: %.0f/s (%.2fx the commit rate); %lld heartbeat flushes "
+      "wrote %lld lease rows\n",
+      batches, batches / commit_rate,
+      static_cast<long long>(Stat(stats1, "flushes") - Stat(stats0, "flushes")),
+      static_cast<long long>(Stat(stats1, "flushed_leases") - Stat(stats0, "flushed_leases")));
   std::printf("  heartbeats answered from memory: %lld of %lld\n",
               static_cast<long long>(Stat(stats1, "heartbeats_in_memory") -
                                      Stat(stats0, "heartbeats_in_memory")),
@@ -657,17 +678,22 @@ int main(int argc, char** argv) {
                 RpcName(static_cast<Rpc>(r)), n, Pct(all, 0.5), Pct(all, 0.99), Pct(all, 0.999));
   }
   std::vector<double> late;
-  for (const ThreadLog& l : fleet.logs()) late.insert(late.end(), l.late_ms.begin(), l.late_ms.end());
-  std::printf("  calls left late against the timetable: p50 %.1f ms, p99 %.1f ms (bench saturation)\n",
-              Pct(late, 0.5), Pct(late, 0.99));
-  std::printf("  sweepd: CPU %.0f%% of one core over the window, RSS %.0f MB (peak %.0f MB); "
-              "bench CPU %.0f%%\n",
-              100 * (cpu1 - cpu0) / secs, rss, hwm, 100 * (self_cpu(self1) - self_cpu(self0)) / secs);
-  std::printf("  leases lost to expiry: %lld attempts (all workers alive: each is wrong); "
-              "ABORTED heartbeats/reports %lld; other errors %lld; empty lease polls %lld\n",
-              static_cast<long long>(lost), static_cast<long long>(c.aborted.load()),
-              static_cast<long long>(c.errors.load()), static_cast<long long>(c.lease_misses.load()));
-  for (const char* suffix : {"", "-wal", "-shm", ".lock", ".log", ".client-token", ".worker-token"}) {
+  for (const ThreadLog& l : fleet.logs())
+    late.insert(late.end(), l.late_ms.begin(), l.late_ms.end());
+  std::printf(
+      "  calls left late against the timetable: p50 %.1f ms, p99 %.1f ms (bench saturation)\n",
+      Pct(late, 0.5), Pct(late, 0.99));
+  std::printf(
+      "  sweepd: CPU %.0f%% of one core over the window, RSS %.0f MB (peak %.0f MB); "
+      "bench CPU %.0f%%\n",
+      100 * (cpu1 - cpu0) / secs, rss, hwm, 100 * (self_cpu(self1) - self_cpu(self0)) / secs);
+  std::printf(
+      "  leases lost to expiry: %lld attempts (all workers alive: each is wrong); "
+      "ABORTED heartbeats/reports %lld; other errors %lld; empty lease polls %lld\n",
+      static_cast<long long>(lost), static_cast<long long>(c.aborted.load()),
+      static_cast<long long>(c.errors.load()), static_cast<long long>(c.lease_misses.load()));
+  for (const char* suffix :
+       {"", "-wal", "-shm", ".lock", ".log", ".client-token", ".worker-token"}) {
     std::filesystem::remove(db + suffix);
   }
   return lost == 0 && c.aborted == 0 ? 0 : 1;

@@ -30,8 +30,7 @@ absl::Status LoadTlsFiles(const std::string& ca_file, const std::string& cert_fi
 // With `own_connection`, the channel opens its own TCP connection instead of sharing one
 // with every channel of equal settings (gRPC's global subchannel pool): for programs that
 // stand in for many machines (bench/bench_fleet.cc).
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,
-                                           const ChannelAuth& auth = {},
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address, const ChannelAuth& auth = {},
                                            bool own_connection = false);
 
 }  // namespace sweep::rpc

@@ -163,7 +163,8 @@ absl::StatusOr<std::unique_ptr<Coordinator>> Coordinator::Open(const Coordinator
                          impl->store->GraceRunningLeases(clock.Now(), options.lease_ttl));
   if (graced > 0) spdlog::info("{} running lease(s) get a start-up grace of one ttl", graced);
   // The lease table starts as the file is after the grace (docs/design.md section 4.12).
-  SWEEP_ASSIGN_OR_RETURN(std::vector<storage::RunningLease> running, impl->store->ListRunningLeases());
+  SWEEP_ASSIGN_OR_RETURN(std::vector<storage::RunningLease> running,
+                         impl->store->ListRunningLeases());
   for (const storage::RunningLease& l : running) impl->table.Put(l, /*dirty=*/false);
   SWEEP_ASSIGN_OR_RETURN(std::vector<int64_t> cancelled, impl->store->CancelledSweeps());
   for (int64_t sweep_id : cancelled) impl->table.SetCancelled(sweep_id, true);
@@ -171,9 +172,8 @@ absl::StatusOr<std::unique_ptr<Coordinator>> Coordinator::Open(const Coordinator
   impl->store->SetLiveDeadline([table](int64_t job_id, int attempt, TimePoint now) {
     return table->ClaimExpired(job_id, attempt, now);
   });
-  impl->store->SetLeaseCounter([table](const std::string& worker_id) {
-    return table->Count(worker_id);
-  });
+  impl->store->SetLeaseCounter(
+      [table](const std::string& worker_id) { return table->Count(worker_id); });
   {
     std::lock_guard lock(impl->reader_mu);
     SWEEP_ASSIGN_OR_RETURN(impl->reader, storage::Reader::Open(options.db_path));

@@ -5,7 +5,10 @@
 // in heartbeat replies, and a drain mode for graceful shutdown.
 //
 // All state lives in SQLite: a Coordinator opened on the file of a killed one continues
-// its sweeps. Thread-safe: every method may be called from any gRPC handler thread.
+// its sweeps. The exception is the last second of heartbeats (lease deadlines and
+// progress), kept in memory and written in batches; the start-up grace covers their loss
+// (docs/design.md section 4.12). Thread-safe: every method may be called from any gRPC handler
+// thread.
 #pragma once
 
 #include <chrono>
@@ -38,11 +41,11 @@ struct CoordinatorOptions {
 
 // Counters since Open, for `sweepd --stats-interval` and the benchmarks.
 struct CoordinatorStats {
-  int64_t write_batches = 0;  // SQLite write transactions (group commits), one fsync each
-  int64_t write_ops = 0;      // operations those transactions carried
-  int64_t leases = 0;         // leases granted
-  int64_t reports = 0;        // reports accepted (stored or replayed)
-  int64_t heartbeats = 0;     // heartbeats accepted
+  int64_t write_batches = 0;         // SQLite write transactions (group commits), one fsync each
+  int64_t write_ops = 0;             // operations those transactions carried
+  int64_t leases = 0;                // leases granted
+  int64_t reports = 0;               // reports accepted (stored or replayed)
+  int64_t heartbeats = 0;            // heartbeats accepted
   int64_t heartbeats_in_memory = 0;  // of those, answered from memory without a write
   int64_t flushes = 0;               // heartbeat flushes written
   int64_t flushed_leases = 0;        // lease rows those flushes wrote

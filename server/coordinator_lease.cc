@@ -16,8 +16,8 @@ namespace {
 
 // A long poll wakes at least this often to ask its handler whether the client left.
 constexpr std::chrono::milliseconds kCancelPollInterval{50};
-// The most leases one call may take: a worker's slots are at most 1024 (docs/limits.md).
-constexpr int kMaxLeaseBatch = 1024;
+// The most leases one call may take: as many as a worker may have slots (docs/limits.md).
+constexpr int kMaxLeaseBatch = limits::kMaxSlots;
 
 }  // namespace
 
@@ -52,10 +52,9 @@ absl::StatusOr<std::vector<sweep::Lease>> Coordinator::LeaseBatch(
     absl::Status written = impl_->Write(lock, [&]() -> absl::Status {
       // Expired leases go first (judged by the deadlines in memory), then the quota and
       // the grants, all in one transaction: two slots polling at once cannot both pass.
-      SWEEP_ASSIGN_OR_RETURN(leases, impl_->store->LeaseUpTo(worker_id, impl_->clock.Now(),
-                                                             impl_->options.lease_ttl, fit,
-                                                             max_jobs,
-                                                             impl_->options.max_running_leases));
+      SWEEP_ASSIGN_OR_RETURN(
+          leases, impl_->store->LeaseUpTo(worker_id, impl_->clock.Now(), impl_->options.lease_ttl,
+                                          fit, max_jobs, impl_->options.max_running_leases));
       // Into the table now, on the write leader's thread, so that the next grant of this
       // batch counts them against the quota (Store::SetLeaseCounter).
       for (const sweep::Lease& l : leases) {

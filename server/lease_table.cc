@@ -31,9 +31,9 @@ void LeaseTable::Erase(int64_t job_id, int attempt) {
 }
 
 std::optional<HeartbeatReply> LeaseTable::Renew(int64_t job_id, int attempt,
-                                           const std::string& worker_id, int64_t step,
-                                           int64_t total, TimePoint now,
-                                           std::chrono::milliseconds ttl) {
+                                                const std::string& worker_id, int64_t step,
+                                                int64_t total, TimePoint now,
+                                                std::chrono::milliseconds ttl) {
   std::lock_guard lock(mu_);
   auto it = leases_.find(job_id);
   if (it == leases_.end()) return std::nullopt;

@@ -51,8 +51,8 @@ class LeaseTable {
   // whether the job's sweep was cancelled); nullopt otherwise (the caller then asks the
   // store).
   std::optional<HeartbeatReply> Renew(int64_t job_id, int attempt, const std::string& worker_id,
-                                 int64_t step, int64_t total, TimePoint now,
-                                 std::chrono::milliseconds ttl);
+                                      int64_t step, int64_t total, TimePoint now,
+                                      std::chrono::milliseconds ttl);
 
   // Asked by the expiry check for each lease whose stored deadline is <= now: the
   // deadline here when it is later than now (the lease lives; the file is behind), else
@@ -86,7 +86,7 @@ class LeaseTable {
   mutable std::mutex mu_;
   std::unordered_map<int64_t, Entry> leases_ ABSL_GUARDED_BY(mu_);
   std::unordered_map<std::string, int64_t> held_ ABSL_GUARDED_BY(mu_);  // owner -> entries
-  std::unordered_set<int64_t> dirty_ ABSL_GUARDED_BY(mu_);  // job ids
+  std::unordered_set<int64_t> dirty_ ABSL_GUARDED_BY(mu_);              // job ids
   std::unordered_map<std::string, TimePoint> seen_ ABSL_GUARDED_BY(mu_);
   std::unordered_set<int64_t> cancelled_sweeps_ ABSL_GUARDED_BY(mu_);
 };

@@ -9,10 +9,9 @@ namespace sweep::storage {
 
 absl::StatusOr<std::vector<RunningLease>> Store::ListRunningLeases() {
   SWEEP_ASSIGN_OR_RETURN(
-      Statement * st,
-      conn_->Cached("SELECT job_id, sweep_id, attempt, coalesce(lease_owner, ''),"
-                    " coalesce(lease_expires_at, 0), progress_step, progress_total"
-                    " FROM jobs WHERE state = 'running'"));
+      Statement * st, conn_->Cached("SELECT job_id, sweep_id, attempt, coalesce(lease_owner, ''),"
+                                    " coalesce(lease_expires_at, 0), progress_step, progress_total"
+                                    " FROM jobs WHERE state = 'running'"));
   std::vector<RunningLease> out;
   for (;;) {
     SWEEP_ASSIGN_OR_RETURN(bool row, st->Step());

@@ -137,7 +137,7 @@ absl::Status Worker::Run() {
                  options_.coordinator, options_.slots, cores_.total(), heartbeat_ms_.load());
     std::vector<std::jthread> slots;
     for (int i = 0; i < options_.slots; ++i) slots.emplace_back([this] { SlotLoop(); });
-  }  // jthreads join here
+  }                 // jthreads join here
   ReleaseHanded();  // leased for a slot that stopped first: another worker runs them now
   spdlog::info("worker {} stopped ({} results reported)", worker_id_, reported_.load());
   return absl::OkStatus();

@@ -77,7 +77,7 @@ TEST_F(StoreLiveTest, FlushWritesOnlyTheRunningAttemptAndNeverAnEarlierDeadline)
               IsOk());
   std::vector<RunningLease> leases = {
       {a.job_id, a.sweep_id, a.attempt, "w1", kT0 + kTtl + seconds(5), 3, 10},
-      {b.job_id, b.sweep_id, b.attempt, "w2", kT0 + kTtl + seconds(5), 3, 10},  // reported
+      {b.job_id, b.sweep_id, b.attempt, "w2", kT0 + kTtl + seconds(5), 3, 10},       // reported
       {a.job_id, a.sweep_id, a.attempt + 1, "w1", kT0 + kTtl + seconds(9), 4, 10}};  // no such
   auto gone = store_->FlushLeases(leases, {{"w1", kT0 + seconds(5)}});
   ASSERT_THAT(gone, IsOk());
