@@ -66,8 +66,10 @@ absl::Status LoadTlsFiles(const std::string& ca_file, const std::string& cert_fi
   return ReadPem(key_file, "--tls-key", auth.tls_key_pem);
 }
 
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address, const ChannelAuth& auth) {
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address, const ChannelAuth& auth,
+                                           bool own_connection) {
   grpc::ChannelArguments args;
+  if (own_connection) args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 60'000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 20'000);
   args.SetInt(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);

@@ -27,7 +27,10 @@ absl::Status LoadTlsFiles(const std::string& ca_file, const std::string& cert_fi
 // A channel to HOST:PORT with keepalive every 60 s (20 s timeout), also with no call
 // open (docs/design.md section 6.4), TLS when auth.tls_ca_pem is set, and the token
 // attached to every call (an interceptor adds the authorization metadata).
-std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address,
-                                           const ChannelAuth& auth = {});
+// With `own_connection`, the channel opens its own TCP connection instead of sharing one
+// with every channel of equal settings (gRPC's global subchannel pool): for programs that
+// stand in for many machines (bench/bench_fleet.cc).
+std::shared_ptr<grpc::Channel> MakeChannel(const std::string& address, const ChannelAuth& auth = {},
+                                           bool own_connection = false);
 
 }  // namespace sweep::rpc

@@ -35,6 +35,10 @@ absl::Status CoordinatorOptions::Validate() const {
     return absl::InvalidArgumentError(
         absl::StrCat("max_running_leases: ", max_running_leases, " (must be >= 1)"));
   }
+  if (heartbeat_flush_interval.count() <= 0) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "heartbeat_flush_interval: ", heartbeat_flush_interval.count(), " ms (must be > 0)"));
+  }
   if (max_jobs_per_sweep < 1) {
     return absl::InvalidArgumentError(
         absl::StrCat("max_jobs_per_sweep: ", max_jobs_per_sweep, " (must be >= 1)"));
@@ -58,6 +62,8 @@ absl::Status Coordinator::Impl::Write(std::unique_lock<std::mutex>& lock,
   }
   lock.unlock();  // only the leader touches the Store; others may queue meanwhile
   std::vector<absl::Status> statuses = store->RunBatch(ops);
+  ++write_batches;
+  write_ops += static_cast<int64_t>(ops.size());
   lock.lock();
   for (size_t i = 0; i < batch.size(); ++i) {
     writers.pop_front();
@@ -79,15 +85,58 @@ absl::Status Coordinator::Impl::ReapLocked(std::unique_lock<std::mutex>& lock) {
     spdlog::warn("{} expired lease(s) requeued or failed", expired);
     WakeLocked();
   }
+  // A job failed as lost, here or in a lease call's own expiry check, may have cancelled
+  // its --fail-fast sweep: the heartbeats the lease table answers must say so.
+  return SyncCancelledLocked();
+}
+
+absl::Status Coordinator::Impl::SyncCancelledLocked() {
+  SWEEP_ASSIGN_OR_RETURN(std::vector<int64_t> cancelled, store->CancelledSweeps());
+  table.ReplaceCancelled(cancelled);
+  return absl::OkStatus();
+}
+
+absl::Status Coordinator::Impl::FlushLocked(std::unique_lock<std::mutex>& lock) {
+  LeaseFlush flush = table.TakeDirty();
+  if (flush.empty()) return absl::OkStatus();
+  std::vector<int64_t> gone;
+  absl::Status s = Write(lock, [&]() -> absl::Status {
+    SWEEP_ASSIGN_OR_RETURN(gone, store->FlushLeases(flush.leases, flush.workers_seen));
+    return absl::OkStatus();
+  });
+  if (!s.ok()) {
+    table.Restore(flush);  // written with the next flush; expiry reads memory meanwhile
+    return s;
+  }
+  ++flushes;
+  flushed_leases += static_cast<int64_t>(flush.leases.size() - gone.size());
+  // Leases that ended between a heartbeat and this flush (a report racing the slow path
+  // of a heartbeat): nothing to keep in memory.
+  for (int64_t job_id : gone) {
+    for (const LiveLease& l : flush.leases) {
+      if (l.job_id == job_id) table.Erase(job_id, l.attempt);
+    }
+  }
   return absl::OkStatus();
 }
 
 void Coordinator::Impl::ReaperLoop(std::stop_token stop) {
+  using std::chrono::steady_clock;
   std::unique_lock lock(mu);
+  auto next_reap = steady_clock::now() + options.reap_interval;
+  auto next_flush = steady_clock::now() + options.heartbeat_flush_interval;
   while (!stop.stop_requested()) {
     // Returns early only when stop is requested; the predicate never holds otherwise.
-    reaper_cv.wait_for(lock, stop, options.reap_interval, [] { return false; });
+    reaper_cv.wait_until(lock, stop, std::min(next_reap, next_flush), [] { return false; });
     if (stop.stop_requested()) break;
+    const auto now = steady_clock::now();
+    if (now >= next_flush) {
+      next_flush = now + options.heartbeat_flush_interval;
+      absl::Status s = FlushLocked(lock);
+      if (!s.ok()) spdlog::error("heartbeat flush: {}", s.ToString());
+    }
+    if (now < next_reap) continue;
+    next_reap = now + options.reap_interval;
     // A draining coordinator expires no lease: the RPC server no longer takes the
     // heartbeats that would keep them, so reaping now would count attempts as lost that
     // are only waiting for the restart (which grants every running lease a grace, 4.9).
@@ -102,8 +151,13 @@ Coordinator::Coordinator(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 Coordinator::~Coordinator() {
   impl_->reaper.request_stop();
   if (impl_->reaper.joinable()) impl_->reaper.join();
-  // No writer is left (handlers have returned before destruction). A clean shutdown
-  // leaves an empty -wal file (docs/design.md section 4.8).
+  // No writer is left (handlers have returned before destruction). The heartbeats held
+  // in memory are written first (a kill -9 loses them, which the start-up grace covers:
+  // docs/design.md section 4.12); a clean shutdown leaves an empty -wal file (4.8).
+  LeaseFlush flush = impl_->table.TakeDirty();
+  if (auto flushed = impl_->store->FlushLeases(flush.leases, flush.workers_seen); !flushed.ok()) {
+    spdlog::warn("heartbeat flush at shutdown: {}", flushed.status().ToString());
+  }
   absl::Status s = impl_->store->Checkpoint();
   if (!s.ok()) spdlog::warn("checkpoint at shutdown: {}", s.ToString());
 }
@@ -116,6 +170,18 @@ absl::StatusOr<std::unique_ptr<Coordinator>> Coordinator::Open(const Coordinator
   SWEEP_ASSIGN_OR_RETURN(int64_t graced,
                          impl->store->GraceRunningLeases(clock.Now(), options.lease_ttl));
   if (graced > 0) spdlog::info("{} running lease(s) get a start-up grace of one ttl", graced);
+  // The lease table starts as the file is after the grace (docs/design.md section 4.12).
+  SWEEP_ASSIGN_OR_RETURN(std::vector<storage::RunningLease> running,
+                         impl->store->ListRunningLeases());
+  for (const storage::RunningLease& l : running) impl->table.Put(l, /*dirty=*/false);
+  SWEEP_ASSIGN_OR_RETURN(std::vector<int64_t> cancelled, impl->store->CancelledSweeps());
+  for (int64_t sweep_id : cancelled) impl->table.SetCancelled(sweep_id, true);
+  LeaseTable* table = &impl->table;
+  impl->store->SetLiveDeadline([table](int64_t job_id, int attempt, TimePoint now) {
+    return table->ClaimExpired(job_id, attempt, now);
+  });
+  impl->store->SetLeaseCounter(
+      [table](const std::string& worker_id) { return table->Count(worker_id); });
   {
     std::lock_guard lock(impl->reader_mu);
     SWEEP_ASSIGN_OR_RETURN(impl->reader, storage::Reader::Open(options.db_path));
@@ -176,6 +242,7 @@ absl::StatusOr<ExtendOutcome> Coordinator::Extend(int64_t sweep_id, const NewSwe
                                                      extension.use_cache, impl_->clock.Now()));
     return absl::OkStatus();
   }));
+  impl_->table.SetCancelled(sweep_id, false);  // Store::Extend clears a cancel request
   spdlog::info("sweep {} extended: {} cells added, {} cached", sweep_id, out.added, out.cached);
   if (out.added > out.cached) impl_->WakeLocked();
   return out;
@@ -236,6 +303,25 @@ bool Coordinator::draining() const { return impl_->draining.load(); }
 absl::Status Coordinator::ReapExpired() {
   std::unique_lock lock(impl_->mu);
   return impl_->ReapLocked(lock);
+}
+
+absl::Status Coordinator::FlushHeartbeats() {
+  std::unique_lock lock(impl_->mu);
+  return impl_->FlushLocked(lock);
+}
+
+CoordinatorStats Coordinator::stats() const {
+  CoordinatorStats s;
+  s.write_batches = impl_->write_batches.load();
+  s.write_ops = impl_->write_ops.load();
+  s.leases = impl_->leases.load();
+  s.reports = impl_->reports.load();
+  s.heartbeats = impl_->heartbeats.load();
+  s.heartbeats_in_memory = impl_->heartbeats_in_memory.load();
+  s.flushes = impl_->flushes.load();
+  s.flushed_leases = impl_->flushed_leases.load();
+  s.live_leases = static_cast<int64_t>(impl_->table.size());
+  return s;
 }
 
 }  // namespace sweep::server

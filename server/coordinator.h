@@ -5,7 +5,10 @@
 // in heartbeat replies, and a drain mode for graceful shutdown.
 //
 // All state lives in SQLite: a Coordinator opened on the file of a killed one continues
-// its sweeps. Thread-safe: every method may be called from any gRPC handler thread.
+// its sweeps. The exception is the last second of heartbeats (lease deadlines and
+// progress), kept in memory and written in batches; the start-up grace covers their loss
+// (docs/design.md section 4.12). Thread-safe: every method may be called from any gRPC handler
+// thread.
 #pragma once
 
 #include <chrono>
@@ -34,7 +37,23 @@ struct CoordinatorOptions {
   // Expected cost of a job, for the queue order (server/queue_order.h); empty: by seed
   // rank and file order only. sweepd and `sweep local` pass the numerics' cost model.
   JobCostFn job_cost;
+  // Heartbeats extend leases in memory and are written to SQLite in one transaction this
+  // often (docs/design.md section 4.12).
+  std::chrono::milliseconds heartbeat_flush_interval{1'000};
   absl::Status Validate() const;
+};
+
+// Counters since Open, for `sweepd --stats-interval` and the benchmarks.
+struct CoordinatorStats {
+  int64_t write_batches = 0;         // SQLite write transactions (group commits), one fsync each
+  int64_t write_ops = 0;             // operations those transactions carried
+  int64_t leases = 0;                // leases granted
+  int64_t reports = 0;               // reports accepted (stored or replayed)
+  int64_t heartbeats = 0;            // heartbeats accepted
+  int64_t heartbeats_in_memory = 0;  // of those, answered from memory without a write
+  int64_t flushes = 0;               // heartbeat flushes written
+  int64_t flushed_leases = 0;        // lease rows those flushes wrote
+  int64_t live_leases = 0;           // running leases held in memory now
 };
 
 // Why a long poll came back without a job.
@@ -83,8 +102,18 @@ class Coordinator {
                                                     const std::function<bool()>& cancelled,
                                                     LeaseFit fit = {});
 
+  // The same for a worker with several free slots: up to `max_jobs` (1..1024) leases in
+  // one call and one transaction, each within the worker's slots and the free cores of
+  // `fit` (every grant takes its job's threads from them). Empty on timeout.
+  absl::StatusOr<std::vector<sweep::Lease>> LeaseBatch(const std::string& worker_id,
+                                                       std::chrono::milliseconds wait,
+                                                       const std::function<bool()>& cancelled,
+                                                       LeaseFit fit, int max_jobs);
+
   // Extends the lease of (job_id, attempt, worker_id) and records progress. ABORTED when
-  // that attempt is no longer current (expired and re-leased, or the job ended).
+  // that attempt is no longer current (expired and re-leased, or the job ended). The
+  // current lease is extended in memory, without a SQLite write; the new deadline and
+  // progress reach the file with the next flush (docs/design.md section 4.12).
   absl::StatusOr<HeartbeatReply> Heartbeat(int64_t job_id, int attempt,
                                            const std::string& worker_id, int64_t step,
                                            int64_t total);
@@ -138,7 +167,14 @@ class Coordinator {
   bool draining() const;
 
   // Requeues expired leases now (also done on every Lease call and by a reaper thread).
+  // Expiry is judged by the deadlines in memory, so a heartbeat not yet flushed counts.
   absl::Status ReapExpired();
+
+  // Writes the heartbeats kept in memory (deadlines, progress, workers' last_seen_at)
+  // now, in one transaction; also done every heartbeat_flush_interval and at shutdown.
+  absl::Status FlushHeartbeats();
+
+  CoordinatorStats stats() const;
 
  private:
   struct Impl;

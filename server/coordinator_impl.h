@@ -15,6 +15,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "server/coordinator.h"
+#include "server/lease_table.h"
 #include "storage/reader.h"
 #include "storage/store.h"
 
@@ -57,6 +58,12 @@ struct Coordinator::Impl {
   std::mutex reader_mu;
   std::unique_ptr<storage::Reader> reader ABSL_GUARDED_BY(reader_mu);
 
+  // Running leases with their in-memory deadlines (docs/design.md section 4.12).
+  LeaseTable table;
+  // CoordinatorStats, counted where they happen.
+  std::atomic<int64_t> write_batches{0}, write_ops{0}, leases{0}, reports{0}, heartbeats{0},
+      heartbeats_in_memory{0}, flushes{0}, flushed_leases{0};
+
   std::condition_variable_any reaper_cv;
   std::jthread reaper;  // stopped and joined first on destruction
 
@@ -69,6 +76,10 @@ struct Coordinator::Impl {
   // it). `lock` holds mu on entry and on return; it is released while a batch runs.
   absl::Status Write(std::unique_lock<std::mutex>& lock, const std::function<absl::Status()>& body);
   absl::Status ReapLocked(std::unique_lock<std::mutex>& lock);
+  // Reloads the lease table's cancelled sweeps from the file (holding mu).
+  absl::Status SyncCancelledLocked();
+  // Writes what the lease table learned since the last flush (one transaction).
+  absl::Status FlushLocked(std::unique_lock<std::mutex>& lock);
   void ReaperLoop(std::stop_token stop);
 };
 

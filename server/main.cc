@@ -1,5 +1,6 @@
 // sweepd: the coordinator. Parses flags, starts SweepServer, waits for SIGTERM/SIGINT,
 // drains (docs/design.md section 4.8). The signal handler only writes to a self-pipe.
+#include <poll.h>
 #include <signal.h>
 #include <unistd.h>
 
@@ -23,9 +24,24 @@ void OnSignal(int) {
   [[maybe_unused]] ssize_t n = write(g_signal_pipe[1], &byte, 1);
 }
 
-void WaitForSignal() {
-  char byte;
-  while (read(g_signal_pipe[0], &byte, 1) < 0 && errno == EINTR) {
+// Waits for SIGTERM/SIGINT. With `stats_every` > 0, logs the coordinator's counters
+// that often meanwhile (`--stats-interval`; bench/bench_fleet.cc reads these lines).
+void WaitForSignal(sweep::server::Coordinator& coordinator, int stats_every_ms) {
+  for (;;) {
+    pollfd p{g_signal_pipe[0], POLLIN, 0};
+    const int n = poll(&p, 1, stats_every_ms > 0 ? stats_every_ms : -1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n > 0) {
+      char byte;
+      if (read(g_signal_pipe[0], &byte, 1) < 0 && errno == EINTR) continue;
+      return;
+    }
+    const sweep::server::CoordinatorStats s = coordinator.stats();
+    spdlog::info(
+        "stats: write_batches={} write_ops={} leases={} reports={} heartbeats={}"
+        " heartbeats_in_memory={} flushes={} flushed_leases={} live_leases={}",
+        s.write_batches, s.write_ops, s.leases, s.reports, s.heartbeats, s.heartbeats_in_memory,
+        s.flushes, s.flushed_leases, s.live_leases);
   }
 }
 
@@ -45,6 +61,14 @@ int main(int argc, char** argv) {
   app.add_option("--max-leases", options.coordinator.max_running_leases,
                  "leases out at once over all workers")
       ->capture_default_str();
+  int64_t flush_ms = options.coordinator.heartbeat_flush_interval.count();
+  app.add_option("--heartbeat-flush-ms", flush_ms,
+                 "heartbeats are kept in memory and written to the database this often")
+      ->capture_default_str();
+  double stats_interval_s = 0;
+  app.add_option("--stats-interval", stats_interval_s,
+                 "log the coordinator's counters every this many seconds (0: never)")
+      ->capture_default_str();
   // docs/design.md section 6.5; README.md "Security".
   sweep::server::AuthFlags auth;
   app.add_option("--client-token-file", auth.client_token_file,
@@ -60,6 +84,12 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   options.coordinator.lease_ttl = std::chrono::milliseconds(lease_ttl_ms);
   options.coordinator.job_cost = sweep::numerics::ExpectedJobSeconds;
+  options.coordinator.heartbeat_flush_interval = std::chrono::milliseconds(flush_ms);
+  if (!(stats_interval_s >= 0 && stats_interval_s <= 86'400)) {
+    std::fprintf(stderr, "sweepd: --stats-interval: %g s (must be in [0, 86400])\n",
+                 stats_interval_s);
+    return 1;
+  }
   sweep::InitLogging();
   auto loaded = sweep::server::LoadServerAuth(auth, options.coordinator.db_path);
   if (!loaded.ok()) {
@@ -81,7 +111,7 @@ int main(int argc, char** argv) {
   // Tests and scripts read the chosen port from this line.
   std::printf("listening on %s\n", (*server)->address().c_str());
   std::fflush(stdout);
-  WaitForSignal();
+  WaitForSignal((*server)->coordinator(), static_cast<int>(stats_interval_s * 1000));
   (*server)->Shutdown();
   return 0;
 }

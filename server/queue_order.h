@@ -1,4 +1,4 @@
-// The order in which a sweep's jobs leave the queue (docs/design.md section 4.12): seed
+// The order in which a sweep's jobs leave the queue (docs/design.md section 4.13): seed
 // rank 0 of every curve before rank 1 of any, so a half-finished sweep already draws every
 // curve of its figure; among jobs of one rank, the most expensive first, so that the long
 // jobs do not start last and stretch the tail.

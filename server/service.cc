@@ -66,11 +66,14 @@ grpc::Status SweepServiceImpl::LeaseJob(Ctx* ctx, const v1::LeaseJobRequest* req
                                         v1::LeaseJobResponse* resp) {
   // The coordinator caps the wait at max_lease_wait (15 s), below the client's 20 s
   // deadline; IsCancelled() ends the poll early when the worker went away.
-  auto lease = coordinator_.Lease(
+  auto leases = coordinator_.LeaseBatch(
       req->worker_id(), std::chrono::milliseconds(req->wait_ms()),
-      [ctx] { return ctx->IsCancelled(); }, LeaseFit{req->free_cores(), req->total_cores()});
-  if (!lease.ok()) return ToGrpcStatus(lease.status());
-  if (lease->has_value()) *resp->mutable_lease() = ToProto(**lease);
+      [ctx] { return ctx->IsCancelled(); }, LeaseFit{req->free_cores(), req->total_cores()},
+      req->max_jobs() == 0 ? 1 : req->max_jobs());  // 0: a worker that predates max_jobs
+  if (!leases.ok()) return ToGrpcStatus(leases.status());
+  for (size_t i = 0; i < leases->size(); ++i) {
+    *(i == 0 ? resp->mutable_lease() : resp->add_more()) = ToProto((*leases)[i]);
+  }
   return grpc::Status::OK;
 }
 

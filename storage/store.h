@@ -53,7 +53,30 @@ PreparedJob PrepareJob(const JobConfig& config);
 struct LeaseRenewal {
   bool cancel_requested = false;
   TimePoint expires_at;
+  int64_t sweep_id = 0;
 };
+
+// A running lease as the coordinator keeps it in memory (docs/design.md section 4.12).
+struct RunningLease {
+  int64_t job_id = 0;
+  int64_t sweep_id = 0;
+  int attempt = 0;
+  std::string owner;
+  TimePoint expires_at;
+  int64_t step = 0, total = 0;
+};
+
+// Asked by the expiry check for a running lease whose stored deadline is <= now: the
+// lease's later deadline when it lives on in memory, nullopt when it has expired.
+using LiveDeadline =
+    std::function<std::optional<TimePoint>(int64_t job_id, int attempt, TimePoint now)>;
+
+// Running leases of one worker and in all, as the coordinator counts them in memory.
+struct LeaseCount {
+  int64_t held = 0;
+  int64_t total = 0;
+};
+using LeaseCounter = std::function<LeaseCount(const std::string& worker_id)>;
 
 // What PutCheckpoint did. The first bytes stored under a training hash win.
 struct PutCheckpointOutcome {
@@ -111,6 +134,15 @@ class Store {
                                                  std::chrono::milliseconds ttl,
                                                  LeaseFit fit = {});
 
+  // A worker's lease call (storage/store_lease_batch.cc), in one transaction: reaps
+  // expired leases, then grants up to `max_jobs` jobs with LeaseNext while
+  // CheckLeaseQuota allows (the worker's slots, `max_running` in all) and the job fits
+  // what is left of `fit` (each grant takes its job's threads from the free cores). The
+  // quota's refusal is returned only when nothing was granted; empty when no job fits.
+  absl::StatusOr<std::vector<Lease>> LeaseUpTo(const std::string& worker_id, TimePoint now,
+                                               std::chrono::milliseconds ttl, LeaseFit fit,
+                                               int max_jobs, int64_t max_running);
+
   // Extends the lease of the current (job_id, attempt, worker_id) to now + ttl and
   // records progress. NOT_FOUND for an unknown job; ABORTED "attempt 1 superseded by 2",
   // "job 7 finished (succeeded)" or "... held by w2" otherwise; nothing is written then.
@@ -160,8 +192,28 @@ class Store {
                                 TimePoint now);
 
   // Requeues (or fails as lost, or cancels) every running job whose lease expired at or
-  // before `now`; returns how many leases expired.
+  // before `now`; returns how many leases expired. A lease whose stored deadline passed
+  // but for which the LiveDeadline hook answers a later one is not expired: its stored
+  // deadline is moved to that one instead. Every expiry check (here and in LeaseNext)
+  // asks the hook.
   absl::StatusOr<int64_t> ReapExpired(TimePoint now);
+  void SetLiveDeadline(LiveDeadline hook) { live_deadline_ = std::move(hook); }
+  // The lease quota's counts come from this hook instead of a scan of the running jobs
+  // (O(running leases) per grant); it must count every lease granted before the current
+  // operation. LeaseUpTo adds the ones it granted itself.
+  void SetLeaseCounter(LeaseCounter hook) { lease_counter_ = std::move(hook); }
+
+  // Heartbeats kept in memory (docs/design.md section 4.12; storage/store_live.cc).
+  // Every running lease, for the coordinator's table at start.
+  absl::StatusOr<std::vector<RunningLease>> ListRunningLeases();
+  // Sweeps whose cancellation running jobs still have to learn.
+  absl::StatusOr<std::vector<int64_t>> CancelledSweeps();
+  // Writes the deadline (never moving it earlier) and progress of each lease that is
+  // still the running attempt, and each worker's last_seen_at, in one transaction.
+  // Returns the job ids of the leases that were not running any more (nothing written).
+  absl::StatusOr<std::vector<int64_t>> FlushLeases(
+      const std::vector<RunningLease>& leases,
+      const std::vector<std::pair<std::string, TimePoint>>& workers_seen);
 
   // Stores a trained model's checkpoint under record.training_hash, idempotently: when
   // one is already stored, nothing is written and the outcome says stored = false (OK,
@@ -188,7 +240,9 @@ class Store {
 
  private:
   explicit Store(std::unique_ptr<Connection> conn) : conn_(std::move(conn)) {}
-  absl::StatusOr<int64_t> ReapLocked(TimePoint now);
+  // Returns how many leases expired; `refreshed` gets how many stored deadlines were
+  // moved to their live value instead.
+  absl::StatusOr<int64_t> ReapLocked(TimePoint now, int64_t& refreshed);
   absl::StatusOr<std::optional<int64_t>> CachedResultFor(const std::string& config_hash);
   // Inserts the sweep's jobs (cached ones as succeeded); returns how many were cached.
   absl::StatusOr<int64_t> InsertJobs(int64_t sweep_id, bool use_cache,
@@ -206,6 +260,12 @@ class Store {
 
   std::unique_ptr<Connection> conn_;
   int64_t auto_request_ids_ = 0;
+  LiveDeadline live_deadline_;
+  LeaseCounter lease_counter_;
+  // CheckLeaseQuota with `granted` leases of this transaction that the counter hook does
+  // not know yet.
+  absl::Status QuotaLocked(const std::string& worker_id, TimePoint now, int64_t max_running,
+                           int64_t granted);
 };
 
 }  // namespace sweep::storage

@@ -72,8 +72,26 @@ absl::Status Store::FinishAttempt(int64_t job_id, int attempt, std::string_view 
   return st->Run();
 }
 
-absl::StatusOr<int64_t> Store::ReapLocked(TimePoint now) {
-  SWEEP_ASSIGN_OR_RETURN(std::vector<Expired> expired, FindExpired(*conn_, now));
+absl::StatusOr<int64_t> Store::ReapLocked(TimePoint now, int64_t& refreshed) {
+  refreshed = 0;
+  SWEEP_ASSIGN_OR_RETURN(std::vector<Expired> candidates, FindExpired(*conn_, now));
+  std::vector<Expired> expired;
+  for (const Expired& e : candidates) {
+    // The stored deadline passed, but a heartbeat kept only in memory may have moved it
+    // (docs/design.md section 4.12): the live one wins, and is written now so that the
+    // next check does not ask again.
+    std::optional<TimePoint> live;
+    if (live_deadline_) live = live_deadline_(e.job_id, e.attempt, now);
+    if (!live) {
+      expired.push_back(e);
+      continue;
+    }
+    SWEEP_ASSIGN_OR_RETURN(Statement * st,
+                           conn_->Cached("UPDATE jobs SET lease_expires_at = ? WHERE job_id = ?"));
+    st->Bind(1, ToUnixMillis(*live)).Bind(2, e.job_id);
+    SWEEP_RETURN_IF_ERROR(st->Run());
+    ++refreshed;
+  }
   for (const Expired& e : expired) {
     const int lost = e.lost_attempts + 1;
     const std::string error =
@@ -106,8 +124,9 @@ absl::StatusOr<int64_t> Store::ReapLocked(TimePoint now) {
 
 absl::StatusOr<int64_t> Store::ReapExpired(TimePoint now) {
   SWEEP_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*conn_, Transaction::Mode::kWrite));
-  SWEEP_ASSIGN_OR_RETURN(int64_t n, ReapLocked(now));
-  if (n == 0) return n;  // nothing written; the rollback is free
+  int64_t refreshed = 0;
+  SWEEP_ASSIGN_OR_RETURN(int64_t n, ReapLocked(now, refreshed));
+  if (n + refreshed == 0) return n;  // nothing written; the rollback is free
   SWEEP_RETURN_IF_ERROR(txn.Commit());
   return n;
 }
@@ -116,7 +135,8 @@ absl::StatusOr<std::optional<Lease>> Store::LeaseNext(const std::string& worker_
                                                       std::chrono::milliseconds ttl, LeaseFit fit) {
   if (worker_id.empty()) return absl::InvalidArgumentError("worker_id: empty");
   SWEEP_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*conn_, Transaction::Mode::kWrite));
-  SWEEP_ASSIGN_OR_RETURN(int64_t reaped, ReapLocked(now));
+  int64_t refreshed = 0;
+  SWEEP_ASSIGN_OR_RETURN(int64_t reaped, ReapLocked(now, refreshed));
   SWEEP_ASSIGN_OR_RETURN(
       Statement * pick,
       conn_->Cached("UPDATE jobs SET state = 'running', attempt = attempt + 1,"
@@ -134,7 +154,7 @@ absl::StatusOr<std::optional<Lease>> Store::LeaseNext(const std::string& worker_
   SWEEP_ASSIGN_OR_RETURN(bool got, pick->Step());
   if (!got) {
     pick->Reset();
-    if (reaped > 0) SWEEP_RETURN_IF_ERROR(txn.Commit());
+    if (reaped + refreshed > 0) SWEEP_RETURN_IF_ERROR(txn.Commit());
     return std::optional<Lease>();
   }
   Lease lease{pick->Int(0),  pick->Int(1), static_cast<int>(pick->Int(2)),
@@ -173,7 +193,7 @@ absl::StatusOr<LeaseRenewal> Store::Heartbeat(int64_t job_id, int attempt,
   seen->Bind(1, ToUnixMillis(now)).Bind(2, worker_id);
   SWEEP_RETURN_IF_ERROR(seen->Run());
   SWEEP_RETURN_IF_ERROR(txn.Commit());
-  return LeaseRenewal{row.cancel_requested, expires};
+  return LeaseRenewal{row.cancel_requested, expires, row.sweep_id};
 }
 
 absl::Status Store::Release(int64_t job_id, int attempt, const std::string& worker_id,

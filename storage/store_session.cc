@@ -101,17 +101,31 @@ absl::StatusOr<bool> Store::HoldsTrainingLease(const std::string& worker_id,
 
 absl::Status Store::CheckLeaseQuota(const std::string& worker_id, TimePoint now,
                                     int64_t max_running) {
+  return QuotaLocked(worker_id, now, max_running, 0);
+}
+
+absl::Status Store::QuotaLocked(const std::string& worker_id, TimePoint now, int64_t max_running,
+                                int64_t granted) {
   SWEEP_ASSIGN_OR_RETURN(WorkerRow row, ReadWorker(*conn_, worker_id));
   if (!row.exists) {
     return absl::PermissionDeniedError(absl::StrCat(
         "worker \"", worker_id, "\": not registered (call RegisterWorker before LeaseJob)"));
   }
-  SWEEP_ASSIGN_OR_RETURN(int64_t held, RunningLeases(*conn_, worker_id, now));
+  LeaseCount count;
+  if (lease_counter_) {
+    count = lease_counter_(worker_id);
+    count.held += granted;
+    count.total += granted;
+  } else {  // the file counts this transaction's grants already
+    SWEEP_ASSIGN_OR_RETURN(count.held, RunningLeases(*conn_, worker_id, now));
+    SWEEP_ASSIGN_OR_RETURN(count.total, RunningLeases(*conn_, "", now));
+  }
+  const int64_t held = count.held;
   if (held >= row.slots) {
     return absl::ResourceExhaustedError(absl::StrCat("worker \"", worker_id, "\": holds ", held,
                                                      " lease(s), its registered slots"));
   }
-  SWEEP_ASSIGN_OR_RETURN(int64_t total, RunningLeases(*conn_, "", now));
+  const int64_t total = count.total;
   if (total >= max_running) {
     return absl::ResourceExhaustedError(
         absl::StrCat("running leases: ", total, " (max_running_leases ", max_running, ")"));

@@ -59,6 +59,33 @@ absl::StatusOr<std::optional<sweep::Lease>> CoordinatorClient::Lease(const std::
   return std::optional<sweep::Lease>(wire::FromProto(resp.lease()));
 }
 
+absl::StatusOr<std::vector<sweep::Lease>> CoordinatorClient::LeaseMany(
+    const std::string& worker_id, std::chrono::milliseconds wait, int max_jobs,
+    std::stop_token stop, LeaseFit fit) {
+  grpc::ClientContext ctx;
+  rpc::SetDeadline(ctx, rpc::RpcKind::kLeasePoll);
+  AddSession(ctx);
+  std::stop_callback cancel(stop, [&ctx] { ctx.TryCancel(); });
+  v1::LeaseJobRequest req;
+  req.set_worker_id(worker_id);
+  req.set_wait_ms(std::min(wait, rpc::kLeaseWait).count());
+  req.set_free_cores(fit.free_cores);
+  req.set_total_cores(fit.total_cores);
+  req.set_max_jobs(max_jobs);
+  v1::LeaseJobResponse resp;
+  absl::Status s = FromGrpcStatus(stub_->LeaseJob(&ctx, req, &resp));
+  if (!s.ok()) return s;
+  std::vector<sweep::Lease> out;
+  if (!resp.has_lease()) return out;
+  out.push_back(wire::FromProto(resp.lease()));
+  // Never more than asked for, whatever the reply says: each lease takes a slot.
+  for (const v1::Lease& l : resp.more()) {
+    if (static_cast<int>(out.size()) >= max_jobs) break;
+    out.push_back(wire::FromProto(l));
+  }
+  return out;
+}
+
 absl::StatusOr<HeartbeatReply> CoordinatorClient::Heartbeat(int64_t job_id, int attempt,
                                                             const std::string& worker_id,
                                                             int64_t step, int64_t total) {

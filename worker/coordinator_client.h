@@ -14,6 +14,7 @@
 #include <optional>
 #include <stop_token>
 #include <string>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
@@ -34,6 +35,12 @@ class CoordinatorClient {
   absl::StatusOr<std::optional<sweep::Lease>> Lease(const std::string& worker_id,
                                                     std::chrono::milliseconds wait,
                                                     std::stop_token stop = {}, LeaseFit fit = {});
+  // Up to `max_jobs` leases in one call (LeaseJobRequest.max_jobs), for a worker with
+  // that many free slots; empty when none came. A coordinator that predates max_jobs
+  // grants one.
+  absl::StatusOr<std::vector<sweep::Lease>> LeaseMany(const std::string& worker_id,
+                                                      std::chrono::milliseconds wait, int max_jobs,
+                                                      std::stop_token stop = {}, LeaseFit fit = {});
   absl::StatusOr<HeartbeatReply> Heartbeat(int64_t job_id, int attempt,
                                            const std::string& worker_id, int64_t step,
                                            int64_t total);

@@ -75,12 +75,37 @@ int64_t PhysicalMemoryBytes() {
 
 absl::StatusOr<std::optional<sweep::Lease>> Worker::LeaseWithinCores(int& cores) {
   cores = 0;
+  ++waiting_to_lease_;
   std::lock_guard<std::mutex> one_slot_at_a_time(lease_mu_);
+  --waiting_to_lease_;
+  if (!handed_.empty()) {
+    Handed h = std::move(handed_.front());
+    handed_.pop_front();
+    cores = h.cores;
+    return std::optional<sweep::Lease>(std::move(h.lease));
+  }
   std::optional<LeaseFit> fit = cores_.WaitForFree(stop_.get_token());
   if (!fit) return std::optional<sweep::Lease>();
-  auto lease = client_.Lease(worker_id_, rpc::kLeaseWait, stop_.get_token(), *fit);
-  if (lease.ok() && lease->has_value()) cores = cores_.Take(JobThreads((*lease)->config_json));
-  return lease;
+  // This slot and every slot queued behind it: one call and one commit for all of them.
+  const int want = std::min(options_.slots, 1 + waiting_to_lease_.load());
+  auto leases = client_.LeaseMany(worker_id_, rpc::kLeaseWait, want, stop_.get_token(), *fit);
+  if (!leases.ok()) return leases.status();
+  if (leases->empty()) return std::optional<sweep::Lease>();
+  for (size_t i = 1; i < leases->size(); ++i) {
+    const int taken = cores_.Take(JobThreads((*leases)[i].config_json));
+    handed_.push_back(Handed{std::move((*leases)[i]), taken});
+  }
+  cores = cores_.Take(JobThreads(leases->front().config_json));
+  return std::optional<sweep::Lease>(std::move(leases->front()));
+}
+
+void Worker::ReleaseHanded() {
+  std::lock_guard<std::mutex> lock(lease_mu_);
+  for (const Handed& h : handed_) {
+    (void)client_.Release(h.lease.job_id, h.lease.attempt, worker_id_);
+    cores_.Give(h.cores);
+  }
+  handed_.clear();
 }
 
 bool Worker::RegisterUntilOk() {
@@ -112,7 +137,8 @@ absl::Status Worker::Run() {
                  options_.coordinator, options_.slots, cores_.total(), heartbeat_ms_.load());
     std::vector<std::jthread> slots;
     for (int i = 0; i < options_.slots; ++i) slots.emplace_back([this] { SlotLoop(); });
-  }  // jthreads join here
+  }                 // jthreads join here
+  ReleaseHanded();  // leased for a slot that stopped first: another worker runs them now
   spdlog::info("worker {} stopped ({} results reported)", worker_id_, reported_.load());
   return absl::OkStatus();
 }

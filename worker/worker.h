@@ -20,12 +20,14 @@
 
 #include <atomic>
 #include <chrono>
+#include <deque>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <stop_token>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
 #include "common/records.h"
 #include "rpc/backoff.h"
@@ -86,7 +88,11 @@ class Worker {
   void WatchIdle();
   bool RegisterUntilOk();
   // Leases one job that fits the free cores; `cores` gets the cores it took (0 if none).
+  // Takes a job an earlier call leased for this slot if there is one; otherwise asks for
+  // one job per slot waiting to lease, in one call.
   absl::StatusOr<std::optional<sweep::Lease>> LeaseWithinCores(int& cores);
+  // Hands back the leases no slot took before the worker stopped.
+  void ReleaseHanded();
   // Runs a leased job on `cores` threads at most (its `threads` key capped).
   void RunLease(const sweep::Lease& lease, int cores);
   // Runs the job on its own thread (with the stored checkpoint when the lease has one)
@@ -115,6 +121,14 @@ class Worker {
   std::atomic<int64_t> reported_{0};
   CoreBudget cores_;
   std::mutex lease_mu_;  // one slot asks at a time, so two never count the same free cores
+  // One LeaseJob call asks for a job for every slot waiting to ask (max_jobs); the leases
+  // beyond the asking slot's own wait here, with the cores each took, for the next slots.
+  struct Handed {
+    sweep::Lease lease;
+    int cores = 0;
+  };
+  std::deque<Handed> handed_ ABSL_GUARDED_BY(lease_mu_);
+  std::atomic<int> waiting_to_lease_{0};  // slots blocked on lease_mu_
   int64_t memory_limit_bytes_ = 0;
   // Slots running a job now, and since when (steady clock) none has: read by WatchIdle.
   std::atomic<int> busy_slots_{0};

@@ -1,6 +1,7 @@
 // A fresh Coordinator on a temporary file with a FakeClock, for the lease state machine
-// tests. The reaper thread's interval is an hour so only the tests move leases (through
-// FakeClock::Advance plus Lease or ReapExpired), never a background thread.
+// tests. The reaper thread's intervals are an hour so only the tests move leases (through
+// FakeClock::Advance plus Lease or ReapExpired) and write heartbeats (FlushHeartbeats),
+// never a background thread.
 #pragma once
 
 #include <memory>
@@ -29,6 +30,7 @@ class CoordinatorTest : public ::testing::Test {
     options.db_path = path_;
     options.lease_ttl = kTtl;
     options.reap_interval = std::chrono::hours(1);
+    options.heartbeat_flush_interval = std::chrono::hours(1);  // tests flush by hand
     options.max_lease_wait = std::chrono::seconds(10);
     auto coord = Coordinator::Open(options, clock_);
     ASSERT_TRUE(coord.ok()) << coord.status();

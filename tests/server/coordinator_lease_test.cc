@@ -53,6 +53,7 @@ TEST_F(CoordinatorTest, HeartbeatExtendsTheLease) {
   clock_.Advance(milliseconds(200));  // past the first expiry, within the extended one
   ASSERT_THAT(coord_->ReapExpired(), IsOk());
   EXPECT_TRUE(NothingToLease("w2"));
+  ASSERT_THAT(coord_->FlushHeartbeats(), IsOk());  // progress reaches the file in batches
   EXPECT_EQ(Job(lease.sweep_id, lease.job_id).progress_step, 5);
 }
 

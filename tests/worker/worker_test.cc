@@ -249,6 +249,48 @@ TEST_F(WorkerTest, AnotherWorkerCannotTouchALeaseItDoesNotHold) {
   EXPECT_THAT(w1.Report(job, attempt, report), IsOk());
 }
 
+// LeaseJobRequest.max_jobs over the wire: a worker with free slots takes several jobs in
+// one call; a worker that predates the field (Lease, max_jobs unset) still gets one.
+TEST_F(WorkerTest, LeaseManyTakesSeveralJobsInOneCallAndAnOldStyleLeaseOne) {
+  Submit({Krr(2), Krr(3), Krr(4), Krr(5), Krr(6)});
+  CoordinatorClient client(rpc::MakeChannel(server_->address(), WorkerAuth()));
+  ASSERT_THAT(client.Register({"w1", "h", 8, "v"}), IsOk());
+  auto old_style = client.Lease("w1", std::chrono::milliseconds(200));
+  ASSERT_THAT(old_style, IsOk());
+  ASSERT_TRUE(old_style->has_value());
+  auto many = client.LeaseMany("w1", std::chrono::milliseconds(200), 3);
+  ASSERT_THAT(many, IsOk());
+  ASSERT_EQ(many->size(), 3u);
+  for (const sweep::Lease& l : *many) {
+    EXPECT_NE(l.job_id, (*old_style)->job_id);
+    EXPECT_THAT(client.Heartbeat(l.job_id, l.attempt, "w1", 1, 2), IsOk());
+  }
+  // One job is left: a call for more gets what there is.
+  many = client.LeaseMany("w1", std::chrono::milliseconds(200), 4);
+  ASSERT_THAT(many, IsOk());
+  EXPECT_EQ(many->size(), 1u);
+}
+
+// Four slots that ask together share lease calls: every job still runs exactly once.
+TEST_F(WorkerTest, SlotsLeasingTogetherRunEveryJobOnce) {
+  std::vector<JobConfig> jobs;
+  for (int d = 2; d < 14; ++d) jobs.push_back(Krr(d));
+  const int64_t sweep = Submit(jobs);
+  auto runner = std::make_unique<FakeRunner>();
+  runner->hold = std::chrono::milliseconds(50);
+  FakeRunner* fake = runner.get();
+  Worker worker(Options(4), std::move(runner));
+  std::jthread t([&] { EXPECT_THAT(worker.Run(), IsOk()); });
+  EXPECT_TRUE(WaitFor(sweep, [](const auto& s) { return s.succeeded == 12; }));
+  worker.Stop();
+  t.join();
+  EXPECT_EQ(fake->calls.load(), 12);
+  EXPECT_LE(fake->max_running.load(), 4);
+  auto all = server_->coordinator().ListJobs(sweep, std::nullopt);
+  ASSERT_THAT(all, IsOk());
+  for (const auto& j : *all) EXPECT_EQ(j.attempt, 1) << j.job_id;
+}
+
 TEST_F(WorkerTest, InvalidOptionsAreRejected) {
   WorkerOptions o = Options(0);
   Worker worker(o, std::make_unique<FakeRunner>());
