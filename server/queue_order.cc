@@ -12,18 +12,16 @@ namespace sweep::server {
 
 std::vector<int64_t> CurveFirstOrder(const std::vector<JobConfig>& jobs, const JobCostFn& cost) {
   const size_t n = jobs.size();
-  // Group by curve: the canonical JSON of the config with its seed zeroed.
-  std::unordered_map<std::string, std::vector<size_t>> curves;
+  // Group by curve: the canonical JSON of the config with its seed zeroed, and its
+  // threads (they change no metric, docs/science.md section 5). A job's seed rank is its
+  // position among its curve's jobs in file order, so a file's own seed order is kept.
+  std::unordered_map<std::string, int64_t> seen;
+  std::vector<int64_t> seed_rank(n, 0);
   for (size_t i = 0; i < n; ++i) {
     JobConfig curve = jobs[i];
     curve.seed = 0;
-    curves[CanonicalJson(curve)].push_back(i);
-  }
-  std::vector<int64_t> seed_rank(n, 0);
-  for (auto& [key, members] : curves) {
-    std::stable_sort(members.begin(), members.end(),
-                     [&](size_t a, size_t b) { return jobs[a].seed < jobs[b].seed; });
-    for (size_t r = 0; r < members.size(); ++r) seed_rank[members[r]] = int64_t(r);
+    curve.threads = 1;
+    seed_rank[i] = seen[CanonicalJson(curve)]++;
   }
   std::vector<double> seconds(n, 0.0);
   if (cost) {

@@ -18,9 +18,9 @@ namespace sweep::server {
 using JobCostFn = std::function<double(const JobConfig&)>;
 
 // queue position of jobs[i] within its sweep: a permutation of 0..jobs.size()-1. A
-// curve is a config without its seed; a job's seed rank is the position of its seed among
-// the seeds of its curve in this sweep, in increasing order. Sorted by (seed rank,
-// cost descending, index): ties keep the sweep file's order.
+// curve is a config without its seed (and threads); a job's seed rank is its position
+// among its curve's jobs in file order (`seeds: 3` gives seeds 0, 1, 2 ranks 0, 1, 2).
+// Sorted by (seed rank, cost descending, index): ties keep the sweep file's order.
 std::vector<int64_t> CurveFirstOrder(const std::vector<JobConfig>& jobs, const JobCostFn& cost);
 
 }  // namespace sweep::server

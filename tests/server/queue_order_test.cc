@@ -42,11 +42,18 @@ TEST(QueueOrderTest, SeedRankFirstThenLongestFirstThenFileOrder) {
   EXPECT_EQ(order, want);
 }
 
-TEST(QueueOrderTest, SeedRankIsThePositionAmongTheCurvesSeedsNotTheSeedValue) {
-  // Seeds 7 and 3 of one curve, 5 of another: ranks 1, 0 and 0. Without a cost the
-  // file order breaks ties.
+TEST(QueueOrderTest, SeedRankIsThePositionInTheFileAmongTheCurvesJobs) {
+  // Seeds 7 then 3 of one curve, 5 of another: ranks 0, 1 and 0 (the file's seed order
+  // is kept). Without a cost the file order breaks ties.
   std::vector<JobConfig> jobs = {Cell(8, "h2", 7), Cell(8, "h2", 3), Cell(8, "h3", 5)};
-  EXPECT_EQ(CurveFirstOrder(jobs, nullptr), (std::vector<int64_t>{2, 0, 1}));
+  EXPECT_EQ(CurveFirstOrder(jobs, nullptr), (std::vector<int64_t>{0, 2, 1}));
+}
+
+TEST(QueueOrderTest, ThreadsDoNotMakeACurve) {
+  // threads changes no metric: jobs that differ only in it and the seed are one curve.
+  std::vector<JobConfig> jobs = {Cell(8, "h2", 0), Cell(8, "h2", 1), Cell(8, "h3", 0)};
+  jobs[1].threads = 2;
+  EXPECT_EQ(CurveFirstOrder(jobs, nullptr), (std::vector<int64_t>{0, 2, 1}));
 }
 
 TEST(QueueOrderTest, EmptySweep) { EXPECT_TRUE(CurveFirstOrder({}, CostByD).empty()); }
