@@ -42,19 +42,25 @@ void AddStateCount(SweepSummary& s, const std::string& state, int64_t n) {
 }
 
 // One row per (sweep, state): counts, cached count and the finish-time range.
-absl::StatusOr<std::vector<SweepSummary>> Summaries(Connection& conn,
+absl::StatusOr<std::vector<SweepSummary>> Summaries(Connection& conn, int schema_version,
                                                     std::optional<int64_t> sweep_id) {
+  // Files before schema version 5 have no lifecycle flags: their sweeps read as running.
+  constexpr int kFirstLifecycleVersion = 5;
+  const char* flags = schema_version < kFirstLifecycleVersion
+                          ? "0, 0, 0"
+                          : "s.paused, s.stop_requested, s.fail_fast";
   SWEEP_ASSIGN_OR_RETURN(
       Statement * st,
-      conn.Cached("SELECT s.sweep_id, s.name, s.created_at, s.cancel_requested, j.state,"
+      conn.Cached(absl::StrCat(
+          "SELECT s.sweep_id, s.name, s.created_at, s.cancel_requested, j.state,"
                   " count(j.job_id), coalesce(sum(j.cached), 0), min(j.finished_at),"
-                  " max(j.finished_at), s.paused, s.stop_requested, s.fail_fast, ff.job_id,"
+                  " max(j.finished_at), ", flags, ", ff.job_id,"
                   " ff.failure_kind, ff.error FROM sweeps s LEFT JOIN jobs j"
                   " ON j.sweep_id = s.sweep_id LEFT JOIN jobs ff ON ff.job_id ="
                   " (SELECT f.job_id FROM jobs f WHERE f.sweep_id = s.sweep_id"
                   " AND f.state = 'failed' ORDER BY f.finished_at, f.job_id LIMIT 1)"
                   " WHERE ?1 IS NULL OR s.sweep_id = ?1"
-                  " GROUP BY s.sweep_id, j.state ORDER BY s.sweep_id"));
+                  " GROUP BY s.sweep_id, j.state ORDER BY s.sweep_id")));
   st->Bind(1, sweep_id);
   std::vector<SweepSummary> out;
   for (;;) {
@@ -126,11 +132,11 @@ absl::StatusOr<std::unique_ptr<Reader>> Reader::Open(const std::string& db_path)
 }
 
 absl::StatusOr<std::vector<SweepSummary>> Reader::ListSweeps() {
-  return Summaries(*impl_->conn, std::nullopt);
+  return Summaries(*impl_->conn, impl_->schema_version, std::nullopt);
 }
 
 absl::StatusOr<SweepSummary> Reader::GetSweep(int64_t sweep_id) {
-  SWEEP_ASSIGN_OR_RETURN(std::vector<SweepSummary> all, Summaries(*impl_->conn, sweep_id));
+  SWEEP_ASSIGN_OR_RETURN(std::vector<SweepSummary> all, Summaries(*impl_->conn, impl_->schema_version, sweep_id));
   if (all.empty()) return absl::NotFoundError(absl::StrCat("sweep ", sweep_id, ": no such sweep"));
   return std::move(all.front());
 }
@@ -141,7 +147,7 @@ absl::StatusOr<std::vector<JobRecord>> Reader::ListJobs(int64_t sweep_id,
   Connection& conn = *impl_->conn;
   // One read transaction: the existence check and the listing see the same snapshot.
   SWEEP_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(conn, Transaction::Mode::kRead));
-  SWEEP_ASSIGN_OR_RETURN(std::vector<SweepSummary> sweep, Summaries(conn, sweep_id));
+  SWEEP_ASSIGN_OR_RETURN(std::vector<SweepSummary> sweep, Summaries(conn, impl_->schema_version, sweep_id));
   if (sweep.empty())
     return absl::NotFoundError(absl::StrCat("sweep ", sweep_id, ": no such sweep"));
   SWEEP_ASSIGN_OR_RETURN(

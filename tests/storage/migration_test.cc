@@ -75,6 +75,22 @@ TEST_F(MigrationTest, ReaderReadsAVersion1FileWithoutCheckpoints) {
   EXPECT_EQ(Count("PRAGMA user_version"), 1);  // readers never migrate
 }
 
+TEST_F(MigrationTest, ReaderSummarisesAnOldFilesSweepsWithoutLifecycleFlags) {
+  // `sweep status|plot --db` on a file from before version 5 (no paused, stop_requested,
+  // fail_fast columns): the sweep reads as neither paused nor stopped.
+  auto reader = Reader::Open(path_);
+  ASSERT_THAT(reader, IsOk());
+  auto sweeps = (*reader)->ListSweeps();
+  ASSERT_THAT(sweeps, IsOk());
+  ASSERT_EQ(sweeps->size(), 1u);
+  EXPECT_FALSE((*sweeps)[0].paused);
+  EXPECT_FALSE((*sweeps)[0].stop_requested);
+  EXPECT_FALSE((*sweeps)[0].fail_fast);
+  auto one = (*reader)->GetSweep((*sweeps)[0].sweep_id);
+  ASSERT_THAT(one, IsOk());
+  EXPECT_EQ(one->total, (*sweeps)[0].total);
+}
+
 TEST_F(MigrationTest, ReaderListsWorkersOfAVersion1FileAsOutsideSlurm) {
   {
     auto conn = Connection::Open(path_, /*read_only=*/false);
