@@ -29,19 +29,23 @@ using wire::FromProto;
 using wire::ToGrpcStatus;
 using wire::ToProto;
 
+absl::StatusOr<spec::SweepSpec> SweepServiceImpl::ParseSpec(const std::string& text,
+                                                            const std::string& source_name) const {
+  // The name prefixes every error message: bounded before the parser quotes it.
+  if (source_name.size() > limits::kMaxSourceNameBytes) {
+    return absl::InvalidArgumentError(absl::StrCat("source_name: ", source_name.size(),
+                                                   " bytes (the limit is ",
+                                                   limits::kMaxSourceNameBytes, ")"));
+  }
+  return spec::ParseSweep(text, source_name, spec::SpecOptions{options_.max_jobs_per_sweep});
+}
+
 grpc::Status SweepServiceImpl::SubmitSweep(Ctx*, const v1::SubmitSweepRequest* req,
                                            v1::SubmitSweepResponse* resp) {
   if (req->request_id().empty()) {
     return ToGrpcStatus(absl::InvalidArgumentError("request_id: empty (send a fresh UUID)"));
   }
-  // The name prefixes every error message: bounded before the parser quotes it.
-  if (req->source_name().size() > limits::kMaxSourceNameBytes) {
-    return ToGrpcStatus(absl::InvalidArgumentError(
-        absl::StrCat("source_name: ", req->source_name().size(), " bytes (the limit is ",
-                     limits::kMaxSourceNameBytes, ")")));
-  }
-  absl::StatusOr<spec::SweepSpec> parsed = spec::ParseSweep(
-      req->spec_text(), req->source_name(), spec::SpecOptions{options_.max_jobs_per_sweep});
+  absl::StatusOr<spec::SweepSpec> parsed = ParseSpec(req->spec_text(), req->source_name());
   if (!parsed.ok()) return ToGrpcStatus(parsed.status());
   NewSweep sweep = NewSweepFromSpec(req->request_id(), *std::move(parsed), req->use_cache());
   sweep.fail_fast = req->fail_fast();
@@ -135,13 +139,7 @@ grpc::Status SweepServiceImpl::RetrySweep(Ctx*, const v1::RetrySweepRequest* req
 
 grpc::Status SweepServiceImpl::ExtendSweep(Ctx*, const v1::ExtendSweepRequest* req,
                                            v1::ExtendSweepResponse* resp) {
-  if (req->source_name().size() > limits::kMaxSourceNameBytes) {
-    return ToGrpcStatus(absl::InvalidArgumentError(
-        absl::StrCat("source_name: ", req->source_name().size(), " bytes (the limit is ",
-                     limits::kMaxSourceNameBytes, ")")));
-  }
-  absl::StatusOr<spec::SweepSpec> parsed = spec::ParseSweep(
-      req->spec_text(), req->source_name(), spec::SpecOptions{options_.max_jobs_per_sweep});
+  absl::StatusOr<spec::SweepSpec> parsed = ParseSpec(req->spec_text(), req->source_name());
   if (!parsed.ok()) return ToGrpcStatus(parsed.status());
   const NewSweep extension = NewSweepFromSpec("", *std::move(parsed), req->use_cache());
   absl::StatusOr<ExtendOutcome> out = coordinator_.Extend(req->sweep_id(), extension);

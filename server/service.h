@@ -67,6 +67,10 @@ class SweepServiceImpl : public v1::SweepService::Service {
                                v1::ListCheckpointsResponse*) override;
 
  private:
+  // Submit's and Extend's sweep file: the source name's limit, then ParseSweep with this
+  // server's job limit (INVALID_ARGUMENT naming the field or file position).
+  absl::StatusOr<spec::SweepSpec> ParseSpec(const std::string& text,
+                                            const std::string& source_name) const;
   Coordinator& coordinator_;
   const ServiceOptions options_;
 };
