@@ -3,6 +3,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "common/status.h"
 #include "proto/convert.h"
 #include "rpc/deadline.h"
 
@@ -43,20 +44,11 @@ absl::StatusOr<std::optional<sweep::Lease>> CoordinatorClient::Lease(const std::
                                                                      std::chrono::milliseconds wait,
                                                                      std::stop_token stop,
                                                                      LeaseFit fit) {
-  grpc::ClientContext ctx;
-  rpc::SetDeadline(ctx, rpc::RpcKind::kLeasePoll);
-  AddSession(ctx);
-  std::stop_callback cancel(stop, [&ctx] { ctx.TryCancel(); });
-  v1::LeaseJobRequest req;
-  req.set_worker_id(worker_id);
-  req.set_wait_ms(std::min(wait, rpc::kLeaseWait).count());
-  req.set_free_cores(fit.free_cores);
-  req.set_total_cores(fit.total_cores);
-  v1::LeaseJobResponse resp;
-  absl::Status s = FromGrpcStatus(stub_->LeaseJob(&ctx, req, &resp));
-  if (!s.ok()) return s;
-  if (!resp.has_lease()) return std::optional<sweep::Lease>();
-  return std::optional<sweep::Lease>(wire::FromProto(resp.lease()));
+  // max_jobs 0 is the field left out: the old-style request, answered with one lease.
+  SWEEP_ASSIGN_OR_RETURN(std::vector<sweep::Lease> leases,
+                         LeaseMany(worker_id, wait, /*max_jobs=*/0, stop, fit));
+  if (leases.empty()) return std::optional<sweep::Lease>();
+  return std::optional<sweep::Lease>(std::move(leases.front()));
 }
 
 absl::StatusOr<std::vector<sweep::Lease>> CoordinatorClient::LeaseMany(
