@@ -13,11 +13,21 @@
 
 namespace sweep::client {
 
+// The cells of a sweep with adaptive seeds (empty for fixed seeds); a coordinator's reply
+// may leave some met cells out to stay small (`omitted` counts them).
+struct AdaptiveCellList {
+  std::vector<AdaptiveCell> cells;
+  int64_t omitted = 0;
+};
+
 class Backend {
  public:
   virtual ~Backend() = default;
   virtual absl::StatusOr<std::vector<SweepSummary>> ListSweeps() = 0;
   virtual absl::StatusOr<SweepSummary> GetSweep(int64_t sweep_id) = 0;
+  virtual absl::StatusOr<AdaptiveCellList> AdaptiveCells(int64_t sweep_id) = 0;
+  // A verification sweep's reruns against their originals (`sweep verify`).
+  virtual absl::StatusOr<std::vector<VerifiedPair>> Verification(int64_t verify_sweep_id) = 0;
   virtual absl::StatusOr<std::vector<JobRecord>> ListJobs(int64_t sweep_id,
                                                           std::optional<JobState> state) = 0;
   virtual absl::StatusOr<std::vector<ResultGroup>> Results(const ResultsQuery& q) = 0;

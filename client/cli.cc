@@ -12,6 +12,8 @@
 #include "client/plot.h"
 #include "client/predict.h"
 #include "client/rpc_backend.h"
+#include "client/verify.h"
+#include "common/limits.h"
 #include "common/display_text.h"
 #include "common/status.h"
 #include "common/token_file.h"
@@ -115,6 +117,12 @@ absl::Status Dispatch(const std::string& command, const CliArgs& args, std::ostr
   if (command == "estimate") {
     return CmdEstimate({args.file, args.rates_file, args.calibrate, format}, out, err);
   }
+  if (command == "verify" && !args.verify_show) {
+    SWEEP_ASSIGN_OR_RETURN(rpc::ChannelAuth auth, ClientAuth(args));
+    RpcBackend rpc(args.coordinator, auth);
+    return CmdVerify(rpc, args.sweep, args.verify_sample, args.verify_seed, !args.no_wait, out,
+                     err);
+  }
   if (command == "submit" || command == "cancel" || command == "retry" || command == "pause" ||
       command == "resume" || command == "stop" || command == "extend") {
     SWEEP_ASSIGN_OR_RETURN(rpc::ChannelAuth auth, ClientAuth(args));
@@ -149,6 +157,7 @@ absl::Status Dispatch(const std::string& command, const CliArgs& args, std::ostr
   if (command == "checkpoints") return CmdCheckpoints(*backend, args.sweep, format, out);
   if (command == "export") return CmdExport(*backend, args.job_id, args.out, out);
   if (command == "plot") return CmdPlot(*backend, *plot, out);
+  if (command == "verify") return CmdShowVerification(*backend, args.sweep, out);
   return absl::InvalidArgumentError("no command given (see --help)");
 }
 
@@ -201,6 +210,18 @@ void BuildCli(CLI::App& app, CliArgs& args, const char* env_coordinator) {
   extend->add_option("FILE", args.file, "the sweep file with more seeds, lengths or values")
       ->required();
   extend->add_flag("--no-cache", args.no_cache, "rerun cells that have a stored result");
+  auto* verify = app.add_subcommand(
+      "verify", "rerun a sample of a sweep's cells on other workers and compare bit for bit");
+  verify->add_option("SWEEP", args.sweep, "sweep id or name (with --show: a verification sweep)")
+      ->required();
+  verify->add_option("--sample", args.verify_sample, "cells to rerun")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1}, limits::kMaxVerifySample));
+  verify->add_option("--seed", args.verify_seed, "fixes which cells are sampled")
+      ->capture_default_str();
+  verify->add_flag("--no-wait", args.no_wait, "start the reruns and return");
+  verify->add_flag("--show", args.verify_show, "print a verification sweep's comparison");
+  verify->add_option("--db", args.db, "with --show: read this results file instead");
   auto* retry = app.add_subcommand("retry", "requeue a sweep's failed jobs (error, lost)");
   retry->add_option("SWEEP", args.sweep, "sweep id or name")->required();
   retry->add_option("--kind", args.kinds, "failure kinds to requeue: error, lost or both")

@@ -45,6 +45,10 @@ struct CliArgs {
   bool calibrate = false;                       // estimate --calibrate
   std::string rates_file = "sweep-rates.json";  // estimate --rates
   LaunchArgs launch;                            // launch slurm | cancel
+  int64_t verify_sample = 5;                    // verify --sample
+  uint64_t verify_seed = 0;                     // verify --seed
+  bool verify_show = false;                     // verify --show
+  bool no_wait = false;                         // verify --no-wait
 };
 
 // Declares every subcommand on `app`, bound to `args`. `env_coordinator` (the value of

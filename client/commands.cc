@@ -99,6 +99,10 @@ absl::Status CmdStatus(Backend& backend, const std::string& sweep, bool wait, st
   SWEEP_ASSIGN_OR_RETURN(std::vector<JobRecord> running, backend.ListJobs(id, JobState::kRunning));
   out << FormatProgress(s, now, 24, StepEtaSeconds(s, running, now)) << "\n";
   for (const JobRecord& j : running) out << FormatRunningJob(j, now) << "\n";
+  if (s.adaptive_seeds) {
+    SWEEP_ASSIGN_OR_RETURN(AdaptiveCellList cells, backend.AdaptiveCells(id));
+    out << FormatAdaptiveCells(*s.adaptive_seeds, cells);
+  }
   return absl::OkStatus();
 }
 
@@ -123,6 +127,15 @@ absl::Status CmdResults(Backend& backend, const QueryArgs& args, std::ostream& o
   SWEEP_ASSIGN_OR_RETURN(ResultsQuery q, MakeQuery(id, args));
   SWEEP_ASSIGN_OR_RETURN(auto groups, backend.Results(q));
   out << FormatResults(groups, args.format);
+  if (args.format == Format::kTable) {
+    // Cells that ended short of the adaptive-seeds target are named under the table (CSV
+    // and JSON stay machine-readable; `sweep status` lists every cell).
+    SWEEP_ASSIGN_OR_RETURN(SweepSummary s, backend.GetSweep(id));
+    if (s.adaptive_seeds) {
+      SWEEP_ASSIGN_OR_RETURN(AdaptiveCellList cells, backend.AdaptiveCells(id));
+      out << FormatCellsAtMax(*s.adaptive_seeds, cells);
+    }
+  }
   return absl::OkStatus();
 }
 

@@ -3,6 +3,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "client/backend.h"
+#include "common/status.h"
 #include "storage/reader.h"
 
 namespace sweep::client {
@@ -14,6 +15,14 @@ class DbBackend final : public Backend {
   absl::StatusOr<std::vector<SweepSummary>> ListSweeps() override { return reader_->ListSweeps(); }
   absl::StatusOr<SweepSummary> GetSweep(int64_t sweep_id) override {
     return reader_->GetSweep(sweep_id);
+  }
+  absl::StatusOr<std::vector<VerifiedPair>> Verification(int64_t verify_sweep_id) override {
+    return reader_->Verification(verify_sweep_id);
+  }
+  absl::StatusOr<AdaptiveCellList> AdaptiveCells(int64_t sweep_id) override {
+    AdaptiveCellList out;
+    SWEEP_ASSIGN_OR_RETURN(out.cells, reader_->AdaptiveCells(sweep_id));
+    return out;
   }
   absl::StatusOr<std::vector<JobRecord>> ListJobs(int64_t sweep_id,
                                                   std::optional<JobState> state) override {

@@ -38,6 +38,11 @@ std::string FormatResults(const std::vector<ResultGroup>& groups, Format format)
 std::string FormatCurves(const std::vector<CurveGroup>& groups, Format format);
 std::string FormatJobs(const std::vector<JobRecord>& jobs, Format format);
 std::string FormatWorkers(const std::vector<WorkerRecord>& workers, TimePoint now);
+// Adaptive seeds (client/format_adaptive.cc): the per-cell table of `sweep status`, and
+// the notes under `sweep results` naming the cells that ended without meeting the target.
+struct AdaptiveCellList;
+std::string FormatAdaptiveCells(const AdaptiveSeeds& s, const AdaptiveCellList& list);
+std::string FormatCellsAtMax(const AdaptiveSeeds& s, const AdaptiveCellList& list);
 
 // A fixed-width text table: header, a rule, rows; columns left-aligned.
 std::string RenderTable(const std::vector<std::string>& header,

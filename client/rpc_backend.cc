@@ -148,6 +148,42 @@ absl::StatusOr<SweepSummary> RpcBackend::GetSweep(int64_t sweep_id) {
   return FromProto(resp.sweep());
 }
 
+absl::StatusOr<std::vector<VerifiedPair>> RpcBackend::Verification(int64_t verify_sweep_id) {
+  v1::GetVerificationRequest req;
+  req.set_verify_sweep_id(verify_sweep_id);
+  v1::GetVerificationResponse resp;
+  absl::Status s = Call(*stub_, &v1::SweepService::Stub::GetVerification, req, &resp, address_);
+  if (!s.ok()) return s;
+  std::vector<VerifiedPair> out;
+  for (const v1::VerifiedPair& p : resp.pairs()) out.push_back(FromProto(p));
+  return out;
+}
+
+absl::StatusOr<std::pair<int64_t, int64_t>> RpcBackend::Verify(int64_t sweep_id, int64_t sample,
+                                                               uint64_t seed) {
+  v1::VerifySweepRequest req;
+  req.set_sweep_id(sweep_id);
+  req.set_sample(sample);
+  req.set_seed(seed);
+  v1::VerifySweepResponse resp;
+  absl::Status s = Call(*stub_, &v1::SweepService::Stub::VerifySweep, req, &resp, address_);
+  if (!s.ok()) return s;
+  return std::make_pair(resp.verify_sweep_id(), resp.cells());
+}
+
+absl::StatusOr<AdaptiveCellList> RpcBackend::AdaptiveCells(int64_t sweep_id) {
+  v1::GetAdaptiveCellsRequest req;
+  req.set_sweep_id(sweep_id);
+  v1::GetAdaptiveCellsResponse resp;
+  absl::Status s =
+      Call(*stub_, &v1::SweepService::Stub::GetAdaptiveCells, req, &resp, address_);
+  if (!s.ok()) return s;
+  AdaptiveCellList out;
+  for (const v1::AdaptiveCell& c : resp.cells()) out.cells.push_back(FromProto(c));
+  out.omitted = resp.omitted();
+  return out;
+}
+
 absl::StatusOr<std::vector<JobRecord>> RpcBackend::ListJobs(int64_t sweep_id,
                                                             std::optional<JobState> state) {
   v1::ListJobsRequest req;

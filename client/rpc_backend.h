@@ -43,6 +43,11 @@ class RpcBackend final : public Backend {
 
   absl::StatusOr<std::vector<SweepSummary>> ListSweeps() override;
   absl::StatusOr<SweepSummary> GetSweep(int64_t sweep_id) override;
+  absl::StatusOr<AdaptiveCellList> AdaptiveCells(int64_t sweep_id) override;
+  absl::StatusOr<std::vector<VerifiedPair>> Verification(int64_t verify_sweep_id) override;
+  // `sweep verify`: starts a verification sweep; returns its id and cell count.
+  absl::StatusOr<std::pair<int64_t, int64_t>> Verify(int64_t sweep_id, int64_t sample,
+                                                     uint64_t seed);
   absl::StatusOr<std::vector<JobRecord>> ListJobs(int64_t sweep_id,
                                                   std::optional<JobState> state) override;
   absl::StatusOr<std::vector<ResultGroup>> Results(const ResultsQuery& q) override;

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/display_text.h"
 #include "common/limits.h"
+#include "nlohmann/json.hpp"
 
 namespace sweep {
 namespace {
@@ -81,6 +82,18 @@ absl::Status CheckReport(const JobReport& report) {
           CheckLength("report.build_version", report.build_version, limits::kMaxBuildVersionBytes);
       !s.ok()) {
     return s;
+  }
+  if (absl::Status s =
+          CheckLength("report.provenance", report.provenance, limits::kMaxProvenanceBytes);
+      !s.ok()) {
+    return s;
+  }
+  if (!report.provenance.empty()) {
+    const nlohmann::json p =
+        nlohmann::json::parse(report.provenance, nullptr, /*allow_exceptions=*/false);
+    if (!p.is_object()) {
+      return absl::InvalidArgumentError("report.provenance: not a JSON object");
+    }
   }
   const JobResult& r = report.result;
   if (static_cast<int64_t>(r.curve.size()) > limits::kMaxCurvePoints) {

@@ -16,6 +16,8 @@ inline constexpr int kMaxSpecDepth = 64;                 // nesting of lists and
 inline constexpr size_t kMaxSpecNodes = 200'000;         // after alias expansion
 inline constexpr size_t kMaxSpecStringBytes = 64 << 10;  // one scalar
 inline constexpr int64_t kMaxJobsPerSweep = 1'000'000;   // grid cells before exclude/dedup
+inline constexpr int64_t kMaxVerifySample = 1000;  // cells one `sweep verify` reruns
+inline constexpr int kMaxDiffsPerPair = 100;       // differing metrics a reply lists per cell
 inline constexpr size_t kMaxNameBytes = 256;             // `name:` of a sweep
 inline constexpr size_t kMaxSourceNameBytes = 1024;      // file name sent with a submit
 inline constexpr size_t kMaxRequestIdBytes = 128;        // submit idempotency key
@@ -24,6 +26,8 @@ inline constexpr size_t kMaxRequestIdBytes = 128;        // submit idempotency k
 inline constexpr size_t kMaxWorkerIdBytes = 256;
 inline constexpr size_t kMaxHostBytes = 256;
 inline constexpr size_t kMaxBuildVersionBytes = 256;
+// A result's provenance JSON (common/provenance.h): a few hundred bytes in practice.
+inline constexpr size_t kMaxProvenanceBytes = 4096;
 inline constexpr int kMaxSlots = 1024;  // slots of one worker: 1..kMaxSlots
 
 // ---- reports ----

@@ -8,8 +8,10 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "common/adaptive_seeds.h"
 #include "common/clock.h"
 #include "common/job_config.h"
 #include "common/job_result.h"
@@ -27,6 +29,34 @@ struct NewSweep {
   bool use_cache = true;  // satisfy jobs from earlier successful results with equal hash
   int max_attempts = 3;
   bool fail_fast = false;  // the first failed job cancels the rest of the sweep
+  // `seeds: {min, max, ci, metric}`: the coordinator adds seeds per cell (docs/design.md
+  // section 4.14); nullopt for a fixed number of seeds.
+  std::optional<AdaptiveSeeds> adaptive_seeds = std::nullopt;
+};
+
+// What `sweep verify` started: the verification sweep and (original job, rerun job) pairs.
+struct VerifyOutcome {
+  int64_t sweep_id = 0;
+  std::vector<std::pair<int64_t, int64_t>> pairs;
+};
+
+// One metric of a rerun that differs bit for bit from the original ("mse", "curve[n=16].nmse",
+// "loss[step=200]", ...).
+struct MetricDiff {
+  std::string metric;
+  double original = 0, rerun = 0;
+  bool operator==(const MetricDiff&) const = default;
+};
+
+// One cell of a verification sweep: the original job and its rerun on another worker, the
+// two workers' provenance (JSON objects) and every metric that differs.
+struct VerifiedPair {
+  int64_t original_job_id = 0, rerun_job_id = 0;
+  JobState rerun_state = JobState::kQueued;  // compared only once succeeded
+  std::string original_worker, rerun_worker;
+  std::string original_provenance, rerun_provenance;
+  std::vector<MetricDiff> diffs;  // a coordinator's reply lists the first 100
+  int64_t diffs_total = 0;        // all of them
 };
 
 // The lifecycle verbs of a sweep besides cancel (docs/design.md section 4.7).
@@ -62,8 +92,10 @@ struct SweepSummary {
   std::optional<int64_t> first_failed_job_id;
   FailureKind first_failure = FailureKind::kNone;
   std::string first_failure_error;
+  std::optional<AdaptiveSeeds> adaptive_seeds = std::nullopt;  // as submitted; nullopt: fixed seeds
   bool operator==(const SweepSummary&) const = default;
 };
+
 
 struct JobRecord {
   int64_t job_id = 0;
@@ -189,6 +221,7 @@ struct JobReport {
   CheckpointUse checkpoint_use = CheckpointUse::kNone;
   std::string checkpoint_sha256;  // of the checkpoint bytes used; empty: storage takes the
                                   // sha256 stored under the job's training hash
+  std::string provenance = {};  // JSON object (common/provenance.h); empty from older workers
   bool operator==(const JobReport&) const = default;
 };
 

@@ -78,6 +78,7 @@ v1::JobReport ToProto(const JobReport& r) {
   p.set_wall_seconds(r.wall_seconds);
   p.set_checkpoint_use(CheckpointUseName(r.checkpoint_use));
   p.set_checkpoint_sha256(r.checkpoint_sha256);
+  p.set_provenance(r.provenance);
   return p;
 }
 
@@ -92,6 +93,7 @@ JobReport FromProto(const v1::JobReport& p) {
   // An unknown name (a newer worker) is stored as "none" rather than refusing the result.
   r.checkpoint_use = ParseCheckpointUse(p.checkpoint_use()).value_or(CheckpointUse::kNone);
   r.checkpoint_sha256 = p.checkpoint_sha256();
+  r.provenance = p.provenance();
   return r;
 }
 

@@ -32,6 +32,13 @@ sweep::Lease FromProto(const v1::Lease& p);
 
 v1::SweepSummary ToProto(const SweepSummary& s);
 SweepSummary FromProto(const v1::SweepSummary& p);
+// A verified pair with at most `max_diffs` of its differing metrics (diffs_total counts all).
+v1::VerifiedPair ToProto(const VerifiedPair& p, int max_diffs);
+VerifiedPair FromProto(const v1::VerifiedPair& p);
+v1::AdaptiveSeeds ToProto(const AdaptiveSeeds& s);
+AdaptiveSeeds FromProto(const v1::AdaptiveSeeds& p);
+v1::AdaptiveCell ToProto(const AdaptiveCell& c);
+AdaptiveCell FromProto(const v1::AdaptiveCell& p);
 
 // INVALID_ARGUMENT for an unknown state or failure name (a newer server).
 v1::JobRecord ToProto(const JobRecord& j);

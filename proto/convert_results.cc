@@ -41,7 +41,83 @@ v1::SweepSummary ToProto(const SweepSummary& s) {
     p.set_first_failure(std::string(FailureKindName(s.first_failure)));
     p.set_first_failure_error(s.first_failure_error);
   }
+  if (s.adaptive_seeds) *p.mutable_adaptive_seeds() = ToProto(*s.adaptive_seeds);
   return p;
+}
+
+v1::VerifiedPair ToProto(const VerifiedPair& p, int max_diffs) {
+  v1::VerifiedPair out;
+  out.set_original_job_id(p.original_job_id);
+  out.set_rerun_job_id(p.rerun_job_id);
+  out.set_rerun_state(std::string(JobStateName(p.rerun_state)));
+  out.set_original_worker(p.original_worker);
+  out.set_rerun_worker(p.rerun_worker);
+  out.set_original_provenance(p.original_provenance);
+  out.set_rerun_provenance(p.rerun_provenance);
+  for (size_t i = 0; i < p.diffs.size() && i < static_cast<size_t>(max_diffs); ++i) {
+    v1::MetricDiff* d = out.add_diffs();
+    d->set_metric(p.diffs[i].metric);
+    d->set_original(p.diffs[i].original);
+    d->set_rerun(p.diffs[i].rerun);
+  }
+  out.set_diffs_total(p.diffs_total);
+  return out;
+}
+
+VerifiedPair FromProto(const v1::VerifiedPair& p) {
+  VerifiedPair out;
+  out.original_job_id = p.original_job_id();
+  out.rerun_job_id = p.rerun_job_id();
+  out.rerun_state = ParseJobState(p.rerun_state()).value_or(JobState::kQueued);
+  out.original_worker = p.original_worker();
+  out.rerun_worker = p.rerun_worker();
+  out.original_provenance = p.original_provenance();
+  out.rerun_provenance = p.rerun_provenance();
+  for (const v1::MetricDiff& d : p.diffs()) {
+    out.diffs.push_back(MetricDiff{d.metric(), d.original(), d.rerun()});
+  }
+  out.diffs_total = p.diffs_total();
+  return out;
+}
+
+v1::AdaptiveSeeds ToProto(const AdaptiveSeeds& s) {
+  v1::AdaptiveSeeds p;
+  p.set_min(s.min);
+  p.set_max(s.max);
+  p.set_ci(s.ci);
+  p.set_metric(s.metric);
+  return p;
+}
+
+AdaptiveSeeds FromProto(const v1::AdaptiveSeeds& p) {
+  return AdaptiveSeeds{p.min(), p.max(), p.ci(), p.metric()};
+}
+
+v1::AdaptiveCell ToProto(const AdaptiveCell& c) {
+  v1::AdaptiveCell p;
+  p.set_cell(c.cell);
+  p.set_seeds(c.seeds);
+  p.set_finished(c.finished);
+  p.set_values(c.values);
+  p.set_mean(c.mean);
+  p.set_half_width(c.half_width);
+  p.set_verdict(std::string(CellVerdictName(c.verdict)));
+  return p;
+}
+
+AdaptiveCell FromProto(const v1::AdaptiveCell& p) {
+  AdaptiveCell c;
+  c.cell = p.cell();
+  c.seeds = p.seeds();
+  c.finished = p.finished();
+  c.values = p.values();
+  c.mean = p.mean();
+  c.half_width = p.half_width();
+  for (CellVerdict v : {CellVerdict::kRunning, CellVerdict::kMet, CellVerdict::kAtMax,
+                        CellVerdict::kStopped}) {
+    if (CellVerdictName(v) == p.verdict()) c.verdict = v;
+  }
+  return c;
 }
 
 SweepSummary FromProto(const v1::SweepSummary& p) {
@@ -67,6 +143,7 @@ SweepSummary FromProto(const v1::SweepSummary& p) {
     s.first_failure = ParseFailureKind(p.first_failure()).value_or(FailureKind::kError);
     s.first_failure_error = p.first_failure_error();
   }
+  if (p.has_adaptive_seeds()) s.adaptive_seeds = FromProto(p.adaptive_seeds());
   return s;
 }
 

@@ -44,6 +44,9 @@ std::optional<Role> RoleOf(const std::string& method) {
       {"ExtendSweep", Role::kClient},
       {"ListSweeps", Role::kClient},
       {"GetSweep", Role::kClient},
+      {"GetAdaptiveCells", Role::kClient},
+      {"VerifySweep", Role::kClient},
+      {"GetVerification", Role::kClient},
       {"ListJobs", Role::kClient},
       {"GetResults", Role::kClient},
       {"GetCurves", Role::kClient},
@@ -204,6 +207,9 @@ SWEEP_AUTHORIZED(ControlSweep, ControlSweepRequest, ControlSweepResponse)
 SWEEP_AUTHORIZED(ExtendSweep, ExtendSweepRequest, ExtendSweepResponse)
 SWEEP_AUTHORIZED(ListSweeps, ListSweepsRequest, ListSweepsResponse)
 SWEEP_AUTHORIZED(GetSweep, GetSweepRequest, GetSweepResponse)
+SWEEP_AUTHORIZED(GetAdaptiveCells, GetAdaptiveCellsRequest, GetAdaptiveCellsResponse)
+SWEEP_AUTHORIZED(VerifySweep, VerifySweepRequest, VerifySweepResponse)
+SWEEP_AUTHORIZED(GetVerification, GetVerificationRequest, GetVerificationResponse)
 SWEEP_AUTHORIZED(ListJobs, ListJobsRequest, ListJobsResponse)
 SWEEP_AUTHORIZED(GetResults, GetResultsRequest, GetResultsResponse)
 SWEEP_AUTHORIZED(GetCurves, GetCurvesRequest, GetCurvesResponse)

@@ -47,6 +47,11 @@ class AuthService final : public SweepServiceImpl {
                            v1::ExtendSweepResponse*) override;
   grpc::Status ListSweeps(Ctx*, const v1::ListSweepsRequest*, v1::ListSweepsResponse*) override;
   grpc::Status GetSweep(Ctx*, const v1::GetSweepRequest*, v1::GetSweepResponse*) override;
+  grpc::Status GetAdaptiveCells(Ctx*, const v1::GetAdaptiveCellsRequest*,
+                                v1::GetAdaptiveCellsResponse*) override;
+  grpc::Status VerifySweep(Ctx*, const v1::VerifySweepRequest*, v1::VerifySweepResponse*) override;
+  grpc::Status GetVerification(Ctx*, const v1::GetVerificationRequest*,
+                               v1::GetVerificationResponse*) override;
   grpc::Status ListJobs(Ctx*, const v1::ListJobsRequest*, v1::ListJobsResponse*) override;
   grpc::Status GetResults(Ctx*, const v1::GetResultsRequest*, v1::GetResultsResponse*) override;
   grpc::Status GetCurves(Ctx*, const v1::GetCurvesRequest*, v1::GetCurvesResponse*) override;

@@ -269,6 +269,16 @@ absl::StatusOr<SweepSummary> Coordinator::GetSweep(int64_t sweep_id) {
   return impl_->reader->GetSweep(sweep_id);
 }
 
+absl::StatusOr<std::vector<VerifiedPair>> Coordinator::Verification(int64_t sweep_id) {
+  std::lock_guard lock(impl_->reader_mu);
+  return impl_->reader->Verification(sweep_id);
+}
+
+absl::StatusOr<std::vector<AdaptiveCell>> Coordinator::AdaptiveCells(int64_t sweep_id) {
+  std::lock_guard lock(impl_->reader_mu);
+  return impl_->reader->AdaptiveCells(sweep_id);
+}
+
 absl::StatusOr<std::vector<JobRecord>> Coordinator::ListJobs(int64_t sweep_id,
                                                              std::optional<JobState> state,
                                                              int64_t after_job_id, int64_t limit) {

@@ -138,6 +138,11 @@ class Coordinator {
   // Read side, also served by storage directly for `--db`.
   absl::StatusOr<std::vector<SweepSummary>> ListSweeps();
   absl::StatusOr<SweepSummary> GetSweep(int64_t sweep_id);
+  absl::StatusOr<std::vector<AdaptiveCell>> AdaptiveCells(int64_t sweep_id);
+  // `sweep verify`: storage::Store::CreateVerification (sample at most
+  // limits::kMaxVerifySample), and a verification sweep's comparison.
+  absl::StatusOr<VerifyOutcome> Verify(int64_t sweep_id, int64_t sample, uint64_t seed);
+  absl::StatusOr<std::vector<VerifiedPair>> Verification(int64_t sweep_id);
   // Keyset pages as storage::Reader::ListJobs / ListWorkers (limit -1: all).
   absl::StatusOr<std::vector<JobRecord>> ListJobs(int64_t sweep_id, std::optional<JobState> state,
                                                   int64_t after_job_id = 0, int64_t limit = -1);

@@ -204,6 +204,25 @@ absl::StatusOr<int64_t> Coordinator::Retry(int64_t sweep_id,
   return requeued;
 }
 
+absl::StatusOr<VerifyOutcome> Coordinator::Verify(int64_t sweep_id, int64_t sample,
+                                                   uint64_t seed) {
+  if (sample > limits::kMaxVerifySample) {
+    return absl::InvalidArgumentError(absl::StrCat("--sample: ", sample, " (the limit is ",
+                                                   limits::kMaxVerifySample, ")"));
+  }
+  std::unique_lock lock(impl_->mu);
+  VerifyOutcome out;
+  SWEEP_RETURN_IF_ERROR(impl_->Write(lock, [&]() -> absl::Status {
+    SWEEP_ASSIGN_OR_RETURN(
+        out, impl_->store->CreateVerification(sweep_id, sample, seed, impl_->clock.Now()));
+    return absl::OkStatus();
+  }));
+  impl_->WakeLocked();
+  spdlog::info("sweep {} verify: {} cells rerun as sweep {}", sweep_id, out.pairs.size(),
+               out.sweep_id);
+  return out;
+}
+
 absl::StatusOr<int64_t> Coordinator::Control(int64_t sweep_id, SweepAction action) {
   std::unique_lock lock(impl_->mu);
   int64_t cancelled = 0;

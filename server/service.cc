@@ -1,6 +1,7 @@
 // Handlers of SweepServiceImpl (see service.h): convert, call, convert back.
 #include "server/service.h"
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,7 @@ NewSweep NewSweepFromSpec(std::string request_id, spec::SweepSpec spec, bool use
   sweep.jobs = std::move(spec.jobs);
   sweep.use_cache = use_cache;
   sweep.max_attempts = spec.max_attempts;
+  sweep.adaptive_seeds = spec.adaptive_seeds;
   return sweep;
 }
 
@@ -187,6 +189,43 @@ grpc::Status SweepServiceImpl::GetSweep(Ctx*, const v1::GetSweepRequest* req,
   auto sweep = coordinator_.GetSweep(req->sweep_id());
   if (!sweep.ok()) return ToGrpcStatus(sweep.status());
   *resp->mutable_sweep() = ToProto(*sweep);
+  return grpc::Status::OK;
+}
+
+grpc::Status SweepServiceImpl::GetAdaptiveCells(Ctx*, const v1::GetAdaptiveCellsRequest* req,
+                                                v1::GetAdaptiveCellsResponse* resp) {
+  absl::StatusOr<std::vector<AdaptiveCell>> cells = coordinator_.AdaptiveCells(req->sweep_id());
+  if (!cells.ok()) return ToGrpcStatus(cells.status());
+  // The cells a user waits on first; the reply stays far below the message limit.
+  std::stable_partition(cells->begin(), cells->end(),
+                        [](const AdaptiveCell& c) { return c.verdict != CellVerdict::kMet; });
+  constexpr size_t kMaxReplyBytes = size_t{2} << 20;
+  for (const AdaptiveCell& c : *cells) {
+    if (resp->ByteSizeLong() + c.cell.size() + 64 > kMaxReplyBytes) {
+      resp->set_omitted(resp->omitted() + 1);
+      continue;
+    }
+    *resp->add_cells() = ToProto(c);
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status SweepServiceImpl::VerifySweep(Ctx*, const v1::VerifySweepRequest* req,
+                                           v1::VerifySweepResponse* resp) {
+  absl::StatusOr<VerifyOutcome> out =
+      coordinator_.Verify(req->sweep_id(), req->sample(), req->seed());
+  if (!out.ok()) return ToGrpcStatus(out.status());
+  resp->set_verify_sweep_id(out->sweep_id);
+  resp->set_cells(static_cast<int64_t>(out->pairs.size()));
+  return grpc::Status::OK;
+}
+
+grpc::Status SweepServiceImpl::GetVerification(Ctx*, const v1::GetVerificationRequest* req,
+                                               v1::GetVerificationResponse* resp) {
+  absl::StatusOr<std::vector<VerifiedPair>> pairs =
+      coordinator_.Verification(req->verify_sweep_id());
+  if (!pairs.ok()) return ToGrpcStatus(pairs.status());
+  for (const VerifiedPair& p : *pairs) *resp->add_pairs() = ToProto(p, limits::kMaxDiffsPerPair);
   return grpc::Status::OK;
 }
 

@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
+#include "storage/adaptive_cells.h"
 #include "storage/reader_impl.h"
 #include "storage/results_query.h"
 #include "storage/schema.h"
@@ -49,13 +50,16 @@ absl::StatusOr<std::vector<SweepSummary>> Summaries(Connection& conn, int schema
   const char* flags = schema_version < kFirstLifecycleVersion
                           ? "0, 0, 0"
                           : "s.paused, s.stop_requested, s.fail_fast";
+  // ... and before version 6 no adaptive seeds.
+  constexpr int kFirstAdaptiveVersion = 6;
+  const char* adaptive = schema_version < kFirstAdaptiveVersion ? "NULL" : "s.adaptive_seeds";
   SWEEP_ASSIGN_OR_RETURN(
       Statement * st,
       conn.Cached(absl::StrCat(
           "SELECT s.sweep_id, s.name, s.created_at, s.cancel_requested, j.state,"
                   " count(j.job_id), coalesce(sum(j.cached), 0), min(j.finished_at),"
                   " max(j.finished_at), ", flags, ", ff.job_id,"
-                  " ff.failure_kind, ff.error FROM sweeps s LEFT JOIN jobs j"
+                  " ff.failure_kind, ff.error, ", adaptive, " FROM sweeps s LEFT JOIN jobs j"
                   " ON j.sweep_id = s.sweep_id LEFT JOIN jobs ff ON ff.job_id ="
                   " (SELECT f.job_id FROM jobs f WHERE f.sweep_id = s.sweep_id"
                   " AND f.state = 'failed' ORDER BY f.finished_at, f.job_id LIMIT 1)"
@@ -79,6 +83,15 @@ absl::StatusOr<std::vector<SweepSummary>> Summaries(Connection& conn, int schema
       if (s.first_failed_job_id) {
         s.first_failure = ParseFailureKind(st->Text(13)).value_or(FailureKind::kError);
         s.first_failure_error = st->Text(14);
+      }
+      if (!st->IsNull(15)) {
+        absl::StatusOr<AdaptiveSeeds> adaptive_seeds = ParseAdaptiveSeedsJson(st->Text(15));
+        if (!adaptive_seeds.ok()) {
+          st->Reset();
+          return absl::DataLossError(
+              absl::StrCat("sweep ", s.sweep_id, ": ", adaptive_seeds.status().message()));
+        }
+        s.adaptive_seeds = *adaptive_seeds;
       }
       out.push_back(std::move(s));
     }
@@ -139,6 +152,23 @@ absl::StatusOr<SweepSummary> Reader::GetSweep(int64_t sweep_id) {
   SWEEP_ASSIGN_OR_RETURN(std::vector<SweepSummary> all, Summaries(*impl_->conn, impl_->schema_version, sweep_id));
   if (all.empty()) return absl::NotFoundError(absl::StrCat("sweep ", sweep_id, ": no such sweep"));
   return std::move(all.front());
+}
+
+absl::StatusOr<std::vector<AdaptiveCell>> Reader::AdaptiveCells(int64_t sweep_id) {
+  Connection& conn = *impl_->conn;
+  SWEEP_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(conn, Transaction::Mode::kRead));
+  SWEEP_ASSIGN_OR_RETURN(std::vector<SweepSummary> sweep,
+                         Summaries(conn, impl_->schema_version, sweep_id));
+  if (sweep.empty()) return absl::NotFoundError(absl::StrCat("sweep ", sweep_id, ": no such sweep"));
+  const SweepSummary& s = sweep.front();
+  std::vector<AdaptiveCell> out;
+  if (!s.adaptive_seeds) return out;
+  SWEEP_ASSIGN_OR_RETURN(std::vector<CellJudgement> cells,
+                         JudgeCells(conn, sweep_id, *s.adaptive_seeds,
+                                    s.cancel_requested || s.stop_requested, std::nullopt));
+  out.reserve(cells.size());
+  for (CellJudgement& c : cells) out.push_back(std::move(c.cell));
+  return out;
 }
 
 absl::StatusOr<std::vector<JobRecord>> Reader::ListJobs(int64_t sweep_id,

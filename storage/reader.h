@@ -32,6 +32,10 @@ class Reader {  // read-only connection to a results file; not thread-safe
   absl::StatusOr<std::vector<SweepSummary>> ListSweeps();
   // NOT_FOUND for an unknown sweep id.
   absl::StatusOr<SweepSummary> GetSweep(int64_t sweep_id);
+  // The cells of a sweep with adaptive seeds, each judged as the coordinator judges it
+  // (seeds, values, mean and CI half-width of the metric, verdict), in order of first job;
+  // empty for a sweep with fixed seeds. NOT_FOUND for an unknown sweep.
+  absl::StatusOr<std::vector<AdaptiveCell>> AdaptiveCells(int64_t sweep_id);
   // The sweep's jobs in job_id order, optionally only those in `state`: those with
   // job_id > after_job_id, at most `limit` of them (-1: all).
   absl::StatusOr<std::vector<JobRecord>> ListJobs(int64_t sweep_id, std::optional<JobState> state,
@@ -50,6 +54,11 @@ class Reader {  // read-only connection to a results file; not thread-safe
   // The stored result of one job (for a cached job: the result it points at), with its
   // eval and loss curves. NOT_FOUND when the job has no result.
   absl::StatusOr<JobResult> GetResult(int64_t job_id);
+  // A verification sweep (`sweep verify`, docs/design.md section 4.15): each rerun with its
+  // original, both workers' provenance and every metric that differs bit for bit (compared
+  // once the rerun succeeded). FAILED_PRECONDITION when the sweep verifies nothing;
+  // NOT_FOUND for an unknown sweep.
+  absl::StatusOr<std::vector<VerifiedPair>> Verification(int64_t sweep_id);
 
   // Checkpoints of trained models (docs/schema.md, table checkpoints). A file of schema
   // version 1 has none: the lookups below then find nothing.

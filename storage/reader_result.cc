@@ -39,9 +39,7 @@ absl::Status ReadCurves(Connection& conn, int64_t result_job_id, JobResult& r) {
 
 }  // namespace
 
-absl::StatusOr<JobResult> Reader::GetResult(int64_t job_id) {
-  Connection& conn = *impl_->conn;
-  SWEEP_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(conn, Transaction::Mode::kRead));
+absl::StatusOr<JobResult> ReadJobResult(Connection& conn, int64_t job_id) {
   SWEEP_ASSIGN_OR_RETURN(
       Statement * st,
       conn.Cached("SELECT r.job_id, r.mse, r.nmse, r.n_at_eps, r.ey2, r.ie, r.ge,"
@@ -65,6 +63,12 @@ absl::StatusOr<JobResult> Reader::GetResult(int64_t job_id) {
   st->Reset();
   SWEEP_RETURN_IF_ERROR(ReadCurves(conn, source, r));
   return r;
+}
+
+absl::StatusOr<JobResult> Reader::GetResult(int64_t job_id) {
+  Connection& conn = *impl_->conn;
+  SWEEP_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(conn, Transaction::Mode::kRead));
+  return ReadJobResult(conn, job_id);
 }
 
 }  // namespace sweep::storage

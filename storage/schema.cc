@@ -167,7 +167,17 @@ ALTER TABLE sweeps ADD COLUMN stop_requested INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE sweeps ADD COLUMN fail_fast INTEGER NOT NULL DEFAULT 0;
 )sql";
 
-constexpr std::array<const char*, 5> kMigrations = {kV1, kV2, kV3, kV4, kV5};
+// Version 6: adaptive seeds (docs/design.md section 4.14): the sweep file's `seeds: {min,
+// max, ci, metric}` as JSON, NULL for a fixed number of seeds. And `sweep verify` (section
+// 4.15): a verification sweep names the sweep it checks, and each of its jobs the worker
+// that computed the original, which may not lease it.
+constexpr const char* kV6 = R"sql(
+ALTER TABLE sweeps ADD COLUMN adaptive_seeds TEXT;
+ALTER TABLE sweeps ADD COLUMN verifies INTEGER REFERENCES sweeps(sweep_id);
+ALTER TABLE jobs ADD COLUMN avoid_worker TEXT;
+)sql";
+
+constexpr std::array<const char*, 6> kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6};
 
 }  // namespace
 

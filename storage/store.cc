@@ -129,11 +129,15 @@ absl::StatusOr<SubmitOutcome> Store::SubmitPrepared(const NewSweep& sweep,
   SWEEP_ASSIGN_OR_RETURN(
       Statement * ins,
       conn_->Cached("INSERT INTO sweeps(request_id, name, spec_text, created_at, max_attempts,"
-                    " use_cache, jobs_total, jobs_cached, fail_fast)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)"));
+                    " use_cache, jobs_total, jobs_cached, fail_fast, adaptive_seeds)"
+                    " VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?, ?)"));
   ins->Bind(1, request_id).Bind(2, sweep.name).Bind(3, sweep.spec_text);
   ins->Bind(4, ToUnixMillis(now)).Bind(5, sweep.max_attempts).Bind(6, sweep.use_cache ? 1 : 0);
   ins->Bind(7, static_cast<int64_t>(jobs.size())).Bind(8, sweep.fail_fast ? 1 : 0);
+  if (sweep.adaptive_seeds) {
+    SWEEP_RETURN_IF_ERROR(CheckAdaptiveSeeds(*sweep.adaptive_seeds, kMaxAdaptiveSeeds));
+    ins->Bind(9, AdaptiveSeedsJson(*sweep.adaptive_seeds));
+  }
   SWEEP_RETURN_IF_ERROR(ins->Run());
   out.sweep_id = conn_->LastInsertRowid();
   out.jobs_total = static_cast<int64_t>(jobs.size());
@@ -143,6 +147,18 @@ absl::StatusOr<SubmitOutcome> Store::SubmitPrepared(const NewSweep& sweep,
                          conn_->Cached("UPDATE sweeps SET jobs_cached = ? WHERE sweep_id = ?"));
   upd->Bind(1, out.jobs_cached).Bind(2, out.sweep_id);
   SWEEP_RETURN_IF_ERROR(upd->Run());
+  if (sweep.adaptive_seeds) {
+    // Cells the cache filled completely are judged now: no report will come for them.
+    SWEEP_ASSIGN_OR_RETURN(int64_t grown, GrowAdaptiveCells(out.sweep_id, std::nullopt, now));
+    if (grown > 0) {
+      SWEEP_ASSIGN_OR_RETURN(out.jobs_total,
+                             conn_->QueryInt(absl::StrCat("SELECT jobs_total FROM sweeps"
+                                                          " WHERE sweep_id = ", out.sweep_id)));
+      SWEEP_ASSIGN_OR_RETURN(out.jobs_cached,
+                             conn_->QueryInt(absl::StrCat("SELECT jobs_cached FROM sweeps"
+                                                          " WHERE sweep_id = ", out.sweep_id)));
+    }
+  }
   // One event for the sweep; a job's own history starts at its first lease.
   SWEEP_RETURN_IF_ERROR(
       internal::AddEvent(*conn_, now, out.sweep_id, std::nullopt, std::nullopt, "submitted", "",

@@ -175,6 +175,13 @@ class Store {
   absl::StatusOr<ExtendOutcome> Extend(int64_t sweep_id, const std::string& spec_text,
                                        const std::vector<PreparedJob>& jobs, bool use_cache,
                                        TimePoint now);
+  // `sweep verify` (docs/design.md section 4.15): a new sweep named "verify-NAME" that
+  // reruns `sample` of the sweep's succeeded cells (chosen by `seed`), uncached, each
+  // leasable by any worker except the one that computed the original result. NOT_FOUND for
+  // an unknown sweep, FAILED_PRECONDITION when none has succeeded, INVALID_ARGUMENT for
+  // sample < 1.
+  absl::StatusOr<VerifyOutcome> CreateVerification(int64_t sweep_id, int64_t sample,
+                                                   uint64_t seed, TimePoint now);
   // `sweep pause` / `sweep resume`: a paused sweep's queued jobs are not leased; running
   // ones go on. NOT_FOUND for an unknown sweep.
   absl::Status SetPaused(int64_t sweep_id, bool paused, TimePoint now);
@@ -257,6 +264,14 @@ class Store {
                             const JobReport& report, TimePoint now);
   absl::Status FinishAttempt(int64_t job_id, int attempt, std::string_view outcome, TimePoint now,
                              const std::string& digest, const std::string& error);
+  // Adaptive seeds (storage/store_adaptive.cc): queues the seeds that the cells of the
+  // sweep (or only `only_cell`) need now; returns how many. Nothing for a sweep with fixed
+  // seeds or one being stopped or cancelled. Runs inside the caller's transaction.
+  absl::StatusOr<int64_t> GrowAdaptiveCells(int64_t sweep_id,
+                                            const std::optional<std::string>& only_cell,
+                                            TimePoint now);
+  // The same for the cell of one job that just ended.
+  absl::StatusOr<int64_t> GrowCellOfJob(int64_t job_id, int64_t sweep_id, TimePoint now);
 
   std::unique_ptr<Connection> conn_;
   int64_t auto_request_ids_ = 0;

@@ -83,6 +83,15 @@ absl::StatusOr<ExtendOutcome> Store::Extend(int64_t sweep_id, const std::string&
                                               sweep_id)));
     if (known == 0) return absl::NotFoundError(absl::StrCat("sweep ", sweep_id, ": no such sweep"));
   }
+  SWEEP_ASSIGN_OR_RETURN(int64_t adaptive,
+                         conn_->QueryInt(absl::StrCat("SELECT count(*) FROM sweeps WHERE sweep_id = ",
+                                                      sweep_id, " AND adaptive_seeds IS NOT NULL")));
+  if (adaptive > 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "extend: sweep ", sweep_id, " has adaptive seeds (`seeds: {min, max, ci}`): the "
+        "coordinator adds its seeds itself; submit a new sweep with the other cells (cells "
+        "already computed come from the cache)"));
+  }
   std::unordered_set<std::string> in_file;
   for (const PreparedJob& p : jobs) in_file.insert(p.config_hash);
   std::vector<std::string> missing;

@@ -31,7 +31,7 @@ absl::StatusOr<LeaseRow> LoadLeaseRow(Connection& conn, int64_t job_id) {
       Statement * st,
       conn.Cached("SELECT j.sweep_id, j.state, j.attempt, j.lost_attempts, s.max_attempts,"
                   " coalesce(j.lease_owner, ''), s.cancel_requested, s.stop_requested,"
-                  " s.fail_fast"
+                  " s.fail_fast, s.adaptive_seeds IS NOT NULL"
                   " FROM jobs j JOIN sweeps s ON s.sweep_id = j.sweep_id WHERE j.job_id = ?"));
   st->Bind(1, job_id);
   SWEEP_ASSIGN_OR_RETURN(bool found, st->Step());
@@ -52,6 +52,7 @@ absl::StatusOr<LeaseRow> LoadLeaseRow(Connection& conn, int64_t job_id) {
   row.cancel_requested = st->Int(6) != 0;
   row.stop_requested = st->Int(7) != 0;
   row.fail_fast = st->Int(8) != 0;
+  row.adaptive = st->Int(9) != 0;
   st->Reset();  // release the read cursor before the caller writes
   return row;
 }

@@ -30,6 +30,7 @@ struct LeaseRow {
   bool cancel_requested = false;
   bool stop_requested = false;  // `sweep stop`: a job that ends early is not requeued
   bool fail_fast = false;
+  bool adaptive = false;  // the sweep has adaptive seeds: an ended job may add seeds
 };
 
 // Queued jobs of the sweep become cancelled, with an event each; returns how many.

@@ -118,6 +118,8 @@ absl::StatusOr<int64_t> Store::ReapLocked(TimePoint now, int64_t& refreshed) {
                                                   internal::FailFastReason(e.job_id, "lost"))
                                 .status());
     }
+    // A seed lost for good leaves its cell one value short: adaptive seeds may add one.
+    if (kind == "failed") SWEEP_RETURN_IF_ERROR(GrowCellOfJob(e.job_id, e.sweep_id, now).status());
   }
   return static_cast<int64_t>(expired.size());
 }
@@ -145,6 +147,7 @@ absl::StatusOr<std::optional<Lease>> Store::LeaseNext(const std::string& worker_
                     " WHERE state = 'queued' AND sweep_id NOT IN"
                     " (SELECT sweep_id FROM sweeps WHERE paused = 1) AND (?4 <= 0 OR ?3 >= ?4 OR"
                     " coalesce(json_extract(config_json, '$.threads'), 1) <= ?3)"
+                    " AND (avoid_worker IS NULL OR avoid_worker <> ?1)"
                     " ORDER BY priority, job_id LIMIT 1)"
                     " RETURNING job_id, sweep_id, attempt, config_json, training_hash"));
   const TimePoint expires = now + ttl;

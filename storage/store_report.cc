@@ -78,10 +78,11 @@ absl::Status Store::InsertResult(int64_t job_id, int attempt, const std::string&
       conn_->Cached("INSERT INTO results(job_id, attempt, digest, mse, nmse, n_at_eps, ey2, ie,"
                     " ge, wall_seconds, train_seconds, eval_seconds, divergence, worker_id,"
                     " build_version, training_hash, nan_mask, created_at, checkpoint_use,"
-                    " checkpoint_sha256) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-                    " ?12, ?13, ?14, ?15, training_hash, ?16, ?17, ?18, coalesce(?19, CASE"
-                    " WHEN ?18 <> 'none' THEN (SELECT c.sha256 FROM checkpoints c WHERE"
-                    " c.training_hash = jobs.training_hash) END) FROM jobs WHERE job_id = ?1"));
+                    " checkpoint_sha256, provenance) SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9,"
+                    " ?10, ?11, ?12, ?13, ?14, ?15, training_hash, ?16, ?17, ?18, coalesce(?19,"
+                    " CASE WHEN ?18 <> 'none' THEN (SELECT c.sha256 FROM checkpoints c WHERE"
+                    " c.training_hash = jobs.training_hash) END), ?20 FROM jobs"
+                    " WHERE job_id = ?1"));
   const JobResult& r = report.result;
   int64_t mask = 0;
   st->Bind(1, job_id).Bind(2, attempt).Bind(3, digest);
@@ -99,6 +100,7 @@ absl::Status Store::InsertResult(int64_t job_id, int attempt, const std::string&
   // training hash (the worker loaded or stored exactly those bytes).
   st->Bind(18, CheckpointUseName(report.checkpoint_use));
   if (!report.checkpoint_sha256.empty()) st->Bind(19, report.checkpoint_sha256);
+  st->Bind(20, report.provenance.empty() ? std::string("{}") : report.provenance);
   SWEEP_RETURN_IF_ERROR(st->Run());
   return InsertCurves(*conn_, job_id, r);
 }
@@ -176,6 +178,7 @@ absl::StatusOr<bool> Store::Report(int64_t job_id, int attempt, const JobReport&
         internal::CancelSweep(*conn_, row.sweep_id, now, internal::FailFastReason(job_id, kind))
             .status());
   }
+  if (row.adaptive) SWEEP_RETURN_IF_ERROR(GrowCellOfJob(job_id, row.sweep_id, now).status());
   SWEEP_FAULT_POINT("report.before_commit");
   SWEEP_RETURN_IF_ERROR(txn.Commit());
   return true;

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/build_info.h"
+#include "common/provenance.h"
 #include "common/job_keys.h"
 #include "rpc/retry.h"
 #include "spdlog/spdlog.h"
@@ -94,6 +95,7 @@ void Worker::RunLease(const sweep::Lease& lease, int cores) {
     return;
   }
   JobReport report = MakeReport(*outcome, worker_id_, wall);
+  report.provenance = JobProvenance(config.ok() ? config->threads : 1);
   if (config.ok()) ApplyCheckpoint(client_, lease, *config, models, report);
   ReportWithRetry(lease, report, progress);
 }

@@ -108,15 +108,62 @@ absl::Status ParseGrid(std::string_view source, const SpecNode& v, SweepDoc& doc
   return absl::OkStatus();
 }
 
+// `seeds: {min, max, ci, metric}`: adaptive seeds. The grid gets seeds 0..min-1; the
+// coordinator adds the rest (common/adaptive_seeds.h).
+absl::StatusOr<AdaptiveSeeds> ParseAdaptiveSeeds(std::string_view source, const SpecNode& v) {
+  AdaptiveSeeds s;
+  bool has_ci = false;
+  for (const MapEntry& e : v.entries) {
+    const std::string where = "seeds." + e.key;
+    const SpecNode& x = e.value;
+    const bool scalar = x.kind == SpecNode::Kind::kScalar;
+    const std::string got = scalar ? Dump(x.scalar) : KindName(x);
+    if (e.key == "min" || e.key == "max") {
+      if (!scalar || !x.scalar.is_number_integer()) {
+        return PositionError(source, x.pos, absl::StrCat(where, ": expected an integer, got ", got));
+      }
+      (e.key == "min" ? s.min : s.max) = x.scalar.get<int64_t>();
+    } else if (e.key == "ci") {
+      if (!scalar || !x.scalar.is_number()) {
+        return PositionError(source, x.pos, absl::StrCat(where, ": expected a number, got ", got));
+      }
+      s.ci = x.scalar.get<double>();
+      has_ci = true;
+    } else if (e.key == "metric") {
+      if (!scalar || !x.scalar.is_string()) {
+        return PositionError(source, x.pos,
+                             absl::StrCat(where, ": expected nmse or mse, got ", got));
+      }
+      s.metric = x.scalar.get<std::string>();
+    } else {
+      return PositionError(source, e.key_pos,
+                           absl::StrCat("seeds: unknown key \"", e.key,
+                                        "\" (expected min, max, ci or metric)"));
+    }
+  }
+  if (!has_ci) return PositionError(source, v.pos, "seeds.ci: required (the target half-width)");
+  if (absl::Status st = CheckAdaptiveSeeds(s, kMaxSeeds); !st.ok()) {
+    return PositionError(source, v.pos, std::string(st.message()));
+  }
+  return s;
+}
+
 absl::Status ParseSeeds(std::string_view source, const MapEntry& e, SweepDoc& doc) {
   const SpecNode& v = e.value;
-  if (v.kind != SpecNode::Kind::kScalar || !v.scalar.is_number_integer() ||
-      v.scalar.get<int64_t>() < 1 || v.scalar.get<int64_t>() > kMaxSeeds) {
+  int64_t k = 0;
+  if (v.kind == SpecNode::Kind::kMap) {
+    SWEEP_ASSIGN_OR_RETURN(AdaptiveSeeds adaptive, ParseAdaptiveSeeds(source, v));
+    k = adaptive.min;
+    doc.adaptive_seeds = adaptive;
+  } else if (v.kind != SpecNode::Kind::kScalar || !v.scalar.is_number_integer() ||
+             v.scalar.get<int64_t>() < 1 || v.scalar.get<int64_t>() > kMaxSeeds) {
     std::string got = v.kind == SpecNode::Kind::kScalar ? Dump(v.scalar) : KindName(v);
-    return PositionError(
-        source, v.pos, absl::StrCat("seeds: expected an integer in 1..", kMaxSeeds, ", got ", got));
+    return PositionError(source, v.pos,
+                         absl::StrCat("seeds: expected an integer in 1..", kMaxSeeds,
+                                      " or a map {min, max, ci, metric}, got ", got));
+  } else {
+    k = v.scalar.get<int64_t>();
   }
-  const int64_t k = v.scalar.get<int64_t>();
   Axis axis{"seed", e.key_pos, {}, {}};
   axis.values.reserve(k);
   for (int64_t s = 0; s < k; ++s) axis.values.push_back(json(s));

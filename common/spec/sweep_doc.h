@@ -4,11 +4,13 @@
 // them per job in expand.cc, which reports the positions kept here.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/adaptive_seeds.h"
 #include "common/spec/spec_tree.h"
 #include "nlohmann/json.hpp"
 
@@ -32,7 +34,10 @@ struct SweepDoc {
   std::vector<KeyValue> base;
   std::vector<Axis> axes;  // file order, `seeds:` appended as the last axis `seed`
   std::vector<std::vector<KeyValue>> excludes;
-  bool seeds_axis = false;  // the last axis came from `seeds: K`
+  bool seeds_axis = false;  // the last axis came from `seeds: K` or `seeds: {...}`
+  // `seeds: {min, max, ci, metric}`: the axis holds seeds 0..min-1, the coordinator adds
+  // the rest per cell.
+  std::optional<AdaptiveSeeds> adaptive_seeds;
   int max_attempts = 3;     // lost leases tolerated per job before it fails (top-level key)
 };
 

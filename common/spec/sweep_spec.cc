@@ -29,6 +29,7 @@ absl::StatusOr<SweepSpec> ParseSweep(std::string_view text, std::string_view sou
   spec.jobs = std::move(jobs);
   for (const Axis& axis : doc.axes) spec.axes.push_back(axis.key);
   spec.max_attempts = doc.max_attempts;
+  spec.adaptive_seeds = doc.adaptive_seeds;
   spec.text = std::string(text);
   spec.source_name = std::string(source_name);
   return spec;

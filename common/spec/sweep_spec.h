@@ -11,11 +11,13 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "common/adaptive_seeds.h"
 #include "common/job_config.h"
 #include "common/limits.h"
 
@@ -40,6 +42,8 @@ struct SweepSpec {
   // Lost leases (dead worker, network cut) tolerated per job before it fails as `lost`;
   // job errors and diverged runs are never retried. Top-level `max_attempts:`, default 3.
   int max_attempts = 3;
+  // `seeds: {min, max, ci, metric}` (common/adaptive_seeds.h); nullopt for `seeds: K`.
+  std::optional<AdaptiveSeeds> adaptive_seeds;
   // The file as parsed and the name its errors cite: what a client submits, so that the
   // text it checked is the text the coordinator stores (and a file is read once).
   std::string text;

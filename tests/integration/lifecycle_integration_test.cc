@@ -6,6 +6,7 @@
 
 #include <thread>
 
+#include "storage/reader.h"
 #include "tests/integration/cluster.h"
 #include "tests/testing/status_matchers.h"
 
@@ -120,6 +121,103 @@ seeds: 2
   CommandResult refused = c.Sweep({"extend", "grow", c.WriteFile("changed.yaml", changed)});
   EXPECT_NE(refused.exit_code, 0);
   EXPECT_THAT(refused.err, HasSubstr("no cell with d 6"));
+}
+
+// Adaptive seeds: with a target no two KRR seeds meet, every cell grows from 2 to its
+// max of 4 seeds and `status` and `results` say so; with a loose target the cells stop at
+// 2. The `--db` view judges the cells as the coordinator does.
+TEST(LifecycleIntegrationTest, AdaptiveSeedsGrowCellsUntilTheTargetOrMax) {
+  Cluster c(TestName());
+  ASSERT_TRUE(c.StartCoordinator());
+  c.StartWorker(2);
+  constexpr const char* kTight = R"(name: tight
+base: {model: krr, d: 6, r: 2, N: 32, eval_tasks: 100, eval_lengths: [8, 16, 32]}
+grid: {link: [h2, h3]}
+seeds: {min: 2, max: 4, ci: 1.0e-9}
+)";
+  CommandResult submit = c.Sweep({"submit", c.WriteFile("tight.yaml", kTight), "--wait"});
+  ASSERT_EQ(submit.exit_code, 0) << submit.err;
+  EXPECT_THAT(submit.out, HasSubstr("4 jobs"));
+  auto n = c.Counts();
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(n->jobs, 8);
+  CommandResult status = c.Sweep({"status", "tight"});
+  ASSERT_EQ(status.exit_code, 0) << status.err;
+  EXPECT_THAT(status.out, HasSubstr("adaptive seeds: nmse 95% CI half-width <= 1e-09, 2..4"));
+  EXPECT_THAT(status.out, HasSubstr("2 cells: 2 at max"));
+  EXPECT_THAT(status.out, HasSubstr("link=h3"));
+  CommandResult results = c.Sweep({"results", "tight"});
+  ASSERT_EQ(results.exit_code, 0) << results.err;
+  EXPECT_THAT(results.out, HasSubstr("note: link=h2 at max with 4 seeds"));
+  CommandResult offline = c.Sweep({"status", "tight", "--db", c.db()});
+  ASSERT_EQ(offline.exit_code, 0) << offline.err;
+  EXPECT_THAT(offline.out, HasSubstr("2 cells: 2 at max"));
+
+  std::string loose = kTight;
+  loose.replace(loose.find("1.0e-9"), 6, "100");
+  loose.replace(loose.find("tight"), 5, "loose");
+  ASSERT_EQ(c.Sweep({"submit", c.WriteFile("loose.yaml", loose), "--wait", "--no-cache"}).exit_code,
+            0);
+  CommandResult met = c.Sweep({"status", "loose"});
+  EXPECT_THAT(met.out, HasSubstr("2 cells: 2 met"));
+  n = c.Counts();
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(n->jobs, 12);  // 8 + 2 per cell
+
+  CommandResult extend = c.Sweep({"extend", "tight", c.WriteFile("again.yaml", kTight)});
+  EXPECT_NE(extend.exit_code, 0);
+  EXPECT_THAT(extend.err, HasSubstr("adaptive seeds"));
+}
+
+// `sweep verify`: with two workers, each sampled cell is rerun by the worker that did not
+// compute it, and the floats agree bit for bit (one build, one instruction set). Each
+// result records its provenance; `--show --db` reads the comparison without a coordinator.
+TEST(LifecycleIntegrationTest, VerifyRerunsCellsOnOtherWorkersAndFindsThemIdentical) {
+  Cluster c(TestName());
+  ASSERT_TRUE(c.StartCoordinator());
+  c.StartWorker(1);
+  c.StartWorker(1);
+  constexpr const char* kSweep = R"(name: audited
+base: {model: krr, d: 6, r: 2, N: 32, eval_tasks: 100, eval_lengths: [8, 16, 32]}
+seeds: 3
+)";
+  ASSERT_EQ(c.Sweep({"submit", c.WriteFile("audited.yaml", kSweep), "--wait"}).exit_code, 0);
+  CommandResult verify = c.Sweep({"verify", "audited", "--sample", "2", "--seed", "3"});
+  ASSERT_EQ(verify.exit_code, 0) << verify.out << verify.err;
+  EXPECT_THAT(verify.out, HasSubstr("sweep 1: 2 cells rerun on other workers as sweep 2"));
+  EXPECT_THAT(verify.out, HasSubstr("2 cells: 2 identical, 0 differ, 0 not compared"));
+  auto jobs = c.Jobs(2);
+  ASSERT_TRUE(jobs.ok());
+  ASSERT_EQ(jobs->size(), 2u);
+  auto originals = c.Jobs(1);
+  ASSERT_TRUE(originals.ok());
+  for (const JobRecord& rerun : *jobs) {
+    for (const JobRecord& o : *originals) {
+      if (o.config_hash == rerun.config_hash) {
+        EXPECT_NE(o.worker_id, rerun.worker_id);
+      }
+    }
+  }
+  auto reader = storage::Reader::Open(c.db());
+  ASSERT_TRUE(reader.ok());
+  auto pairs = (*reader)->Verification(2);
+  ASSERT_TRUE(pairs.ok()) << pairs.status();
+  for (const VerifiedPair& p : *pairs) {
+    for (const std::string& prov : {p.original_provenance, p.rerun_provenance}) {
+      EXPECT_THAT(prov, HasSubstr("\"host\":"));
+      EXPECT_THAT(prov, HasSubstr("\"threads\":1"));
+      EXPECT_THAT(prov, HasSubstr("\"results_version\":3"));
+      EXPECT_THAT(prov, HasSubstr("\"compiler\":\"gcc"));
+    }
+  }
+  CommandResult show = c.Sweep({"verify", "2", "--show", "--db", c.db()});
+  EXPECT_EQ(show.exit_code, 0) << show.err;
+  EXPECT_THAT(show.out, HasSubstr("identical"));
+  CommandResult normal = c.Sweep({"verify", "1", "--show", "--db", c.db()});
+  EXPECT_NE(normal.exit_code, 0);
+  EXPECT_THAT(normal.err, HasSubstr("not a verification sweep"));
+  CommandResult unknown = c.Sweep({"verify", "99"});
+  EXPECT_NE(unknown.exit_code, 0);
 }
 
 }  // namespace

@@ -74,6 +74,24 @@ grid:
   }
 }
 
+TEST(SweepSpecTest, AdaptiveSeedsStartEachCellWithMinSeeds) {
+  SweepSpec s = Parse(
+      "name: a\nbase: {model: krr, N: 8}\ngrid:\n  d: [4, 8]\n"
+      "seeds: {min: 3, max: 10, ci: 0.02, metric: mse}\n");
+  ASSERT_EQ(s.jobs.size(), 6u);
+  EXPECT_EQ(s.jobs[2].d, 4);
+  EXPECT_EQ(s.jobs[2].seed, 2);
+  EXPECT_EQ(s.axes, (std::vector<std::string>{"d", "seed"}));
+  ASSERT_TRUE(s.adaptive_seeds.has_value());
+  EXPECT_EQ(*s.adaptive_seeds, (AdaptiveSeeds{3, 10, 0.02, "mse"}));
+  // Defaults: min 3, max 20, nmse.
+  SweepSpec d = Parse("name: a\nbase: {model: krr, d: 4, N: 8}\nseeds: {ci: 0.5}\n");
+  ASSERT_TRUE(d.adaptive_seeds.has_value());
+  EXPECT_EQ(*d.adaptive_seeds, (AdaptiveSeeds{3, 20, 0.5, "nmse"}));
+  EXPECT_EQ(d.jobs.size(), 3u);
+  EXPECT_FALSE(Parse("name: a\nbase: {model: krr, d: 4, N: 8}\nseeds: 2\n").adaptive_seeds);
+}
+
 TEST(SweepSpecTest, SeedsAreTheFastestAxisWhereverWritten) {
   SweepSpec s =
       Parse("seeds: 3\nname: s\nbase: {model: krr, d: 4, N: 8}\ngrid: {tau: [0.1, 0.2]}\n");
