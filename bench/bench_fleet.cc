@@ -187,6 +187,15 @@ struct Event {
 
 struct Counters {
   std::atomic<int64_t> cycles{0}, heartbeats{0}, leases{0}, lease_misses{0}, aborted{0}, errors{0};
+  // The first "other error", printed with the count: a count alone does not say whether
+  // the coordinator refused, timed out or was overloaded.
+  std::mutex first_error_mu;
+  std::string first_error;
+  void Error(const absl::Status& s) {
+    if (errors++ > 0) return;
+    std::lock_guard lock(first_error_mu);
+    first_error = s.ToString();
+  }
 };
 
 struct ThreadLog {
@@ -299,7 +308,7 @@ class Fleet {
     auto got = w.client->LeaseMany(w.id, milliseconds(0), want);
     const auto now = SteadyClock::now();
     if (!got.ok()) {
-      ++counters_.errors;
+      counters_.Error(got.status());
       Schedule(wi, w, now + milliseconds(100));
       return;
     }
@@ -363,7 +372,7 @@ class Fleet {
         ++counters_.aborted;  // the lease was lost although this worker is alive
         DropJob(e.w, w, e.job_id);
       } else {
-        ++counters_.errors;
+        counters_.Error(reply.status());
       }
     } else if (Measured()) {
       ++counters_.heartbeats;
@@ -387,7 +396,7 @@ class Fleet {
     } else if (s.code() == absl::StatusCode::kAborted) {
       ++counters_.aborted;
     } else {
-      ++counters_.errors;
+      counters_.Error(s);
     }
     DropJob(e.w, w, e.job_id);
   }
@@ -561,6 +570,8 @@ int main(int argc, char** argv) {
       "ABORTED heartbeats/reports %lld; other errors %lld; empty lease polls %lld\n",
       static_cast<long long>(lost), static_cast<long long>(c.aborted.load()),
       static_cast<long long>(c.errors.load()), static_cast<long long>(c.lease_misses.load()));
+  // The client threads have stopped: no lock needed to read it.
+  if (c.errors > 0) std::printf("  first other error: %s\n", c.first_error.c_str());
   for (const char* suffix :
        {"", "-wal", "-shm", ".lock", ".log", ".client-token", ".worker-token"}) {
     std::filesystem::remove(db + suffix);

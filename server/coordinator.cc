@@ -79,18 +79,18 @@ absl::Status Coordinator::Impl::ReapLocked(std::unique_lock<std::mutex>& lock) {
   int64_t expired = 0;
   SWEEP_RETURN_IF_ERROR(Write(lock, [&]() -> absl::Status {
     SWEEP_ASSIGN_OR_RETURN(expired, store->ReapExpired(clock.Now()));
-    return absl::OkStatus();
+    // A job failed as lost, here or in a lease call's own expiry check, may have
+    // cancelled its --fail-fast sweep: the heartbeats the lease table answers must say so.
+    return SyncCancelled();
   }));
   if (expired > 0) {
     spdlog::warn("{} expired lease(s) requeued or failed", expired);
     WakeLocked();
   }
-  // A job failed as lost, here or in a lease call's own expiry check, may have cancelled
-  // its --fail-fast sweep: the heartbeats the lease table answers must say so.
-  return SyncCancelledLocked();
+  return absl::OkStatus();
 }
 
-absl::Status Coordinator::Impl::SyncCancelledLocked() {
+absl::Status Coordinator::Impl::SyncCancelled() {
   SWEEP_ASSIGN_OR_RETURN(std::vector<int64_t> cancelled, store->CancelledSweeps());
   table.ReplaceCancelled(cancelled);
   return absl::OkStatus();
