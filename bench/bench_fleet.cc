@@ -9,7 +9,8 @@
 //
 // Printed for the measured window (after --warmup): lease+report cycles per second,
 // heartbeats per second, p50/p99/p999 latency per RPC, how late calls left against the
-// timetable (the bench's own saturation), sweepd's RSS and CPU from /proc, SQLite write
+// timetable (the bench's own saturation), sweepd's RSS and CPU from /proc (and its CPU
+// per call), SQLite write
 // transactions per second (sweepd's `--stats-interval` counters), attempts lost to
 // expiry (every simulated worker stays alive, so each one is a lease that expired
 // wrongly), and this machine's single-thread SQLite commit rate measured in the same run,
@@ -565,6 +566,13 @@ int main(int argc, char** argv) {
       "  sweepd: CPU %.0f%% of one core over the window, RSS %.0f MB (peak %.0f MB); "
       "bench CPU %.0f%%\n",
       100 * (cpu1 - cpu0) / secs, rss, hwm, 100 * (self_cpu(self1) - self_cpu(self0)) / secs);
+  // CPU per call does not depend on how much of the machine sweepd got: the figure to
+  // compare across runs on a busy machine.
+  const double calls = static_cast<double>(c.cycles) * 2 + static_cast<double>(c.heartbeats);
+  if (calls > 0) {
+    std::printf("  sweepd CPU per call (lease, report, heartbeat): %.0f us\n",
+                1e6 * (cpu1 - cpu0) / calls);
+  }
   std::printf(
       "  leases lost to expiry: %lld attempts (all workers alive: each is wrong); "
       "ABORTED heartbeats/reports %lld; other errors %lld; empty lease polls %lld\n",
