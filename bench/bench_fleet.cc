@@ -9,12 +9,12 @@
 //
 // Printed for the measured window (after --warmup): lease+report cycles per second,
 // heartbeats per second, p50/p99/p999 latency per RPC, how late calls left against the
-// timetable (the bench's own saturation), sweepd's RSS and CPU from /proc (and its CPU
-// per call), SQLite write
-// transactions per second (sweepd's `--stats-interval` counters), attempts lost to
-// expiry (every simulated worker stays alive, so each one is a lease that expired
-// wrongly), and this machine's single-thread SQLite commit rate measured in the same run,
-// so that a slower or busier machine reads the same in relative terms.
+// timetable (the bench's own saturation), sweepd's RSS and CPU from /proc and its CPU per
+// call, SQLite write transactions per second (sweepd's `--stats-interval` counters),
+// attempts lost to expiry (every simulated worker stays alive, so each one is a lease
+// that expired wrongly), the first error other than ABORTED, and this machine's
+// single-thread SQLite commit rate measured in the same run, so that a slower or busier
+// machine reads the same in relative terms.
 //
 //   bench_fleet [--workers 10000] [--job-ms 10000] [--heartbeat-ms 10000] [--slots 1]
 //               [--lease-batch 1] [--duration 60] [--warmup 15] [--threads 48]
