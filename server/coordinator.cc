@@ -48,14 +48,14 @@ absl::Status CoordinatorOptions::Validate() const {
 
 absl::Status Coordinator::Impl::Write(std::unique_lock<std::mutex>& lock,
                                       const std::function<absl::Status()>& body) {
-  Writer self;
-  self.body = &body;
-  writers.push_back(&self);
-  while (!self.done && writers.front() != &self) self.cv.wait(lock);
-  if (self.done) return self.status;  // a leader committed it for us
-  std::vector<Writer*> batch;
+  auto self = std::make_shared<Writer>();
+  self->body = &body;
+  writers.push_back(self);
+  while (!self->done && writers.front() != self) self->cv.wait(lock);
+  if (self->done) return self->status;  // a leader committed it for us
+  std::vector<std::shared_ptr<Writer>> batch;
   std::vector<const std::function<absl::Status()>*> ops;
-  for (Writer* w : writers) {
+  for (const std::shared_ptr<Writer>& w : writers) {
     if (batch.size() == kMaxBatch) break;
     batch.push_back(w);
     ops.push_back(w->body);
@@ -69,10 +69,18 @@ absl::Status Coordinator::Impl::Write(std::unique_lock<std::mutex>& lock,
     writers.pop_front();
     batch[i]->status = std::move(statuses[i]);
     batch[i]->done = true;
-    if (batch[i] != &self) batch[i]->cv.notify_one();
   }
-  if (!writers.empty()) writers.front()->cv.notify_one();  // the next leader
-  return self.status;
+  std::shared_ptr<Writer> next = writers.empty() ? nullptr : writers.front();
+  // Signalled with mu released: a caller woken while the leader still held mu would only
+  // block on it again (a second sleep and wake-up per write, seen as futex lock waits in
+  // perf). `batch` and `next` keep the Writers alive until they are signalled.
+  lock.unlock();
+  for (const std::shared_ptr<Writer>& w : batch) {
+    if (w != self) w->cv.notify_one();
+  }
+  if (next) next->cv.notify_one();  // the next leader
+  lock.lock();
+  return self->status;
 }
 
 absl::Status Coordinator::Impl::ReapLocked(std::unique_lock<std::mutex>& lock) {

@@ -29,6 +29,8 @@ struct Coordinator::Impl {
   Impl(const CoordinatorOptions& o, const Clock& c) : options(o), clock(c) {}
 
   // One queued write: `body` runs on the leader's thread inside the batch transaction.
+  // Shared, so that the leader may signal it after releasing mu: the waiting caller may
+  // return (and drop its reference) as soon as it sees `done`.
   struct Writer {
     const std::function<absl::Status()>* body = nullptr;
     absl::Status status;
@@ -43,7 +45,7 @@ struct Coordinator::Impl {
   std::mutex mu;
   // Used by the write leader only, inside a Write body, never merely under mu.
   std::unique_ptr<storage::Store> store;
-  std::deque<Writer*> writers ABSL_GUARDED_BY(mu);
+  std::deque<std::shared_ptr<Writer>> writers ABSL_GUARDED_BY(mu);
   // Bumped (and work_cv notified) whenever a lease may have become grantable or the
   // coordinator starts draining: Submit, Release, a reap that requeued, BeginDrain.
   uint64_t generation ABSL_GUARDED_BY(mu) = 0;

@@ -70,6 +70,7 @@ absl::StatusOr<std::vector<sweep::Lease>> Coordinator::LeaseBatch(
       return written;
     }
     if (!leases.empty()) {
+      lock.unlock();  // the log lines need no lock; other calls queue writes meanwhile
       for (const sweep::Lease& l : leases) {
         spdlog::info("job {} leased by {} (attempt {})", l.job_id, worker_id, l.attempt);
       }
@@ -141,6 +142,7 @@ absl::Status Coordinator::Report(int64_t job_id, int attempt, const JobReport& s
     }
     return absl::OkStatus();
   });
+  lock.unlock();  // the rest (the lease table, counters, logs) needs no mu
   // The attempt's lease is over once the report is stored, or refused because the sweep
   // was cancelled (the job ended cancelled).
   if (s.ok() || s.code() == absl::StatusCode::kFailedPrecondition) {
