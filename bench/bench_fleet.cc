@@ -9,11 +9,12 @@
 //
 // Printed for the measured window (after --warmup): lease+report cycles per second,
 // heartbeats per second, p50/p99/p999 latency per RPC, how late calls left against the
-// timetable (the bench's own saturation), sweepd's RSS and CPU from /proc, SQLite write
-// transactions per second (sweepd's `--stats-interval` counters), attempts lost to
-// expiry (every simulated worker stays alive, so each one is a lease that expired
-// wrongly), and this machine's single-thread SQLite commit rate measured in the same run,
-// so that a slower or busier machine reads the same in relative terms.
+// timetable (the bench's own saturation), sweepd's RSS and CPU from /proc and its CPU per
+// call, SQLite write transactions per second (sweepd's `--stats-interval` counters),
+// attempts lost to expiry (every simulated worker stays alive, so each one is a lease
+// that expired wrongly), the first error other than ABORTED, and this machine's
+// single-thread SQLite commit rate measured in the same run, so that a slower or busier
+// machine reads the same in relative terms.
 //
 //   bench_fleet [--workers 10000] [--job-ms 10000] [--heartbeat-ms 10000] [--slots 1]
 //               [--lease-batch 1] [--duration 60] [--warmup 15] [--threads 48]
@@ -187,6 +188,15 @@ struct Event {
 
 struct Counters {
   std::atomic<int64_t> cycles{0}, heartbeats{0}, leases{0}, lease_misses{0}, aborted{0}, errors{0};
+  // The first "other error", printed with the count: a count alone does not say whether
+  // the coordinator refused, timed out or was overloaded.
+  std::mutex first_error_mu;
+  std::string first_error;
+  void Error(const absl::Status& s) {
+    if (errors++ > 0) return;
+    std::lock_guard lock(first_error_mu);
+    first_error = s.ToString();
+  }
 };
 
 struct ThreadLog {
@@ -299,7 +309,7 @@ class Fleet {
     auto got = w.client->LeaseMany(w.id, milliseconds(0), want);
     const auto now = SteadyClock::now();
     if (!got.ok()) {
-      ++counters_.errors;
+      counters_.Error(got.status());
       Schedule(wi, w, now + milliseconds(100));
       return;
     }
@@ -363,7 +373,7 @@ class Fleet {
         ++counters_.aborted;  // the lease was lost although this worker is alive
         DropJob(e.w, w, e.job_id);
       } else {
-        ++counters_.errors;
+        counters_.Error(reply.status());
       }
     } else if (Measured()) {
       ++counters_.heartbeats;
@@ -387,7 +397,7 @@ class Fleet {
     } else if (s.code() == absl::StatusCode::kAborted) {
       ++counters_.aborted;
     } else {
-      ++counters_.errors;
+      counters_.Error(s);
     }
     DropJob(e.w, w, e.job_id);
   }
@@ -556,11 +566,20 @@ int main(int argc, char** argv) {
       "  sweepd: CPU %.0f%% of one core over the window, RSS %.0f MB (peak %.0f MB); "
       "bench CPU %.0f%%\n",
       100 * (cpu1 - cpu0) / secs, rss, hwm, 100 * (self_cpu(self1) - self_cpu(self0)) / secs);
+  // CPU per call does not depend on how much of the machine sweepd got: the figure to
+  // compare across runs on a busy machine.
+  const double calls = static_cast<double>(c.cycles) * 2 + static_cast<double>(c.heartbeats);
+  if (calls > 0) {
+    std::printf("  sweepd CPU per call (lease, report, heartbeat): %.0f us\n",
+                1e6 * (cpu1 - cpu0) / calls);
+  }
   std::printf(
       "  leases lost to expiry: %lld attempts (all workers alive: each is wrong); "
       "ABORTED heartbeats/reports %lld; other errors %lld; empty lease polls %lld\n",
       static_cast<long long>(lost), static_cast<long long>(c.aborted.load()),
       static_cast<long long>(c.errors.load()), static_cast<long long>(c.lease_misses.load()));
+  // The client threads have stopped: no lock needed to read it.
+  if (c.errors > 0) std::printf("  first other error: %s\n", c.first_error.c_str());
   for (const char* suffix :
        {"", "-wal", "-shm", ".lock", ".log", ".client-token", ".worker-token"}) {
     std::filesystem::remove(db + suffix);

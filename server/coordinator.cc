@@ -48,14 +48,14 @@ absl::Status CoordinatorOptions::Validate() const {
 
 absl::Status Coordinator::Impl::Write(std::unique_lock<std::mutex>& lock,
                                       const std::function<absl::Status()>& body) {
-  Writer self;
-  self.body = &body;
-  writers.push_back(&self);
-  while (!self.done && writers.front() != &self) self.cv.wait(lock);
-  if (self.done) return self.status;  // a leader committed it for us
-  std::vector<Writer*> batch;
+  auto self = std::make_shared<Writer>();
+  self->body = &body;
+  writers.push_back(self);
+  while (!self->done && writers.front() != self) self->cv.wait(lock);
+  if (self->done) return self->status;  // a leader committed it for us
+  std::vector<std::shared_ptr<Writer>> batch;
   std::vector<const std::function<absl::Status()>*> ops;
-  for (Writer* w : writers) {
+  for (const std::shared_ptr<Writer>& w : writers) {
     if (batch.size() == kMaxBatch) break;
     batch.push_back(w);
     ops.push_back(w->body);
@@ -69,28 +69,36 @@ absl::Status Coordinator::Impl::Write(std::unique_lock<std::mutex>& lock,
     writers.pop_front();
     batch[i]->status = std::move(statuses[i]);
     batch[i]->done = true;
-    if (batch[i] != &self) batch[i]->cv.notify_one();
   }
-  if (!writers.empty()) writers.front()->cv.notify_one();  // the next leader
-  return self.status;
+  std::shared_ptr<Writer> next = writers.empty() ? nullptr : writers.front();
+  // Signalled with mu released: a caller woken while the leader still held mu would only
+  // block on it again (a second sleep and wake-up per write, seen as futex lock waits in
+  // perf). `batch` and `next` keep the Writers alive until they are signalled.
+  lock.unlock();
+  for (const std::shared_ptr<Writer>& w : batch) {
+    if (w != self) w->cv.notify_one();
+  }
+  if (next) next->cv.notify_one();  // the next leader
+  lock.lock();
+  return self->status;
 }
 
 absl::Status Coordinator::Impl::ReapLocked(std::unique_lock<std::mutex>& lock) {
   int64_t expired = 0;
   SWEEP_RETURN_IF_ERROR(Write(lock, [&]() -> absl::Status {
     SWEEP_ASSIGN_OR_RETURN(expired, store->ReapExpired(clock.Now()));
-    return absl::OkStatus();
+    // A job failed as lost, here or in a lease call's own expiry check, may have
+    // cancelled its --fail-fast sweep: the heartbeats the lease table answers must say so.
+    return SyncCancelled();
   }));
   if (expired > 0) {
     spdlog::warn("{} expired lease(s) requeued or failed", expired);
     WakeLocked();
   }
-  // A job failed as lost, here or in a lease call's own expiry check, may have cancelled
-  // its --fail-fast sweep: the heartbeats the lease table answers must say so.
-  return SyncCancelledLocked();
+  return absl::OkStatus();
 }
 
-absl::Status Coordinator::Impl::SyncCancelledLocked() {
+absl::Status Coordinator::Impl::SyncCancelled() {
   SWEEP_ASSIGN_OR_RETURN(std::vector<int64_t> cancelled, store->CancelledSweeps());
   table.ReplaceCancelled(cancelled);
   return absl::OkStatus();

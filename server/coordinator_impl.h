@@ -29,6 +29,8 @@ struct Coordinator::Impl {
   Impl(const CoordinatorOptions& o, const Clock& c) : options(o), clock(c) {}
 
   // One queued write: `body` runs on the leader's thread inside the batch transaction.
+  // Shared, so that the leader may signal it after releasing mu: the waiting caller may
+  // return (and drop its reference) as soon as it sees `done`.
   struct Writer {
     const std::function<absl::Status()>* body = nullptr;
     absl::Status status;
@@ -41,8 +43,9 @@ struct Coordinator::Impl {
   const Clock& clock;
 
   std::mutex mu;
-  std::unique_ptr<storage::Store> store;  // used by the write leader only
-  std::deque<Writer*> writers ABSL_GUARDED_BY(mu);
+  // Used by the write leader only, inside a Write body, never merely under mu.
+  std::unique_ptr<storage::Store> store;
+  std::deque<std::shared_ptr<Writer>> writers ABSL_GUARDED_BY(mu);
   // Bumped (and work_cv notified) whenever a lease may have become grantable or the
   // coordinator starts draining: Submit, Release, a reap that requeued, BeginDrain.
   uint64_t generation ABSL_GUARDED_BY(mu) = 0;
@@ -76,8 +79,13 @@ struct Coordinator::Impl {
   // it). `lock` holds mu on entry and on return; it is released while a batch runs.
   absl::Status Write(std::unique_lock<std::mutex>& lock, const std::function<absl::Status()>& body);
   absl::Status ReapLocked(std::unique_lock<std::mutex>& lock);
-  // Reloads the lease table's cancelled sweeps from the file (holding mu).
-  absl::Status SyncCancelledLocked();
+  // Reloads the lease table's cancelled sweeps from the file. Only inside a Write body:
+  // the writer connection is opened without SQLite's mutex (storage/sqlite.cc), so any
+  // other thread using it while a leader runs a batch corrupts the file ("database disk
+  // image is malformed" under load). Run there, the list is read in the order of the
+  // batch, so a Cancel or Retry committed before it is in it and one after it sets the
+  // table itself once its own batch has committed.
+  absl::Status SyncCancelled();
   // Writes what the lease table learned since the last flush (one transaction).
   absl::Status FlushLocked(std::unique_lock<std::mutex>& lock);
   void ReaperLoop(std::stop_token stop);

@@ -70,6 +70,7 @@ absl::StatusOr<std::vector<sweep::Lease>> Coordinator::LeaseBatch(
       return written;
     }
     if (!leases.empty()) {
+      lock.unlock();  // the log lines need no lock; other calls queue writes meanwhile
       for (const sweep::Lease& l : leases) {
         spdlog::info("job {} leased by {} (attempt {})", l.job_id, worker_id, l.attempt);
       }
@@ -134,8 +135,14 @@ absl::Status Coordinator::Report(int64_t job_id, int attempt, const JobReport& s
   absl::Status s = impl_->Write(lock, [&]() -> absl::Status {
     SWEEP_ASSIGN_OR_RETURN(stored,
                            impl_->store->Report(job_id, attempt, report, impl_->clock.Now()));
+    // A failure may have cancelled a --fail-fast sweep in this transaction; its running
+    // jobs learn it from their heartbeats, which the lease table answers.
+    if (stored && (!report.ok || !report.result.divergence.empty())) {
+      return impl_->SyncCancelled();
+    }
     return absl::OkStatus();
   });
+  lock.unlock();  // the rest (the lease table, counters, logs) needs no mu
   // The attempt's lease is over once the report is stored, or refused because the sweep
   // was cancelled (the job ended cancelled).
   if (s.ok() || s.code() == absl::StatusCode::kFailedPrecondition) {
@@ -146,14 +153,6 @@ absl::Status Coordinator::Report(int64_t job_id, int attempt, const JobReport& s
     return s;
   }
   ++impl_->reports;
-  const bool failed = !report.ok || !report.result.divergence.empty();
-  if (stored && failed) {
-    // The failure may have cancelled a --fail-fast sweep in the same transaction; its
-    // running jobs learn it from their heartbeats, which the lease table answers.
-    if (absl::Status synced = impl_->SyncCancelledLocked(); !synced.ok()) {
-      spdlog::warn("after job {} failed: {}", job_id, synced.ToString());
-    }
-  }
   SWEEP_FAULT_POINT("report.after_commit");
   if (!stored) {
     spdlog::info("job {} attempt {}: replayed report acknowledged", job_id, attempt);

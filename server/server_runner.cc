@@ -31,6 +31,11 @@ absl::Status ServerOptions::Validate() const {
     return absl::InvalidArgumentError(absl::StrCat("listen: \"", listen, "\" is not HOST:PORT"));
   }
   if (max_threads < 8) return absl::InvalidArgumentError("max_threads: must be >= 8");
+  if (min_pollers < 1 || min_pollers > max_pollers || max_pollers > max_threads) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "min_pollers, max_pollers: ", min_pollers, ", ", max_pollers,
+        " (must be 1 <= min_pollers <= max_pollers <= max_threads, ", max_threads, ")"));
+  }
   if (drain_grace.count() < 0) return absl::InvalidArgumentError("drain_grace: negative");
   SWEEP_RETURN_IF_ERROR(auth.Validate());
   return coordinator.Validate();
@@ -59,6 +64,10 @@ absl::StatusOr<std::unique_ptr<SweepServer>> SweepServer::Start(const ServerOpti
   grpc::ResourceQuota quota("sweepd");
   quota.SetMaxThreads(options.max_threads);
   builder.SetResourceQuota(quota);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MIN_POLLERS,
+                              options.min_pollers);
+  builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
+                              options.max_pollers);
   // Workers keep the connection alive every 60 s (MakeChannel); accept pings
   // that often, also with no call open (docs/design.md section 6.4).
   builder.AddChannelArgument(GRPC_ARG_KEEPALIVE_PERMIT_WITHOUT_CALLS, 1);

@@ -34,6 +34,13 @@ struct ServerOptions {
   // Sync-server threads. Every worker slot holds one long poll, so this must stay well
   // above the number of slots (docs/design.md section 6.4); past it calls get RESOURCE_EXHAUSTED.
   int max_threads = 512;
+  // Idle sync-server threads kept polling for calls (grpc::ServerBuilder's MIN_POLLERS and
+  // MAX_POLLERS). gRPC's default keeps at most 2: with tens of calls in flight, a thread
+  // that finishes a call then exits and the next call starts a new one, a clone and an
+  // exit per call. Keeping up to 64 cut sweepd's CPU per call by about a fifth under
+  // bench_fleet (docs/design.md section 6.4).
+  int min_pollers = 2;
+  int max_pollers = 64;
   std::chrono::milliseconds drain_grace{7'000};  // below docker stop's 10 s
   // Largest request and reply (common/limits.h): a sweep file at the spec limit plus
   // the request's other fields. Clients set the same (rpc/channel.cc).

@@ -175,3 +175,26 @@ TEST_F(ServiceTest, ControlSweepRefusesAnUnknownActionByNameAndAnUnknownSweep) {
 
 }  // namespace
 }  // namespace sweep::server
+
+namespace sweep::server {
+namespace {
+
+TEST(ServerOptionsTest, PollerCountsMustFitTheThreadLimit) {
+  ServerOptions o;
+  o.coordinator.db_path = "x.db";
+  o.auth.insecure_no_auth = true;
+  ASSERT_THAT(o.Validate(), ::sweep::testing::IsOk());
+  o.min_pollers = 0;
+  EXPECT_THAT(o.Validate(), ::sweep::testing::StatusIs(absl::StatusCode::kInvalidArgument,
+                                                       ::testing::HasSubstr("min_pollers")));
+  o.min_pollers = 8;
+  o.max_pollers = 4;  // fewer than the minimum
+  EXPECT_THAT(o.Validate(), ::sweep::testing::StatusIs(absl::StatusCode::kInvalidArgument,
+                                                       ::testing::HasSubstr("max_pollers")));
+  o.max_pollers = o.max_threads + 1;  // more than the threads gRPC may start
+  EXPECT_THAT(o.Validate(), ::sweep::testing::StatusIs(absl::StatusCode::kInvalidArgument,
+                                                       ::testing::HasSubstr("max_threads")));
+}
+
+}  // namespace
+}  // namespace sweep::server
