@@ -4,9 +4,11 @@
 // stays up and nothing already stored changes.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <thread>
 
 #include "tests/integration/cluster.h"
@@ -125,6 +127,33 @@ grid: {exec: [chatty, flood, crash, slow, nobody]}
   // sweepd is up and what was stored before is unchanged.
   EXPECT_TRUE(c.coordinator().running());
   EXPECT_EQ(c.Sweep({"results", "1", "--format", "csv"}).out, before);
+}
+
+TEST(ExecIntegrationTest, CancellingASweepKillsItsRunningProgram) {
+  Cluster c(TestName());
+  ASSERT_TRUE(c.StartCoordinator(/*lease_ttl_ms=*/1500));  // heartbeats every 0.5 s
+  const std::string pid_file = c.dir() + "/slow.pid";
+  c.SetFlags({}, {"--allow-exec", "slow=" + Program(c, "slow.sh", "echo $$ > " + pid_file + "; sleep 120")},
+             {});
+  c.StartWorker(1);
+  ASSERT_EQ(c.Sweep({"submit", c.WriteFile("slow.yaml",
+                                           "name: slow\nbase: {model: exec, exec: slow, d: 4, N: 4}\n")})
+                .exit_code,
+            0);
+  pid_t pid = 0;
+  ASSERT_TRUE(WaitUntil(
+      [&] {
+        pid = std::atoi(ReadFile(pid_file).c_str());
+        return pid > 0;
+      },
+      std::chrono::seconds(30)));
+  ASSERT_EQ(::kill(pid, 0), 0);
+  ASSERT_EQ(c.Sweep({"cancel", "slow"}).exit_code, 0);
+  // The next heartbeat carries the cancel; the worker kills the program's group.
+  EXPECT_TRUE(WaitUntil([&] { return ::kill(pid, 0) != 0; }, std::chrono::seconds(10)))
+      << "the program " << pid << " outlived its cancelled job";
+  ASSERT_TRUE(c.WaitForSummary(
+      1, [](const SweepSummary& s) { return s.cancelled == 1; }, seconds(30)));
 }
 
 TEST(ExecIntegrationTest, AWorkerWithABadAllowListRefusesToStart) {
