@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -222,6 +223,13 @@ ProcessOutcome RunProcess(const ProcessSpec& spec, std::stop_token stop,
   Child child(spec, on_line);
   outcome.status = child.Spawn();
   if (!outcome.status.ok()) return outcome;
+  // A program that exits before reading its stdin must not kill this process with
+  // SIGPIPE (`sweep local` and tests do not ignore it): block the signal in this thread
+  // while the child runs and drop one that became pending.
+  sigset_t pipe_set, old_set;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set);
   const auto deadline = SteadyClock::now() + spec.timeout;
   while (!child.Done()) {
     absl::Status s = child.Step();
@@ -236,6 +244,10 @@ ProcessOutcome RunProcess(const ProcessSpec& spec, std::stop_token stop,
       break;
     }
   }
+  const timespec zero{0, 0};
+  while (sigtimedwait(&pipe_set, nullptr, &zero) > 0) {
+  }
+  pthread_sigmask(SIG_SETMASK, &old_set, nullptr);
   child.Reap();
   child.Fill(outcome);
   return outcome;

@@ -129,11 +129,14 @@ grid: {exec: [chatty, flood, crash, slow, nobody]}
   EXPECT_EQ(c.Sweep({"results", "1", "--format", "csv"}).out, before);
 }
 
-TEST(ExecIntegrationTest, CancellingASweepKillsItsRunningProgram) {
+TEST(ExecIntegrationTest, ProgressIsHeartbeatedAndCancellingKillsTheRunningProgram) {
   Cluster c(TestName());
   ASSERT_TRUE(c.StartCoordinator(/*lease_ttl_ms=*/1500));  // heartbeats every 0.5 s
   const std::string pid_file = c.dir() + "/slow.pid";
-  c.SetFlags({}, {"--allow-exec", "slow=" + Program(c, "slow.sh", "echo $$ > " + pid_file + "; sleep 120")},
+  c.SetFlags({}, {"--allow-exec", "slow=" + Program(c, "slow.sh",
+                                                       "echo '{\"progress\": {\"step\": 3, "
+                                                       "\"total\": 7}}'; echo $$ > " +
+                                                           pid_file + "; sleep 120")},
              {});
   c.StartWorker(1);
   ASSERT_EQ(c.Sweep({"submit", c.WriteFile("slow.yaml",
@@ -148,6 +151,14 @@ TEST(ExecIntegrationTest, CancellingASweepKillsItsRunningProgram) {
       },
       std::chrono::seconds(30)));
   ASSERT_EQ(::kill(pid, 0), 0);
+  // The program's progress line reaches the job's row with the next heartbeats.
+  EXPECT_TRUE(WaitUntil(
+      [&] {
+        auto jobs = c.Jobs(1);
+        return jobs.ok() && jobs->size() == 1 && (*jobs)[0].progress_step == 3 &&
+               (*jobs)[0].progress_total == 7;
+      },
+      std::chrono::seconds(10)));
   ASSERT_EQ(c.Sweep({"cancel", "slow"}).exit_code, 0);
   // The next heartbeat carries the cancel; the worker kills the program's group.
   EXPECT_TRUE(WaitUntil([&] { return ::kill(pid, 0) != 0; }, std::chrono::seconds(10)))

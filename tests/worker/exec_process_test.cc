@@ -159,6 +159,16 @@ TEST_F(ExecProcessTest, AProgramKilledBySignalSaysWhich) {
   EXPECT_EQ(r.term_signal, SIGKILL);
 }
 
+TEST_F(ExecProcessTest, AProgramThatIgnoresItsStdinDoesNotKillTheCaller) {
+  // 1 MB of stdin to a program that exits at once: the write fails with EPIPE, and the
+  // SIGPIPE it raises (this test process does not ignore it) is dropped.
+  ProcessSpec spec = Script("exit 0");
+  spec.stdin_text.assign(1 << 20, 'x');
+  ProcessOutcome r = Run(spec);
+  EXPECT_THAT(r.status, IsOk());
+  EXPECT_EQ(r.exit_code, 0);
+}
+
 TEST_F(ExecProcessTest, AMissingProgramIsNotFound) {
   ProcessSpec spec;
   spec.path = dir_.File("no-such-program");
