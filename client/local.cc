@@ -47,9 +47,10 @@ absl::Status WaitAndPrint(RpcBackend& rpc, const SubmitOutcome& outcome, const s
 absl::Status CheckExecAllowed(const spec::SweepSpec& sweep, const worker::ExecAllowlist& allow) {
   for (const JobConfig& job : sweep.jobs) {
     if (job.model == ModelKind::kExec && !allow.contains(job.exec)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "exec: \"", EscapeForDisplay(job.exec), "\" is not allowed here (sweep local --allow-exec ",
-          EscapeForDisplay(job.exec), "=PATH)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("exec: \"", EscapeForDisplay(job.exec),
+                       "\" is not allowed here (sweep local --allow-exec ",
+                       EscapeForDisplay(job.exec), "=PATH)"));
     }
   }
   return absl::OkStatus();

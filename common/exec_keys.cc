@@ -97,10 +97,10 @@ absl::StatusOr<std::string> CanonicalExecParams(const json& params) {
   json out = json::object();  // nlohmann's object is a std::map: keys come out sorted
   for (const auto& [name, value] : params.items()) {
     if (!IsParamName(name)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "params: bad name \"", name.substr(0, kMaxExecParamKeyBytes),
-          "\" (a parameter name is [A-Za-z_][A-Za-z0-9_]*, at most ", kMaxExecParamKeyBytes,
-          " bytes)"));
+      return absl::InvalidArgumentError(
+          absl::StrCat("params: bad name \"", name.substr(0, kMaxExecParamKeyBytes),
+                       "\" (a parameter name is [A-Za-z_][A-Za-z0-9_]*, at most ",
+                       kMaxExecParamKeyBytes, " bytes)"));
     }
     if (value.is_array()) {
       json list = json::array();
@@ -115,8 +115,8 @@ absl::StatusOr<std::string> CanonicalExecParams(const json& params) {
   }
   std::string text = out.dump(-1, ' ', false, json::error_handler_t::replace);
   if (text.size() > kMaxExecParamsJsonBytes) {
-    return absl::InvalidArgumentError(absl::StrCat("params: ", text.size(), " bytes of JSON (at most ",
-                                                   kMaxExecParamsJsonBytes, ")"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "params: ", text.size(), " bytes of JSON (at most ", kMaxExecParamsJsonBytes, ")"));
   }
   return text;
 }

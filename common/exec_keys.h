@@ -16,11 +16,11 @@
 namespace sweep {
 
 // Limits on what a sweep file may put into `params` (docs/limits.md).
-inline constexpr size_t kMaxExecParams = 256;            // entries of one job's params
-inline constexpr size_t kMaxExecParamKeyBytes = 64;      // NAME in params.NAME
+inline constexpr size_t kMaxExecParams = 256;                // entries of one job's params
+inline constexpr size_t kMaxExecParamKeyBytes = 64;          // NAME in params.NAME
 inline constexpr size_t kMaxExecParamsJsonBytes = 64 << 10;  // the canonical object
-inline constexpr size_t kMaxExecNameBytes = 64;          // the `exec` key
-inline constexpr size_t kMaxExecNamesPerWorker = 64;     // sweep-worker --allow-exec
+inline constexpr size_t kMaxExecNameBytes = 64;              // the `exec` key
+inline constexpr size_t kMaxExecNamesPerWorker = 64;         // sweep-worker --allow-exec
 
 // Whether `name` is a valid exec name: 1..64 bytes of [A-Za-z0-9_.-], not starting with
 // '.' or '-' (so it can never be read as a path or an option).

@@ -28,8 +28,7 @@ using nlohmann::json;
 
 // The name tables of the enumerated keys, indexed by enumerator: the only place where
 // these names are spelled.
-constexpr std::string_view kModelNames[] = {"mamba", "mamba-theory", "transformer", "krr",
-                                             "exec"};
+constexpr std::string_view kModelNames[] = {"mamba", "mamba-theory", "transformer", "krr", "exec"};
 constexpr std::string_view kFormatNames[] = {"interleaved", "paired"};
 constexpr std::string_view kScheduleNames[] = {"constant", "cosine"};
 constexpr std::string_view kAttentionNames[] = {"softmax", "linear"};
@@ -76,12 +75,12 @@ constexpr uint8_t kSeq = kMamba | kTransformer;  // the end-to-end trained model
 
 uint8_t ModelBit(ModelKind model) { return uint8_t(1u << unsigned(model)); }
 
-using Field = std::variant<int JobConfig::*, double JobConfig::*, std::string JobConfig::*,
-                           bool JobConfig::*, uint64_t JobConfig::*, std::vector<int> JobConfig::*,
-                           ModelKind JobConfig::*, PromptFormat JobConfig::*, Schedule JobConfig::*,
-                           Attention JobConfig::*, Gate JobConfig::*, KernelKind JobConfig::*,
-                           Features JobConfig::*, Dtype JobConfig::*, Subspace JobConfig::*,
-                           ExecParams JobConfig::*>;
+using Field =
+    std::variant<int JobConfig::*, double JobConfig::*, std::string JobConfig::*, bool JobConfig::*,
+                 uint64_t JobConfig::*, std::vector<int> JobConfig::*, ModelKind JobConfig::*,
+                 PromptFormat JobConfig::*, Schedule JobConfig::*, Attention JobConfig::*,
+                 Gate JobConfig::*, KernelKind JobConfig::*, Features JobConfig::*,
+                 Dtype JobConfig::*, Subspace JobConfig::*, ExecParams JobConfig::*>;
 
 // How a key gets its value when a partial config leaves it out.
 enum class Default { kStatic, kRequired, kDerived };
@@ -376,10 +375,12 @@ absl::Status CheckCrossKeys(uint8_t model, const JobConfig& c) {
   if ((model & kExec) && !IsExecName(c.exec)) {
     return absl::InvalidArgumentError(
         c.exec.empty()
-            ? std::string("exec: required for model exec (a name in the worker's --allow-exec list)")
-            : absl::StrCat("exec: bad name ", Dump(json(c.exec.substr(0, kMaxExecNameBytes))),
-                           " (1..", kMaxExecNameBytes,
-                           " bytes of letters, digits, '_', '.', '-', not starting with '.' or '-')"));
+            ? std::string(
+                  "exec: required for model exec (a name in the worker's --allow-exec list)")
+            : absl::StrCat(
+                  "exec: bad name ", Dump(json(c.exec.substr(0, kMaxExecNameBytes))), " (1..",
+                  kMaxExecNameBytes,
+                  " bytes of letters, digits, '_', '.', '-', not starting with '.' or '-')"));
   }
   if ((model & kSeq) && c.warmup > c.steps) {
     return absl::InvalidArgumentError(

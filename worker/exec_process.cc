@@ -163,7 +163,8 @@ void Child::ReadStderr() {
   const ssize_t n = ::read(err_.fd, buf, sizeof(buf));
   if (n > 0) {
     tail_.append(buf, static_cast<size_t>(n));
-    if (tail_.size() > spec_.stderr_tail_bytes) tail_.erase(0, tail_.size() - spec_.stderr_tail_bytes);
+    if (tail_.size() > spec_.stderr_tail_bytes)
+      tail_.erase(0, tail_.size() - spec_.stderr_tail_bytes);
   } else if (n == 0 || (errno != EAGAIN && errno != EINTR)) {
     err_.Close();
   }

@@ -21,10 +21,10 @@
 namespace sweep::worker {
 
 struct ProcessSpec {
-  std::string path;                  // absolute path of the program (run without a shell)
-  std::string stdin_text;            // written to its stdin, which is then closed
-  std::string workdir;               // its working directory; empty: the worker's
-  std::vector<std::string> env;      // its whole environment, "NAME=value" entries
+  std::string path;              // absolute path of the program (run without a shell)
+  std::string stdin_text;        // written to its stdin, which is then closed
+  std::string workdir;           // its working directory; empty: the worker's
+  std::vector<std::string> env;  // its whole environment, "NAME=value" entries
   std::chrono::milliseconds timeout{3'600'000};
   size_t max_stdout_bytes = 16 << 20;  // all of stdout; more kills the program
   size_t max_line_bytes = 1 << 20;     // one stdout line; longer kills the program

@@ -29,7 +29,8 @@ absl::StatusOr<double> Number(const std::string& where, const json& v) {
   if (v.is_string()) {
     const std::string& s = v.get_ref<const std::string&>();
     if (s == "nan" || s == "NaN") return std::numeric_limits<double>::quiet_NaN();
-    if (s == "inf" || s == "+inf" || s == "Infinity") return std::numeric_limits<double>::infinity();
+    if (s == "inf" || s == "+inf" || s == "Infinity")
+      return std::numeric_limits<double>::infinity();
     if (s == "-inf" || s == "-Infinity") return -std::numeric_limits<double>::infinity();
   }
   return absl::InvalidArgumentError(
@@ -95,8 +96,7 @@ absl::Status ExecOutput::Member(const std::string& key, const json& v) {
     }
     // The coordinator refuses a heartbeat whose step passes its total (docs/limits.md).
     if (total > 0 && step > total) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("progress: step ", step, " > total ", total));
+      return absl::InvalidArgumentError(absl::StrCat("progress: step ", step, " > total ", total));
     }
     if (on_progress_) on_progress_(step, total);
   } else if (key == "loss") {
@@ -135,7 +135,8 @@ absl::Status ExecOutput::CurvePoint(const json& point) {
   }
   SWEEP_ASSIGN_OR_RETURN(int64_t n, Integer("curve.n", point["n"], 0, 65536));
   const std::string where = absl::StrCat("curve point n = ", n);
-  if (curve_.contains(int(n))) return absl::InvalidArgumentError(absl::StrCat(where, ": given twice"));
+  if (curve_.contains(int(n)))
+    return absl::InvalidArgumentError(absl::StrCat(where, ": given twice"));
   if (int64_t(curve_.size()) >= limits::kMaxCurvePoints) {
     return absl::ResourceExhaustedError(
         absl::StrCat("curve: more than ", limits::kMaxCurvePoints, " points"));
@@ -143,11 +144,15 @@ absl::Status ExecOutput::CurvePoint(const json& point) {
   Point p;
   for (const auto& [k, x] : point.items()) {
     if (k == "n") continue;
-    std::optional<double>* slot = k == "mse" ? &p.mse : k == "nmse" ? &p.nmse : k == "se" ? &p.se : nullptr;
+    std::optional<double>* slot = k == "mse"    ? &p.mse
+                                  : k == "nmse" ? &p.nmse
+                                  : k == "se"   ? &p.se
+                                                : nullptr;
     if (slot == nullptr) return Unknown(where, k, "n, mse, nmse or se");
     SWEEP_ASSIGN_OR_RETURN(*slot, Number(absl::StrCat(where, ": ", k), x));
   }
-  if (!p.mse && !p.nmse) return absl::InvalidArgumentError(absl::StrCat(where, ": needs mse or nmse"));
+  if (!p.mse && !p.nmse)
+    return absl::InvalidArgumentError(absl::StrCat(where, ": needs mse or nmse"));
   curve_[int(n)] = p;
   return absl::OkStatus();
 }

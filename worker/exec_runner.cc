@@ -30,10 +30,12 @@ class WorkDir {
     if (ec) base = "/tmp";
     std::string pattern = (base / "sweep-exec-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) {
-      return absl::InternalError(absl::StrCat("cannot make a working directory in ", base.string()));
+      return absl::InternalError(
+          absl::StrCat("cannot make a working directory in ", base.string()));
     }
-    return std::unique_ptr<WorkDir>(new WorkDir(pattern));
+    return std::make_unique<WorkDir>(std::move(pattern));
   }
+  explicit WorkDir(std::string path) : path_(std::move(path)) {}
   ~WorkDir() {
     std::error_code ec;  // best effort: a leftover directory is no reason to fail a job
     std::filesystem::remove_all(path_, ec);
@@ -41,7 +43,6 @@ class WorkDir {
   const std::string& path() const { return path_; }
 
  private:
-  explicit WorkDir(std::string path) : path_(std::move(path)) {}
   std::string path_;
 };
 
@@ -91,8 +92,8 @@ class ExecRunner final : public JobRunner {
     SWEEP_ASSIGN_OR_RETURN(std::unique_ptr<WorkDir> dir, WorkDir::Make(options_.workdir_root));
     ProcessSpec spec;
     spec.path = it->second;
-    spec.stdin_text = absl::StrCat("{\"config\":", CanonicalJson(config), ",\"protocol\":",
-                                   kExecProtocolVersion, "}\n");
+    spec.stdin_text = absl::StrCat("{\"config\":", CanonicalJson(config),
+                                   ",\"protocol\":", kExecProtocolVersion, "}\n");
     spec.workdir = dir->path();
     spec.env = ExecEnvironment(config, dir->path());
     spec.timeout = std::chrono::seconds(config.timeout);
@@ -100,7 +101,8 @@ class ExecRunner final : public JobRunner {
     const auto start = std::chrono::steady_clock::now();
     ProcessOutcome run = RunProcess(spec, hooks.stop,
                                     [&output](std::string_view line) { return output.Feed(line); });
-    const double wall = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    const double wall =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     const std::string tail =
         run.stderr_tail.empty() ? "" : absl::StrCat("; stderr: ", TailText(run.stderr_tail));
     if (absl::IsCancelled(run.status)) return run.status;  // the worker hands back or drops it
@@ -137,9 +139,8 @@ class ExecRunner final : public JobRunner {
 absl::StatusOr<ExecAllowlist> ParseAllowExec(const std::vector<std::string>& entries) {
   ExecAllowlist allow;
   if (entries.size() > kMaxExecNamesPerWorker) {
-    return absl::InvalidArgumentError(absl::StrCat("--allow-exec: ", entries.size(),
-                                                   " programs (at most ", kMaxExecNamesPerWorker,
-                                                   ")"));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "--allow-exec: ", entries.size(), " programs (at most ", kMaxExecNamesPerWorker, ")"));
   }
   for (const std::string& entry : entries) {
     const size_t eq = entry.find('=');
@@ -149,15 +150,16 @@ absl::StatusOr<ExecAllowlist> ParseAllowExec(const std::vector<std::string>& ent
     }
     const std::string name = entry.substr(0, eq), path = entry.substr(eq + 1);
     if (!IsExecName(name)) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          where, ": bad NAME (1..", kMaxExecNameBytes,
-          " bytes of letters, digits, '_', '.', '-', not starting with '.' or '-')"));
+      return absl::InvalidArgumentError(
+          absl::StrCat(where, ": bad NAME (1..", kMaxExecNameBytes,
+                       " bytes of letters, digits, '_', '.', '-', not starting with '.' or '-')"));
     }
     if (path.empty() || path[0] != '/') {
       return absl::InvalidArgumentError(absl::StrCat(where, ": PATH must be absolute"));
     }
     struct stat st {};
-    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || ::access(path.c_str(), X_OK) != 0) {
+    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) ||
+        ::access(path.c_str(), X_OK) != 0) {
       return absl::InvalidArgumentError(absl::StrCat(where, ": PATH is not an executable file"));
     }
     if (!allow.emplace(name, path).second) {

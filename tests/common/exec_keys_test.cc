@@ -57,20 +57,20 @@ TEST(ExecKeysTest, OtherModelsIgnoreExecKeys) {
 TEST(ExecKeysTest, BadInputNamesTheKeyAndTheRule) {
   json no_name = Exec();
   no_name.erase("exec");
-  EXPECT_THAT(ResolveJobConfig(no_name),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("exec: required for model exec")));
+  EXPECT_THAT(ResolveJobConfig(no_name), StatusIs(absl::StatusCode::kInvalidArgument,
+                                                  HasSubstr("exec: required for model exec")));
   json path = Exec();
   path["exec"] = "/bin/sh";
-  EXPECT_THAT(ResolveJobConfig(path),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("exec: bad name \"/bin/sh\"")));
+  EXPECT_THAT(ResolveJobConfig(path), StatusIs(absl::StatusCode::kInvalidArgument,
+                                               HasSubstr("exec: bad name \"/bin/sh\"")));
   json nan = Exec();
   nan["params.lam"] = std::numeric_limits<double>::quiet_NaN();
   EXPECT_THAT(ResolveJobConfig(nan),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("params.lam: NaN/inf")));
   json nested = Exec();
   nested["params"] = {{"opt", {{"lr", 1}}}};
-  EXPECT_THAT(ResolveJobConfig(nested),
-              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("params.opt: expected a number")));
+  EXPECT_THAT(ResolveJobConfig(nested), StatusIs(absl::StatusCode::kInvalidArgument,
+                                                 HasSubstr("params.opt: expected a number")));
   json twice = Exec();
   twice["params"] = {{"lam", 1}};
   twice["params.lam"] = 2;

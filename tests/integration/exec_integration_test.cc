@@ -81,18 +81,24 @@ TEST(ExecIntegrationTest, BadProgramsFailTheirJobsAndNothingStoredChanges) {
   Cluster c(TestName());
   ASSERT_TRUE(c.StartCoordinator());
   const std::vector<std::string> allow = {
-      "--allow-exec", "good=" + Program(c, "good.sh", "echo '{\"curve\": [{\"n\": 4, \"nmse\": 0.5}]}'"),
-      "--allow-exec", "chatty=" + Program(c, "chatty.sh", "echo 'epoch 1: loss 0.3'"),
-      "--allow-exec", "flood=" + Program(c, "flood.sh", "yes '{\"progress\": 0.5}' | head -c 100000000"),
-      "--allow-exec", "crash=" + Program(c, "crash.sh", "echo 'ValueError: bad lam' >&2; exit 3"),
-      "--allow-exec", "slow=" + Program(c, "slow.sh", "sleep 60"),
+      "--allow-exec",
+      "good=" + Program(c, "good.sh", "echo '{\"curve\": [{\"n\": 4, \"nmse\": 0.5}]}'"),
+      "--allow-exec",
+      "chatty=" + Program(c, "chatty.sh", "echo 'epoch 1: loss 0.3'"),
+      "--allow-exec",
+      "flood=" + Program(c, "flood.sh", "yes '{\"progress\": 0.5}' | head -c 100000000"),
+      "--allow-exec",
+      "crash=" + Program(c, "crash.sh", "echo 'ValueError: bad lam' >&2; exit 3"),
+      "--allow-exec",
+      "slow=" + Program(c, "slow.sh", "sleep 60"),
   };
   c.SetFlags({}, allow, {});
   c.StartWorker(2);
-  ASSERT_EQ(c.Sweep({"submit", c.WriteFile("good.yaml",
-                                           "name: good\nbase: {model: exec, exec: good, d: 4, N: 4}\n")})
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      c.Sweep({"submit", c.WriteFile("good.yaml",
+                                     "name: good\nbase: {model: exec, exec: good, d: 4, N: 4}\n")})
+          .exit_code,
+      0);
   ASSERT_EQ(c.Sweep({"status", "1", "--wait"}, 60).exit_code, 0);
   const std::string before = c.Sweep({"results", "1", "--format", "csv"}).out;
 
@@ -118,7 +124,8 @@ grid: {exec: [chatty, flood, crash, slow, nobody]}
       EXPECT_EQ(j.failure, FailureKind::kError) << name;
     }
   }
-  EXPECT_THAT(errors["chatty"], HasSubstr("stdout line 1: not a JSON object: \"epoch 1: loss 0.3\""));
+  EXPECT_THAT(errors["chatty"],
+              HasSubstr("stdout line 1: not a JSON object: \"epoch 1: loss 0.3\""));
   EXPECT_THAT(errors["flood"], HasSubstr("stdout: more than 16777216 bytes"));
   EXPECT_THAT(errors["crash"], HasSubstr("exit code 3; stderr: ValueError: bad lam"));
   EXPECT_THAT(errors["slow"], HasSubstr("timed out after 2 s (timeout: 2 s)"));
@@ -133,16 +140,18 @@ TEST(ExecIntegrationTest, ProgressIsHeartbeatedAndCancellingKillsTheRunningProgr
   Cluster c(TestName());
   ASSERT_TRUE(c.StartCoordinator(/*lease_ttl_ms=*/1500));  // heartbeats every 0.5 s
   const std::string pid_file = c.dir() + "/slow.pid";
-  c.SetFlags({}, {"--allow-exec", "slow=" + Program(c, "slow.sh",
-                                                       "echo '{\"progress\": {\"step\": 3, "
-                                                       "\"total\": 7}}'; echo $$ > " +
-                                                           pid_file + "; sleep 120")},
+  c.SetFlags({},
+             {"--allow-exec", "slow=" + Program(c, "slow.sh",
+                                                "echo '{\"progress\": {\"step\": 3, "
+                                                "\"total\": 7}}'; echo $$ > " +
+                                                    pid_file + "; sleep 120")},
              {});
   c.StartWorker(1);
-  ASSERT_EQ(c.Sweep({"submit", c.WriteFile("slow.yaml",
-                                           "name: slow\nbase: {model: exec, exec: slow, d: 4, N: 4}\n")})
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      c.Sweep({"submit", c.WriteFile("slow.yaml",
+                                     "name: slow\nbase: {model: exec, exec: slow, d: 4, N: 4}\n")})
+          .exit_code,
+      0);
   pid_t pid = 0;
   ASSERT_TRUE(WaitUntil(
       [&] {
@@ -173,7 +182,8 @@ TEST(ExecIntegrationTest, AWorkerWithABadAllowListRefusesToStart) {
   c.SetFlags({}, {"--allow-exec", "../sh=/bin/sh"}, {});
   Process& w = c.StartWorker(1);
   EXPECT_EQ(w.Wait(std::chrono::seconds(30)), 1);
-  EXPECT_THAT(ReadFile(c.dir() + "/worker0.err"), HasSubstr("--allow-exec ../sh=/bin/sh: bad NAME"));
+  EXPECT_THAT(ReadFile(c.dir() + "/worker0.err"),
+              HasSubstr("--allow-exec ../sh=/bin/sh: bad NAME"));
 }
 
 TEST(ExecIntegrationTest, SweepLocalRunsExecJobsItAllowsAndRefusesOthersUpFront) {
@@ -185,10 +195,10 @@ TEST(ExecIntegrationTest, SweepLocalRunsExecJobsItAllowsAndRefusesOthersUpFront)
   EXPECT_NE(refused.exit_code, 0);
   EXPECT_THAT(refused.err, HasSubstr("exec: \"icl-ridge\" is not allowed here (sweep local "
                                      "--allow-exec icl-ridge=PATH)"));
-  CommandResult ran = RunCommand({Bin("sweep"), "local", Example("ridge.yaml"), "--db", db,
-                                  "--workers", "2", "--allow-exec",
-                                  "icl-ridge=" + Example("icl_ridge.py")},
-                                 c.dir(), seconds(240));
+  CommandResult ran =
+      RunCommand({Bin("sweep"), "local", Example("ridge.yaml"), "--db", db, "--workers", "2",
+                  "--allow-exec", "icl-ridge=" + Example("icl_ridge.py")},
+                 c.dir(), seconds(240));
   ASSERT_EQ(ran.exit_code, 0) << ran.err;
   EXPECT_THAT(ran.out, HasSubstr("exec"));
 }

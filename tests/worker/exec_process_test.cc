@@ -75,7 +75,8 @@ TEST_F(ExecProcessTest, ExitCodeLinesAndStderrTail) {
 }
 
 TEST_F(ExecProcessTest, StdinWorkdirAndEnvironmentAreTheSpecs) {
-  ProcessSpec spec = Script("read line; echo \"$line\"; pwd; echo \"$ONLY\"; echo \"${HOME:-none}\"");
+  ProcessSpec spec =
+      Script("read line; echo \"$line\"; pwd; echo \"$ONLY\"; echo \"${HOME:-none}\"");
   spec.stdin_text = "{\"config\":{}}\n";
   spec.workdir = dir_.File("");
   spec.env = {"ONLY=this"};
@@ -90,7 +91,8 @@ TEST_F(ExecProcessTest, StdinWorkdirAndEnvironmentAreTheSpecs) {
 
 TEST_F(ExecProcessTest, TimeoutKillsTheWholeProcessGroup) {
   const std::string pid_file = dir_.File("child.pid");
-  ProcessSpec spec = Script(absl::StrCat("sleep 60 & echo $! > ", pid_file, "; echo started >&2; sleep 60"));
+  ProcessSpec spec =
+      Script(absl::StrCat("sleep 60 & echo $! > ", pid_file, "; echo started >&2; sleep 60"));
   spec.timeout = std::chrono::milliseconds(500);
   const auto start = SteadyClock::now();
   ProcessOutcome r = Run(spec);
@@ -172,7 +174,8 @@ TEST_F(ExecProcessTest, AProgramThatIgnoresItsStdinDoesNotKillTheCaller) {
 TEST_F(ExecProcessTest, AMissingProgramIsNotFound) {
   ProcessSpec spec;
   spec.path = dir_.File("no-such-program");
-  EXPECT_THAT(Run(spec).status, StatusIs(absl::StatusCode::kNotFound, HasSubstr("no-such-program")));
+  EXPECT_THAT(Run(spec).status,
+              StatusIs(absl::StatusCode::kNotFound, HasSubstr("no-such-program")));
 }
 
 }  // namespace

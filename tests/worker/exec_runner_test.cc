@@ -52,7 +52,8 @@ class ExecRunnerTest : public ::testing::Test {
     EXPECT_THAT(c, IsOk());
     return *c;
   }
-  absl::StatusOr<JobResult> Run(const std::string& name, const std::string& body, int timeout = 20) {
+  absl::StatusOr<JobResult> Run(const std::string& name, const std::string& body,
+                                int timeout = 20) {
     auto runner = MakeExecRunner({{name, Program(body)}}, std::make_unique<FakeBuiltin>(),
                                  ExecRunnerOptions{dir_.File("")});
     return runner->Run(Exec(name, timeout), numerics::RunHooks{});
@@ -63,10 +64,11 @@ class ExecRunnerTest : public ::testing::Test {
 
 TEST_F(ExecRunnerTest, TheProgramReadsItsConfigAndReportsACurve) {
   // The config line carries the params and the task keys; the program echoes lam as nmse.
-  auto r = Run("ridge",
-               "read cfg\n"
-               "case \"$cfg\" in *'\"params\":{\"lam\":0.5}'*'\"protocol\":1'*) ;; *) exit 9;; esac\n"
-               "echo '{\"curve\": [{\"n\": 8, \"nmse\": 0.5}]}'");
+  auto r =
+      Run("ridge",
+          "read cfg\n"
+          "case \"$cfg\" in *'\"params\":{\"lam\":0.5}'*'\"protocol\":1'*) ;; *) exit 9;; esac\n"
+          "echo '{\"curve\": [{\"n\": 8, \"nmse\": 0.5}]}'");
   ASSERT_THAT(r, IsOk());
   EXPECT_DOUBLE_EQ(r->nmse, 0.5);
   EXPECT_GT(r->train_seconds, 0);  // the program's wall time when it reports none
@@ -79,8 +81,10 @@ TEST_F(ExecRunnerTest, ProgramsSeeAFreshDirectoryAndNoneOfTheWorkersEnvironment)
                "test \"$(pwd)\" = \"$HOME\" || exit 6\n"
                "test -z \"$(ls -A)\" || exit 7\n"
                "test \"$SWEEP_EXEC_NAME\" = envcheck || exit 8\n"
-               "pwd > " + dir_.File("seen") + "\n"
-               "echo '{\"metrics\": {\"nmse\": 1}}'");
+               "pwd > " +
+                   dir_.File("seen") +
+                   "\n"
+                   "echo '{\"metrics\": {\"nmse\": 1}}'");
   ::unsetenv("SWEEP_WORKER_TOKEN");
   ASSERT_THAT(r, IsOk());
   std::string workdir;
@@ -91,8 +95,8 @@ TEST_F(ExecRunnerTest, ProgramsSeeAFreshDirectoryAndNoneOfTheWorkersEnvironment)
 
 TEST_F(ExecRunnerTest, NonZeroExitIsAnErrorWithTheStderrTail) {
   EXPECT_THAT(Run("fails", "echo 'Traceback: boom' >&2; exit 2"),
-              StatusIs(absl::StatusCode::kAborted,
-                       AllOf(HasSubstr("exec \"fails\": exit code 2"), HasSubstr("Traceback: boom"))));
+              StatusIs(absl::StatusCode::kAborted, AllOf(HasSubstr("exec \"fails\": exit code 2"),
+                                                         HasSubstr("Traceback: boom"))));
 }
 
 TEST_F(ExecRunnerTest, MalformedOutputIsAnErrorNamingTheLine) {
@@ -114,9 +118,10 @@ TEST_F(ExecRunnerTest, OtherModelsGoToTheBuiltInRunner) {
   auto r = runner->Run(*krr, numerics::RunHooks{});
   ASSERT_THAT(r, IsOk());
   EXPECT_EQ(r->nmse, 7);
-  EXPECT_THAT(runner->Run(Exec("ridge"), numerics::RunHooks{}),
-              StatusIs(absl::StatusCode::kFailedPrecondition,
-                       HasSubstr("not allowed on this worker (sweep-worker --allow-exec ridge=PATH)")));
+  EXPECT_THAT(
+      runner->Run(Exec("ridge"), numerics::RunHooks{}),
+      StatusIs(absl::StatusCode::kFailedPrecondition,
+               HasSubstr("not allowed on this worker (sweep-worker --allow-exec ridge=PATH)")));
 }
 
 TEST_F(ExecRunnerTest, AllowExecEntriesAreChecked) {
@@ -124,8 +129,8 @@ TEST_F(ExecRunnerTest, AllowExecEntriesAreChecked) {
   auto ok = ParseAllowExec({"ridge=" + prog});
   ASSERT_THAT(ok, IsOk());
   EXPECT_EQ(ok->at("ridge"), prog);
-  EXPECT_THAT(ParseAllowExec({"ridge"}), StatusIs(absl::StatusCode::kInvalidArgument,
-                                                  HasSubstr("expected NAME=PATH")));
+  EXPECT_THAT(ParseAllowExec({"ridge"}),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("expected NAME=PATH")));
   EXPECT_THAT(ParseAllowExec({"-x=" + prog}),
               StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("bad NAME")));
   EXPECT_THAT(ParseAllowExec({"ridge=prog.sh"}),
