@@ -107,7 +107,8 @@ absl::Status Dispatch(const std::string& command, const CliArgs& args, std::ostr
   if (command == "local") {
     LocalArgs local{args.file,           args.db.empty() ? "sweep.db" : args.db,
                     args.workers,        !args.no_cache,
-                    format,              args.fail_fast};
+                    format,              args.fail_fast,
+                    args.allow_exec};
     return RunLocal(local, out, err);
   }
   if (command == "predict") return CmdPredict(args.file, args.prompts, format, out);
@@ -244,6 +245,8 @@ void BuildCli(CLI::App& app, CliArgs& args, const char* env_coordinator) {
   local->add_option("--workers", args.workers, "worker slots (default: one per core)");
   local->add_flag("--no-cache", args.no_cache, "rerun jobs that have a stored result");
   local->add_flag("--fail-fast", args.fail_fast, "cancel the rest at the first failed job");
+  local->add_option("--allow-exec", args.allow_exec,
+                    "NAME=PATH: `model: exec` jobs named NAME run PATH (repeatable; docs/exec.md)");
   local->add_option("--format", args.format, "table | csv | json")->capture_default_str();
 }
 

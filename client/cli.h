@@ -31,6 +31,7 @@ struct CliArgs {
   std::string group_by;
   std::string format = "table";
   int workers = 0;      // local --workers (0: one per hardware thread)
+  std::vector<std::string> allow_exec;  // local --allow-exec NAME=PATH (docs/exec.md)
   int64_t job_id = 0;   // export JOB
   std::string out;      // export --out FILE
   std::string prompts;  // predict PROMPTS.json (the checkpoint file is `file`)

@@ -13,7 +13,7 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
-#include "client/fd.h"
+#include "common/fd.h"
 #include "client/gnuplot.h"
 
 extern char** environ;

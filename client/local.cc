@@ -42,6 +42,20 @@ absl::Status WaitAndPrint(RpcBackend& rpc, const SubmitOutcome& outcome, const s
   return AllSucceeded(summary);
 }
 
+// The in-process workers are the only ones: an exec job none of them allows would wait
+// in the queue for ever.
+absl::Status CheckExecAllowed(const spec::SweepSpec& sweep, const worker::ExecAllowlist& allow) {
+  for (const JobConfig& job : sweep.jobs) {
+    if (job.model == ModelKind::kExec && !allow.contains(job.exec)) {
+      return absl::InvalidArgumentError(
+          absl::StrCat("exec: \"", EscapeForDisplay(job.exec),
+                       "\" is not allowed here (sweep local --allow-exec ",
+                       EscapeForDisplay(job.exec), "=PATH)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace
 
 absl::Status RunLocal(const LocalArgs& args, std::ostream& out, std::ostream& err) {
@@ -57,6 +71,8 @@ absl::Status RunLocal(const LocalArgs& args, std::ostream& out, std::ostream& er
   if (absl::Status s = worker_options.Validate(); !s.ok()) {
     return absl::InvalidArgumentError(absl::StrCat("--workers: ", std::string(s.message())));
   }
+  SWEEP_ASSIGN_OR_RETURN(worker_options.allow_exec, worker::ParseAllowExec(args.allow_exec));
+  SWEEP_RETURN_IF_ERROR(CheckExecAllowed(sweep, worker_options.allow_exec));
   server::ServerOptions server_options;
   server_options.listen = "127.0.0.1:0";
   // Tokens that only this process knows: other users of the machine can reach the

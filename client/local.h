@@ -19,6 +19,10 @@ struct LocalArgs {
   bool use_cache = true;
   Format format = Format::kTable;
   bool fail_fast = false;  // the first failed job cancels the rest
+  // NAME=PATH entries: the programs `exec` jobs may run (docs/exec.md). A sweep with an
+  // exec name not among them is refused before anything is stored: its jobs would wait
+  // for ever.
+  std::vector<std::string> allow_exec = {};
 };
 
 // OK when every job succeeded; FAILED_PRECONDITION when some failed (the table is still

@@ -12,6 +12,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "client/format.h"
+#include "common/exec_keys.h"
 #include "common/job_keys.h"
 #include "common/value_order.h"
 
@@ -256,7 +257,7 @@ absl::Status CheckPlotOptions(const PlotOptions& o) {
       return absl::InvalidArgumentError(absl::StrCat(
           flag, ": \"seed\": a plot shows means over seeds; pick one with --where seed=K"));
     }
-    if (std::find(known.begin(), known.end(), key) == known.end()) {
+    if (!IsExecParamKey(key) && std::find(known.begin(), known.end(), key) == known.end()) {
       return absl::InvalidArgumentError(
           absl::StrCat(flag, ": unknown key \"", key, "\" (not a job key)"));
     }

@@ -13,7 +13,7 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
-#include "client/fd.h"
+#include "common/fd.h"
 
 extern char** environ;
 

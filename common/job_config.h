@@ -19,7 +19,7 @@
 
 namespace sweep {
 
-enum class ModelKind : uint8_t { kMamba, kMambaTheory, kTransformer, kKrr };
+enum class ModelKind : uint8_t { kMamba, kMambaTheory, kTransformer, kKrr, kExec };
 enum class PromptFormat : uint8_t { kInterleaved, kPaired };
 enum class Schedule : uint8_t { kConstant, kCosine };
 enum class Attention : uint8_t { kSoftmax, kLinear };
@@ -28,6 +28,14 @@ enum class KernelKind : uint8_t { kRbf, kPoly };
 enum class Features : uint8_t { kAmbient, kIntrinsic };
 enum class Dtype : uint8_t { kFloat32, kFloat64 };
 enum class Subspace : uint8_t { kAligned, kRandom };
+
+// The free-form parameters of an `exec` job (docs/exec.md): a JSON object of the program's
+// own hyperparameters, held as its canonical text (keys sorted, no whitespace) so that
+// equal parameters compare and hash equal. "{}" when there are none.
+struct ExecParams {
+  std::string json = "{}";
+  bool operator==(const ExecParams&) const = default;
+};
 
 struct JobConfig {
   // --- task (docs/science.md section 1) ---
@@ -85,6 +93,11 @@ struct JobConfig {
   // --- krr ---
   KernelKind kernel = KernelKind::kRbf;
   Features features = Features::kAmbient;
+
+  // --- exec: any program as a job (docs/exec.md) ---
+  std::string exec;     // a name in the worker's --allow-exec list, never a command
+  ExecParams params;    // the program's own hyperparameters
+  int timeout = 3600;   // seconds before the program's process group is killed
 
   // --- numerics ---
   Dtype dtype = Dtype::kFloat32;

@@ -16,6 +16,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/exec_keys.h"
 #include "common/link_expr.h"
 #include "common/status.h"
 #include "openssl/evp.h"
@@ -27,7 +28,7 @@ using nlohmann::json;
 
 // The name tables of the enumerated keys, indexed by enumerator: the only place where
 // these names are spelled.
-constexpr std::string_view kModelNames[] = {"mamba", "mamba-theory", "transformer", "krr"};
+constexpr std::string_view kModelNames[] = {"mamba", "mamba-theory", "transformer", "krr", "exec"};
 constexpr std::string_view kFormatNames[] = {"interleaved", "paired"};
 constexpr std::string_view kScheduleNames[] = {"constant", "cosine"};
 constexpr std::string_view kAttentionNames[] = {"softmax", "linear"};
@@ -38,7 +39,7 @@ constexpr std::string_view kDtypeNames[] = {"float32", "float64"};
 constexpr std::string_view kSubspaceNames[] = {"aligned", "random"};
 
 // A name per enumerator: adding an enumerator without its name fails to compile.
-static_assert(std::size(kModelNames) == size_t(ModelKind::kKrr) + 1);
+static_assert(std::size(kModelNames) == size_t(ModelKind::kExec) + 1);
 static_assert(std::size(kFormatNames) == size_t(PromptFormat::kPaired) + 1);
 static_assert(std::size(kScheduleNames) == size_t(Schedule::kCosine) + 1);
 static_assert(std::size(kAttentionNames) == size_t(Attention::kLinear) + 1);
@@ -66,17 +67,20 @@ constexpr EnumTable TableOf(Dtype) { return {"dtype", kDtypeNames}; }
 constexpr EnumTable TableOf(Subspace) { return {"subspace", kSubspaceNames}; }
 
 // Which models use a key (a bit per model, in ModelKind order).
-enum : uint8_t { kMamba = 1, kTheory = 2, kTransformer = 4, kKrr = 8 };
-constexpr uint8_t kAll = kMamba | kTheory | kTransformer | kKrr;
+enum : uint8_t { kMamba = 1, kTheory = 2, kTransformer = 4, kKrr = 8, kExec = 16 };
+constexpr uint8_t kBuiltIn = kMamba | kTheory | kTransformer | kKrr;  // the numerics' models
+// The task and evaluation keys: an exec program gets them too (docs/exec.md).
+constexpr uint8_t kAll = kBuiltIn | kExec;
 constexpr uint8_t kSeq = kMamba | kTransformer;  // the end-to-end trained models
 
 uint8_t ModelBit(ModelKind model) { return uint8_t(1u << unsigned(model)); }
 
-using Field = std::variant<int JobConfig::*, double JobConfig::*, std::string JobConfig::*,
-                           bool JobConfig::*, uint64_t JobConfig::*, std::vector<int> JobConfig::*,
-                           ModelKind JobConfig::*, PromptFormat JobConfig::*, Schedule JobConfig::*,
-                           Attention JobConfig::*, Gate JobConfig::*, KernelKind JobConfig::*,
-                           Features JobConfig::*, Dtype JobConfig::*, Subspace JobConfig::*>;
+using Field =
+    std::variant<int JobConfig::*, double JobConfig::*, std::string JobConfig::*, bool JobConfig::*,
+                 uint64_t JobConfig::*, std::vector<int> JobConfig::*, ModelKind JobConfig::*,
+                 PromptFormat JobConfig::*, Schedule JobConfig::*, Attention JobConfig::*,
+                 Gate JobConfig::*, KernelKind JobConfig::*, Features JobConfig::*,
+                 Dtype JobConfig::*, Subspace JobConfig::*, ExecParams JobConfig::*>;
 
 // How a key gets its value when a partial config leaves it out.
 enum class Default { kStatic, kRequired, kDerived };
@@ -167,7 +171,10 @@ std::vector<KeyDef> BuildTable() {
       {.name = "m", .field = &C::m, .models = kTheory, .lo = 1, .hi = 65536},
       {.name = "kernel", .field = &C::kernel, .models = kKrr},
       {.name = "features", .field = &C::features, .models = kKrr},
-      {.name = "dtype", .field = &C::dtype, .models = kAll},
+      {.name = "dtype", .field = &C::dtype, .models = kBuiltIn},
+      {.name = "exec", .field = &C::exec, .models = kExec},
+      {.name = "params", .field = &C::params, .models = kExec},
+      {.name = "timeout", .field = &C::timeout, .models = kExec, .lo = 1, .hi = 604800},
       {.name = "threads", .field = &C::threads, .models = kAll, .lo = 1, .hi = 256},
   };
   // Canonical order = byte order of the names (what a sorted JSON object gives).
@@ -309,6 +316,12 @@ absl::Status ReadValue(const KeyDef& k, const json& v, std::vector<int>& out) {
   return absl::OkStatus();
 }
 
+// The free-form parameters of an exec job: checked and kept as canonical text.
+absl::Status ReadValue(const KeyDef&, const json& v, ExecParams& out) {
+  SWEEP_ASSIGN_OR_RETURN(out.json, CanonicalExecParams(v));
+  return absl::OkStatus();
+}
+
 template <typename T>  // int, uint64_t
 requires std::is_integral_v<T> absl::Status ReadValue(const KeyDef& k, const json& v, T& out) {
   int64_t x = 0;
@@ -359,6 +372,16 @@ absl::Status CheckCrossKeys(uint8_t model, const JobConfig& c) {
     return absl::InvalidArgumentError(
         absl::StrCat("H: D = ", c.D, " is not divisible by H = ", c.H, " (heads split D evenly)"));
   }
+  if ((model & kExec) && !IsExecName(c.exec)) {
+    return absl::InvalidArgumentError(
+        c.exec.empty()
+            ? std::string(
+                  "exec: required for model exec (a name in the worker's --allow-exec list)")
+            : absl::StrCat(
+                  "exec: bad name ", Dump(json(c.exec.substr(0, kMaxExecNameBytes))), " (1..",
+                  kMaxExecNameBytes,
+                  " bytes of letters, digits, '_', '.', '-', not starting with '.' or '-')"));
+  }
   if ((model & kSeq) && c.warmup > c.steps) {
     return absl::InvalidArgumentError(
         absl::StrCat("warmup: ", c.warmup, " > steps = ", c.steps, " (warmup must be <= steps)"));
@@ -395,6 +418,8 @@ void AppendValue(const Field& field, const JobConfig& c, std::string& out) {
         using T = std::decay_t<decltype(v)>;
         if constexpr (std::is_same_v<T, std::string>) {
           out += Dump(json(v));
+        } else if constexpr (std::is_same_v<T, ExecParams>) {
+          out += v.json;  // already canonical
         } else if constexpr (std::is_enum_v<T>) {
           out += Dump(json(TableOf(v).names[size_t(v)]));
         } else if constexpr (std::is_same_v<T, bool>) {
@@ -452,11 +477,21 @@ absl::StatusOr<uint8_t> ReadModel(const json& partial, JobConfig& c) {
 
 }  // namespace
 
-absl::StatusOr<JobConfig> ResolveJobConfig(const json& partial) {
-  if (!partial.is_object()) {
+absl::StatusOr<JobConfig> ResolveJobConfig(const json& given) {
+  if (!given.is_object()) {
     return absl::InvalidArgumentError(
-        absl::StrCat("config: expected an object, got ", Describe(partial)));
+        absl::StrCat("config: expected an object, got ", Describe(given)));
   }
+  // `params.NAME` keys (sweep files) become members of `params` (canonical JSON).
+  const bool dotted = std::any_of(given.items().begin(), given.items().end(), [](const auto& kv) {
+    return std::string_view(kv.key()).starts_with("params.");
+  });
+  json merged;
+  if (dotted) {
+    merged = given;
+    SWEEP_RETURN_IF_ERROR(MergeDottedParams(merged));
+  }
+  const json& partial = dotted ? merged : given;
   JobConfig c;
   SWEEP_ASSIGN_OR_RETURN(uint8_t model, ReadModel(partial, c));
   for (const KeyDef& k : Table()) {
@@ -513,6 +548,7 @@ const std::vector<std::string>& AllModels() {
 }
 
 bool ModelUsesKey(std::string_view model, std::string_view key) {
+  if (IsExecParamKey(key)) key = "params";
   const KeyDef* k = FindKey(key);
   absl::StatusOr<ModelKind> kind = ParseEnumImpl<ModelKind>(model);
   return k != nullptr && kind.ok() && (k->models & ModelBit(*kind)) != 0;

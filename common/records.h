@@ -119,9 +119,14 @@ struct JobRecord {
 // a job with threads <= free_cores; when it is idle (free == total) it takes any job, and
 // runs one that asks for more threads than it has on all its cores (the metrics do not
 // depend on the thread count, docs/science.md section 5). total_cores 0: any job.
+//
+// `exec_names`: the exec programs the worker allows (docs/exec.md); a job of model `exec`
+// is granted only when its `exec` key is one of them, so a worker without the program
+// never leases its jobs. Empty: no exec job.
 struct LeaseFit {
   int free_cores = 0;
   int total_cores = 0;
+  std::vector<std::string> exec_names = {};  // = {}: LeaseFit{free, total} stays warning-free
 };
 
 // A job handed to a worker: the attempt number is the fencing token.

@@ -119,6 +119,11 @@ sweep::Lease FromProto(const v1::Lease& p) {
                       p.checkpoint_available()};
 }
 
+LeaseFit FitFromProto(const v1::LeaseJobRequest& p) {
+  return LeaseFit{p.free_cores(), p.total_cores(),
+                  std::vector<std::string>(p.exec_names().begin(), p.exec_names().end())};
+}
+
 namespace {
 
 void SetSlurm(const SlurmTask& t, v1::SlurmTask* p) {

@@ -28,6 +28,9 @@ v1::JobReport ToProto(const JobReport& r);
 JobReport FromProto(const v1::JobReport& p);
 
 v1::Lease ToProto(const sweep::Lease& l);
+
+// What a lease request can take (the worker's free cores and exec names).
+LeaseFit FitFromProto(const v1::LeaseJobRequest& p);
 sweep::Lease FromProto(const v1::Lease& p);
 
 v1::SweepSummary ToProto(const SweepSummary& s);

@@ -74,7 +74,7 @@ grpc::Status SweepServiceImpl::LeaseJob(Ctx* ctx, const v1::LeaseJobRequest* req
   // deadline; IsCancelled() ends the poll early when the worker went away.
   auto leases = coordinator_.LeaseBatch(
       req->worker_id(), std::chrono::milliseconds(req->wait_ms()),
-      [ctx] { return ctx->IsCancelled(); }, LeaseFit{req->free_cores(), req->total_cores()},
+      [ctx] { return ctx->IsCancelled(); }, wire::FitFromProto(*req),
       req->max_jobs() == 0 ? 1 : req->max_jobs());  // 0: a worker that predates max_jobs
   if (!leases.ok()) return ToGrpcStatus(leases.status());
   for (size_t i = 0; i < leases->size(); ++i) {

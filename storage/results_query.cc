@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "absl/strings/str_cat.h"
+#include "common/exec_keys.h"
 #include "common/job_keys.h"
 #include "common/status.h"
 #include "common/value_order.h"
@@ -69,7 +70,10 @@ CurvePoint MakeCurvePoint(int n, const Moments& mse, const Moments& nmse) {
 
 // Only registry keys may be named: they are also the only text spliced into the SQL (as a
 // JSON path), and a typo must be an error, not an empty table.
+// An exec parameter, `params.NAME`, is a key too (docs/exec.md): NAME is [A-Za-z_0-9]
+// only, so the JSON path '$.params.NAME' is safe to splice.
 bool ValidKey(const std::string& key) {
+  if (IsExecParamKey(key)) return true;
   const std::vector<std::string>& keys = AllJobKeys();
   return std::find(keys.begin(), keys.end(), key) != keys.end();
 }
@@ -142,7 +146,14 @@ class GroupKeys {
     if (q_.group_by.empty()) {
       const nlohmann::json obj = nlohmann::json::parse(raw, nullptr, false);
       if (obj.is_object()) {
-        for (const auto& [k, v] : obj.items()) key[k] = v.dump();
+        for (const auto& [k, v] : obj.items()) {
+          if (k == "params" && v.is_object()) {
+            // An exec job's parameters are columns of their own, as `params.NAME` names them.
+            for (const auto& [name, value] : v.items()) key["params." + name] = value.dump();
+          } else {
+            key[k] = v.dump();
+          }
+        }
       }
       return key;
     }

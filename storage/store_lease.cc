@@ -2,6 +2,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "common/exec_keys.h"
 #include "common/status.h"
 #include "storage/fault_point.h"
 #include "storage/store.h"
@@ -55,6 +56,26 @@ absl::Status EndLease(Connection& conn, int64_t job_id, std::string_view state,
   if (finished_at) st->Bind(4, ToUnixMillis(*finished_at));
   st->Bind(5, lost_attempts).Bind(6, job_id);
   return st->Run();
+}
+
+// The worker's exec names as ",name1,name2," for instr() (docs/exec.md), after checking
+// them: a name that could never match is the worker's mistake, said at once. (A plain
+// string function keeps a virtual table such as json_each out of the lease statement.)
+absl::StatusOr<std::string> ExecNamesList(const std::vector<std::string>& names) {
+  if (names.size() > kMaxExecNamesPerWorker) {
+    return absl::InvalidArgumentError(absl::StrCat("exec_names: ", names.size(), " names (at most ",
+                                                   kMaxExecNamesPerWorker, ")"));
+  }
+  std::string list = ",";
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (!IsExecName(names[i])) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "exec_names[", i, "]: not a valid exec name (1..", kMaxExecNameBytes,
+          " bytes of letters, digits, '_', '.', '-', not starting with '.' or '-')"));
+    }
+    absl::StrAppend(&list, names[i], ",");
+  }
+  return list;
 }
 
 }  // namespace
@@ -136,6 +157,7 @@ absl::StatusOr<int64_t> Store::ReapExpired(TimePoint now) {
 absl::StatusOr<std::optional<Lease>> Store::LeaseNext(const std::string& worker_id, TimePoint now,
                                                       std::chrono::milliseconds ttl, LeaseFit fit) {
   if (worker_id.empty()) return absl::InvalidArgumentError("worker_id: empty");
+  SWEEP_ASSIGN_OR_RETURN(const std::string exec_names, ExecNamesList(fit.exec_names));
   SWEEP_ASSIGN_OR_RETURN(Transaction txn, Transaction::Begin(*conn_, Transaction::Mode::kWrite));
   int64_t refreshed = 0;
   SWEEP_ASSIGN_OR_RETURN(int64_t reaped, ReapLocked(now, refreshed));
@@ -148,12 +170,19 @@ absl::StatusOr<std::optional<Lease>> Store::LeaseNext(const std::string& worker_
                     " (SELECT sweep_id FROM sweeps WHERE paused = 1) AND (?4 <= 0 OR ?3 >= ?4 OR"
                     " coalesce(json_extract(config_json, '$.threads'), 1) <= ?3)"
                     " AND (avoid_worker IS NULL OR avoid_worker <> ?1)"
+                    // docs/exec.md: only a worker that allows a job's program leases it.
+                    // The canonical JSON of no other model holds this text, so the
+                    // cheap instr() spares the other jobs a JSON parse.
+                    // ?5 is ",name1,name2," (names hold no comma, common/exec_keys.h).
+                    " AND (instr(config_json, '\"model\":\"exec\"') = 0 OR"
+                    " instr(?5, ',' || json_extract(config_json, '$.exec') || ',') > 0)"
                     " ORDER BY priority, job_id LIMIT 1)"
                     " RETURNING job_id, sweep_id, attempt, config_json, training_hash"));
   const TimePoint expires = now + ttl;
   // LeaseFit (common/records.h): no filter without a core count, none for an idle worker.
   pick->Bind(1, worker_id).Bind(2, ToUnixMillis(expires));
   pick->Bind(3, int64_t{fit.free_cores}).Bind(4, int64_t{fit.total_cores});
+  pick->Bind(5, exec_names);
   SWEEP_ASSIGN_OR_RETURN(bool got, pick->Step());
   if (!got) {
     pick->Reset();

@@ -63,6 +63,7 @@ absl::StatusOr<std::vector<sweep::Lease>> CoordinatorClient::LeaseMany(
   req.set_wait_ms(std::min(wait, rpc::kLeaseWait).count());
   req.set_free_cores(fit.free_cores);
   req.set_total_cores(fit.total_cores);
+  for (const std::string& name : fit.exec_names) req.add_exec_names(name);
   req.set_max_jobs(max_jobs);
   v1::LeaseJobResponse resp;
   absl::Status s = FromGrpcStatus(stub_->LeaseJob(&ctx, req, &resp));

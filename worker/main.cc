@@ -66,12 +66,22 @@ int main(int argc, char** argv) {
   app.add_option("--tls-ca", tls_ca, "TLS: CA of the coordinator's certificate (PEM)");
   app.add_option("--tls-cert", tls_cert, "mutual TLS: this worker's certificate (PEM)");
   app.add_option("--tls-key", tls_key, "mutual TLS: its private key (PEM)");
+  std::vector<std::string> allow_exec;
+  app.add_option("--allow-exec", allow_exec,
+                 "NAME=PATH: run `model: exec` jobs named NAME with the program PATH "
+                 "(repeatable; docs/exec.md). Without it no exec job is leased here");
   CLI11_PARSE(app, argc, argv);
   options.heartbeat = std::chrono::milliseconds(heartbeat_ms);
   options.drain_grace = std::chrono::milliseconds(grace_ms);
   options.exit_when_idle = std::chrono::milliseconds(static_cast<int64_t>(idle_s * 1000));
   options.slurm = SlurmFromEnvironment();
   sweep::InitLogging();
+  auto allowed = sweep::worker::ParseAllowExec(allow_exec);
+  if (!allowed.ok()) {
+    spdlog::error("sweep-worker: {}", allowed.status().ToString());
+    return 1;
+  }
+  options.allow_exec = *std::move(allowed);
   auto token = sweep::ResolveToken(token_file, "SWEEP_WORKER_TOKEN", "SWEEP_WORKER_TOKEN_FILE",
                                    sweep::DefaultTokenPath("worker-token"));
   absl::Status auth = token.status();

@@ -60,7 +60,10 @@ bool SleepUnlessStopped(std::chrono::milliseconds d, std::stop_token stop) {
 
 Worker::Worker(const WorkerOptions& options, std::unique_ptr<JobRunner> runner)
     : options_(options),
-      runner_(std::move(runner)),
+      // Exec jobs run through their own runner, every other job through `runner`.
+      runner_(options.allow_exec.empty()
+                  ? std::move(runner)
+                  : MakeExecRunner(options.allow_exec, std::move(runner), options.exec)),
       client_(rpc::MakeChannel(options.coordinator, options.auth)),
       worker_id_(options.worker_id.empty() ? MakeWorkerId() : options.worker_id),
       cores_(options.cores > 0 ? options.cores
@@ -86,6 +89,7 @@ absl::StatusOr<std::optional<sweep::Lease>> Worker::LeaseWithinCores(int& cores)
   }
   std::optional<LeaseFit> fit = cores_.WaitForFree(stop_.get_token());
   if (!fit) return std::optional<sweep::Lease>();
+  for (const auto& [name, path] : options_.allow_exec) fit->exec_names.push_back(name);
   // This slot and every slot queued behind it: one call and one commit for all of them.
   const int want = std::min(options_.slots, 1 + waiting_to_lease_.load());
   auto leases = client_.LeaseMany(worker_id_, rpc::kLeaseWait, want, stop_.get_token(), *fit);

@@ -36,6 +36,7 @@
 #include "worker/checkpoints.h"
 #include "worker/coordinator_client.h"
 #include "worker/core_budget.h"
+#include "worker/exec_runner.h"
 #include "worker/job_runner.h"
 
 namespace sweep::worker {
@@ -59,6 +60,11 @@ struct WorkerOptions {
   // coordinator unreachable); 0: never.
   std::chrono::milliseconds exit_when_idle{0};
   SlurmTask slurm{};  // sent at registration (main.cc reads it from the environment)
+  // The programs `exec` jobs may run here, name -> absolute path (--allow-exec,
+  // docs/exec.md). The names go with every lease request: the coordinator grants an
+  // exec job only to a worker that allows its program.
+  ExecAllowlist allow_exec;
+  ExecRunnerOptions exec;
   // The worker token and TLS files (docs/design.md section 6.5).
   rpc::ChannelAuth auth;
   rpc::BackoffOptions backoff;

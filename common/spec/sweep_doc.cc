@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/exec_keys.h"
 #include "common/job_keys.h"
 #include "common/limits.h"
 #include "common/status.h"
@@ -16,6 +17,7 @@ using nlohmann::json;
 using limits::kMaxNameBytes;
 
 bool IsJobKey(const std::string& key) {
+  if (IsExecParamKey(key)) return true;  // an exec program's own parameter (docs/exec.md)
   const auto& keys = AllJobKeys();
   return std::binary_search(keys.begin(), keys.end(), key);
 }

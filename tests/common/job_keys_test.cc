@@ -158,6 +158,9 @@ const std::map<std::string, json>& Alternatives() {
                                                   {"lambda2", 0.1},
                                                   {"m", 5},
                                                   {"kernel", "poly"},
+                                                  {"exec", "other"},
+                                                  {"params", {{"lam", 1}}},
+                                                  {"timeout", 60},
                                                   {"features", "intrinsic"},
                                                   {"dtype", "float64"},
                                                   {"threads", 2}};
@@ -167,7 +170,8 @@ const std::map<std::string, json>& Alternatives() {
 TEST(JobKeysTest, HashChangesWithEveryUsedKeyAndNoOther) {
   ASSERT_EQ(Alternatives().size() + 1, AllJobKeys().size());
   for (const std::string& model : AllModels()) {
-    const json base = {{"model", model}, {"d", 8}, {"N", 16}, {"curriculum", true}};
+    json base = {{"model", model}, {"d", 8}, {"N", 16}, {"curriculum", true}};
+    if (model == "exec") base["exec"] = "prog";
     const std::string hash = ConfigHash(Resolve(base));
     for (const auto& [key, value] : Alternatives()) {
       json changed = base;
@@ -230,7 +234,7 @@ TEST(JobKeysTest, EvalLengthsAreSortedAndDeduplicated) {
 }
 
 TEST(JobKeysTest, RegistryListsEveryKeyOfJobConfig) {
-  EXPECT_EQ(AllJobKeys().size(), 41u);
+  EXPECT_EQ(AllJobKeys().size(), 44u);
   EXPECT_TRUE(ModelUsesKey("mamba", "selective"));
   EXPECT_FALSE(ModelUsesKey("transformer", "selective"));
   EXPECT_TRUE(ModelUsesKey("transformer", "H"));
@@ -284,7 +288,8 @@ TEST(JobKeysTest, EveryEnumValueRoundTripsThroughItsName) {
 }
 
 TEST(JobKeysTest, EnumNamesAreTheDocumentedOnes) {
-  EXPECT_THAT(EnumNames<ModelKind>(), ElementsAre("mamba", "mamba-theory", "transformer", "krr"));
+  EXPECT_THAT(EnumNames<ModelKind>(),
+              ElementsAre("mamba", "mamba-theory", "transformer", "krr", "exec"));
   EXPECT_THAT(EnumNames<PromptFormat>(), ElementsAre("interleaved", "paired"));
   EXPECT_THAT(EnumNames<Schedule>(), ElementsAre("constant", "cosine"));
   EXPECT_THAT(EnumNames<Attention>(), ElementsAre("softmax", "linear"));
@@ -293,7 +298,7 @@ TEST(JobKeysTest, EnumNamesAreTheDocumentedOnes) {
   EXPECT_THAT(EnumNames<Features>(), ElementsAre("ambient", "intrinsic"));
   EXPECT_THAT(EnumNames<Dtype>(), ElementsAre("float32", "float64"));
   EXPECT_THAT(EnumNames<Subspace>(), ElementsAre("aligned", "random"));
-  EXPECT_THAT(AllModels(), ElementsAre("mamba", "mamba-theory", "transformer", "krr"));
+  EXPECT_THAT(AllModels(), ElementsAre("mamba", "mamba-theory", "transformer", "krr", "exec"));
 }
 
 TEST(JobKeysTest, EnumKeysMustBeStrings) {

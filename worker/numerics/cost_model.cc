@@ -161,6 +161,8 @@ absl::StatusOr<double> EstimateJobFlops(const JobConfig& config) {
       return KrrFlops(config);
     case ModelKind::kMambaTheory:
       return TheoryUnits(config);
+    case ModelKind::kExec:
+      return 0.0;  // an outside program: its cost is unknown (docs/exec.md)
   }
   return UnknownModel(config);  // a value outside ModelKind, as RunJob
 }
@@ -198,6 +200,8 @@ absl::StatusOr<int64_t> EstimateJobBytes(const JobConfig& config) {
       return int64_t(KrrBytes(config));
     case ModelKind::kMambaTheory:
       return int64_t(TheoryBytes(config));
+    case ModelKind::kExec:
+      return int64_t{0};  // unknown: the worker's memory check lets it run
   }
   return UnknownModel(config);
 }

@@ -47,6 +47,11 @@ absl::StatusOr<JobResult> RunJob(const JobConfig& config, const RunHooks& hooks)
     case ModelKind::kTransformer:
       if (!hooks.input_checkpoint.empty()) return RunFromCheckpoint(config, hooks);
       return nets::RunSequenceModelJob(config, hooks);
+    case ModelKind::kExec:
+      // A program outside this library; the worker's exec runner runs it (docs/exec.md).
+      return absl::InvalidArgumentError(
+          absl::StrCat("model: exec job \"", config.exec,
+                       "\" needs a worker that allows it (sweep-worker --allow-exec NAME=PATH)"));
   }
   return absl::InvalidArgumentError(
       absl::StrCat("model: value ", int(config.model), " is not a ModelKind"));

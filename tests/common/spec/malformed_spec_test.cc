@@ -108,7 +108,7 @@ const std::vector<Malformed>& Corpus() {
        "no term of degree >= 1"},
       {"unknown_model", kHead + "base: {model: rnn, d: 8, N: 8}\n",
        "m\\.yaml:2:15: model: unknown model \"rnn\" \\(expected one of: mamba, mamba-theory, "
-       "transformer, krr\\)"},
+       "transformer, krr, exec\\)"},
       {"unknown_model_in_grid", kHead + "base: {d: 8, N: 8}\ngrid:\n  model: [krr, rnn]\n",
        "m\\.yaml:4:16: model: unknown model \"rnn\""},
       {"no_model", kHead + "base: {d: 8, N: 8}\n", "model: required \\(set it in base or grid\\)"},

@@ -181,7 +181,11 @@ TEST(SweepSpecTest, JobLimitProductDoesNotOverflow) {
       "  model: [mamba, mamba-theory, transformer, krr]\n";
   int axes = 0;
   for (const std::string& key : AllJobKeys()) {
-    if (key == "model" || key == "d" || key == "N" || axes == 40) continue;
+    // The exec-only keys would add nothing but a different error.
+    if (key == "model" || key == "d" || key == "N" || key == "exec" || key == "params" ||
+        key == "timeout" || axes == 40) {
+      continue;
+    }
     text += "  " + key + ": [1, 2, 3]\n";
     ++axes;
   }
@@ -296,6 +300,35 @@ TEST(SweepSpecTest, ExpandsHundredThousandJobsQuickly) {
   EXPECT_EQ(spec->jobs.size(), 100'000u);
   std::printf("expanded %zu jobs in %.3f s wall, %.3f s cpu\n", spec->jobs.size(), seconds, cpu);
   EXPECT_LT(seconds, 5.0);
+}
+
+}  // namespace
+}  // namespace sweep::spec
+
+namespace sweep::spec {
+namespace {
+
+// docs/exec.md: an exec program's own parameters are grid axes like any key.
+TEST(SweepSpecTest, ExecParamsAreGridAxesAndExcludeKeys) {
+  SweepSpec s = Parse(
+      "name: ex\n"
+      "base: {model: exec, exec: ridge, d: 4, N: 8, params.method: ridge}\n"
+      "grid:\n  params.lam: [0.01, 1]\n  params.iters: [1, 2]\n"
+      "exclude:\n  - {params.lam: 1, params.iters: 2}\n"
+      "seeds: 2\n");
+  ASSERT_EQ(s.jobs.size(), 6u);
+  EXPECT_EQ(s.jobs[0].params.json, R"({"iters":1,"lam":0.01,"method":"ridge"})");
+  // YAML's 1 is an integer and stays one: the program sees the type the file wrote.
+  EXPECT_EQ(s.jobs[5].params.json, R"({"iters":1,"lam":1,"method":"ridge"})");
+  EXPECT_EQ(s.jobs[5].seed, 1u);
+  EXPECT_THAT(s.axes, ::testing::Contains("params.lam"));
+}
+
+TEST(SweepSpecTest, ExecParamsOnAModelWithoutThemAreRefused) {
+  EXPECT_THAT(ParseSweep("name: ex\nbase: {model: krr, d: 4, N: 8}\ngrid:\n  params.lam: [1, 2]\n",
+                         "t.yaml"),
+              StatusIs(absl::StatusCode::kInvalidArgument,
+                       HasSubstr("grid.params.lam: no model of this sweep uses it")));
 }
 
 }  // namespace

@@ -1,11 +1,11 @@
 // Fd: a file descriptor closed once, at the latest when it goes out of scope (pipes to
 // child processes are closed early to signal end of file). Used by the code that runs
-// gnuplot and sbatch.
+// gnuplot and sbatch, and exec jobs (worker/exec_process.h).
 #pragma once
 
 #include <unistd.h>
 
-namespace sweep::client {
+namespace sweep {
 
 struct Fd {
   int fd = -1;
@@ -16,4 +16,4 @@ struct Fd {
   }
 };
 
-}  // namespace sweep::client
+}  // namespace sweep
