@@ -6,6 +6,8 @@
 
 #include <thread>
 
+#include "absl/strings/str_cat.h"
+#include "common/provenance.h"
 #include "storage/reader.h"
 #include "tests/integration/cluster.h"
 #include "tests/testing/status_matchers.h"
@@ -206,7 +208,7 @@ seeds: 3
     for (const std::string& prov : {p.original_provenance, p.rerun_provenance}) {
       EXPECT_THAT(prov, HasSubstr("\"host\":"));
       EXPECT_THAT(prov, HasSubstr("\"threads\":1"));
-      EXPECT_THAT(prov, HasSubstr("\"results_version\":3"));
+      EXPECT_THAT(prov, HasSubstr(absl::StrCat("\"results_version\":", kResultsVersion)));
       EXPECT_THAT(prov, HasSubstr("\"compiler\":\"gcc"));
     }
   }
