@@ -121,11 +121,22 @@ template <typename T>
 void MambaMixer<T>::Backward(const Mat<T>& dout, Mat<T>& dU) {
   const int E = shape_.E, cols = int(dout.cols());
   W_out_.Backward(yg_, dout, &dyg_);
+  // yg = y (.) SiLU(z): dy = dyg (.) gate, dz = SiLU'(z) (.) dyg (.) y, in one pass.
   dy_.resize(E, cols);
-  dy_.array() = dyg_.array() * gate_.array();
-  dyg_.array() *= y_.array();  // now dgate
   dxz_.resize(2 * E, cols);
-  SiluBackwardFromSigmoid<T>(xz_.bottomRows(E), sig_z_, dyg_, dxz_.bottomRows(E));
+  for (int c = 0; c < cols; ++c) {
+    const T* __restrict dyg = dyg_.col(c).data();
+    const T* __restrict gate = gate_.col(c).data();
+    const T* __restrict y = y_.col(c).data();
+    const T* __restrict z = xz_.col(c).data() + E;
+    const T* __restrict sig = sig_z_.col(c).data();
+    T* __restrict dy = dy_.col(c).data();
+    T* __restrict dz = dxz_.col(c).data() + E;
+    for (int e = 0; e < E; ++e) {
+      dy[e] = dyg[e] * gate[e];
+      dz[e] = dyg[e] * y[e] * sig[e] * (T(1) + z[e] * (T(1) - sig[e]));
+    }
+  }
   scan_.Backward(dy_, da_, ddelta_, dB_, dC_);
   BackwardDeltaBC();
   da_conv_.resize(E, cols);
