@@ -4,10 +4,12 @@
 // SiLU / softplus on ExpOne (fast_exp.h). Float and float64 must agree to float rounding
 // on the outputs and on every gradient; a wrong index or a dropped term is off by O(1).
 #include <algorithm>
+#include <cmath>
 #include <random>
 #include <string>
 
 #include "gtest/gtest.h"
+#include "worker/numerics/nets/activations.h"
 #include "worker/numerics/nets/init.h"
 #include "worker/numerics/nets/mamba_mixer.h"
 #include "worker/numerics/nets/selective_scan.h"
@@ -31,6 +33,19 @@ Mat<double> Random(int rows, int cols, std::mt19937_64& rng, double lo = -1, dou
 }
 
 constexpr double kTol = 2e-5;
+
+// Softplus' log1p on [0, 1] (t = e^-|x|) within a few ulps of the C library's.
+TEST(Log1pUnitTest, WithinAFewUlpsOnZeroToOne) {
+  double worst = 0;
+  for (double v = 0; v <= 1.0; v += 1.1e-6) {
+    const float t = float(v);
+    const double want = std::log1p(double(t));
+    if (want > 0) worst = std::max(worst, std::abs(double(Log1pUnit(t)) - want) / want);
+  }
+  EXPECT_LT(worst, 3e-7);
+  EXPECT_EQ(Log1pUnit(0.0f), 0.0f);
+  EXPECT_EQ(Log1pUnit(1e-30f), 1e-30f);  // tiny t: log1p(t) = t, no loss of digits
+}
 
 // E = 16: the chunked float backward; E = 12: the generic float path.
 class ScanFloatTest : public ::testing::TestWithParam<int> {};
