@@ -9,6 +9,10 @@
 // decays stay in L2 while the reverse pass reads them, so memory does not grow with
 // batch * T * E * n. The state of one step is an (E, n) column-major block: the k loop
 // walks contiguous E-long columns, which vectorise.
+// float with E a multiple of 8 and n <= 64 (the defaults) takes BackwardChunked: per
+// sequence and chunk of 8 channels, the replay and the reverse step of all n columns
+// with the per-channel sums in registers (selective_scan.cc, BackwardChunk); the same
+// floats as the column-group form.
 #pragma once
 
 #include <string>
