@@ -9,7 +9,7 @@ namespace sweep {
 
 // The results version of docs/science.md section 5 ("Results versions"): it changes when
 // a build computes different floats for the same config and seed.
-inline constexpr int kResultsVersion = 3;
+inline constexpr int kResultsVersion = 4;
 
 // This process's machine and build, as a JSON object (computed once): build (git
 // describe), host, cpu (model name), cpu_features (the SIMD flags the numerics can use),

@@ -14,6 +14,7 @@ namespace {
 
 constexpr int kEvalChunk = 200;    // prompts per evaluation chunk (eval.cc, evaluate_net.cc)
 constexpr int kStage2Chunk = 256;  // mamba-theory stage-2 prompts per chunk
+constexpr int kStage2CacheChunk = 8;  // the same with one thread
 constexpr double kSetupSeconds = 0.005;
 
 bool IsNet(const JobConfig& c) {
@@ -128,11 +129,15 @@ double NetBytes(const JobConfig& c) {
 double TheoryBytes(const JobConfig& c) {
   // The largest prompt batch of the three phases and the model's per-example scratch
   // (gates, log-products, q and their gradients: ~12 doubles), the head's (m, count)
-  // activations, and stage 2's refit: the (m, T2) head features and a temporary. Stage 1
-  // holds a second batch of T1 prompts: the next one, drawn while the current one trains.
-  const int count =
-      std::max({c.T1, std::min(c.T2, kStage2Chunk), std::min(c.eval_tasks, kEvalChunk)});
-  const double next_batch = c.K1 > 1 ? PromptBytes(c, c.T1) : 0.0;
+  // activations, and stage 2's refit: the (m, T2) head features and a temporary. With
+  // threads >= 2 stage 1 holds a second batch of T1 prompts (the next one, drawn while
+  // the current one trains) and stage 2 draws 256 prompts at a time; with one thread
+  // each stage-1 prompt is drawn into the one batch right before its forward pass, and
+  // stage 2 draws 8 at a time (mamba_theory_job.cc).
+  const bool one_thread = c.threads <= 1;
+  const int stage2 = std::min(c.T2, one_thread ? kStage2CacheChunk : kStage2Chunk);
+  const int count = std::max({c.T1, stage2, std::min(c.eval_tasks, kEvalChunk)});
+  const double next_batch = c.K1 > 1 && !one_thread ? PromptBytes(c, c.T1) : 0.0;
   return 2e6 + PromptBytes(c, count) + next_batch + 8.0 * 12.0 * count * (c.N + 1) +
          8.0 * (5.0 * c.T2 + 8.0 * c.m * count) + 16.0 * c.m * c.T2;
 }

@@ -81,8 +81,15 @@ class MambaTheory {
   // side(phase), if given, runs on the calling thread at the start of the forward pass
   // (phase 0) and of the backward pass (phase 1), next to the other threads' chunks: the
   // job draws its next batch there. It must not touch `prompts` or this model.
+  // draw(p), if given, fills prompt p of `prompts` (shaped already) right before its
+  // forward pass; only on one thread (pool null or of size 1), where the prompts are drawn
+  // in order. The job draws a stage-1 batch this way with threads 1: each prompt's
+  // examples are still in cache when the forward pass reads them (a batch is 16 MB at
+  // the reference shape, and reading it back from memory was most of the products'
+  // cost). Same draws, same floats as drawing the batch first.
   double LossAndGrad(const PromptBatch& prompts, TheoryParams& grad, ThreadPool* pool = nullptr,
-                     const std::function<void(int phase)>& side = nullptr) const;
+                     const std::function<void(int phase)>& side = nullptr,
+                     const std::function<void(int p)>& draw = nullptr) const;
 
   // Stage 2: freezes the standardisation at the mean and std of u (4, T) and refits a by
   // ridge regression min (1/T)|Phi a - y|^2 + lambda |a_{1..m}|^2 (a_0 not penalised).

@@ -62,8 +62,10 @@ void MambaTheory::BackwardPrompt(const PromptBatch& prompts, int p, PromptCache&
 }
 
 double MambaTheory::LossAndGrad(const PromptBatch& prompts, TheoryParams& grad, ThreadPool* pool,
-                                const std::function<void(int)>& side) const {
+                                const std::function<void(int)>& side,
+                                const std::function<void(int)>& draw) const {
   SWEEP_CHECK(prompts.d == shape_.d && prompts.count >= 1);
+  SWEEP_CHECK(!draw || pool == nullptr || pool->size() == 1);
   const int count = prompts.count, m = shape_.m, d = shape_.d;
   const int chunks = (count + kChunk - 1) / kChunk;
   auto chunk_end = [&](int c) { return std::min(count, (c + 1) * kChunk); };
@@ -76,6 +78,7 @@ double MambaTheory::LossAndGrad(const PromptBatch& prompts, TheoryParams& grad, 
   Eigen::MatrixXd u(4, count);
   RunChunks(pool, chunks, side_of(0), [&](int c, int thread) {
     for (int p = c * kChunk; p < chunk_end(c); ++p) {
+      if (draw) draw(p);
       ForwardPrompt(prompts, p, prompts.N, cache, scratch_[thread], u.col(p).data());
     }
   });

@@ -17,6 +17,7 @@ namespace {
 
 constexpr int kLossEvery = 50;     // loss curve spacing (docs/science.md section 4)
 constexpr int kStage2Chunk = 256;  // stage-2 prompts drawn per chunk (bounded memory)
+constexpr int kStage2CacheChunk = 8;  // the same with one thread (Stage2)
 
 absl::Status Invalid(const std::string& msg) { return absl::InvalidArgumentError(msg); }
 
@@ -48,17 +49,20 @@ class Adam {
   int t_ = 0;
 };
 
-// Stage 1. Returns the loss curve; sets `divergence` on a non-finite loss. The batch of
-// step t + 1 is drawn while step t trains (its first half during the forward pass, the
-// rest during the backward pass, on the calling thread; LossAndGrad's `side`): the words
-// come from the stream in the same order as drawing each batch at the top of its step,
-// so the prompts, and the floats, are the same for every k.
+// Stage 1. Returns the loss curve; sets `divergence` on a non-finite loss. With threads
+// k >= 2 the batch of step t + 1 is drawn while step t trains (its first half during the
+// forward pass, the rest during the backward pass, on the calling thread; LossAndGrad's
+// `side`); with one thread each prompt is drawn right before its forward pass
+// (LossAndGrad's `draw`). Either way the words come from the stream in the same order as
+// drawing each batch at the top of its step, so the prompts, and the floats, are the
+// same for every k.
 absl::Status Stage1(const JobConfig& config, const TaskSampler& sampler, MambaTheory& model,
                     ThreadPool& pool, const RunHooks& hooks, JobResult& result) {
   TaskRng rng = MakeTaskStream(config.seed, Stream::kTrain);
   Adam adam(model.params().Size(), config.eta1, config.lambda1);
   PromptBatch batches[2];
-  if (config.K1 > 0) sampler.Sample(config.T1, config.N, rng, batches[0]);
+  const bool one_thread = pool.size() == 1;
+  if (config.K1 > 0 && !one_thread) sampler.Sample(config.T1, config.N, rng, batches[0]);
   const int half = config.T1 / 2;
   TheoryParams grad;
   double window = 0;
@@ -67,16 +71,24 @@ absl::Status Stage1(const JobConfig& config, const TaskSampler& sampler, MambaTh
     if (hooks.stop.stop_requested()) {
       return absl::CancelledError(absl::StrCat("stage 1 cancelled at step ", step));
     }
-    const PromptBatch& prompts = batches[step % 2];
-    PromptBatch& next = batches[(step + 1) % 2];
-    const bool draw_next = step + 1 < config.K1;
-    if (draw_next) sampler.Shape(config.T1, config.N, next);
-    auto side = [&](int phase) {
-      if (!draw_next) return;
-      if (phase == 0) sampler.SamplePrompts(0, half, rng, next);
-      if (phase == 1) sampler.SamplePrompts(half, config.T1 - half, rng, next);
-    };
-    const double loss = model.LossAndGrad(prompts, grad, &pool, side);
+    double loss = 0;
+    if (one_thread) {  // each prompt drawn right before its forward pass (LossAndGrad)
+      sampler.Shape(config.T1, config.N, batches[0]);
+      loss = model.LossAndGrad(batches[0], grad, &pool, nullptr, [&](int p) {
+        sampler.SamplePrompts(p, 1, rng, batches[0]);
+      });
+    } else {
+      const PromptBatch& prompts = batches[step % 2];
+      PromptBatch& next = batches[(step + 1) % 2];
+      const bool draw_next = step + 1 < config.K1;
+      if (draw_next) sampler.Shape(config.T1, config.N, next);
+      auto side = [&](int phase) {
+        if (!draw_next) return;
+        if (phase == 0) sampler.SamplePrompts(0, half, rng, next);
+        if (phase == 1) sampler.SamplePrompts(half, config.T1 - half, rng, next);
+      };
+      loss = model.LossAndGrad(prompts, grad, &pool, side);
+    }
     if (!std::isfinite(loss)) {
       result.divergence =
           absl::StrCat("diverged at step ", step, ": loss ", std::isnan(loss) ? "nan" : "inf");
@@ -104,7 +116,11 @@ absl::Status Stage2(const JobConfig& config, const TaskSampler& sampler, MambaTh
   PromptBatch prompts;
   for (int done = 0; done < config.T2;) {
     if (hooks.stop.stop_requested()) return absl::CancelledError("stage 2 cancelled");
-    const int count = std::min(kStage2Chunk, config.T2 - done);
+    // One thread: chunks of kStage2CacheChunk prompts (0.5 MB at the reference shape),
+    // whose examples are still in L2 when Features reads them. Features are per prompt
+    // and the draws come in the same order: the chunk size changes no float.
+    const int chunk = pool.size() == 1 ? kStage2CacheChunk : kStage2Chunk;
+    const int count = std::min(chunk, config.T2 - done);
     sampler.Sample(count, config.N, rng, prompts);
     model.Features(prompts, config.N, u, &pool);
     u_all.middleCols(done, count) = u;

@@ -83,7 +83,7 @@ void TaskSampler::SamplePrompts(int first, int count, TaskRng& rng, PromptBatch&
   const int d = spec_.d, r = spec_.r, cols = out.N + 1;
   SWEEP_CHECK(first >= 0 && first + count <= out.count && out.d == d);
   if (d_active <= 0 || d_active > d) d_active = d;
-  const ZigguratNormal normal;
+  const ZigguratNormal& normal = normal_;
   Eigen::VectorXd v(r);
   Eigen::ArrayXd z(cols);
   for (int p = first; p < first + count; ++p) {

@@ -15,6 +15,7 @@
 #include "common/job_config.h"
 #include "common/link_expr.h"
 #include "worker/numerics/link.h"
+#include "worker/numerics/normal.h"
 #include "worker/numerics/rng.h"
 
 namespace sweep::numerics {
@@ -68,7 +69,8 @@ class TaskSampler {
   // Sample() in two parts, so that a batch can be drawn piecewise (mamba-theory draws the
   // next batch while its threads train on the current one): Shape() sizes `out` for
   // `count` prompts; SamplePrompts() draws prompts [first, first + count) into it. Drawing
-  // [0, a) and then [a, count) takes the same words from rng as one Sample().
+  // [0, a) and then [a, count) takes the same words from rng as one Sample(); so does
+  // drawing one prompt at a time.
   void Shape(int count, int N, PromptBatch& out) const;
   void SamplePrompts(int first, int count, TaskRng& rng, PromptBatch& out,
                      int d_active = 0) const;
@@ -77,6 +79,9 @@ class TaskSampler {
   TaskSpec spec_;
   LinkPolynomial poly_;  // g in monomials, for batch evaluation
   Eigen::MatrixXd U_;    // (d, r)
+  // Built once: mamba-theory draws one prompt per SamplePrompts call (mamba_theory.h,
+  // LossAndGrad's draw), and building the tables per call cost more than the draw.
+  ZigguratNormal normal_;
 };
 
 }  // namespace sweep::numerics

@@ -4,8 +4,12 @@
 // upstream gradient dy and return dx, so callers cache inputs only.
 #pragma once
 
+#include <bit>
 #include <cmath>
+#include <cstdint>
+#include <type_traits>
 
+#include "worker/numerics/nets/fast_exp.h"
 #include "worker/numerics/nets/tensor.h"
 
 namespace sweep::numerics::nets {
@@ -25,20 +29,110 @@ void SiluBackward(const Mat<T>& x, const Mat<T>& dy, Mat<T>& dx) {
   dx.array() = dy.array() * s * (T(1) + x.array() * (T(1) - s));
 }
 
-// SiLU that keeps den = 1 + e^-x for SiluBackwardFromDen: the backward pass then needs no
-// exp. y is computed exactly as SiluForward computes it and s = 1 / den exactly as
-// SiluBackward computes it, so the pair gives the same bits as the pair above.
+// The mixer's forms below take blocks (Eigen::Ref: the a and z rows of [a; z] without a
+// copy) and, for float, compute e^x with ExpOne (fast_exp.h): a plain loop per column
+// that GCC vectorises, instead of Eigen's general exp (results version 4,
+// docs/science.md section 5). double (gradient checks, dtype float64) keeps Eigen's exp.
+namespace detail {
+
+// out = exp(sign * x), elementwise, out sized like x.
 template <typename T>
-void SiluForwardKeep(const Mat<T>& x, Mat<T>& y, Mat<T>& den) {
-  den.resize(x.rows(), x.cols());
-  den.array() = T(1) + (-x.array()).exp();
-  y.resize(x.rows(), x.cols());
-  y.array() = x.array() / den.array();
+void ExpSigned(const Eigen::Ref<const Mat<T>>& x, T sign, Mat<T>& out) {
+  out.resize(x.rows(), x.cols());
+  if constexpr (std::is_same_v<T, float>) {
+    const Eigen::Index rows = x.rows();
+    for (Eigen::Index c = 0; c < x.cols(); ++c) {
+      const float* __restrict in = x.col(c).data();
+      float* __restrict o = out.col(c).data();
+      for (Eigen::Index r = 0; r < rows; ++r) o[r] = ExpOne(sign * in[r]);
+    }
+  } else {
+    out.array() = (sign * x.array()).exp();
+  }
 }
+
+}  // namespace detail
+
+// SiLU y = x s, s = sigmoid(x) = 1 / (1 + e^-x), keeping s for SiluBackwardFromSigmoid:
+// the backward pass then needs neither an exp nor a division. One pass per column.
 template <typename T>
-void SiluBackwardFromDen(const Mat<T>& x, const Mat<T>& den, const Mat<T>& dy, Mat<T>& dx) {
-  dx.resize(x.rows(), x.cols());
-  dx.array() = dy.array() * den.array().inverse() * (T(1) + x.array() * (T(1) - den.array().inverse()));
+void SiluForwardKeep(const Eigen::Ref<const Mat<T>>& x, Mat<T>& y, Mat<T>& sig) {
+  y.resize(x.rows(), x.cols());
+  sig.resize(x.rows(), x.cols());
+  if constexpr (std::is_same_v<T, float>) {
+    const Eigen::Index rows = x.rows();
+    for (Eigen::Index c = 0; c < x.cols(); ++c) {
+      const float* __restrict in = x.col(c).data();
+      float* __restrict s = sig.col(c).data();
+      float* __restrict out = y.col(c).data();
+      for (Eigen::Index r = 0; r < rows; ++r) {
+        s[r] = 1.0f / (1.0f + ExpOne(-in[r]));
+        out[r] = in[r] * s[r];
+      }
+    }
+  } else {
+    sig.array() = (T(1) + (-x.array()).exp()).inverse();
+    y.array() = x.array() * sig.array();
+  }
+}
+// d/dx [x s(x)] = s (1 + x (1 - s)).
+template <typename T>
+void SiluBackwardFromSigmoid(const Eigen::Ref<const Mat<T>>& x, const Mat<T>& sig,
+                             const Mat<T>& dy, Eigen::Ref<Mat<T>> dx) {
+  dx.array() = dy.array() * sig.array() * (T(1) + x.array() * (T(1) - sig.array()));
+}
+
+// log1p(t) for float t in [0, 1] (softplus' log1p(e^-|x|)): 2 atanh(z), z = t / (2 + t)
+// in [0, 1/3], by its series in z^2 to z^15 (truncation < 1.3e-8 relative): a few ulps,
+// and a plain expression that vectorises where Eigen's log1p is a pass of its own.
+inline float Log1pUnit(float t) {
+  const float z = t / (2.0f + t), w = z * z;
+  float p = 1.0f / 15.0f;
+  p = std::fma(p, w, 1.0f / 13.0f);
+  p = std::fma(p, w, 1.0f / 11.0f);
+  p = std::fma(p, w, 1.0f / 9.0f);
+  p = std::fma(p, w, 1.0f / 7.0f);
+  p = std::fma(p, w, 1.0f / 5.0f);
+  p = std::fma(p, w, 1.0f / 3.0f);
+  p = std::fma(p, w, 1.0f);
+  return 2.0f * z * p;
+}
+
+// Softplus that keeps its derivative sigmoid(x) for the backward pass, both from one
+// t = e^-|x|: softplus = max(x, 0) + log1p(t) (neither overflows nor loses the small
+// values Delta takes at initialisation), sigmoid = 1 / (1 + t) for x >= 0 and t / (1 + t)
+// below (no cancellation either way). One exp where softplus and a separate sigmoid in
+// the backward pass took two; for float one pass over x.
+template <typename T>
+void SoftplusKeepSigmoid(const Eigen::Ref<const Mat<T>>& x, Mat<T>& y, Mat<T>& sig) {
+  y.resize(x.rows(), x.cols());
+  sig.resize(x.rows(), x.cols());
+  if constexpr (std::is_same_v<T, float>) {
+    const Eigen::Index rows = x.rows();
+    for (Eigen::Index c = 0; c < x.cols(); ++c) {
+      const float* __restrict in = x.col(c).data();
+      float* __restrict out = y.col(c).data();
+      float* __restrict s = sig.col(c).data();
+      for (Eigen::Index r = 0; r < rows; ++r) {
+        // The sign on the bits (negative: all ones), so that the choices vectorise (a
+        // float compare, which may trap, does not); -0 goes either way to the same values.
+        const float v = in[r];
+        const int32_t neg = std::bit_cast<int32_t>(v) >> 31;
+        const float t = ExpOne(-std::abs(v));
+        const float inv = 1.0f / (1.0f + t);
+        const float v_plus = std::bit_cast<float>(std::bit_cast<int32_t>(v) & ~neg);  // max(v, 0)
+        const float t_or_1 = std::bit_cast<float>((std::bit_cast<int32_t>(t) & neg) |
+                                                  (std::bit_cast<int32_t>(1.0f) & ~neg));
+        out[r] = v_plus + Log1pUnit(t);
+        s[r] = t_or_1 * inv;
+      }
+    }
+  } else {
+    Mat<T>& t = sig;  // e^-|x| first, then sigmoid in place
+    t.array() = (-x.array().abs()).exp();
+    y.array() = x.array().max(T(0)) + t.array().log1p();
+    sig.array() = (x.array() >= T(0)).select(T(1), t.array()) / (T(1) + t.array());
+  }
 }
 
 // softplus(x) = log(1 + e^x), computed as max(x, 0) + log1p(e^-|x|) so that it neither
@@ -51,18 +145,6 @@ template <typename T>
 T Sigmoid(T x) {
   return T(1) / (T(1) + std::exp(-x));
 }
-template <typename T>
-void SoftplusForward(const Mat<T>& x, Mat<T>& y) {
-  y.resize(x.rows(), x.cols());
-  y.array() = x.array().max(T(0)) + (-x.array().abs()).exp().log1p();
-}
-// softplus'(x) = sigmoid(x).
-template <typename T>
-void SigmoidForward(const Mat<T>& x, Mat<T>& y) {
-  y.resize(x.rows(), x.cols());
-  y.array() = (T(1) + (-x.array()).exp()).inverse();
-}
-
 // GPT-2's GELU: 0.5 x (1 + tanh(c (x + 0.044715 x^3))), c = sqrt(2 / pi).
 template <typename T>
 void GeluForward(const Mat<T>& x, Mat<T>& y) {

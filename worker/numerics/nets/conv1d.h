@@ -19,7 +19,8 @@ class CausalConv1d {
     b_ = params.Add(prefix + "conv_b", channels, 1);
   }
 
-  void Forward(const Mat<T>& X, SeqShape shape, Mat<T>& Y) const {
+  // X may be a block of a larger matrix (the mixer's a rows of [a; z]): no copy.
+  void Forward(const Eigen::Ref<const Mat<T>>& X, SeqShape shape, Mat<T>& Y) const {
     const int K = static_cast<int>(w_->w.cols());
     Y.resize(X.rows(), X.cols());
     Y.colwise() = b_->w.col(0);
@@ -35,10 +36,17 @@ class CausalConv1d {
     }
   }
 
-  void Backward(const Mat<T>& X, const Mat<T>& dY, SeqShape shape, Mat<T>& dX) const {
+  void Backward(const Eigen::Ref<const Mat<T>>& X, const Mat<T>& dY, SeqShape shape,
+                Mat<T>& dX) const {
+    dX.resize(X.rows(), X.cols());
+    Backward(X, dY, shape, Eigen::Ref<Mat<T>>(dX));
+  }
+  // Writes dX in place, e.g. into the a rows of the mixer's [da; dz] (sized like X).
+  void Backward(const Eigen::Ref<const Mat<T>>& X, const Mat<T>& dY, SeqShape shape,
+                Eigen::Ref<Mat<T>> dX) const {
     const int K = static_cast<int>(w_->w.cols());
     b_->g.col(0) += dY.rowwise().sum();
-    dX.setZero(X.rows(), X.cols());
+    dX.setZero();
     for (int b = 0; b < shape.batch; ++b) {
       const int c0 = b * shape.T;
       for (int j = 0; j < K; ++j) {

@@ -48,20 +48,28 @@ MambaMixer<T>::MambaMixer(ParamSet<T>& params, const std::string& prefix, const 
   FillUniform(W_out_.weight(), 1.0 / std::sqrt(E) / std::sqrt(num_layers), rng);
 }
 
+// Delta = softplus(W_dt a + b_dt) (keeping its derivative), B = W_B a, C = W_C a; the
+// three products as one GEMM with the stacked weights (rows of dbc_: Delta's
+// pre-activation, then B, then C).
 template <typename T>
 void MambaMixer<T>::ComputeDeltaBC() {
-  const int cols = a_.cols();
+  const int E = shape_.E, n = shape_.n, cols = int(a_.cols());
   if (shape_.selective) {
-    W_dt_.Forward(a_, dt_pre_);
-    dt_pre_.colwise() += b_dt_->w.col(0);
-    W_B_.Forward(a_, B_);
-    W_C_.Forward(a_, C_);
+    W_dbc_.resize(E + 2 * n, E);
+    W_dbc_.topRows(E) = W_dt_.weight()->w;
+    W_dbc_.middleRows(E, n) = W_B_.weight()->w;
+    W_dbc_.bottomRows(n) = W_C_.weight()->w;
+    dbc_.resize(E + 2 * n, cols);
+    dbc_.noalias() = W_dbc_ * a_;
+    dbc_.topRows(E).colwise() += b_dt_->w.col(0);
+    B_ = dbc_.middleRows(E, n);
+    C_ = dbc_.bottomRows(n);
   } else {
-    dt_pre_ = b_dt_->w.col(0).replicate(1, cols);
+    dbc_ = b_dt_->w.col(0).replicate(1, cols);
     B_ = B_vec_->w.col(0).replicate(1, cols);
     C_ = C_vec_->w.col(0).replicate(1, cols);
   }
-  SoftplusForward(dt_pre_, delta_);
+  SoftplusKeepSigmoid<T>(dbc_.topRows(E), delta_, sig_);
 }
 
 template <typename T>
@@ -69,65 +77,76 @@ void MambaMixer<T>::Forward(const Mat<T>& U, SeqShape seq, Mat<T>& out) {
   const int E = shape_.E;
   seq_ = seq;
   U_ = U;
-  Mat<T> xz;
-  W_xz_.Forward(U, xz);
-  a_pre_ = xz.topRows(E);
-  z_ = xz.bottomRows(E);
+  W_xz_.Forward(U, xz_);
   if (shape_.conv > 0) {
-    conv_.Forward(a_pre_, seq, a_conv_);
+    conv_.Forward(xz_.topRows(E), seq, a_conv_);
   } else {
-    a_conv_ = a_pre_;
+    a_conv_ = xz_.topRows(E);
   }
-  SiluForwardKeep(a_conv_, a_, den_a_);
+  SiluForwardKeep<T>(a_conv_, a_, sig_a_);
   ComputeDeltaBC();
   scan_.Forward(a_, delta_, B_, C_, seq, y_);
-  SiluForwardKeep(z_, gate_, den_z_);
+  SiluForwardKeep<T>(xz_.bottomRows(E), gate_, sig_z_);
+  yg_.resize(E, y_.cols());
   yg_.array() = y_.array() * gate_.array();
   W_out_.Forward(yg_, out);
 }
 
+// From the scan's ddelta, dB, dC (members) to the parameters and da_: softplus' = the
+// kept sigmoid; the stacked gradient [dDelta_pre; dB; dC] goes through one GEMM for the
+// three weight gradients and one for da += [W_dt; W_B; W_C]^T (.).
 template <typename T>
-void MambaMixer<T>::BackwardDeltaBC(const Mat<T>& ddelta, const Mat<T>& dB, const Mat<T>& dC,
-                                    Mat<T>& da) {
-  // softplus' = sigmoid.
-  Mat<T> ddt;
-  SigmoidForward(dt_pre_, ddt);
-  ddt.array() *= ddelta.array();
-  b_dt_->g.col(0) += ddt.rowwise().sum();
+void MambaMixer<T>::BackwardDeltaBC() {
+  const int E = shape_.E, n = shape_.n, cols = int(a_.cols());
   if (shape_.selective) {
-    W_dt_.BackwardAdd(a_, ddt, da);
-    W_B_.BackwardAdd(a_, dB, da);
-    W_C_.BackwardAdd(a_, dC, da);
+    ddbc_.resize(E + 2 * n, cols);
+    ddbc_.topRows(E).array() = sig_.array() * ddelta_.array();
+    ddbc_.middleRows(E, n) = dB_;
+    ddbc_.bottomRows(n) = dC_;
+    b_dt_->g.col(0) += ddbc_.topRows(E).rowwise().sum();
+    gW_.resize(E + 2 * n, E);
+    gW_.noalias() = ddbc_ * a_.transpose();
+    W_dt_.weight()->g += gW_.topRows(E);
+    W_B_.weight()->g += gW_.middleRows(E, n);
+    W_C_.weight()->g += gW_.bottomRows(n);
+    da_.noalias() += W_dbc_.transpose() * ddbc_;
   } else {
-    B_vec_->g.col(0) += dB.rowwise().sum();
-    C_vec_->g.col(0) += dC.rowwise().sum();
+    b_dt_->g.col(0) += (sig_.array() * ddelta_.array()).matrix().rowwise().sum();
+    B_vec_->g.col(0) += dB_.rowwise().sum();
+    C_vec_->g.col(0) += dC_.rowwise().sum();
   }
 }
 
 template <typename T>
 void MambaMixer<T>::Backward(const Mat<T>& dout, Mat<T>& dU) {
-  const int E = shape_.E;
-  Mat<T> dyg;
-  W_out_.Backward(yg_, dout, &dyg);
-  Mat<T> dy = dyg.array() * gate_.array();
-  Mat<T> dgate = dyg.array() * y_.array();
-  Mat<T> dxz(2 * E, dout.cols());
-  Mat<T> dz;
-  SiluBackwardFromDen(z_, den_z_, dgate, dz);
-  dxz.bottomRows(E) = dz;
-  Mat<T> da, ddelta, dB, dC;
-  scan_.Backward(dy, da, ddelta, dB, dC);
-  BackwardDeltaBC(ddelta, dB, dC, da);
-  Mat<T> da_conv;
-  SiluBackwardFromDen(a_conv_, den_a_, da, da_conv);
-  if (shape_.conv > 0) {
-    Mat<T> da_pre;
-    conv_.Backward(a_pre_, da_conv, seq_, da_pre);
-    dxz.topRows(E) = da_pre;
-  } else {
-    dxz.topRows(E) = da_conv;
+  const int E = shape_.E, cols = int(dout.cols());
+  W_out_.Backward(yg_, dout, &dyg_);
+  // yg = y (.) SiLU(z): dy = dyg (.) gate, dz = SiLU'(z) (.) dyg (.) y, in one pass.
+  dy_.resize(E, cols);
+  dxz_.resize(2 * E, cols);
+  for (int c = 0; c < cols; ++c) {
+    const T* __restrict dyg = dyg_.col(c).data();
+    const T* __restrict gate = gate_.col(c).data();
+    const T* __restrict y = y_.col(c).data();
+    const T* __restrict z = xz_.col(c).data() + E;
+    const T* __restrict sig = sig_z_.col(c).data();
+    T* __restrict dy = dy_.col(c).data();
+    T* __restrict dz = dxz_.col(c).data() + E;
+    for (int e = 0; e < E; ++e) {
+      dy[e] = dyg[e] * gate[e];
+      dz[e] = dyg[e] * y[e] * sig[e] * (T(1) + z[e] * (T(1) - sig[e]));
+    }
   }
-  W_xz_.Backward(U_, dxz, &dU);
+  scan_.Backward(dy_, da_, ddelta_, dB_, dC_);
+  BackwardDeltaBC();
+  da_conv_.resize(E, cols);
+  SiluBackwardFromSigmoid<T>(a_conv_, sig_a_, da_, da_conv_);
+  if (shape_.conv > 0) {
+    conv_.Backward(xz_.topRows(E), da_conv_, seq_, dxz_.topRows(E));
+  } else {
+    dxz_.topRows(E) = da_conv_;
+  }
+  W_xz_.Backward(U_, dxz_, &dU);
 }
 
 template class MambaMixer<float>;

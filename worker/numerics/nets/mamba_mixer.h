@@ -40,7 +40,7 @@ class MambaMixer {
 
  private:
   void ComputeDeltaBC();
-  void BackwardDeltaBC(const Mat<T>& ddelta, const Mat<T>& dB, const Mat<T>& dC, Mat<T>& da);
+  void BackwardDeltaBC();
 
   MixerShape shape_;
   SeqShape seq_;
@@ -50,9 +50,16 @@ class MambaMixer {
   Param<T>* b_dt_ = nullptr;
   Param<T>* B_vec_ = nullptr;  // non-selective B (n)
   Param<T>* C_vec_ = nullptr;  // non-selective C (n)
-  // Activations kept for Backward, all (rows, cols).
-  Mat<T> U_, a_pre_, z_, a_conv_, a_, dt_pre_, delta_, B_, C_, y_, gate_, yg_;
-  Mat<T> den_a_, den_z_;  // 1 + e^-x of the two SiLUs (activations.h: SiluForwardKeep)
+  // [W_dt; W_B; W_C] stacked (E + 2n, E), copied from the three parameters at each
+  // Forward: Delta, B and C come from one GEMM over a (one packing of a instead of
+  // three), and the backward pass's two products are one each too.
+  Mat<T> W_dbc_;
+  // Activations kept for Backward, all (rows, cols). xz_ is [a_pre; z] (2E rows): the
+  // conv and the gate read its blocks in place.
+  Mat<T> U_, xz_, a_conv_, a_, dbc_, delta_, sig_, B_, C_, y_, gate_, yg_;
+  Mat<T> sig_a_, sig_z_;  // sigmoid(x) of the two SiLUs (activations.h: SiluForwardKeep)
+  // Backward's buffers, members so that a step allocates (and page-faults) nothing.
+  Mat<T> dyg_, dy_, dxz_, da_, ddelta_, dB_, dC_, ddbc_, gW_, da_conv_;
 };
 
 extern template class MambaMixer<float>;

@@ -28,31 +28,28 @@ MambaModel<T>::MambaModel(const ModelShape& shape, std::mt19937_64& rng) : Seque
 template <typename T>
 void MambaModel<T>::Forward(const Mat<T>& tokens, SeqShape seq, RowVec<T>& pred) {
   tokens_ = tokens;
-  Mat<T> h, hn, m;
-  in_proj_.Forward(tokens, h);
+  in_proj_.Forward(tokens, h_);
   for (size_t l = 0; l < mixers_.size(); ++l) {
-    norms_[l].Forward(h, hn);
-    mixers_[l]->Forward(hn, seq, m);
-    h += m;
+    norms_[l].Forward(h_, hn_);
+    mixers_[l]->Forward(hn_, seq, m_);
+    h_ += m_;
   }
-  norm_f_.Forward(h, hf_);
-  Mat<T> out;
-  readout_.Forward(hf_, out);
-  pred = out.row(0);
+  norm_f_.Forward(h_, hf_);
+  readout_.Forward(hf_, out_);
+  pred = out_.row(0);
 }
 
 template <typename T>
 void MambaModel<T>::Backward(const RowVec<T>& dpred) {
-  Mat<T> dout = dpred;
-  Mat<T> dhf, dh, dhn, dx;
-  readout_.Backward(hf_, dout, &dhf);
-  norm_f_.Backward(dhf, dh);
+  dout_ = dpred;
+  readout_.Backward(hf_, dout_, &dhf_);
+  norm_f_.Backward(dhf_, dh_);
   for (size_t l = mixers_.size(); l-- > 0;) {
-    mixers_[l]->Backward(dh, dhn);
-    norms_[l].Backward(dhn, dx);
-    dh += dx;  // residual: the identity path plus the mixer path
+    mixers_[l]->Backward(dh_, dhn_);
+    norms_[l].Backward(dhn_, dx_);
+    dh_ += dx_;  // residual: the identity path plus the mixer path
   }
-  in_proj_.Backward(tokens_, dh, nullptr);
+  in_proj_.Backward(tokens_, dh_, nullptr);
 }
 
 template class MambaModel<float>;

@@ -28,6 +28,9 @@ class MambaModel final : public SequenceModel<T> {
   std::vector<std::unique_ptr<MambaMixer<T>>> mixers_;
   Norm<T> norm_f_;
   Mat<T> tokens_, hf_;
+  // Per-step temporaries kept as members: allocating them per call made glibc map and
+  // the kernel fault in fresh pages every micro-batch.
+  Mat<T> h_, hn_, m_, out_, dout_, dhf_, dh_, dhn_, dx_;
 };
 
 extern template class MambaModel<float>;

@@ -16,8 +16,15 @@ namespace {
 //   m = ds_k (.) s_prev_k (.) exp(Delta A_k)  -> ddelta += m A_k, gA_k += m Delta,
 //   ds_k <- ds_k (.) exp(Delta A_k)          (carried one step back).
 // The two dot products keep kLanes partial sums, so GCC vectorises the loop over e
-// without reassociating (no -ffast-math); __restrict removes its aliasing checks.
+// without reassociating (no -ffast-math); __restrict removes its aliasing checks. Every
+// a * b + c of the scan is an explicit std::fma: one instruction and one rounding where
+// the separate multiply and add were two of each (the build does not contract them on
+// its own); results version 4 (docs/science.md section 5).
 constexpr int kLanes = 8;
+// The chunked float backward keeps a chunk's per-column state on the stack up to this n
+// (the default n is 16; `n` goes up to 1024, docs/sweep-format.md): larger n takes the
+// generic path.
+constexpr int kMaxChunkStates = 64;
 
 template <bool HasPrev, typename T>
 void ReverseColumn(int E, const T* __restrict dy, T Ck, T Bk, const T* __restrict s,
@@ -29,14 +36,14 @@ void ReverseColumn(int E, const T* __restrict dy, T Ck, T Bk, const T* __restric
   for (; e0 + kLanes <= E; e0 += kLanes) {
     for (int j = 0; j < kLanes; ++j) {
       const int e = e0 + j;
-      const T d = ds[e] + dy[e] * Ck;
-      acc_c[j] += s[e] * dy[e];
-      acc_b[j] += d * u[e];
-      du[e] += d * Bk;
+      const T d = std::fma(dy[e], Ck, ds[e]);
+      acc_c[j] = std::fma(s[e], dy[e], acc_c[j]);
+      acc_b[j] = std::fma(d, u[e], acc_b[j]);
+      du[e] = std::fma(d, Bk, du[e]);
       if constexpr (HasPrev) {
         const T m = d * s_prev[e] * decay[e];
-        ddelta[e] += m * A[e];
-        gA[e] += m * delta[e];
+        ddelta[e] = std::fma(m, A[e], ddelta[e]);
+        gA[e] = std::fma(m, delta[e], gA[e]);
         ds[e] = d * decay[e];
       }
     }
@@ -44,14 +51,14 @@ void ReverseColumn(int E, const T* __restrict dy, T Ck, T Bk, const T* __restric
   T c = 0, b = 0;
   for (int j = 0; j < kLanes; ++j) c += acc_c[j], b += acc_b[j];
   for (int e = e0; e < E; ++e) {
-    const T d = ds[e] + dy[e] * Ck;
-    c += s[e] * dy[e];
-    b += d * u[e];
-    du[e] += d * Bk;
+    const T d = std::fma(dy[e], Ck, ds[e]);
+    c = std::fma(s[e], dy[e], c);
+    b = std::fma(d, u[e], b);
+    du[e] = std::fma(d, Bk, du[e]);
     if constexpr (HasPrev) {
       const T m = d * s_prev[e] * decay[e];
-      ddelta[e] += m * A[e];
-      gA[e] += m * delta[e];
+      ddelta[e] = std::fma(m, A[e], ddelta[e]);
+      gA[e] = std::fma(m, delta[e], gA[e]);
       ds[e] = d * decay[e];
     }
   }
@@ -63,7 +70,7 @@ void ReverseColumn(int E, const T* __restrict dy, T Ck, T Bk, const T* __restric
 template <typename T>
 void StateColumn(int E, const T* __restrict decay, const T* __restrict u, T Bk,
                  const T* __restrict s_prev, T* __restrict s_out) {
-  for (int e = 0; e < E; ++e) s_out[e] = decay[e] * s_prev[e] + u[e] * Bk;
+  for (int e = 0; e < E; ++e) s_out[e] = std::fma(decay[e], s_prev[e], u[e] * Bk);
 }
 
 // ... and in place with the readout y += C_k s (forward pass).
@@ -71,22 +78,23 @@ template <typename T>
 void StateColumnReadout(int E, const T* __restrict decay, const T* __restrict u, T Bk, T Ck,
                         T* __restrict s, T* __restrict y) {
   for (int e = 0; e < E; ++e) {
-    s[e] = decay[e] * s[e] + u[e] * Bk;
-    y[e] += Ck * s[e];
+    s[e] = std::fma(decay[e], s[e], u[e] * Bk);
+    y[e] = std::fma(Ck, s[e], y[e]);
   }
 }
 
-// The float forms fused with the decay: exp(Delta A_k) is computed in the loop that uses
-// it (ExpNonPositiveOne, the same operations as ExpNonPositive, so the same bits), and
-// neither its argument nor the forward pass's decay goes through memory. Nearly half of
-// the forward scan's time was the stores and reloads of those two (E, n) blocks.
-inline void StateColumnReadoutFused(int E, const float* __restrict A, const float* __restrict dl,
+// The float forms fused with the decay: exp(Delta A_k) = 2^(Delta A2_k), A2 = A log2 e,
+// is computed in the loop that uses it (Exp2NonPositiveOne, fast_exp.h), and neither its
+// argument nor the forward pass's decay goes through memory. Nearly half of the forward
+// scan's time was the stores and reloads of those two (E, n) blocks. The forward and
+// recompute passes run the same operations: the same decays and states.
+inline void StateColumnReadoutFused(int E, const float* __restrict A2, const float* __restrict dl,
                                     const float* __restrict u, float Bk, float Ck,
                                     float* __restrict s, float* __restrict y) {
   for (int e = 0; e < E; ++e) {
-    const float decay = ExpNonPositiveOne(A[e] * dl[e]);
-    s[e] = decay * s[e] + u[e] * Bk;
-    y[e] += Ck * s[e];
+    const float decay = Exp2NonPositiveOne(A2[e] * dl[e]);
+    s[e] = std::fma(decay, s[e], u[e] * Bk);
+    y[e] = std::fma(Ck, s[e], y[e]);
   }
 }
 
@@ -94,7 +102,7 @@ inline void StateColumnReadoutFused(int E, const float* __restrict A, const floa
 // chunk, the loop over the state columns keeps y, u and Delta in registers instead of
 // reloading and storing them once per column (StateColumnReadoutFused did). Per channel
 // the operations and their order are those of StateColumnReadoutFused: the same bits.
-inline void ForwardStep(int E, int n, const float* __restrict A, const float* __restrict dl,
+inline void ForwardStep(int E, int n, const float* __restrict A2, const float* __restrict dl,
                         const float* __restrict u, const float* __restrict Bt,
                         const float* __restrict Ct, float* __restrict s, float* __restrict y) {
   int e0 = 0;
@@ -102,13 +110,13 @@ inline void ForwardStep(int E, int n, const float* __restrict A, const float* __
     float yv[kLanes], dv[kLanes], uv[kLanes];
     for (int j = 0; j < kLanes; ++j) yv[j] = y[e0 + j], dv[j] = dl[e0 + j], uv[j] = u[e0 + j];
     for (int k = 0; k < n; ++k) {
-      const float* Ak = A + k * E + e0;
+      const float* Ak = A2 + k * E + e0;
       float* sk = s + k * E + e0;
       const float Bk = Bt[k], Ck = Ct[k];
       for (int j = 0; j < kLanes; ++j) {
-        const float decay = ExpNonPositiveOne(Ak[j] * dv[j]);
-        sk[j] = decay * sk[j] + uv[j] * Bk;
-        yv[j] += Ck * sk[j];
+        const float decay = Exp2NonPositiveOne(Ak[j] * dv[j]);
+        sk[j] = std::fma(decay, sk[j], uv[j] * Bk);
+        yv[j] = std::fma(Ck, sk[j], yv[j]);
       }
     }
     for (int j = 0; j < kLanes; ++j) y[e0 + j] = yv[j];
@@ -116,20 +124,137 @@ inline void ForwardStep(int E, int n, const float* __restrict A, const float* __
   if (e0 < E) {
     for (int k = 0; k < n; ++k) {
       const int off = k * E + e0;
-      StateColumnReadoutFused(E - e0, A + off, dl + e0, u + e0, Bt[k], Ct[k], s + off, y + e0);
+      StateColumnReadoutFused(E - e0, A2 + off, dl + e0, u + e0, Bt[k], Ct[k], s + off, y + e0);
     }
   }
 }
 
 // Recompute pass: keeps the decay (the reverse pass needs it) and the new state.
-inline void StateColumnFused(int E, const float* __restrict A, const float* __restrict dl,
+inline void StateColumnFused(int E, const float* __restrict A2, const float* __restrict dl,
                              const float* __restrict u, float Bk, const float* __restrict s_prev,
                              float* __restrict decay, float* __restrict s_out) {
   for (int e = 0; e < E; ++e) {
-    const float dA = ExpNonPositiveOne(A[e] * dl[e]);
+    const float dA = Exp2NonPositiveOne(A2[e] * dl[e]);
     decay[e] = dA;
-    s_out[e] = dA * s_prev[e] + u[e] * Bk;
+    s_out[e] = std::fma(dA, s_prev[e], u[e] * Bk);
   }
+}
+
+// The float backward pass of one sequence for one chunk of kLanes channels, all n state
+// columns (SelectiveScan<float>::Backward). Channels do not interact in the scan, so a
+// chunk replays its own states forward and then runs the reverse step with everything
+// that is per channel in registers: du, ddelta and Delta, a, dy of the step, the D
+// gradient across steps. Its states and decays ([t][k][lane], S and Dc) take 2 T n
+// kLanes floats (83 KB at the default shape, in L2). dC and dB of (t, k) are sums over
+// all channels: each chunk adds its lanes into acc_c / acc_b ([t][k][lane], chunk after
+// chunk), reduced in lane order once every chunk has run. Per (t, k, channel) the
+// operations are those of the generic path above with its recompute and reverse step.
+struct ChunkArgs {
+  int T, n, E, e0;
+  const float *A, *A2, *Dw;                   // (E, n) col-major; (E)
+  const float *a, *delta, *B, *C, *dy;        // column t of the sequence at a + t * rows
+  float *da, *ddelta, *gA, *Dg;               // outputs (gA (E, n), Dg (E) accumulate)
+  float *S, *Dc, *acc_c, *acc_b;              // scratch [t][k][lane]
+};
+
+// One step of the replay for a chunk: states st and decays dct of every column ([k][lane])
+// from the previous step's states sp (null at t = 0: s_{-1} = 0, and fma(decay, 0, x) is
+// what the forward pass computes there too).
+template <bool HasPrev>
+inline void ReplayStep(int n, const float (*__restrict A2c)[kLanes], const float* __restrict dl,
+                       const float* __restrict u, const float* __restrict Bt,
+                       const float* __restrict sp, float* __restrict st,
+                       float* __restrict dct) {
+  for (int k = 0; k < n; ++k) {
+    const float Bk = Bt[k];
+    for (int j = 0; j < kLanes; ++j) {
+      const float decay = Exp2NonPositiveOne(A2c[k][j] * dl[j]);
+      dct[k * kLanes + j] = decay;
+      st[k * kLanes + j] = std::fma(decay, HasPrev ? sp[k * kLanes + j] : 0.0f, u[j] * Bk);
+    }
+  }
+}
+
+// One reverse step for a chunk, every column: the operations of ReverseColumn per channel.
+template <bool HasPrev>
+inline void ReverseStep(int n, const float* __restrict dy, const float* __restrict u,
+                        const float* __restrict dl, const float* __restrict Bt,
+                        const float* __restrict Ct, const float* __restrict st,
+                        const float* __restrict sp, const float* __restrict dct,
+                        const float (*__restrict Ac)[kLanes], float (*__restrict ds)[kLanes],
+                        float (*__restrict gAc)[kLanes], float* __restrict ac,
+                        float* __restrict ab, float* __restrict du, float* __restrict dd) {
+  for (int k = 0; k < n; ++k) {
+    const float Bk = Bt[k], Ck = Ct[k];
+    const int o = k * kLanes;
+    for (int j = 0; j < kLanes; ++j) {
+      const float d = std::fma(dy[j], Ck, ds[k][j]);
+      ac[o + j] = std::fma(st[o + j], dy[j], ac[o + j]);
+      ab[o + j] = std::fma(d, u[j], ab[o + j]);
+      du[j] = std::fma(d, Bk, du[j]);
+      if constexpr (HasPrev) {
+        const float m = d * sp[o + j] * dct[o + j];
+        dd[j] = std::fma(m, Ac[k][j], dd[j]);
+        gAc[k][j] = std::fma(m, dl[j], gAc[k][j]);
+        ds[k][j] = d * dct[o + j];
+      }
+    }
+  }
+}
+
+inline void BackwardChunk(const ChunkArgs& g) {
+  constexpr int L = kLanes;
+  const int T = g.T, n = g.n, E = g.E, e0 = g.e0;
+  alignas(32) float A2c[kMaxChunkStates][L], Ac[kMaxChunkStates][L];
+  alignas(32) float gAc[kMaxChunkStates][L], ds[kMaxChunkStates][L];
+  for (int k = 0; k < n; ++k) {
+    for (int j = 0; j < L; ++j) {
+      A2c[k][j] = g.A2[k * E + e0 + j], Ac[k][j] = g.A[k * E + e0 + j];
+      gAc[k][j] = g.gA[k * E + e0 + j], ds[k][j] = 0.0f;
+    }
+  }
+  const long nL = long(n) * L;
+  // Replay: s_t = exp(Delta_t A) s_{t-1} + Delta_t a_t B_t, as the forward pass computes it.
+  for (int t = 0; t < T; ++t) {
+    const float* dl = g.delta + long(t) * E + e0;
+    const float* a = g.a + long(t) * E + e0;
+    alignas(32) float u[L];
+    for (int j = 0; j < L; ++j) u[j] = dl[j] * a[j];
+    float* st = g.S + t * nL;
+    if (t > 0) {
+      ReplayStep<true>(n, A2c, dl, u, g.B + long(t) * n, st - nL, st, g.Dc + t * nL);
+    } else {
+      ReplayStep<false>(n, A2c, dl, u, g.B + long(t) * n, nullptr, st, g.Dc + t * nL);
+    }
+  }
+  alignas(32) float Dg[L], Dw[L];
+  for (int j = 0; j < L; ++j) Dg[j] = g.Dg[e0 + j], Dw[j] = g.Dw[e0 + j];
+  for (int t = T - 1; t >= 0; --t) {
+    const float* dl = g.delta + long(t) * E + e0;
+    const float* a = g.a + long(t) * E + e0;
+    const float* dyt = g.dy + long(t) * E + e0;
+    alignas(32) float u[L], du[L] = {}, dd[L] = {}, dy[L];
+    for (int j = 0; j < L; ++j) u[j] = dl[j] * a[j], dy[j] = dyt[j];
+    const float* st = g.S + t * nL;
+    if (t > 0) {
+      ReverseStep<true>(n, dy, u, dl, g.B + long(t) * n, g.C + long(t) * n, st, st - nL,
+                        g.Dc + t * nL, Ac, ds, gAc, g.acc_c + t * nL, g.acc_b + t * nL, du, dd);
+    } else {  // s_{-1} = 0: nothing flows further back
+      ReverseStep<false>(n, dy, u, dl, g.B + long(t) * n, g.C + long(t) * n, st, nullptr,
+                         nullptr, Ac, ds, gAc, g.acc_c + t * nL, g.acc_b + t * nL, du, dd);
+    }
+    float* dat = g.da + long(t) * E + e0;
+    float* ddt = g.ddelta + long(t) * E + e0;
+    for (int j = 0; j < L; ++j) {
+      Dg[j] = std::fma(dy[j], a[j], Dg[j]);
+      ddt[j] = std::fma(du[j], a[j], dd[j]);  // u = Delta a
+      dat[j] = std::fma(du[j], dl[j], dy[j] * Dw[j]);
+    }
+  }
+  for (int k = 0; k < n; ++k) {
+    for (int j = 0; j < L; ++j) g.gA[k * E + e0 + j] = gAc[k][j];
+  }
+  for (int j = 0; j < L; ++j) g.Dg[e0 + j] = Dg[j];
 }
 
 }  // namespace
@@ -148,7 +273,7 @@ void SelectiveScan<T>::Forward(const Mat<T>& a, const Mat<T>& delta, const Mat<T
                                const Mat<T>& C, SeqShape shape, Mat<T>& y) {
   a_ = &a, delta_ = &delta, B_ = &B, C_ = &C, shape_ = shape;
   A_ = -A_log_->w.array().exp();
-  arg_.resize(E_ * n_);
+  if constexpr (std::is_same_v<T, float>) A2_ = A_ * T(1.44269504088896341);  // log2 e
   y.resize(E_, a.cols());
   Mat<T> s(E_, n_), decay(E_, n_);
   Vec<T> u(E_);
@@ -159,7 +284,7 @@ void SelectiveScan<T>::Forward(const Mat<T>& a, const Mat<T>& delta, const Mat<T
       T* yt = y.col(t).data();
       y.col(t).array() = D_->w.col(0).array() * a.col(t).array();
       if constexpr (std::is_same_v<T, float>) {
-        ForwardStep(E_, n_, A_.data(), delta.col(t).data(), u.data(), B.col(t).data(),
+        ForwardStep(E_, n_, A2_.data(), delta.col(t).data(), u.data(), B.col(t).data(),
                     C.col(t).data(), s.data(), yt);
       } else {
         DecayBlock(delta.col(t), decay);
@@ -173,26 +298,15 @@ void SelectiveScan<T>::Forward(const Mat<T>& a, const Mat<T>& delta, const Mat<T
   }
 }
 
-// decay = exp(Delta_t A), (E, n). Delta > 0 and A < 0, so the argument is <= 0: float
-// uses ExpNonPositive (fast_exp.h) on the whole contiguous block, about twice as fast as
-// Eigen's general exp, which was a fifth of a mamba step (docs/performance.md). double
-// (gradient checks, dtype float64) keeps Eigen's exp column by column: Eigen vectorises
-// exp on a column expression, but falls back to scalar on the broadcast form of a block.
+// decay = exp(Delta_t A), (E, n), for double (gradient checks, dtype float64): Eigen's
+// exp column by column (Eigen vectorises exp on a column expression, but falls back to
+// scalar on the broadcast form of a block). float computes its decays inside the fused
+// loops above.
 template <typename T>
 template <typename Out>
 void SelectiveScan<T>::DecayBlock(const Eigen::Ref<const Vec<T>>& delta_t, Out& decay) const {
-  if constexpr (std::is_same_v<T, float>) {
-    T* arg = arg_.data();
-    for (int k = 0; k < n_; ++k) {
-      const T* A = A_.col(k).data();
-      T* out = arg + k * E_;
-      for (int e = 0; e < E_; ++e) out[e] = A[e] * delta_t[e];
-    }
-    ExpNonPositive(E_ * n_, arg, decay.data());
-  } else {
-    for (int k = 0; k < n_; ++k) {
-      decay.col(k).array() = (A_.col(k).array() * delta_t.array()).exp();
-    }
+  for (int k = 0; k < n_; ++k) {
+    decay.col(k).array() = (A_.col(k).array() * delta_t.array()).exp();
   }
 }
 
@@ -212,7 +326,7 @@ void SelectiveScan<T>::RecomputeStates(int col0, int T_len, int k0, int g) {
       const int off = k * E_;
       const T* prev = t > 0 ? states_.col(t - 1).data() + off : zero.data();
       if constexpr (std::is_same_v<T, float>) {
-        StateColumnFused(E_, A_.data() + off, delta.col(c).data(), u, B(k, c), prev,
+        StateColumnFused(E_, A2_.data() + off, delta.col(c).data(), u, B(k, c), prev,
                          dA.data() + off, states_.col(t).data() + off);
       } else {
         dA.col(k).array() = (A_.col(k).array() * delta.col(c).array()).exp();
@@ -270,6 +384,12 @@ void SelectiveScan<T>::Backward(const Mat<T>& dy, Mat<T>& da, Mat<T>& ddelta, Ma
   const Mat<T>& a = *a_;
   const Mat<T>& delta = *delta_;
   const int cols = a.cols(), T_len = shape_.T;
+  if constexpr (std::is_same_v<T, float>) {
+    if (E_ % kLanes == 0 && n_ <= kMaxChunkStates) {
+      BackwardChunked(dy, da, ddelta, dB, dC);
+      return;
+    }
+  }
   da.resize(E_, cols);
   ddelta.setZero(E_, cols);
   dB.resize(n_, cols);
@@ -300,6 +420,48 @@ void SelectiveScan<T>::Backward(const Mat<T>& dy, Mat<T>& da, Mat<T>& ddelta, Ma
   }
   // A = -exp(A_log): dA/dA_log = A.
   A_log_->g.array() += gA_.array() * A_.array();
+}
+
+// float with E a multiple of kLanes: per sequence, BackwardChunk on every chunk of
+// channels, then dC and dB of every step from the chunks' lane sums.
+template <typename T>
+void SelectiveScan<T>::BackwardChunked(const Mat<T>& dy, Mat<T>& da, Mat<T>& ddelta, Mat<T>& dB,
+                                       Mat<T>& dC) {
+  if constexpr (std::is_same_v<T, float>) {
+    const int cols = int(a_->cols()), T_len = shape_.T;
+    da.resize(E_, cols);
+    ddelta.resize(E_, cols);
+    dB.resize(n_, cols);
+    dC.resize(n_, cols);
+    gA_.setZero(E_, n_);
+    const long scratch = long(T_len) * n_ * kLanes;
+    chunk_.resize(4 * scratch);
+    float* S = chunk_.data();
+    for (int b = 0; b < shape_.batch; ++b) {
+      const long col0 = long(b) * T_len;
+      std::fill(S + 2 * scratch, S + 4 * scratch, 0.0f);
+      for (int e0 = 0; e0 < E_; e0 += kLanes) {
+        ChunkArgs g{T_len, n_, E_, e0, A_.data(), A2_.data(), D_->w.data(),
+                    a_->data() + col0 * E_, delta_->data() + col0 * E_,
+                    B_->data() + col0 * n_, C_->data() + col0 * n_, dy.data() + col0 * E_,
+                    da.data() + col0 * E_, ddelta.data() + col0 * E_, gA_.data(), D_->g.data(),
+                    S, S + scratch, S + 2 * scratch, S + 3 * scratch};
+        BackwardChunk(g);
+      }
+      const float* acc_c = S + 2 * scratch;
+      const float* acc_b = S + 3 * scratch;
+      for (int t = 0; t < T_len; ++t) {
+        for (int k = 0; k < n_; ++k) {
+          const long at = (long(t) * n_ + k) * kLanes;
+          float c = 0, bsum = 0;
+          for (int j = 0; j < kLanes; ++j) c += acc_c[at + j], bsum += acc_b[at + j];
+          dC(k, col0 + t) = c;
+          dB(k, col0 + t) = bsum;
+        }
+      }
+    }
+    A_log_->g.array() += gA_.array() * A_.array();
+  }
 }
 
 template class SelectiveScan<float>;

@@ -9,9 +9,14 @@
 // decays stay in L2 while the reverse pass reads them, so memory does not grow with
 // batch * T * E * n. The state of one step is an (E, n) column-major block: the k loop
 // walks contiguous E-long columns, which vectorise.
+// float with E a multiple of 8 and n <= 64 (the defaults) takes BackwardChunked: per
+// sequence and chunk of 8 channels, the replay and the reverse step of all n columns
+// with the per-channel sums in registers (selective_scan.cc, BackwardChunk); the same
+// floats as the column-group form.
 #pragma once
 
 #include <string>
+#include <vector>
 
 #include "worker/numerics/nets/tensor.h"
 
@@ -36,6 +41,8 @@ class SelectiveScan {
   void DecayBlock(const Eigen::Ref<const Vec<T>>& delta_t, Out& decay) const;
   void BackwardSequence(const Mat<T>& dy, int col0, int T_len, int k0, int g, Mat<T>& ddelta,
                         Mat<T>& dB, Mat<T>& dC);
+  // float, E a multiple of 8: channel chunks (selective_scan.cc, BackwardChunk).
+  void BackwardChunked(const Mat<T>& dy, Mat<T>& da, Mat<T>& ddelta, Mat<T>& dB, Mat<T>& dC);
 
   Param<T>* A_log_ = nullptr;
   Param<T>* D_ = nullptr;
@@ -47,12 +54,13 @@ class SelectiveScan {
   const Mat<T>* B_ = nullptr;
   const Mat<T>* C_ = nullptr;
   Mat<T> A_;            // (E, n) = -exp(A_log)
+  Mat<T> A2_;           // (E, n) = A log2 e (float: the decays are 2^(Delta A2))
   Mat<T> states_;       // (E * n, T): s_t of one sequence
   Mat<T> decay_;        // (E * n, T): exp(Delta_t A) of one sequence
   Mat<T> gA_;           // (E, n) gradient wrt A
   Vec<T> ds_;           // (E * n): gradient wrt the state, carried backwards in time
   Mat<T> u_seq_, du_seq_;  // (E, T): Delta (.) a of one sequence and its gradient
-  mutable Vec<T> arg_;  // (E * n): Delta_t A, the argument of DecayBlock's exp
+  std::vector<T> chunk_;   // BackwardChunked: states, decays and the dC / dB lane sums
 };
 
 extern template class SelectiveScan<float>;
