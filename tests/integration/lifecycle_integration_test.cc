@@ -169,6 +169,20 @@ seeds: {min: 2, max: 4, ci: 1.0e-9}
   CommandResult extend = c.Sweep({"extend", "tight", c.WriteFile("again.yaml", kTight)});
   EXPECT_NE(extend.exit_code, 0);
   EXPECT_THAT(extend.err, HasSubstr("adaptive seeds"));
+
+  // Bad settings: a clear error naming the field; the coordinator stays up, nothing new.
+  std::string bad = kTight;
+  bad.replace(bad.find("min: 2, max: 4, ci: 1.0e-9"), 26, "min: 5, max: 3, ci: 0.1");
+  CommandResult refused = c.Sweep({"submit", c.WriteFile("bad.yaml", bad)});
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_THAT(refused.err, HasSubstr("seeds: min 5 > max 3"));
+  bad.replace(bad.find("min: 5, max: 3, ci: 0.1"), 23, "ci: -1");
+  refused = c.Sweep({"submit", c.WriteFile("bad2.yaml", bad)});
+  EXPECT_THAT(refused.err, HasSubstr("seeds.ci: must be a finite number > 0, got -1"));
+  ASSERT_EQ(c.Sweep({"status", "tight"}).exit_code, 0);
+  n = c.Counts();
+  ASSERT_TRUE(n.ok());
+  EXPECT_EQ(n->jobs, 12);
 }
 
 // `sweep verify`: with two workers, each sampled cell is rerun by the worker that did not
