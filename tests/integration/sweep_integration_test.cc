@@ -272,7 +272,10 @@ TEST(IntegrationTest, SigtermDrainsAndExitsCleanly) {
 // with heartbeats until they land, so no attempt is lost and no job runs twice.
 TEST(IntegrationTest, SigtermDuringReportsLosesNoAttemptAndComputesNoJobTwice) {
   Cluster c(TestName());
-  ASSERT_TRUE(c.StartCoordinator(/*lease_ttl_ms=*/5000));
+  // The restart's grace is one ttl: it must cover a worker's reconnect backoff on a loaded
+  // machine (5 s lost two leases once in a fresh-machine run; a lease really dropped
+  // still shows as lost, 15 s later).
+  ASSERT_TRUE(c.StartCoordinator(/*lease_ttl_ms=*/15000));
   const std::string file = c.WriteFile("many.yaml", R"(name: many
 base: {model: krr, d: 4, r: 1, N: 8, eval_tasks: 20, eval_lengths: [8]}
 seeds: 1500
@@ -289,7 +292,7 @@ seeds: 1500
   absl::StatusOr<SweepSummary> at_stop = c.Summary(1);
   ASSERT_THAT(at_stop, IsOk());
   ASSERT_LT(at_stop->succeeded, 1500);    // the drain really landed mid-sweep
-  ASSERT_TRUE(c.StartCoordinator(5000));  // same DB, same port: workers come back
+  ASSERT_TRUE(c.StartCoordinator(15000));  // same DB, same port: workers come back
   ASSERT_TRUE(c.WaitForSummary(
       1, [](const SweepSummary& s) { return s.succeeded == 1500; }, seconds(120)));
   absl::StatusOr<DbCounts> n = c.Counts();
