@@ -1,13 +1,13 @@
 #include "storage/adaptive_cells.h"
 
 #include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <limits>
 #include <unordered_map>
 
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
-#include "nlohmann/json.hpp"
 #include "storage/nonfinite.h"
 #include "storage/results_query.h"
 #include "storage/student_t.h"
@@ -19,6 +19,17 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 
 bool Ended(JobState s) {
   return s == JobState::kSucceeded || s == JobState::kFailed || s == JobState::kCancelled;
+}
+
+// The seed of a canonical config JSON (one top-level integer "seed", as StripSeed relies
+// on), read from the text: the report path judges a cell without parsing its jobs' JSON.
+int64_t SeedOf(const std::string& json) {
+  const size_t key = json.find("\"seed\":");
+  int64_t seed = 0;
+  if (key == std::string::npos) return seed;
+  const char* begin = json.data() + key + 7;
+  std::from_chars(begin, json.data() + json.size(), seed);
+  return seed;
 }
 
 double HalfWidth(int64_t k, double sd) {
@@ -106,13 +117,9 @@ absl::StatusOr<std::vector<CellJudgement>> JudgeCells(Connection& conn, int64_t 
       return absl::DataLossError(absl::StrCat("sweep ", sweep_id, ": a job has unknown state \"",
                                               state_name, "\""));
     }
-    const nlohmann::json config =
-        nlohmann::json::parse(st->Text(1), nullptr, /*allow_exceptions=*/false);
     CellJob job;
     job.state = *state;
-    job.seed = config.is_object() && config.contains("seed") && config["seed"].is_number_integer()
-                   ? config["seed"].get<int64_t>()
-                   : 0;
+    job.seed = SeedOf(st->Text(1));
     job.metric = ReadMetric(*st, nmse ? 3 : 2, st->Int(4), nmse ? kResNmse : kResMse);
     auto [it, inserted] = cells.try_emplace(cell);
     if (inserted) order.push_back(cell);
