@@ -138,7 +138,12 @@ std::vector<KeyDef> BuildTable() {
       {.name = "batch", .field = &C::batch, .models = kSeq, .lo = 1, .hi = 65536},
       {.name = "lr", .field = &C::lr, .models = kSeq, .lo = 0, .hi = 10, .lo_open = true},
       {.name = "clip", .field = &C::clip, .models = kSeq, .lo = 0, .hi = 1e6},
-      {.name = "warmup", .field = &C::warmup, .models = kSeq, .lo = 0, .hi = kMaxInt},
+      {.name = "warmup",
+       .field = &C::warmup,
+       .models = kSeq,
+       .lo = 0,
+       .hi = kMaxInt,
+       .def = kDerived},
       {.name = "schedule", .field = &C::schedule, .models = kSeq},
       {.name = "curriculum", .field = &C::curriculum, .models = kSeq},
       {.name = "curriculum_start",
@@ -346,8 +351,16 @@ std::vector<int> PairedLengths(int N) {
 
 void FillDerived(const json& partial, uint8_t model, JobConfig& c) {
   if (!partial.contains("r")) c.r = std::min(8, c.d);
+  // The transformer learns h2 in context only with paired tokens, mamba best with
+  // interleaved ones at r = 8 (docs/figure1.md, explorations 4, 11 and 15).
   if (!(model & kSeq) || !partial.contains("format")) {
-    c.format = (model & kSeq) ? PromptFormat::kInterleaved : PromptFormat::kPaired;
+    c.format = (model & kMamba) ? PromptFormat::kInterleaved : PromptFormat::kPaired;
+  }
+  // A short warm-up of the learning rate, never longer than a tenth of the run.
+  if (!(model & kSeq)) {
+    c.warmup = 0;
+  } else if (!partial.contains("warmup")) {
+    c.warmup = std::min(200, c.steps / 10);
   }
   if (!partial.contains("eval_lengths")) {
     c.eval_lengths.clear();

@@ -30,8 +30,34 @@ TEST(JobKeysTest, MambaDefaultsAreInterleavedWithEveryLength) {
   EXPECT_EQ(c.r, 8);
   EXPECT_EQ(c.format, PromptFormat::kInterleaved);
   EXPECT_THAT(c.eval_lengths, ElementsAre(0, 1, 2, 3, 4));
-  EXPECT_EQ(c.steps, 2000);
   EXPECT_EQ(c.D, 64);
+}
+
+// Defaults version 2 (docs/science.md section 7): the recipe that learned in context.
+TEST(JobKeysTest, TrainingDefaultsAreTheRecipeThatLearnedInContext) {
+  for (const char* model : {"mamba", "transformer"}) {
+    JobConfig c = Resolve({{"model", model}, {"d", 16}, {"N", 40}});
+    EXPECT_EQ(c.steps, 15000) << model;
+    EXPECT_EQ(c.batch, 32) << model;
+    EXPECT_EQ(c.lr, 3e-3) << model;
+    EXPECT_EQ(c.warmup, 200) << model;
+    EXPECT_EQ(c.schedule, Schedule::kCosine) << model;
+    EXPECT_TRUE(c.curriculum) << model;
+  }
+}
+
+TEST(JobKeysTest, WarmupDefaultsToATenthOfShortRunsAndIsKeptWhenGiven) {
+  EXPECT_EQ(Resolve({{"model", "mamba"}, {"d", 4}, {"N", 4}, {"steps", 100}}).warmup, 10);
+  EXPECT_EQ(Resolve({{"model", "mamba"}, {"d", 4}, {"N", 4}, {"steps", 5}}).warmup, 0);
+  EXPECT_EQ(Resolve({{"model", "mamba"}, {"d", 4}, {"N", 4}, {"steps", 50000}}).warmup, 200);
+  EXPECT_EQ(
+      Resolve({{"model", "transformer"}, {"d", 4}, {"N", 4}, {"steps", 100}, {"warmup", 0}}).warmup,
+      0);
+  // A model without training drops the key: krr jobs do not split by it.
+  JobConfig a = Resolve({{"model", "krr"}, {"d", 4}, {"N", 4}, {"warmup", 7}});
+  JobConfig b = Resolve({{"model", "krr"}, {"d", 4}, {"N", 4}});
+  EXPECT_EQ(ConfigHash(a), ConfigHash(b));
+  EXPECT_THAT(CanonicalJson(a), ::testing::Not(HasSubstr("warmup")));
 }
 
 TEST(JobKeysTest, TheoryDefaultsArePairedWithFractionsOfN) {
@@ -195,13 +221,14 @@ TEST(JobKeysTest, DoublesRoundTripExactly) {
   }
 }
 
-TEST(JobKeysTest, TransformerDefaultsAndPairedOverride) {
+TEST(JobKeysTest, TransformerDefaultsToPairedTokensAndInterleavedOverride) {
   JobConfig c = Resolve({{"model", "transformer"}, {"d", 8}, {"N", 16}});
-  EXPECT_EQ(c.format, PromptFormat::kInterleaved);
-  EXPECT_EQ(c.eval_lengths.size(), 17u);
+  EXPECT_EQ(c.format, PromptFormat::kPaired);
+  EXPECT_THAT(c.eval_lengths, ElementsAre(2, 4, 8, 16));
   EXPECT_EQ(std::tie(c.H, c.attention, c.L, c.D), std::make_tuple(4, Attention::kSoftmax, 2, 64));
-  JobConfig paired = Resolve({{"model", "transformer"}, {"d", 8}, {"N", 16}, {"format", "paired"}});
-  EXPECT_THAT(paired.eval_lengths, ElementsAre(2, 4, 8, 16));
+  JobConfig interleaved =
+      Resolve({{"model", "transformer"}, {"d", 8}, {"N", 16}, {"format", "interleaved"}});
+  EXPECT_EQ(interleaved.eval_lengths.size(), 17u);
 }
 
 TEST(JobKeysTest, TrainingHashIgnoresEvaluationKeys) {
@@ -219,11 +246,14 @@ TEST(JobKeysTest, TrainingHashIgnoresEvaluationKeys) {
 }
 
 TEST(JobKeysTest, CurriculumSettingsOnlyCountWhenCurriculumIsOn) {
-  JobConfig a = Resolve({{"model", "mamba"}, {"d", 8}, {"N", 16}, {"curriculum_start", 0.5}});
-  JobConfig b = Resolve({{"model", "mamba"}, {"d", 8}, {"N", 16}});
+  JobConfig a = Resolve({{"model", "mamba"},
+                         {"d", 8},
+                         {"N", 16},
+                         {"curriculum", false},
+                         {"curriculum_start", 0.5}});
+  JobConfig b = Resolve({{"model", "mamba"}, {"d", 8}, {"N", 16}, {"curriculum", false}});
   EXPECT_EQ(ConfigHash(a), ConfigHash(b));
-  JobConfig on = Resolve(
-      {{"model", "mamba"}, {"d", 8}, {"N", 16}, {"curriculum", true}, {"curriculum_start", 0.5}});
+  JobConfig on = Resolve({{"model", "mamba"}, {"d", 8}, {"N", 16}, {"curriculum_start", 0.5}});
   EXPECT_EQ(on.curriculum_start, 0.5);
   EXPECT_THAT(CanonicalJson(on), HasSubstr("\"curriculum_start\":0.5"));
 }
