@@ -19,11 +19,14 @@
 //   bench_fleet [--workers 10000] [--job-ms 10000] [--heartbeat-ms 10000] [--slots 1]
 //               [--lease-batch 1] [--duration 60] [--warmup 15] [--threads 48]
 //               [--channels 8] [--jobs N] [--dir /tmp] [--sweepd PATH]
-//               [--flush-ms 1000] [--lease-ttl-ms 30000]
+//               [--flush-ms 1000] [--lease-ttl-ms 30000] [--report-lease 1]
 //
 // --job-ms 0 leases and reports back to back (the fastest cycle; heartbeats off). With
 // --slots K each worker registers K slots and runs up to K jobs; --lease-batch B lets it
 // take up to B jobs in one LeaseJob call (max_jobs) when that many slots are free.
+// --report-lease 1 (the default, as sweep-worker does) asks for the next jobs with each
+// report (ReportResultRequest.next: one call and one commit per cycle); 0 reports and
+// then calls LeaseJob, as workers did before.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
@@ -80,6 +83,7 @@ struct Args {
   std::string sweepd;
   int flush_ms = 1'000;
   int lease_ttl_ms = 30'000;
+  int report_lease = 1;  // 1: each report asks for the next lease (ReportResultRequest.next)
 };
 
 // A number for `flag`, or exit 2 naming the flag and the value.
@@ -100,7 +104,7 @@ Args ParseArgs(int argc, char** argv) {
       {"--heartbeat-ms", &a.heartbeat_ms}, {"--slots", &a.slots},
       {"--lease-batch", &a.lease_batch},   {"--threads", &a.threads},
       {"--channels", &a.channels},         {"--flush-ms", &a.flush_ms},
-      {"--lease-ttl-ms", &a.lease_ttl_ms}};
+      {"--lease-ttl-ms", &a.lease_ttl_ms}, {"--report-lease", &a.report_lease}};
   for (int i = 1; i < argc; i += 2) {
     if (i + 1 >= argc) Die(std::string(argv[i]) + ": needs a value");
     const std::string k = argv[i], v = argv[i + 1];
@@ -131,6 +135,7 @@ Args ParseArgs(int argc, char** argv) {
   }
   if (a.jobs < 0 || a.jobs > 1'000'000) Die("--jobs: must be in [0, 1000000] (0: enough)");
   if (a.flush_ms < 1 || a.lease_ttl_ms < 1) Die("--flush-ms, --lease-ttl-ms: must be >= 1");
+  if (a.report_lease != 0 && a.report_lease != 1) Die("--report-lease: must be 0 or 1");
   if (a.jobs == 0) {
     // Enough that the queue never runs dry: the fleet's rate over the whole run, + 50%.
     const double per_s = a.job_ms > 0 ? 1000.0 * a.workers * a.slots / a.job_ms : 8'000.0;
@@ -293,7 +298,7 @@ class Fleet {
       case Rpc::kHeartbeat:
         return DoHeartbeat(e, w);
       case Rpc::kReport:
-        return DoReport(e, w);
+        return DoReport(e, w, rng);
       default:
         return;
     }
@@ -318,9 +323,18 @@ class Fleet {
       Schedule(wi, w, now + milliseconds(500));
       return;
     }
-    if (Measured()) counters_.leases += static_cast<int64_t>(got->size());
+    Adopt(wi, w, *got, now, rng, /*lease_call=*/true);
+  }
+
+  // Starts the leased jobs of worker `wi`: their heartbeats and reports go into the
+  // timetable, and a lease call for the slots still free. `lease_call`: they came from
+  // the worker's pending LeaseJob, which is over now.
+  void Adopt(int wi, SimWorker& w, const std::vector<sweep::Lease>& got,
+             SteadyClock::time_point now, std::mt19937_64& rng, bool lease_call) {
+    if (Measured()) counters_.leases += static_cast<int64_t>(got.size());
     std::lock_guard lock(w.mu);
-    for (const sweep::Lease& l : *got) {
+    if (lease_call) w.lease_pending = false;
+    for (const sweep::Lease& l : got) {
       const auto ends = now + milliseconds(a_.job_ms);
       w.jobs.push_back({l, now, ends});
       if (a_.heartbeat_ms > 0 && a_.job_ms > 0) {
@@ -331,8 +345,7 @@ class Fleet {
       }
       Push({ends, wi, Rpc::kReport, l.job_id});
     }
-    w.lease_pending = false;
-    if (static_cast<int>(w.jobs.size()) < a_.slots) {
+    if (static_cast<int>(w.jobs.size()) < a_.slots && !w.lease_pending) {
       w.lease_pending = true;
       Push({now, wi, Rpc::kLease, 0});
     }
@@ -382,7 +395,7 @@ class Fleet {
     if (next < job->ends) Push({next, e.w, Rpc::kHeartbeat, e.job_id});
   }
 
-  void DoReport(const Event& e, SimWorker& w) {
+  void DoReport(const Event& e, SimWorker& w, std::mt19937_64& rng) {
     std::optional<SimJob> job = FindJob(w, e.job_id);
     if (!job) return;
     sweep::JobReport report;
@@ -391,7 +404,23 @@ class Fleet {
     report.result.mse = 0.5;
     report.result.nmse = 0.25;
     report.result.curve = {{16, 0.5, 0.01, 0.25}};
-    absl::Status s = w.client->Report(e.job_id, job->lease.attempt, report);
+    // With --report-lease 1 the report asks for as many jobs as slots will be free once
+    // this one ends (at most --lease-batch), unless a lease call is already on its way.
+    int want = 0;
+    if (a_.report_lease == 1) {
+      std::lock_guard lock(w.mu);
+      if (!w.lease_pending) {
+        want = std::min(a_.lease_batch, a_.slots - static_cast<int>(w.jobs.size()) + 1);
+      }
+    }
+    absl::StatusOr<std::vector<sweep::Lease>> next = std::vector<sweep::Lease>();
+    absl::Status s;
+    if (want > 0) {
+      next = w.client->ReportAndLease(e.job_id, job->lease.attempt, report, want);
+      s = next.status();
+    } else {
+      s = w.client->Report(e.job_id, job->lease.attempt, report);
+    }
     if (s.ok()) {
       if (Measured()) ++counters_.cycles;
     } else if (s.code() == absl::StatusCode::kAborted) {
@@ -399,7 +428,14 @@ class Fleet {
     } else {
       counters_.Error(s);
     }
-    DropJob(e.w, w, e.job_id);
+    {
+      std::lock_guard lock(w.mu);
+      std::erase_if(w.jobs, [&](const SimJob& j) { return j.lease.job_id == e.job_id; });
+    }
+    // Adopt also schedules a LeaseJob for the slots still free (none came: the queue was
+    // empty, as the plain path's next call would find it).
+    Adopt(e.w, w, next.ok() ? *next : std::vector<sweep::Lease>(), SteadyClock::now(), rng,
+          /*lease_call=*/false);
   }
 
   const Args& a_;
@@ -526,8 +562,9 @@ int main(int argc, char** argv) {
   };
   std::printf(
       "  fleet: %d workers x %d slots, jobs of %d ms, heartbeat every %d ms, lease batch %d, "
-      "%d client threads\n",
-      a.workers, a.slots, a.job_ms, a.heartbeat_ms, a.lease_batch, a.threads);
+      "%d client threads, %s\n",
+      a.workers, a.slots, a.job_ms, a.heartbeat_ms, a.lease_batch, a.threads,
+      a.report_lease ? "next lease asked with each report" : "report and lease as two calls");
   std::printf("  window %.0f s after %.0f s warm-up, load average %.1f (mean of the window)\n",
               secs, a.warmup_s, load_n > 0 ? load_sum / load_n : LoadAverage());
   std::printf(
@@ -568,10 +605,13 @@ int main(int argc, char** argv) {
       100 * (cpu1 - cpu0) / secs, rss, hwm, 100 * (self_cpu(self1) - self_cpu(self0)) / secs);
   // CPU per call does not depend on how much of the machine sweepd got: the figure to
   // compare across runs on a busy machine.
-  const double calls = static_cast<double>(c.cycles) * 2 + static_cast<double>(c.heartbeats);
+  double calls = 0;  // every call made in the window, of every kind
+  for (const ThreadLog& l : fleet.logs()) {
+    for (const std::vector<double>& v : l.latency_ms) calls += static_cast<double>(v.size());
+  }
   if (calls > 0) {
-    std::printf("  sweepd CPU per call (lease, report, heartbeat): %.0f us\n",
-                1e6 * (cpu1 - cpu0) / calls);
+    std::printf("  sweepd CPU per call (lease, report, heartbeat): %.0f us; per cycle %.0f us\n",
+                1e6 * (cpu1 - cpu0) / calls, c.cycles > 0 ? 1e6 * (cpu1 - cpu0) / c.cycles : 0.0);
   }
   std::printf(
       "  leases lost to expiry: %lld attempts (all workers alive: each is wrong); "
