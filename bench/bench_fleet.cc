@@ -28,27 +28,18 @@
 // --report-lease 1 (the default, as sweep-worker does) asks for the next jobs with each
 // report (ReportResultRequest.next: one call and one commit per cycle); 0 reports and
 // then calls LeaseJob, as workers did before.
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <charconv>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <mutex>
-#include <optional>
-#include <queue>
 #include <random>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>

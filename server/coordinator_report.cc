@@ -1,6 +1,9 @@
 // Reports (docs/design.md section 4.3): the outcome of an attempt, stored once, and
 // optionally the worker's next leases in the same transaction, so that a worker's cycle
 // costs one commit and one round trip instead of two.
+#include <optional>
+#include <vector>
+
 #include "absl/strings/str_cat.h"
 #include "common/input_checks.h"
 #include "common/limits.h"
