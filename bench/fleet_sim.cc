@@ -211,9 +211,10 @@ void Fleet::OnLeases(int wi, Worker& w, const grpc::Status& s, const v1::Lease* 
   const auto now = SteadyClock::now();
   if (!s.ok()) {
     counters_.Error(s);
-    ScheduleLease(wi, w, now + milliseconds(100));
+    ScheduleLease(wi, w, now + Backoff(w));
     return;
   }
+  Succeeded(w);
   std::vector<Job> got;
   if (first != nullptr) {
     got.push_back({first->job_id(), first->attempt(), now, now + milliseconds(o_.job_ms)});
@@ -248,6 +249,21 @@ void Fleet::Adopt(int wi, Worker& w, const std::vector<Job>& got, bool lease_cal
     w.lease_pending = true;
     Push({now, wi, Rpc::kLease, 0});
   }
+}
+
+SteadyClock::duration Fleet::Backoff(Worker& w) {
+  int n;
+  {
+    std::lock_guard lock(w.mu);
+    n = std::min(w.failures++, 20);
+  }
+  const int64_t cap_ms = std::min<int64_t>(30'000, int64_t{100} << n);
+  return milliseconds(static_cast<int64_t>(Random() % static_cast<uint64_t>(cap_ms + 1)));
+}
+
+void Fleet::Succeeded(Worker& w) {
+  std::lock_guard lock(w.mu);
+  w.failures = 0;
 }
 
 void Fleet::ScheduleLease(int wi, Worker& w, SteadyClock::time_point at) {
@@ -307,7 +323,7 @@ void Fleet::StartReport(const Event& e, Worker& w) {
     for (const Job& j : w.jobs)
       if (j.job_id == e.job_id) job = j;
     // As many as slots will be free once this job ends, unless a LeaseJob is on its way.
-    if (job && o_.report_lease && !w.lease_pending) {
+    if (job && o_.report_lease && !w.lease_pending && !e.retry) {
       want = std::min(o_.lease_batch, o_.slots - static_cast<int>(w.jobs.size()) + 1);
     }
   }
@@ -337,11 +353,17 @@ void Fleet::StartReport(const Event& e, Worker& w) {
         Worker& owner = workers_[wi];
         const auto now = SteadyClock::now();
         if (s.ok()) {
+          Succeeded(owner);
           if (InWindow(now)) ++counters_.cycles;
         } else if (s.error_code() == grpc::StatusCode::ABORTED) {
           ++counters_.aborted;
         } else {
+          // As sweep-worker does: the job is kept and its report retried after a backoff
+          // (dropping it would leave its lease to expire, a lost attempt).
           counters_.Error(s);
+          Push({now + Backoff(owner), wi, Rpc::kReport, job_id, /*retry=*/true});
+          Done(Rpc::kReport, t0);
+          return;
         }
         {
           std::lock_guard lock(owner.mu);

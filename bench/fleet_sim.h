@@ -83,6 +83,7 @@ class Fleet {
     std::mutex mu;               // its jobs: answers for one worker may run at once
     std::vector<Job> jobs;       // running
     bool lease_pending = false;  // a LeaseJob is scheduled or in flight
+    int failures = 0;            // calls failed in a row, for the backoff
   };
   // One timetable entry: at `due`, `rpc` for worker `w` (and job `job_id`).
   struct Event {
@@ -90,6 +91,7 @@ class Fleet {
     int w = 0;
     Rpc rpc = Rpc::kLease;
     int64_t job_id = 0;
+    bool retry = false;  // a report tried before: it asks for no lease (as sweep-worker)
     bool operator>(const Event& o) const { return due > o.due; }
   };
 
@@ -107,6 +109,10 @@ class Fleet {
   void Adopt(int wi, Worker& w, const std::vector<Job>& got, bool lease_call);
   void ScheduleLease(int wi, Worker& w, SteadyClock::time_point at);
   void DropJob(int wi, Worker& w, int64_t job_id);
+  // After a failed call, as sweep-worker waits (rpc/backoff.h): a uniform time in
+  // [0, min(30 s, 100 ms * 2^n)] for the n-th failure in a row. `Succeeded` resets it.
+  SteadyClock::duration Backoff(Worker& w);
+  void Succeeded(Worker& w);
   // Counts a call in flight; Done records its latency and wakes Run at the end.
   void Begin();
   void Done(Rpc rpc, SteadyClock::time_point t0);
