@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include "common/status.h"
+#include "storage/fault_point.h"
 #include "storage/store.h"
 #include "storage/transaction.h"
 
@@ -39,6 +40,7 @@ absl::StatusOr<ReportLease> Store::ReportThenLease(int64_t job_id, int attempt,
       out.lease_refused = leases.status();
     }
   }
+  SWEEP_FAULT_POINT("report_lease.before_commit");
   SWEEP_RETURN_IF_ERROR(txn.Commit());
   return out;
 }
