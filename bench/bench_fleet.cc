@@ -281,6 +281,17 @@ int main(int argc, char** argv) {
       batches, batches / commit_rate,
       static_cast<long long>(Stat(stats1, "flushes") - Stat(stats0, "flushes")),
       static_cast<long long>(Stat(stats1, "flushed_leases") - Stat(stats0, "flushed_leases")));
+  const double busy_us = static_cast<double>(Stat(stats1, "write_busy_us") -
+                                             Stat(stats0, "write_busy_us"));
+  const double batch_n = static_cast<double>(Stat(stats1, "write_batches") -
+                                             Stat(stats0, "write_batches"));
+  if (batch_n > 0) {
+    std::printf(
+        "  SQLite writer busy %.0f%% of the window (one batch at a time; near 100%%: the write "
+        "path bounds the throughput), %.2f ms and %.1f ops per batch\n",
+        100 * busy_us / 1e6 / (secs + 1.1), busy_us / 1e3 / batch_n,
+        static_cast<double>(Stat(stats1, "write_ops") - Stat(stats0, "write_ops")) / batch_n);
+  }
   std::printf("  heartbeats answered from memory: %lld of %lld\n",
               static_cast<long long>(Stat(stats1, "heartbeats_in_memory") -
                                      Stat(stats0, "heartbeats_in_memory")),

@@ -47,6 +47,9 @@ struct CoordinatorOptions {
 struct CoordinatorStats {
   int64_t write_batches = 0;         // SQLite write transactions (group commits), one fsync each
   int64_t write_ops = 0;             // operations those transactions carried
+  int64_t write_busy_us = 0;         // wall time spent running them, fsync included: the
+                                     // writer runs one batch at a time, so near 100% of
+                                     // the elapsed time it bounds the throughput
   int64_t leases = 0;                // leases granted
   int64_t reports = 0;               // reports accepted (stored or replayed)
   int64_t heartbeats = 0;            // heartbeats accepted
