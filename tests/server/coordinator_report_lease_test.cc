@@ -24,12 +24,14 @@ TEST_F(CoordinatorTest, ReportAndLeaseGrantsTheNextJobInTheReportsCommit) {
   Register("w1", /*slots=*/1);
   const sweep::Lease first = MustLease("w1");
   const int64_t batches = coord_->stats().write_batches;
+  const int64_t busy_us = coord_->stats().write_busy_us;
   auto next = coord_->ReportAndLease(first.job_id, 1, OkReport("w1", 1.0, 0.5), LeaseFit{}, 1);
   ASSERT_THAT(next, IsOk());
   ASSERT_THAT(*next, SizeIs(1));  // the finished job's slot is free again
   EXPECT_NE((*next)[0].job_id, first.job_id);
   EXPECT_EQ((*next)[0].attempt, 1);
   EXPECT_EQ(coord_->stats().write_batches, batches + 1);  // one commit for both
+  EXPECT_GT(coord_->stats().write_busy_us, busy_us);  // its time (an fsync: > 1 us)
   EXPECT_EQ(Count("SELECT count(*) FROM results"), 1);
   EXPECT_EQ(Job(first.sweep_id, first.job_id).state, JobState::kSucceeded);
   EXPECT_EQ(Job(first.sweep_id, (*next)[0].job_id).worker_id, "w1");
