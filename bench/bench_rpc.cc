@@ -150,5 +150,6 @@ int main(int argc, char** argv) {
   std::filesystem::remove(db);
   std::filesystem::remove(db + "-wal");
   std::filesystem::remove(db + "-shm");
+  std::filesystem::remove(db + ".lock");  // sweepd's single-writer lock (server/db_lock.h)
   return done.load() == args.jobs ? 0 : 1;
 }
