@@ -3,9 +3,10 @@
 // file database, submits one krr sweep, and plays W workers: each registers its own
 // session with the worker token (as sweep-worker does), leases a job, heartbeats every
 // H ms while the fake job "runs" for L ms, reports, and leases again. The workers are
-// not threads: their next calls wait in one timetable and a pool of client threads makes
-// them, over a few channels, each with its own TCP connection. So 10,000 workers cost
-// the bench little more than their calls.
+// not threads: their next calls wait in one timetable, and a timetable thread starts each
+// as an asynchronous call over a few channels (each its own TCP connection) without
+// waiting for its answer (bench/fleet_sim.h). So 10,000 workers cost the bench little
+// more than their calls, and no fixed pool of blocking client threads caps what it sends.
 //
 // Printed for the measured window (after --warmup): lease+report cycles per second,
 // heartbeats per second, p50/p99/p999 latency per RPC, how late calls left against the
@@ -17,34 +18,28 @@
 // machine reads the same in relative terms.
 //
 //   bench_fleet [--workers 10000] [--job-ms 10000] [--heartbeat-ms 10000] [--slots 1]
-//               [--lease-batch 1] [--duration 60] [--warmup 15] [--threads 48]
+//               [--lease-batch 1] [--duration 60] [--warmup 15] [--threads 2]
 //               [--channels 8] [--jobs N] [--dir /tmp] [--sweepd PATH]
-//               [--flush-ms 1000] [--lease-ttl-ms 30000]
+//               [--flush-ms 1000] [--lease-ttl-ms 30000] [--report-lease 1]
 //
 // --job-ms 0 leases and reports back to back (the fastest cycle; heartbeats off). With
 // --slots K each worker registers K slots and runs up to K jobs; --lease-batch B lets it
 // take up to B jobs in one LeaseJob call (max_jobs) when that many slots are free.
-#include <fcntl.h>
+// --report-lease 1 (the default, as sweep-worker does) asks for the next jobs with each
+// report (ReportResultRequest.next: one call and one commit per cycle); 0 reports and
+// then calls LeaseJob, as workers did before.
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <charconv>
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <mutex>
-#include <optional>
-#include <queue>
 #include <random>
-#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -56,13 +51,12 @@
 #include "spdlog/spdlog.h"
 #include "storage/sqlite.h"
 #include "sweep/v1/sweep.grpc.pb.h"
+#include "bench/fleet_sim.h"
 #include "bench/fleet_sweepd.h"
-#include "worker/coordinator_client.h"
 
 namespace {
 
 using namespace sweep::bench;  // bench/fleet_sweepd.h: sweepd, /proc and the yardstick
-using SteadyClock = std::chrono::steady_clock;
 using std::chrono::milliseconds;
 
 struct Args {
@@ -73,13 +67,14 @@ struct Args {
   int lease_batch = 1;
   double duration_s = 60;
   double warmup_s = 15;
-  int threads = 48;
+  int threads = 2;  // timetable threads starting the asynchronous calls
   int channels = 8;
   int64_t jobs = 0;  // 0: enough for the run
   std::string dir = "/tmp";
   std::string sweepd;
   int flush_ms = 1'000;
   int lease_ttl_ms = 30'000;
+  int report_lease = 1;  // 1: each report asks for the next lease (ReportResultRequest.next)
 };
 
 // A number for `flag`, or exit 2 naming the flag and the value.
@@ -100,7 +95,7 @@ Args ParseArgs(int argc, char** argv) {
       {"--heartbeat-ms", &a.heartbeat_ms}, {"--slots", &a.slots},
       {"--lease-batch", &a.lease_batch},   {"--threads", &a.threads},
       {"--channels", &a.channels},         {"--flush-ms", &a.flush_ms},
-      {"--lease-ttl-ms", &a.lease_ttl_ms}};
+      {"--lease-ttl-ms", &a.lease_ttl_ms}, {"--report-lease", &a.report_lease}};
   for (int i = 1; i < argc; i += 2) {
     if (i + 1 >= argc) Die(std::string(argv[i]) + ": needs a value");
     const std::string k = argv[i], v = argv[i + 1];
@@ -131,6 +126,7 @@ Args ParseArgs(int argc, char** argv) {
   }
   if (a.jobs < 0 || a.jobs > 1'000'000) Die("--jobs: must be in [0, 1000000] (0: enough)");
   if (a.flush_ms < 1 || a.lease_ttl_ms < 1) Die("--flush-ms, --lease-ttl-ms: must be >= 1");
+  if (a.report_lease != 0 && a.report_lease != 1) Die("--report-lease: must be 0 or 1");
   if (a.jobs == 0) {
     // Enough that the queue never runs dry: the fleet's rate over the whole run, + 50%.
     const double per_s = a.job_ms > 0 ? 1000.0 * a.workers * a.slots / a.job_ms : 8'000.0;
@@ -146,272 +142,6 @@ std::string RandomHex(std::mt19937_64& rng) {
                 static_cast<unsigned long long>(rng()));
   return buf;
 }
-
-// ---- the simulated fleet ----
-
-enum class Rpc { kLease, kHeartbeat, kReport, kCount };
-const char* RpcName(Rpc r) {
-  switch (r) {
-    case Rpc::kLease:
-      return "LeaseJob";
-    case Rpc::kHeartbeat:
-      return "Heartbeat";
-    case Rpc::kReport:
-      return "ReportResult";
-    default:
-      return "?";
-  }
-}
-
-struct SimJob {
-  sweep::Lease lease;
-  SteadyClock::time_point started, ends;
-};
-
-struct SimWorker {
-  std::string id;
-  std::unique_ptr<sweep::worker::CoordinatorClient> client;
-  std::mutex mu;               // its jobs (a worker's calls may run on two threads at once)
-  std::vector<SimJob> jobs;    // running
-  bool lease_pending = false;  // a lease call is scheduled or in flight
-};
-
-// One timetable entry: at `due`, make `rpc` for worker `w` (job `job_id` for heartbeats
-// and reports).
-struct Event {
-  SteadyClock::time_point due;
-  int w;
-  Rpc rpc;
-  int64_t job_id;
-  bool operator>(const Event& o) const { return due > o.due; }
-};
-
-struct Counters {
-  std::atomic<int64_t> cycles{0}, heartbeats{0}, leases{0}, lease_misses{0}, aborted{0}, errors{0};
-  // The first "other error", printed with the count: a count alone does not say whether
-  // the coordinator refused, timed out or was overloaded.
-  std::mutex first_error_mu;
-  std::string first_error;
-  void Error(const absl::Status& s) {
-    if (errors++ > 0) return;
-    std::lock_guard lock(first_error_mu);
-    first_error = s.ToString();
-  }
-};
-
-struct ThreadLog {
-  std::vector<double> latency_ms[static_cast<int>(Rpc::kCount)];
-  std::vector<double> late_ms;
-};
-
-class Fleet {
- public:
-  Fleet(const Args& a, std::vector<std::shared_ptr<grpc::Channel>> channels)
-      : a_(a), channels_(std::move(channels)), workers_(a.workers) {}
-
-  void Register() {
-    std::atomic<int> next{0}, failed{0};
-    std::vector<std::jthread> pool;
-    for (int t = 0; t < a_.threads; ++t) {
-      pool.emplace_back([&] {
-        for (int i = next++; i < a_.workers; i = next++) {
-          SimWorker& w = workers_[i];
-          w.id = "fleet-" + std::to_string(i);
-          w.client =
-              std::make_unique<sweep::worker::CoordinatorClient>(channels_[i % channels_.size()]);
-          if (!w.client->Register({w.id, "bench-fleet", a_.slots, "bench"}).ok()) ++failed;
-        }
-      });
-    }
-    pool.clear();
-    if (failed > 0) Die(std::to_string(failed.load()) + " registrations failed");
-  }
-
-  // Runs the timetable until `end`; measures from `window_start`.
-  void Run(SteadyClock::time_point window_start, SteadyClock::time_point end) {
-    window_start_ = window_start;
-    std::mt19937_64 rng(7);
-    const auto now = SteadyClock::now();
-    const int spread_ms = std::max(1, a_.job_ms);
-    for (int i = 0; i < a_.workers; ++i) {  // first leases spread over one job length
-      workers_[i].lease_pending = true;
-      Push({now + milliseconds(rng() % spread_ms), i, Rpc::kLease, 0});
-    }
-    logs_.resize(a_.threads);
-    std::vector<std::jthread> pool;
-    for (int t = 0; t < a_.threads; ++t) pool.emplace_back([this, t, end] { Loop(t, end); });
-    pool.clear();
-  }
-
-  const Counters& counters() const { return counters_; }
-  const std::vector<ThreadLog>& logs() const { return logs_; }
-
- private:
-  void Push(const Event& e) {
-    {
-      std::lock_guard lock(mu_);
-      queue_.push(e);
-    }
-    cv_.notify_one();
-  }
-
-  void Loop(int t, SteadyClock::time_point end) {
-    std::mt19937_64 rng(1000 + t);
-    for (;;) {
-      Event e;
-      {
-        std::unique_lock lock(mu_);
-        for (;;) {
-          if (SteadyClock::now() >= end) return;
-          if (!queue_.empty() && queue_.top().due <= SteadyClock::now()) break;
-          const auto wake = queue_.empty() ? end : std::min(end, queue_.top().due);
-          cv_.wait_until(lock, wake);
-        }
-        e = queue_.top();
-        queue_.pop();
-      }
-      const auto t0 = SteadyClock::now();
-      const bool measured = t0 >= window_start_;
-      if (measured) logs_[t].late_ms.push_back(Ms(t0 - e.due));
-      Do(e, rng);
-      if (measured) {
-        logs_[t].latency_ms[static_cast<int>(e.rpc)].push_back(Ms(SteadyClock::now() - t0));
-      }
-    }
-  }
-
-  static double Ms(SteadyClock::duration d) {
-    return std::chrono::duration<double, std::milli>(d).count();
-  }
-  bool Measured() const { return SteadyClock::now() >= window_start_; }
-
-  void Do(const Event& e, std::mt19937_64& rng) {
-    SimWorker& w = workers_[e.w];
-    switch (e.rpc) {
-      case Rpc::kLease:
-        return DoLease(e.w, w, rng);
-      case Rpc::kHeartbeat:
-        return DoHeartbeat(e, w);
-      case Rpc::kReport:
-        return DoReport(e, w);
-      default:
-        return;
-    }
-  }
-
-  void DoLease(int wi, SimWorker& w, std::mt19937_64& rng) {
-    int free_slots;
-    {
-      std::lock_guard lock(w.mu);
-      free_slots = a_.slots - static_cast<int>(w.jobs.size());
-    }
-    const int want = std::min(free_slots, a_.lease_batch);
-    auto got = w.client->LeaseMany(w.id, milliseconds(0), want);
-    const auto now = SteadyClock::now();
-    if (!got.ok()) {
-      counters_.Error(got.status());
-      Schedule(wi, w, now + milliseconds(100));
-      return;
-    }
-    if (got->empty()) {
-      if (Measured()) ++counters_.lease_misses;
-      Schedule(wi, w, now + milliseconds(500));
-      return;
-    }
-    if (Measured()) counters_.leases += static_cast<int64_t>(got->size());
-    std::lock_guard lock(w.mu);
-    for (const sweep::Lease& l : *got) {
-      const auto ends = now + milliseconds(a_.job_ms);
-      w.jobs.push_back({l, now, ends});
-      if (a_.heartbeat_ms > 0 && a_.job_ms > 0) {
-        // The first heartbeat at a random point of the period, as workers started at
-        // random times would send it; then every period.
-        const auto first = now + milliseconds(rng() % a_.heartbeat_ms);
-        if (first < ends) Push({first, wi, Rpc::kHeartbeat, l.job_id});
-      }
-      Push({ends, wi, Rpc::kReport, l.job_id});
-    }
-    w.lease_pending = false;
-    if (static_cast<int>(w.jobs.size()) < a_.slots) {
-      w.lease_pending = true;
-      Push({now, wi, Rpc::kLease, 0});
-    }
-  }
-
-  // Schedules the worker's next lease call unless one is scheduled.
-  void Schedule(int wi, SimWorker& w, SteadyClock::time_point at) {
-    std::lock_guard lock(w.mu);
-    w.lease_pending = true;
-    Push({at, wi, Rpc::kLease, 0});
-  }
-
-  std::optional<SimJob> FindJob(SimWorker& w, int64_t job_id) {
-    std::lock_guard lock(w.mu);
-    for (const SimJob& j : w.jobs)
-      if (j.lease.job_id == job_id) return j;
-    return std::nullopt;
-  }
-
-  void DropJob(int wi, SimWorker& w, int64_t job_id) {
-    std::lock_guard lock(w.mu);
-    std::erase_if(w.jobs, [&](const SimJob& j) { return j.lease.job_id == job_id; });
-    if (!w.lease_pending) {
-      w.lease_pending = true;
-      Push({SteadyClock::now(), wi, Rpc::kLease, 0});
-    }
-  }
-
-  void DoHeartbeat(const Event& e, SimWorker& w) {
-    std::optional<SimJob> job = FindJob(w, e.job_id);
-    if (!job) return;
-    const auto now = SteadyClock::now();
-    const int64_t step = std::min<int64_t>(
-        a_.job_ms, std::chrono::duration_cast<milliseconds>(now - job->started).count());
-    auto reply = w.client->Heartbeat(e.job_id, job->lease.attempt, w.id, step, a_.job_ms);
-    if (!reply.ok()) {
-      if (reply.status().code() == absl::StatusCode::kAborted) {
-        ++counters_.aborted;  // the lease was lost although this worker is alive
-        DropJob(e.w, w, e.job_id);
-      } else {
-        counters_.Error(reply.status());
-      }
-    } else if (Measured()) {
-      ++counters_.heartbeats;
-    }
-    const auto next = e.due + milliseconds(a_.heartbeat_ms);
-    if (next < job->ends) Push({next, e.w, Rpc::kHeartbeat, e.job_id});
-  }
-
-  void DoReport(const Event& e, SimWorker& w) {
-    std::optional<SimJob> job = FindJob(w, e.job_id);
-    if (!job) return;
-    sweep::JobReport report;
-    report.worker_id = w.id;
-    report.build_version = "bench";
-    report.result.mse = 0.5;
-    report.result.nmse = 0.25;
-    report.result.curve = {{16, 0.5, 0.01, 0.25}};
-    absl::Status s = w.client->Report(e.job_id, job->lease.attempt, report);
-    if (s.ok()) {
-      if (Measured()) ++counters_.cycles;
-    } else if (s.code() == absl::StatusCode::kAborted) {
-      ++counters_.aborted;
-    } else {
-      counters_.Error(s);
-    }
-    DropJob(e.w, w, e.job_id);
-  }
-
-  const Args& a_;
-  std::vector<std::shared_ptr<grpc::Channel>> channels_;
-  std::vector<SimWorker> workers_;
-  SteadyClock::time_point window_start_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::priority_queue<Event, std::vector<Event>, std::greater<Event>> queue_;
-  Counters counters_;
-  std::vector<ThreadLog> logs_;
-};
 
 double Pct(std::vector<double>& v, double p) {
   if (v.empty()) return 0;
@@ -466,7 +196,15 @@ int main(int argc, char** argv) {
     channels.push_back(
         sweep::rpc::MakeChannel(sweepd.address, worker_auth, /*own_connection=*/true));
   }
-  Fleet fleet(a, channels);
+  FleetOptions fo;
+  fo.workers = a.workers;
+  fo.job_ms = a.job_ms;
+  fo.heartbeat_ms = a.heartbeat_ms;
+  fo.slots = a.slots;
+  fo.lease_batch = a.lease_batch;
+  fo.report_lease = a.report_lease == 1;
+  fo.threads = a.threads;
+  Fleet fleet(fo, channels);
   const auto reg0 = SteadyClock::now();
   fleet.Register();
   std::printf(
@@ -516,7 +254,7 @@ int main(int argc, char** argv) {
   const double commits_after = SqliteCommitRate(base + "_yardstick.db");
 
   const double secs = a.duration_s;
-  const Counters& c = fleet.counters();
+  const FleetCounters& c = fleet.counters();
   const double cycles = c.cycles / secs, hbs = c.heartbeats / secs;
   const double batches =
       (Stat(stats1, "write_batches") - Stat(stats0, "write_batches")) / (secs + 1.1);
@@ -526,8 +264,9 @@ int main(int argc, char** argv) {
   };
   std::printf(
       "  fleet: %d workers x %d slots, jobs of %d ms, heartbeat every %d ms, lease batch %d, "
-      "%d client threads\n",
-      a.workers, a.slots, a.job_ms, a.heartbeat_ms, a.lease_batch, a.threads);
+      "%d client threads, %s\n",
+      a.workers, a.slots, a.job_ms, a.heartbeat_ms, a.lease_batch, a.threads,
+      a.report_lease ? "next lease asked with each report" : "report and lease as two calls");
   std::printf("  window %.0f s after %.0f s warm-up, load average %.1f (mean of the window)\n",
               secs, a.warmup_s, load_n > 0 ? load_sum / load_n : LoadAverage());
   std::printf(
@@ -542,23 +281,29 @@ int main(int argc, char** argv) {
       batches, batches / commit_rate,
       static_cast<long long>(Stat(stats1, "flushes") - Stat(stats0, "flushes")),
       static_cast<long long>(Stat(stats1, "flushed_leases") - Stat(stats0, "flushed_leases")));
+  const double busy_us = static_cast<double>(Stat(stats1, "write_busy_us") -
+                                             Stat(stats0, "write_busy_us"));
+  const double batch_n = static_cast<double>(Stat(stats1, "write_batches") -
+                                             Stat(stats0, "write_batches"));
+  if (batch_n > 0) {
+    std::printf(
+        "  SQLite writer busy %.0f%% of the window (one batch at a time; near 100%%: the write "
+        "path bounds the throughput), %.2f ms and %.1f ops per batch\n",
+        100 * busy_us / 1e6 / (secs + 1.1), busy_us / 1e3 / batch_n,
+        static_cast<double>(Stat(stats1, "write_ops") - Stat(stats0, "write_ops")) / batch_n);
+  }
   std::printf("  heartbeats answered from memory: %lld of %lld\n",
               static_cast<long long>(Stat(stats1, "heartbeats_in_memory") -
                                      Stat(stats0, "heartbeats_in_memory")),
               static_cast<long long>(Stat(stats1, "heartbeats") - Stat(stats0, "heartbeats")));
   for (int r = 0; r < static_cast<int>(Rpc::kCount); ++r) {
-    std::vector<double> all;
-    for (const ThreadLog& l : fleet.logs()) {
-      all.insert(all.end(), l.latency_ms[r].begin(), l.latency_ms[r].end());
-    }
+    std::vector<double> all = fleet.Latencies(static_cast<Rpc>(r));
     if (all.empty()) continue;
     const size_t n = all.size();
     std::printf("  %-12s n=%-8zu p50 %7.2f ms  p99 %7.2f ms  p999 %7.2f ms\n",
                 RpcName(static_cast<Rpc>(r)), n, Pct(all, 0.5), Pct(all, 0.99), Pct(all, 0.999));
   }
-  std::vector<double> late;
-  for (const ThreadLog& l : fleet.logs())
-    late.insert(late.end(), l.late_ms.begin(), l.late_ms.end());
+  std::vector<double> late = fleet.Late();
   std::printf(
       "  calls left late against the timetable: p50 %.1f ms, p99 %.1f ms (bench saturation)\n",
       Pct(late, 0.5), Pct(late, 0.99));
@@ -568,17 +313,17 @@ int main(int argc, char** argv) {
       100 * (cpu1 - cpu0) / secs, rss, hwm, 100 * (self_cpu(self1) - self_cpu(self0)) / secs);
   // CPU per call does not depend on how much of the machine sweepd got: the figure to
   // compare across runs on a busy machine.
-  const double calls = static_cast<double>(c.cycles) * 2 + static_cast<double>(c.heartbeats);
+  const double calls = static_cast<double>(fleet.calls());  // every kind, in the window
   if (calls > 0) {
-    std::printf("  sweepd CPU per call (lease, report, heartbeat): %.0f us\n",
-                1e6 * (cpu1 - cpu0) / calls);
+    std::printf("  sweepd CPU per call (lease, report, heartbeat): %.0f us; per cycle %.0f us\n",
+                1e6 * (cpu1 - cpu0) / calls, c.cycles > 0 ? 1e6 * (cpu1 - cpu0) / c.cycles : 0.0);
   }
   std::printf(
       "  leases lost to expiry: %lld attempts (all workers alive: each is wrong); "
       "ABORTED heartbeats/reports %lld; other errors %lld; empty lease polls %lld\n",
       static_cast<long long>(lost), static_cast<long long>(c.aborted.load()),
       static_cast<long long>(c.errors.load()), static_cast<long long>(c.lease_misses.load()));
-  // The client threads have stopped: no lock needed to read it.
+  // Run returned after the last answer: no lock needed to read it.
   if (c.errors > 0) std::printf("  first other error: %s\n", c.first_error.c_str());
   for (const char* suffix :
        {"", "-wal", "-shm", ".lock", ".log", ".client-token", ".worker-token"}) {

@@ -172,6 +172,16 @@ grpc::Status AuthService::ReportResult(Ctx* ctx, const v1::ReportResultRequest* 
       !s.ok()) {
     return s;
   }
+  // A next-lease ask leases for the session's worker, as LeaseJob does.
+  if (own.has_next()) {
+    const std::string& claimed = req->next().worker_id();
+    if (!claimed.empty() && claimed != own.report().worker_id()) {
+      return Denied(absl::StrCat("next.worker_id: \"", claimed.substr(0, 64),
+                                 "\" is not this session's worker \"", own.report().worker_id(),
+                                 "\""));
+    }
+    own.mutable_next()->set_worker_id(own.report().worker_id());
+  }
   return SweepServiceImpl::ReportResult(ctx, &own, resp);
 }
 

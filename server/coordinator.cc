@@ -61,7 +61,11 @@ absl::Status Coordinator::Impl::Write(std::unique_lock<std::mutex>& lock,
     ops.push_back(w->body);
   }
   lock.unlock();  // only the leader touches the Store; others may queue meanwhile
+  const auto started = std::chrono::steady_clock::now();
   std::vector<absl::Status> statuses = store->RunBatch(ops);
+  write_busy_us += std::chrono::duration_cast<std::chrono::microseconds>(
+                       std::chrono::steady_clock::now() - started)
+                       .count();
   ++write_batches;
   write_ops += static_cast<int64_t>(ops.size());
   lock.lock();
@@ -331,6 +335,7 @@ absl::Status Coordinator::FlushHeartbeats() {
 CoordinatorStats Coordinator::stats() const {
   CoordinatorStats s;
   s.write_batches = impl_->write_batches.load();
+  s.write_busy_us = impl_->write_busy_us.load();
   s.write_ops = impl_->write_ops.load();
   s.leases = impl_->leases.load();
   s.reports = impl_->reports.load();

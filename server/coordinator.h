@@ -47,6 +47,9 @@ struct CoordinatorOptions {
 struct CoordinatorStats {
   int64_t write_batches = 0;         // SQLite write transactions (group commits), one fsync each
   int64_t write_ops = 0;             // operations those transactions carried
+  int64_t write_busy_us = 0;         // wall time spent running them, fsync included: the
+                                     // writer runs one batch at a time, so near 100% of
+                                     // the elapsed time it bounds the throughput
   int64_t leases = 0;                // leases granted
   int64_t reports = 0;               // reports accepted (stored or replayed)
   int64_t heartbeats = 0;            // heartbeats accepted
@@ -122,6 +125,17 @@ class Coordinator {
   // an exact replay of an accepted report; ABORTED for a stale attempt or a different
   // payload under an accepted key; nothing is written then. Replies only after COMMIT.
   absl::Status Report(int64_t job_id, int attempt, const JobReport& report);
+
+  // Report, and in the same transaction (one commit) up to `max_jobs` (1..1024) leases for
+  // the report's worker, granted by every rule of LeaseBatch: the worker's slots and
+  // max_running_leases, `fit` (free cores, exec names), paused and cancelled sweeps, a
+  // verification job's avoided worker (docs/design.md section 4.3). It never waits.
+  // Returns the report's status, as Report; a refused report grants nothing. On OK, the
+  // leases granted: empty when no job is ready, while draining, or when the quota
+  // refuses (the worker's LeaseJob then says why). Replies only after COMMIT.
+  absl::StatusOr<std::vector<sweep::Lease>> ReportAndLease(int64_t job_id, int attempt,
+                                                           const JobReport& report, LeaseFit fit,
+                                                           int max_jobs);
 
   // Hands a job back (worker draining): requeued at once, the attempt does not count.
   absl::Status Release(int64_t job_id, int attempt, const std::string& worker_id);

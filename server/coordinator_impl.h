@@ -64,7 +64,7 @@ struct Coordinator::Impl {
   // Running leases with their in-memory deadlines (docs/design.md section 4.12).
   LeaseTable table;
   // CoordinatorStats, counted where they happen.
-  std::atomic<int64_t> write_batches{0}, write_ops{0}, leases{0}, reports{0}, heartbeats{0},
+  std::atomic<int64_t> write_batches{0}, write_ops{0}, write_busy_us{0}, leases{0}, reports{0}, heartbeats{0},
       heartbeats_in_memory{0}, flushes{0}, flushed_leases{0};
 
   std::condition_variable_any reaper_cv;

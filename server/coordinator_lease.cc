@@ -1,6 +1,7 @@
-// The lease state machine of the Coordinator (docs/design.md sections 4.1-4.4): long-poll grants,
-// heartbeats, reports, hand-backs and cancellation. The checks and writes themselves run
-// in storage::Store transactions; this file adds the lock, the wake-ups and the logs.
+// The lease state machine of the Coordinator (docs/design.md sections 4.1-4.4): long-poll
+// grants, heartbeats, hand-backs and cancellation (reports: coordinator_report.cc). The
+// checks and writes themselves run in storage::Store transactions; this file adds the
+// lock, the wake-ups and the logs.
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -9,7 +10,6 @@
 #include "common/status.h"
 #include "server/coordinator_impl.h"
 #include "spdlog/spdlog.h"
-#include "storage/fault_point.h"
 
 namespace sweep::server {
 namespace {
@@ -121,49 +121,6 @@ absl::StatusOr<HeartbeatReply> Coordinator::Heartbeat(int64_t job_id, int attemp
   ++impl_->heartbeats;
   spdlog::debug("heartbeat job {} attempt {} step {}/{}", job_id, attempt, step, total);
   return HeartbeatReply{renewal.cancel_requested, renewal.expires_at};
-}
-
-absl::Status Coordinator::Report(int64_t job_id, int attempt, const JobReport& sent) {
-  // Refused before the lock: a malformed report leaves the lease as it was, so a worker
-  // with a bug learns it at once and the job expires and is retried as usual.
-  SWEEP_RETURN_IF_ERROR(CheckReport(sent));
-  JobReport report = sent;
-  report.error = TruncateForStorage(report.error, limits::kMaxErrorBytes);
-  report.result.divergence = TruncateForStorage(report.result.divergence, limits::kMaxErrorBytes);
-  std::unique_lock lock(impl_->mu);
-  bool stored = false;
-  absl::Status s = impl_->Write(lock, [&]() -> absl::Status {
-    SWEEP_ASSIGN_OR_RETURN(stored,
-                           impl_->store->Report(job_id, attempt, report, impl_->clock.Now()));
-    // A failure may have cancelled a --fail-fast sweep in this transaction; its running
-    // jobs learn it from their heartbeats, which the lease table answers.
-    if (stored && (!report.ok || !report.result.divergence.empty())) {
-      return impl_->SyncCancelled();
-    }
-    return absl::OkStatus();
-  });
-  lock.unlock();  // the rest (the lease table, counters, logs) needs no mu
-  // The attempt's lease is over once the report is stored, or refused because the sweep
-  // was cancelled (the job ended cancelled).
-  if (s.ok() || s.code() == absl::StatusCode::kFailedPrecondition) {
-    impl_->table.Erase(job_id, attempt);
-  }
-  if (!s.ok()) {
-    spdlog::warn("report for job {} attempt {} refused: {}", job_id, attempt, s.ToString());
-    return s;
-  }
-  ++impl_->reports;
-  SWEEP_FAULT_POINT("report.after_commit");
-  if (!stored) {
-    spdlog::info("job {} attempt {}: replayed report acknowledged", job_id, attempt);
-  } else if (!report.ok) {
-    spdlog::error("job {} failed: {}", job_id, report.error);
-  } else if (!report.result.divergence.empty()) {
-    spdlog::warn("job {} diverged: {}", job_id, report.result.divergence);
-  } else {
-    spdlog::info("job {} done by {} (attempt {})", job_id, report.worker_id, attempt);
-  }
-  return absl::OkStatus();
 }
 
 absl::Status Coordinator::Release(int64_t job_id, int attempt, const std::string& worker_id) {

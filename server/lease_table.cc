@@ -30,6 +30,15 @@ void LeaseTable::Erase(int64_t job_id, int attempt) {
   RemoveLocked(it);
 }
 
+std::optional<LiveLease> LeaseTable::Take(int64_t job_id, int attempt) {
+  std::lock_guard lock(mu_);
+  auto it = leases_.find(job_id);
+  if (it == leases_.end() || it->second.lease.attempt != attempt) return std::nullopt;
+  LiveLease taken = it->second.lease;
+  RemoveLocked(it);
+  return taken;
+}
+
 std::optional<HeartbeatReply> LeaseTable::Renew(int64_t job_id, int attempt,
                                                 const std::string& worker_id, int64_t step,
                                                 int64_t total, TimePoint now,

@@ -45,6 +45,9 @@ class LeaseTable {
   void Put(const LiveLease& lease, bool dirty);
   // Forgets the job's entry if it is of `attempt` (a report, a hand-back).
   void Erase(int64_t job_id, int attempt);
+  // Erase, returning the entry it removed: a report that also leases takes its own lease
+  // out before the quota is counted, and puts it back (Put, dirty) if the report fails.
+  std::optional<LiveLease> Take(int64_t job_id, int attempt);
 
   // The fast path of a heartbeat: when (job_id, attempt, worker_id) is the entry,
   // extends it to now + ttl, records progress and returns the reply (the new deadline,

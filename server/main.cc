@@ -38,10 +38,10 @@ void WaitForSignal(sweep::server::Coordinator& coordinator, int stats_every_ms) 
     }
     const sweep::server::CoordinatorStats s = coordinator.stats();
     spdlog::info(
-        "stats: write_batches={} write_ops={} leases={} reports={} heartbeats={}"
-        " heartbeats_in_memory={} flushes={} flushed_leases={} live_leases={}",
-        s.write_batches, s.write_ops, s.leases, s.reports, s.heartbeats, s.heartbeats_in_memory,
-        s.flushes, s.flushed_leases, s.live_leases);
+        "stats: write_batches={} write_ops={} write_busy_us={} leases={} reports={}"
+        " heartbeats={} heartbeats_in_memory={} flushes={} flushed_leases={} live_leases={}",
+        s.write_batches, s.write_ops, s.write_busy_us, s.leases, s.reports, s.heartbeats,
+        s.heartbeats_in_memory, s.flushes, s.flushed_leases, s.live_leases);
   }
 }
 

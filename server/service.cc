@@ -94,7 +94,7 @@ grpc::Status SweepServiceImpl::Heartbeat(Ctx*, const v1::HeartbeatRequest* req,
 }
 
 grpc::Status SweepServiceImpl::ReportResult(Ctx*, const v1::ReportResultRequest* req,
-                                            v1::ReportResultResponse*) {
+                                            v1::ReportResultResponse* resp) {
   // Counted on the message, before FromProto copies the curves (common/input_checks.h
   // checks the rest on the converted report).
   const v1::JobResult& result = req->report().result();
@@ -108,7 +108,31 @@ grpc::Status SweepServiceImpl::ReportResult(Ctx*, const v1::ReportResultRequest*
         absl::StrCat("result.loss_curve: ", result.loss_curve_size(), " points (the limit is ",
                      limits::kMaxLossPoints, ")")));
   }
-  return ToGrpcStatus(coordinator_.Report(req->job_id(), req->attempt(), FromProto(req->report())));
+  if (!req->has_next()) {
+    return ToGrpcStatus(
+        coordinator_.Report(req->job_id(), req->attempt(), FromProto(req->report())));
+  }
+  return ReportWithNext(*req, resp);
+}
+
+grpc::Status SweepServiceImpl::ReportWithNext(const v1::ReportResultRequest& req,
+                                              v1::ReportResultResponse* resp) {
+  // The next lease goes to the reporting worker only (over AuthService, both ids are the
+  // session's); checked before anything is written.
+  const v1::LeaseJobRequest& next = req.next();
+  if (!next.worker_id().empty() && next.worker_id() != req.report().worker_id()) {
+    return ToGrpcStatus(absl::InvalidArgumentError(
+        absl::StrCat("next.worker_id: \"", next.worker_id().substr(0, 64),
+                     "\" is not the report's worker (leave it empty)")));
+  }
+  auto leases = coordinator_.ReportAndLease(
+      req.job_id(), req.attempt(), FromProto(req.report()), wire::FitFromProto(next),
+      next.max_jobs() == 0 ? 1 : next.max_jobs());  // 0: one, as LeaseJob reads it
+  if (!leases.ok()) return ToGrpcStatus(leases.status());
+  for (size_t i = 0; i < leases->size(); ++i) {
+    *(i == 0 ? resp->mutable_lease() : resp->add_more()) = ToProto((*leases)[i]);
+  }
+  return grpc::Status::OK;
 }
 
 grpc::Status SweepServiceImpl::ReleaseJob(Ctx*, const v1::ReleaseJobRequest* req,

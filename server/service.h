@@ -76,6 +76,9 @@ class SweepServiceImpl : public v1::SweepService::Service {
   // server's job limit (INVALID_ARGUMENT naming the field or file position).
   absl::StatusOr<spec::SweepSpec> ParseSpec(const std::string& text,
                                             const std::string& source_name) const;
+  // ReportResult with `next` set: the report and the worker's next leases in one commit
+  // (Coordinator::ReportAndLease).
+  grpc::Status ReportWithNext(const v1::ReportResultRequest& req, v1::ReportResultResponse* resp);
   Coordinator& coordinator_;
   const ServiceOptions options_;
 };

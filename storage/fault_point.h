@@ -4,8 +4,9 @@
 // point. In production builds the macro compiles to nothing.
 //
 // Points: submit.mid_expansion (half the jobs inserted), lease.before_commit,
-// report.before_commit (result rows written, not committed), report.after_commit
-// (durable, reply not sent; in the coordinator).
+// report.before_commit (result rows written, not committed), report_lease.before_commit
+// (a report and its next leases written, not committed), report.after_commit (durable,
+// reply not sent; in the coordinator).
 #pragma once
 
 #ifdef SWEEP_TESTING

@@ -177,7 +177,16 @@ ALTER TABLE sweeps ADD COLUMN verifies INTEGER REFERENCES sweeps(sweep_id);
 ALTER TABLE jobs ADD COLUMN avoid_worker TEXT;
 )sql";
 
-constexpr std::array<const char*, 6> kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6};
+// Version 7: the result-cache index drops `state`. With it, every lease and every report
+// moved the job's entry to another page of an index ordered by a random hash, one page
+// write per state change in each group commit; the cache lookup finds the few jobs of a
+// hash and reads their state from the row (docs/design.md section 5.2).
+constexpr const char* kV7 = R"sql(
+DROP INDEX jobs_by_config_hash;
+CREATE INDEX jobs_by_config_hash ON jobs(config_hash);
+)sql";
+
+constexpr std::array<const char*, 7> kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6, kV7};
 
 }  // namespace
 

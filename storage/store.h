@@ -49,6 +49,22 @@ struct PreparedJob {
 // Uses common/job_keys.h (IdentifyJob: the canonical JSON is built once per job).
 PreparedJob PrepareJob(const JobConfig& config);
 
+// The lease half of Store::ReportThenLease: LeaseUpTo's arguments but the worker (the
+// report's). max_jobs 0: no lease.
+struct LeaseAsk {
+  std::chrono::milliseconds ttl{0};
+  LeaseFit fit;
+  int max_jobs = 0;
+  int64_t max_running = 0;
+};
+
+// What Store::ReportThenLease did.
+struct ReportLease {
+  bool stored = false;        // as Store::Report: false for an exact replay
+  std::vector<Lease> leases;  // granted after the report, in its transaction
+  absl::Status lease_refused;  // why no lease was granted, when the quota refused it
+};
+
 // What a heartbeat learns.
 struct LeaseRenewal {
   bool cancel_requested = false;
@@ -155,6 +171,15 @@ class Store {
   // stale attempt or a different payload. A report for a job whose sweep was cancelled
   // cancels the job and returns FAILED_PRECONDITION; its result is not stored.
   absl::StatusOr<bool> Report(int64_t job_id, int attempt, const JobReport& report, TimePoint now);
+
+  // ReportResult with a next-lease ask (storage/store_report_lease.cc): Report, then, when
+  // it was stored or replayed and `ask.max_jobs` > 0, LeaseUpTo for the report's worker,
+  // in one transaction, so one commit (one fsync) serves both. A refused report grants
+  // nothing and returns Report's error (the cancel of a FAILED_PRECONDITION report is
+  // still committed). A refused lease (the quota, an unregistered worker) leaves the
+  // report standing and is returned in `lease_refused`.
+  absl::StatusOr<ReportLease> ReportThenLease(int64_t job_id, int attempt, const JobReport& report,
+                                              TimePoint now, const LeaseAsk& ask);
 
   // Hands the current attempt back: requeued (or cancelled if its sweep was), not
   // counted as lost. ABORTED when (job_id, attempt, worker_id) is not current.

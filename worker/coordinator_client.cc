@@ -13,6 +13,20 @@ namespace {
 // The metadata key of the session secret (server/auth.h, which the worker may not include).
 constexpr char kSessionKey[] = "x-sweep-session";
 
+// The leases of a LeaseJob or ReportResult reply (`lease`, then `more`). Never more than
+// asked for (max_jobs 0 is one), whatever the reply says: each lease takes a slot.
+template <typename Reply>
+std::vector<sweep::Lease> LeasesOf(const Reply& resp, int max_jobs) {
+  std::vector<sweep::Lease> out;
+  if (!resp.has_lease()) return out;
+  out.push_back(wire::FromProto(resp.lease()));
+  for (const v1::Lease& l : resp.more()) {
+    if (static_cast<int>(out.size()) >= max_jobs) break;
+    out.push_back(wire::FromProto(l));
+  }
+  return out;
+}
+
 }  // namespace
 
 using wire::FromGrpcStatus;
@@ -68,15 +82,7 @@ absl::StatusOr<std::vector<sweep::Lease>> CoordinatorClient::LeaseMany(
   v1::LeaseJobResponse resp;
   absl::Status s = FromGrpcStatus(stub_->LeaseJob(&ctx, req, &resp));
   if (!s.ok()) return s;
-  std::vector<sweep::Lease> out;
-  if (!resp.has_lease()) return out;
-  out.push_back(wire::FromProto(resp.lease()));
-  // Never more than asked for, whatever the reply says: each lease takes a slot.
-  for (const v1::Lease& l : resp.more()) {
-    if (static_cast<int>(out.size()) >= max_jobs) break;
-    out.push_back(wire::FromProto(l));
-  }
-  return out;
+  return LeasesOf(resp, max_jobs);
 }
 
 absl::StatusOr<HeartbeatReply> CoordinatorClient::Heartbeat(int64_t job_id, int attempt,
@@ -107,6 +113,27 @@ absl::Status CoordinatorClient::Report(int64_t job_id, int attempt, const JobRep
   *req.mutable_report() = wire::ToProto(report);
   v1::ReportResultResponse resp;
   return FromGrpcStatus(stub_->ReportResult(&ctx, req, &resp));
+}
+
+absl::StatusOr<std::vector<sweep::Lease>> CoordinatorClient::ReportAndLease(
+    int64_t job_id, int attempt, const JobReport& report, int max_jobs, const LeaseFit& fit) {
+  grpc::ClientContext ctx;
+  rpc::SetDeadline(ctx, rpc::RpcKind::kReport);
+  AddSession(ctx);
+  v1::ReportResultRequest req;
+  req.set_job_id(job_id);
+  req.set_attempt(attempt);
+  *req.mutable_report() = wire::ToProto(report);
+  v1::LeaseJobRequest* next = req.mutable_next();
+  next->set_worker_id(report.worker_id);
+  next->set_max_jobs(max_jobs);
+  next->set_free_cores(fit.free_cores);
+  next->set_total_cores(fit.total_cores);
+  for (const std::string& name : fit.exec_names) next->add_exec_names(name);
+  v1::ReportResultResponse resp;
+  absl::Status s = FromGrpcStatus(stub_->ReportResult(&ctx, req, &resp));
+  if (!s.ok()) return s;
+  return LeasesOf(resp, max_jobs);
 }
 
 absl::Status CoordinatorClient::Release(int64_t job_id, int attempt, const std::string& worker_id) {

@@ -45,6 +45,13 @@ class CoordinatorClient {
                                            const std::string& worker_id, int64_t step,
                                            int64_t total);
   absl::Status Report(int64_t job_id, int attempt, const JobReport& report);
+  // Report, asking in the same call for up to `max_jobs` (>= 1) next leases that fit `fit`
+  // (ReportResultRequest.next, docs/design.md section 4.3). It never waits: the leases
+  // granted, empty when none was ready (or from a coordinator that predates `next` and
+  // ignores it). The status is the report's, as Report's.
+  absl::StatusOr<std::vector<sweep::Lease>> ReportAndLease(int64_t job_id, int attempt,
+                                                           const JobReport& report, int max_jobs,
+                                                           const LeaseFit& fit = {});
   absl::Status Release(int64_t job_id, int attempt, const std::string& worker_id);
   // Checkpoints by training hash (docs/design.md section 4.10); Get returns nullopt
   // when none is stored.

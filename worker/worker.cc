@@ -167,10 +167,18 @@ void Worker::WatchIdle() {
 void Worker::SlotLoop() {
   rpc::Backoff backoff(options_.backoff);
   bool reconnecting = false;
+  std::optional<Handed> next;  // leased with the slot's last report
   while (!stop_.stop_requested()) {
-    if (reconnecting) RegisterUntilOk();  // the coordinator may have lost nothing, but be sure
     int cores = 0;
-    auto lease = LeaseWithinCores(cores);
+    absl::StatusOr<std::optional<sweep::Lease>> lease = std::optional<sweep::Lease>();
+    if (next) {
+      cores = next->cores;
+      lease = std::optional<sweep::Lease>(std::move(next->lease));
+      next.reset();
+    } else {
+      if (reconnecting) RegisterUntilOk();  // the coordinator may have lost nothing, but be sure
+      lease = LeaseWithinCores(cores);
+    }
     if (!lease.ok()) {
       if (stop_.stop_requested()) break;
       spdlog::warn("worker {}: lease failed: {}", worker_id_, lease.status().ToString());
@@ -187,12 +195,15 @@ void Worker::SlotLoop() {
       break;
     }
     ++busy_slots_;
-    RunLease(**lease, cores);
-    cores_.Give(cores);
+    next = RunLease(**lease, cores);  // gives the cores back itself
     // Restart the idle clock before leaving the busy count, so that the watcher never
     // sees no busy slot with a stale clock; while other slots run it does not look.
     idle_since_ = std::chrono::steady_clock::now().time_since_epoch().count();
     --busy_slots_;
+  }
+  if (next) {  // leased with the last report as the worker stopped: hand it back
+    (void)client_.Release(next->lease.job_id, next->lease.attempt, worker_id_);
+    cores_.Give(next->cores);
   }
 }
 

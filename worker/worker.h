@@ -3,6 +3,8 @@
 // lease, runs the job through a JobRunner on its own thread, heartbeats every ttl/3 with
 // progress, and reports the outcome (docs/design.md sections 4.2-4.4, 4.8 and 6):
 //   - a heartbeat answered cancel_requested or ABORTED stops the job and drops it;
+//   - a slot's report also asks for its next job (ReportResultRequest.next); when none
+//     comes back it long-polls LeaseJob as usual;
 //   - a report is retried with the same (job, attempt) key on UNAVAILABLE, CANCELLED (a
 //     coordinator draining), RESOURCE_EXHAUSTED or DEADLINE_EXCEEDED, with exponential
 //     backoff and full jitter, heartbeating the lease meanwhile, until the lease would
@@ -65,6 +67,9 @@ struct WorkerOptions {
   // exec job only to a worker that allows its program.
   ExecAllowlist allow_exec;
   ExecRunnerOptions exec;
+  // Ask for the next job with each report (ReportResultRequest.next: one call and one
+  // commit per job instead of two); false: report, then LeaseJob, as before.
+  bool lease_with_report = true;
   // The worker token and TLS files (docs/design.md section 6.5).
   rpc::ChannelAuth auth;
   rpc::BackoffOptions backoff;
@@ -99,8 +104,15 @@ class Worker {
   absl::StatusOr<std::optional<sweep::Lease>> LeaseWithinCores(int& cores);
   // Hands back the leases no slot took before the worker stopped.
   void ReleaseHanded();
-  // Runs a leased job on `cores` threads at most (its `threads` key capped).
-  void RunLease(const sweep::Lease& lease, int cores);
+  // One LeaseJob call asks for a job for every slot waiting to ask (max_jobs); the leases
+  // beyond the asking slot's own wait here, with the cores each took, for the next slots.
+  struct Handed {
+    sweep::Lease lease;
+    int cores = 0;
+  };
+  // Runs a leased job on `cores` threads at most (its `threads` key capped) and gives the
+  // cores back once it ended. Returns the job its report leased for this slot, if any.
+  std::optional<Handed> RunLease(const sweep::Lease& lease, int cores);
   // Runs the job on its own thread (with the stored checkpoint when the lease has one)
   // while this thread heartbeats; `outcome` holds what the job returned.
   // The job's last progress (sent with heartbeats while a report is retried).
@@ -113,8 +125,15 @@ class Worker {
   Outcome Supervise(const sweep::Lease& lease, std::stop_source& job_stop,
                     const std::function<bool()>& done, std::atomic<int64_t>& step,
                     std::atomic<int64_t>& total);
-  void ReportWithRetry(const sweep::Lease& lease, const JobReport& report,
-                       const Progress& progress);
+  // Reports until it lands or the lease is lost; the first try also asks for the next
+  // job (ReportAsking), which it returns.
+  std::optional<Handed> ReportWithRetry(const sweep::Lease& lease, const JobReport& report,
+                                        const Progress& progress);
+  // One report that asks for this slot's next job when it can without waiting: the lease
+  // lock is free, no job waits in handed_, a core is free. More jobs than this slot's go to
+  // the slots waiting to lease, through handed_.
+  absl::Status ReportAsking(const sweep::Lease& lease, const JobReport& report,
+                            std::optional<Handed>& next);
 
   WorkerOptions options_;
   std::unique_ptr<JobRunner> runner_;
@@ -127,12 +146,6 @@ class Worker {
   std::atomic<int64_t> reported_{0};
   CoreBudget cores_;
   std::mutex lease_mu_;  // one slot asks at a time, so two never count the same free cores
-  // One LeaseJob call asks for a job for every slot waiting to ask (max_jobs); the leases
-  // beyond the asking slot's own wait here, with the cores each took, for the next slots.
-  struct Handed {
-    sweep::Lease lease;
-    int cores = 0;
-  };
   std::deque<Handed> handed_ ABSL_GUARDED_BY(lease_mu_);
   std::atomic<int> waiting_to_lease_{0};  // slots blocked on lease_mu_
   int64_t memory_limit_bytes_ = 0;

@@ -70,7 +70,7 @@ int JobThreads(const std::string& config_json) {
   return config.ok() ? config->threads : 1;
 }
 
-void Worker::RunLease(const sweep::Lease& lease, int cores) {
+std::optional<Worker::Handed> Worker::RunLease(const sweep::Lease& lease, int cores) {
   const auto start = Clock::now();
   absl::StatusOr<JobConfig> config = ParseConfig(lease.config_json);
   if (config.ok()) {
@@ -88,16 +88,19 @@ void Worker::RunLease(const sweep::Lease& lease, int cores) {
     what = RunSupervised(lease, *config, models, outcome, progress);
   }
   const double wall = std::chrono::duration<double>(Clock::now() - start).count();
-  if (what == Outcome::kDrop) return;
+  // The job's thread has ended: its cores are free for the next job, which the report
+  // may already ask for.
+  cores_.Give(cores);
+  if (what == Outcome::kDrop) return std::nullopt;
   if (what == Outcome::kRelease && absl::IsCancelled(outcome->status())) {
     absl::Status s = client_.Release(lease.job_id, lease.attempt, worker_id_);
     spdlog::info("job {} attempt {} handed back: {}", lease.job_id, lease.attempt, s.ToString());
-    return;
+    return std::nullopt;
   }
   JobReport report = MakeReport(*outcome, worker_id_, wall);
   report.provenance = JobProvenance(config.ok() ? config->threads : 1);
   if (config.ok()) ApplyCheckpoint(client_, lease, *config, models, report);
-  ReportWithRetry(lease, report, progress);
+  return ReportWithRetry(lease, report, progress);
 }
 
 Worker::Outcome Worker::RunSupervised(const sweep::Lease& lease, const JobConfig& config,
@@ -166,8 +169,37 @@ Worker::Outcome Worker::Supervise(const sweep::Lease& lease, std::stop_source& j
   return what;
 }
 
-void Worker::ReportWithRetry(const sweep::Lease& lease, const JobReport& report,
-                             const Progress& progress) {
+absl::Status Worker::ReportAsking(const sweep::Lease& lease, const JobReport& report,
+                                  std::optional<Handed>& next) {
+  // Never waits for the lock: a slot in a LeaseJob long poll holds it, and this report
+  // must not wait behind that poll.
+  std::unique_lock<std::mutex> lock(lease_mu_, std::try_to_lock);
+  const int free = cores_.free();
+  if (!options_.lease_with_report || !lock.owns_lock() || !handed_.empty() || free <= 0 ||
+      stop_.stop_requested()) {
+    return client_.Report(lease.job_id, lease.attempt, report);
+  }
+  LeaseFit fit{free, cores_.total()};
+  for (const auto& [name, path] : options_.allow_exec) fit.exec_names.push_back(name);
+  // This slot and every slot queued for the lock, as LeaseWithinCores asks.
+  const int want = std::min(options_.slots, 1 + waiting_to_lease_.load());
+  auto leases = client_.ReportAndLease(lease.job_id, lease.attempt, report, want, fit);
+  if (!leases.ok()) return leases.status();
+  for (size_t i = 0; i < leases->size(); ++i) {
+    Handed h{std::move((*leases)[i]), 0};
+    h.cores = cores_.Take(JobThreads(h.lease.config_json));
+    if (i == 0) {
+      next = std::move(h);
+    } else {
+      handed_.push_back(std::move(h));
+    }
+  }
+  return absl::OkStatus();
+}
+
+std::optional<Worker::Handed> Worker::ReportWithRetry(const sweep::Lease& lease,
+                                                      const JobReport& report,
+                                                      const Progress& progress) {
   // The lease is ours until lease ttl after its last acknowledged heartbeat (the job's
   // heartbeats stopped at most a period ago); while reports fail, heartbeats keep it, so a
   // coordinator that drains and restarts meanwhile neither expires the lease (a lost
@@ -181,18 +213,25 @@ void Worker::ReportWithRetry(const sweep::Lease& lease, const JobReport& report,
   auto next_beat = Clock::now() + period;
   rpc::Backoff backoff(options_.backoff);
   std::optional<Clock::time_point> give_up;
+  std::optional<Handed> next;
+  // Only the first try asks for a next job: a retry after an unknown outcome
+  // (DEADLINE_EXCEEDED) would lease again while the first grant may stand.
+  bool first = true;
   while (true) {
-    absl::Status s = client_.Report(lease.job_id, lease.attempt, report);
+    absl::Status s = first ? ReportAsking(lease, report, next)
+                           : client_.Report(lease.job_id, lease.attempt, report);
+    first = false;
     if (s.ok()) {
       ++reported_;
-      spdlog::info("job {} attempt {} reported ({})", lease.job_id, lease.attempt,
-                   report.ok ? "ok" : report.error);
-      return;
+      spdlog::info("job {} attempt {} reported ({}){}", lease.job_id, lease.attempt,
+                   report.ok ? "ok" : report.error,
+                   next ? absl::StrCat("; next: job ", next->lease.job_id) : "");
+      return next;
     }
     if (!rpc::IsRetryable(s)) {  // ABORTED: stale attempt; the coordinator keeps another
       spdlog::warn("job {} attempt {}: report refused: {}", lease.job_id, lease.attempt,
                    s.ToString());
-      return;
+      return std::nullopt;
     }
     if (CoordinatorAway(s)) lease_until = Clock::now() + ttl;
     // While the worker drains, keep trying a little longer than the coordinator's own drain.
@@ -200,7 +239,7 @@ void Worker::ReportWithRetry(const sweep::Lease& lease, const JobReport& report,
     if (Clock::now() >= lease_until || (give_up && Clock::now() > *give_up)) {
       spdlog::warn("job {} attempt {}: giving up the report ({}): {}", lease.job_id, lease.attempt,
                    Clock::now() >= lease_until ? "lease expired" : "stopping", s.ToString());
-      return;
+      return std::nullopt;
     }
     spdlog::warn("job {}: report failed, retrying: {}", lease.job_id, s.ToString());
     // Sleep the backoff, but wake for each heartbeat that falls inside it.
@@ -216,7 +255,7 @@ void Worker::ReportWithRetry(const sweep::Lease& lease, const JobReport& report,
       } else if (LostLease(reply.status())) {
         spdlog::warn("job {} attempt {}: lease lost while reporting: {}", lease.job_id,
                      lease.attempt, reply.status().ToString());
-        return;
+        return std::nullopt;
       }
     }
   }

@@ -240,6 +240,38 @@ TEST_F(AuthServiceTest, LeasesGoOnlyToRegisteredWorkersUpToTheirSlots) {
   EXPECT_EQ(Count("SELECT count(*) FROM jobs WHERE lease_owner != 'w1'"), 0);
 }
 
+// A report's next-lease ask (ReportResultRequest.next) leases for the session's worker
+// only, in the reply, and an ask naming another worker is refused before the report.
+TEST_F(AuthServiceTest, AReportsNextLeaseGoesToTheSessionsWorkerOnly) {
+  Submit({Config("krr", 0), Config("krr", 1), Config("krr", 2)});
+  const std::string session = Register("w1", /*slots=*/1);
+  v1::LeaseJobResponse leased;
+  ASSERT_TRUE(Lease(Worker(session), "w1", &leased).ok());
+  ASSERT_TRUE(leased.has_lease());
+  v1::ReportResultRequest req;
+  req.set_job_id(leased.lease().job_id());
+  req.set_attempt(leased.lease().attempt());
+  req.mutable_report()->set_ok(true);
+  req.mutable_report()->mutable_result()->set_mse(0.5);
+  req.mutable_next()->set_worker_id("w2");
+  req.mutable_next()->set_max_jobs(1);
+  v1::ReportResultResponse resp;
+  const std::string before = Rows();
+  grpc::Status s = Call(&v1::SweepService::Stub::ReportResult, req, &resp, Worker(session));
+  EXPECT_EQ(s.error_code(), grpc::StatusCode::PERMISSION_DENIED) << s.error_message();
+  EXPECT_THAT(s.error_message(), HasSubstr("next.worker_id"));
+  EXPECT_EQ(Rows(), before);
+  // Empty: the session's worker; the report is stored and the next job leased to w1.
+  req.mutable_next()->clear_worker_id();
+  s = Call(&v1::SweepService::Stub::ReportResult, req, &resp, Worker(session));
+  ASSERT_TRUE(s.ok()) << s.error_message();
+  ASSERT_TRUE(resp.has_lease());
+  EXPECT_EQ(resp.more_size(), 0);
+  EXPECT_NE(resp.lease().job_id(), leased.lease().job_id());
+  EXPECT_EQ(Count("SELECT count(*) FROM results"), 1);
+  EXPECT_EQ(Count("SELECT count(*) FROM jobs WHERE state = 'running' AND lease_owner = 'w1'"), 1);
+}
+
 // Finding: PutCheckpoint accepted junk under a pending job's training hash.
 TEST_F(AuthServiceTest, OnlyTheLeaseHolderStoresACheckpoint) {
   JobConfig mamba = Config("mamba", 0);

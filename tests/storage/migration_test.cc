@@ -121,6 +121,13 @@ TEST_F(MigrationTest, StoreUpgradesVersion1AndKeepsData) {
   EXPECT_EQ(*c.QueryInt("SELECT checkpoint_sha256 IS NULL FROM results"), 1);
   EXPECT_EQ(*c.QueryText("PRAGMA integrity_check"), "ok");
   EXPECT_EQ(*c.QueryInt("SELECT count(*) FROM pragma_foreign_key_check"), 0);
+  // Version 7: the result-cache index holds the hash alone (a state change moves no
+  // entry), and the cache still finds the old succeeded job by it.
+  EXPECT_EQ(*c.QueryText("SELECT group_concat(name) FROM pragma_index_info('jobs_by_config_hash')"),
+            "config_hash");
+  EXPECT_EQ(*c.QueryInt("SELECT result_job_id FROM jobs WHERE config_hash = (SELECT"
+                        " config_hash FROM jobs WHERE job_id = 1) AND state = 'succeeded'"),
+            1);
 
   // The upgraded file takes checkpoints for its old jobs and readers find them.
   CheckpointRecord ck;

@@ -15,6 +15,7 @@
 #include "common/status.h"
 #include "rpc/channel.h"
 #include "server/server_runner.h"
+#include "storage/sqlite.h"
 #include "tests/testing/status_matchers.h"
 #include "tests/worker/in_process_server.h"
 
@@ -289,6 +290,53 @@ TEST_F(WorkerTest, SlotsLeasingTogetherRunEveryJobOnce) {
   auto all = server_->coordinator().ListJobs(sweep, std::nullopt);
   ASSERT_THAT(all, IsOk());
   for (const auto& j : *all) EXPECT_EQ(j.attempt, 1) << j.job_id;
+}
+
+// ReportResultRequest.next: a slot's report takes its next job in the same call and the
+// same commit, so a one-slot worker's sweep costs one write transaction per job instead
+// of two; every result is still stored once, by attempt 1. With lease_with_report off
+// (the old path) the same sweep takes a LeaseJob commit per job as well.
+TEST_F(WorkerTest, ReportsTakeTheNextJobInTheirCommitAndEveryResultIsStoredOnce) {
+  for (const bool with_report : {true, false}) {
+    SCOPED_TRACE(with_report ? "lease with report" : "report, then LeaseJob");
+    std::vector<JobConfig> jobs;
+    for (int d = 2; d < 10; ++d) jobs.push_back(Krr(d, with_report ? 1 : 2));  // distinct
+    const int64_t sweep = Submit(jobs);
+    WorkerOptions options = Options(1);
+    options.lease_with_report = with_report;
+    auto runner = std::make_unique<FakeRunner>();
+    FakeRunner* fake = runner.get();
+    Worker worker(options, std::move(runner));
+    const int64_t batches = server_->coordinator().stats().write_batches;
+    std::jthread t([&] { EXPECT_THAT(worker.Run(), IsOk()); });
+    EXPECT_TRUE(WaitFor(sweep, [](const auto& s) { return s.succeeded == 8; }));
+    const int64_t used = server_->coordinator().stats().write_batches - batches;
+    worker.Stop();
+    t.join();
+    EXPECT_EQ(fake->calls.load(), 8);
+    EXPECT_EQ(worker.jobs_reported(), 8);
+    // Registration, the first LeaseJob, then one commit per report (heartbeat flushes
+    // may add a few); the old path needs a LeaseJob commit per job on top.
+    if (with_report) {
+      EXPECT_LE(used, 8 + 5);
+    } else {
+      EXPECT_GE(used, 2 * 8);
+    }
+    auto all = server_->coordinator().ListJobs(sweep, std::nullopt);
+    ASSERT_THAT(all, IsOk());
+    ASSERT_EQ(all->size(), 8u);
+    for (const auto& j : *all) {
+      EXPECT_EQ(j.state, JobState::kSucceeded) << j.job_id;
+      EXPECT_EQ(j.attempt, 1) << j.job_id;
+    }
+    auto conn = storage::Connection::Open(db(), /*read_only=*/true);
+    ASSERT_THAT(conn, IsOk());
+    auto stored = (*conn)->QueryInt(
+        "SELECT count(*) FROM results JOIN jobs USING (job_id) WHERE sweep_id = " +
+        std::to_string(sweep));
+    ASSERT_THAT(stored, IsOk());
+    EXPECT_EQ(*stored, 8);
+  }
 }
 
 TEST_F(WorkerTest, InvalidOptionsAreRejected) {
