@@ -33,6 +33,12 @@ void DataParallelStep<T>::RunMicroBatch(int item, Replica& r, const PromptBatch&
                                         PromptFormat format, int d_model) {
   const int first = item * kMicroBatch;
   const int count = std::min(kMicroBatch, prompts.count - first);
+  if (!r.weights_current) {  // the replica's thread copies its weights: not a serial step
+    const auto& master = model_.params().all();
+    auto& p = r.model->params().all();
+    for (size_t i = 0; i < master.size(); ++i) p[i].w = master[i].w;
+    r.weights_current = true;
+  }
   SlicePrompts(prompts, first, count, r.prompts);
   const SeqShape seq = BuildTokens(r.prompts, format, d_model, r.tokens);
   r.model->params().ZeroGrad();
@@ -48,11 +54,7 @@ void DataParallelStep<T>::RunMicroBatch(int item, Replica& r, const PromptBatch&
 
 template <typename T>
 double DataParallelStep<T>::Run(const PromptBatch& prompts, PromptFormat format, int d_model) {
-  const auto& master = model_.params().all();
-  for (Replica& r : replicas_) {
-    auto& p = r.model->params().all();
-    for (size_t i = 0; i < master.size(); ++i) p[i].w = master[i].w;
-  }
+  for (Replica& r : replicas_) r.weights_current = false;
   const int items = MicroBatches(prompts.count);
   losses_.assign(items, 0.0);
   commit_.Reset();

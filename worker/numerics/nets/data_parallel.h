@@ -3,7 +3,8 @@
 //
 // The batch is cut into micro-batches of kMicroBatch prompts, a partition fixed by the
 // batch size alone. Each micro-batch runs forward and backward on a replica of the model
-// (one replica per thread, weights copied from the model at the start of the step), its
+// (one replica per thread; its thread copies the weights from the model before its first
+// micro-batch of the step, so the copies run in parallel), its
 // loss is its share of the batch mean, and its gradient lands in the replica's own
 // buffers. The replicas' gradients are then added into the model's, one micro-batch at a
 // time in micro-batch order (OrderedCommit). Threads only decide who computes which
@@ -42,6 +43,7 @@ class DataParallelStep {
  private:
   struct Replica {
     std::unique_ptr<SequenceModel<T>> model;
+    bool weights_current = false;  // copied from the model in this step (by its thread)
     PromptBatch prompts;
     Mat<T> tokens;
     RowVec<T> pred, dpred;
