@@ -77,8 +77,9 @@ void SiluForwardKeep(const Eigen::Ref<const Mat<T>>& x, Mat<T>& y, Mat<T>& sig) 
 }
 // d/dx [x s(x)] = s (1 + x (1 - s)).
 template <typename T>
-void SiluBackwardFromSigmoid(const Eigen::Ref<const Mat<T>>& x, const Mat<T>& sig,
-                             const Mat<T>& dy, Eigen::Ref<Mat<T>> dx) {
+void SiluBackwardFromSigmoid(const Eigen::Ref<const Mat<T>>& x,
+                             const Eigen::Ref<const Mat<T>>& sig,
+                             const Eigen::Ref<const Mat<T>>& dy, Eigen::Ref<Mat<T>> dx) {
   dx.array() = dy.array() * sig.array() * (T(1) + x.array() * (T(1) - sig.array()));
 }
 

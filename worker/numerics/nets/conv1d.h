@@ -51,33 +51,38 @@ class CausalConv1d {
   // Writes dX in place, e.g. into the a rows of the mixer's [da; dz] (sized like X).
   void Backward(const Eigen::Ref<const Mat<T>>& X, const Mat<T>& dY, SeqShape shape,
                 Eigen::Ref<Mat<T>> dX) const {
+    BackwardBias(dY);
+    for (int b = 0; b < shape.batch; ++b) BackwardSequence(X, dY, shape.T, b * shape.T, dX);
+  }
+  // Backward in parts, for a caller that produces dY a sequence at a time (the mixer):
+  // the bias gradient over every column, and the weight gradient and dX of the sequence
+  // at columns [c0, c0 + T), sequence after sequence (the order of the sums above).
+  void BackwardBias(const Mat<T>& dY) const { b_->g.col(0) += dY.rowwise().sum(); }
+  void BackwardSequence(const Eigen::Ref<const Mat<T>>& X, const Eigen::Ref<const Mat<T>>& dY,
+                        int T_len, int c0, Eigen::Ref<Mat<T>> dX) const {
     const int K = static_cast<int>(w_->w.cols());
     const Eigen::Index rows = X.rows();
+    for (int j = 0; j < K; ++j) {
+      const int shift = K - 1 - j;
+      const int len = T_len - shift;
+      if (len <= 0) continue;
+      w_->g.col(j) += (dY.middleCols(c0 + shift, len).array() * X.middleCols(c0, len).array())
+                          .rowwise()
+                          .sum()
+                          .matrix();
+    }
+    // dx[t] = 0 + dy[t + K-1-j] w[:, j] for j = 0..K-1 (the outputs that read input t),
+    // in one pass: the floats of zeroing dX and K shifted passes.
     std::vector<const T*> src(K), taps(K);  // the column's inputs and their taps
-    b_->g.col(0) += dY.rowwise().sum();
-    for (int b = 0; b < shape.batch; ++b) {
-      const int c0 = b * shape.T;
+    for (int t = 0; t < T_len; ++t) {
+      int m = 0;
       for (int j = 0; j < K; ++j) {
-        const int shift = K - 1 - j;
-        const int len = shape.T - shift;
-        if (len <= 0) continue;
-        w_->g.col(j) += (dY.middleCols(c0 + shift, len).array() * X.middleCols(c0, len).array())
-                            .rowwise()
-                            .sum()
-                            .matrix();
+        const int out = t + K - 1 - j;
+        if (out >= T_len) continue;
+        src[m] = dY.col(c0 + out).data();
+        taps[m++] = w_->w.col(j).data();
       }
-      // dx[t] = 0 + dy[t + K-1-j] w[:, j] for j = 0..K-1 (the outputs that read input t),
-      // in one pass: the floats of zeroing dX and K shifted passes.
-      for (int t = 0; t < shape.T; ++t) {
-        int m = 0;
-        for (int j = 0; j < K; ++j) {
-          const int out = t + K - 1 - j;
-          if (out >= shape.T) continue;
-          src[m] = dY.col(c0 + out).data();
-          taps[m++] = w_->w.col(j).data();
-        }
-        SumOfProducts(rows, nullptr, m, src.data(), taps.data(), dX.col(c0 + t).data());
-      }
+      SumOfProducts(rows, nullptr, m, src.data(), taps.data(), dX.col(c0 + t).data());
     }
   }
 

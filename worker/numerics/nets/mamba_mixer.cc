@@ -112,29 +112,42 @@ void MambaMixer<T>::BackwardDeltaBC() {
   }
 }
 
+namespace {
+
+// The gate's backward over `cols` columns: yg = y (.) SiLU(z), SiLU(z) = z sig, so
+// dz = SiLU'(z) (.) dyg (.) y and, in place of dyg, dy = dyg (.) SiLU(z). xz and dxz
+// point at [a; z] and [da; dz] columns (2E rows), the others at E-row columns.
+template <typename T>
+void GateBackward(int E, int cols, T* __restrict dyg, const T* __restrict y,
+                  const T* __restrict xz, const T* __restrict sig, T* __restrict dxz) {
+  for (int c = 0; c < cols; ++c) {
+    const long o = long(c) * E, o2 = 2 * long(c) * E + E;
+    for (int e = 0; e < E; ++e) {
+      const T d = dyg[o + e];
+      dxz[o2 + e] = d * y[o + e] * sig[o + e] * (T(1) + xz[o2 + e] * (T(1) - sig[o + e]));
+      dyg[o + e] = d * (xz[o2 + e] * sig[o + e]);
+    }
+  }
+}
+
+}  // namespace
+
 template <typename T>
 void MambaMixer<T>::Backward(const Mat<T>& dout, Mat<T>& dU) {
   const int E = shape_.E, n = shape_.n, cols = int(dout.cols());
   MixerGradBuffers<T>& g = *grads_;
   W_out_.Backward(yg_, dout, &g.dyg);
   // yg = y (.) SiLU(z), SiLU(z) = z sig: dz = SiLU'(z) (.) dyg (.) y and, in place of
-  // dyg, dy = dyg (.) SiLU(z), in one pass.
+  // dyg, dy = dyg (.) SiLU(z), in one pass over a sequence's columns right before the
+  // scan reads its dy (still in cache then).
   g.dxz.resize(2 * E, cols);
-  for (int c = 0; c < cols; ++c) {
-    T* __restrict dyg = g.dyg.col(c).data();
-    const T* __restrict y = y_.col(c).data();
-    const T* __restrict z = xz_.col(c).data() + E;
-    const T* __restrict sig = sig_z_.col(c).data();
-    T* __restrict dz = g.dxz.col(c).data() + E;
-    for (int e = 0; e < E; ++e) {
-      const T d = dyg[e];
-      dz[e] = d * y[e] * sig[e] * (T(1) + z[e] * (T(1) - sig[e]));
-      dyg[e] = d * (z[e] * sig[e]);
-    }
-  }
+  const typename SelectiveScan<T>::SequenceHook gate_backward = [&](int col0, int len) {
+    GateBackward(E, len, g.dyg.col(col0).data(), y_.col(col0).data(), xz_.col(col0).data(),
+                 sig_z_.col(col0).data(), g.dxz.col(col0).data());
+  };
   g.ddbc.resize(E + 2 * n, cols);
   scan_.BackwardInto(g.dyg, g.da, g.ddbc.topRows(E), g.ddbc.middleRows(E, n),
-                     g.ddbc.bottomRows(n), &sig_);
+                     g.ddbc.bottomRows(n), &sig_, &gate_backward);
   BackwardDeltaBC();
   SiluBackwardFromSigmoid<T>(a_conv_, sig_a_, g.da, g.da);  // in place: elementwise
   if (shape_.conv > 0) {

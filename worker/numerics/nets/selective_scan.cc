@@ -409,14 +409,15 @@ void SelectiveScan<T>::Backward(const Mat<T>& dy, Mat<T>& da, Mat<T>& ddelta, Ma
 
 template <typename T>
 void SelectiveScan<T>::BackwardInto(const Mat<T>& dy, Mat<T>& da, Cols<T> ddelta, Cols<T> dB,
-                                    Cols<T> dC, const Mat<T>* ddelta_scale) {
+                                    Cols<T> dC, const Mat<T>* ddelta_scale,
+                                    const SequenceHook* before_sequence) {
   constexpr double kGroupBytes = 384 * 1024;
   const auto a = a_.map();
   const auto delta = delta_.map();
   const int cols = int(a.cols()), T_len = shape_.T;
   if constexpr (std::is_same_v<T, float>) {
     if (E_ % kLanes == 0 && n_ <= kMaxChunkStates && a_.stride == E_) {
-      BackwardChunked(dy, da, ddelta, dB, dC, ddelta_scale);
+      BackwardChunked(dy, da, ddelta, dB, dC, ddelta_scale, before_sequence);
       return;
     }
   }
@@ -431,6 +432,7 @@ void SelectiveScan<T>::BackwardInto(const Mat<T>& dy, Mat<T>& da, Cols<T> ddelta
   const int group = std::clamp(static_cast<int>(kGroupBytes / per_column), 1, n_);
   for (int b = 0; b < shape_.batch; ++b) {
     const int col0 = b * T_len;
+    if (before_sequence != nullptr) (*before_sequence)(col0, T_len);
     u_seq_.array() = delta.middleCols(col0, T_len).array() * a.middleCols(col0, T_len).array();
     du_seq_.setZero();
     for (int k0 = 0; k0 < n_; k0 += group) {
@@ -455,7 +457,8 @@ void SelectiveScan<T>::BackwardInto(const Mat<T>& dy, Mat<T>& da, Cols<T> ddelta
 // channels, then dC and dB of every step from the chunks' lane sums.
 template <typename T>
 void SelectiveScan<T>::BackwardChunked(const Mat<T>& dy, Mat<T>& da, Cols<T>& ddelta,
-                                       Cols<T>& dB, Cols<T>& dC, const Mat<T>* ddelta_scale) {
+                                       Cols<T>& dB, Cols<T>& dC, const Mat<T>* ddelta_scale,
+                                       const SequenceHook* before_sequence) {
   if constexpr (std::is_same_v<T, float>) {
     const int cols = int(a_.cols), T_len = shape_.T;
     da.resize(E_, cols);
@@ -465,6 +468,7 @@ void SelectiveScan<T>::BackwardChunked(const Mat<T>& dy, Mat<T>& da, Cols<T>& dd
     float* S = chunk_.data();
     for (int b = 0; b < shape_.batch; ++b) {
       const long col0 = long(b) * T_len;
+      if (before_sequence != nullptr) (*before_sequence)(int(col0), T_len);
       std::fill(S + 2 * scratch, S + 4 * scratch, 0.0f);
       for (int e0 = 0; e0 < E_; e0 += kLanes) {
         ChunkArgs g{T_len, n_, E_, e0, A_.data(), A2_.data(), D_->w.data(),

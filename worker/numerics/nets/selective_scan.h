@@ -15,6 +15,7 @@
 // floats as the column-group form.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -48,9 +49,13 @@ class SelectiveScan {
   // The same into caller-sized blocks (ddelta (E, cols), dB and dC (n, cols)), and with
   // ddelta_scale (E, cols) not null, ddelta multiplied by it elementwise as it is written:
   // the gradient of Delta's pre-activation when Delta = f(pre) and ddelta_scale = f'(pre),
-  // with the floats of a separate product ddelta_scale (.) ddelta.
+  // with the floats of a separate product ddelta_scale (.) ddelta. With before_sequence
+  // not null, before_sequence(col0, len) runs right before the scan reads the columns
+  // [col0, col0 + len) of dy (one sequence), sequence after sequence: a caller that writes dy
+  // there (the mixer) hands it over while it is still in cache.
+  using SequenceHook = std::function<void(int col0, int len)>;
   void BackwardInto(const Mat<T>& dy, Mat<T>& da, Cols<T> ddelta, Cols<T> dB, Cols<T> dC,
-                    const Mat<T>* ddelta_scale);
+                    const Mat<T>* ddelta_scale, const SequenceHook* before_sequence = nullptr);
 
  private:
   // An input of the last Forward: (rows, cols) columns spaced by `stride` scalars.
@@ -73,7 +78,7 @@ class SelectiveScan {
                         Cols<T>& dB, Cols<T>& dC);
   // float, E a multiple of 8: channel chunks (selective_scan.cc, BackwardChunk).
   void BackwardChunked(const Mat<T>& dy, Mat<T>& da, Cols<T>& ddelta, Cols<T>& dB, Cols<T>& dC,
-                       const Mat<T>* ddelta_scale);
+                       const Mat<T>* ddelta_scale, const SequenceHook* before_sequence);
 
   Param<T>* A_log_ = nullptr;
   Param<T>* D_ = nullptr;
