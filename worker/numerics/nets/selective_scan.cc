@@ -17,9 +17,10 @@ namespace {
 //   ds_k <- ds_k (.) exp(Delta A_k)          (carried one step back).
 // The two dot products keep kLanes partial sums, so GCC vectorises the loop over e
 // without reassociating (no -ffast-math); __restrict removes its aliasing checks. Every
-// a * b + c of the scan is an explicit std::fma: one instruction and one rounding where
-// the separate multiply and add were two of each (the build does not contract them on
-// its own); results version 4 (docs/science.md section 5).
+// a * b + c of the scan is an explicit std::fma: one instruction and one rounding, and
+// not left to GCC, which contracts a * b + c where it sees fit (-ffp-contract=fast is
+// its default for C++; docs/performance.md); results version 4 (docs/science.md
+// section 5).
 constexpr int kLanes = 8;
 // The chunked float backward keeps a chunk's per-column state on the stack up to this n
 // (the default n is 16; `n` goes up to 1024, docs/sweep-format.md): larger n takes the
