@@ -53,14 +53,27 @@ void DataParallelStep<T>::RunMicroBatch(int item, Replica& r, const PromptBatch&
 }
 
 template <typename T>
-double DataParallelStep<T>::Run(const PromptBatch& prompts, PromptFormat format, int d_model) {
+double DataParallelStep<T>::Run(const PromptBatch& prompts, PromptFormat format, int d_model,
+                                const Extras& extras) {
   for (Replica& r : replicas_) r.weights_current = false;
   const int items = MicroBatches(prompts.count);
   losses_.assign(items, 0.0);
   commit_.Reset();
+  const int k = pool_.size();  // <= items: every thread has a micro-batch
   pool_.ParallelFor(items, [&](int item, int thread) {
     RunMicroBatch(item, replicas_[thread], prompts, format, d_model);
+    if (item + k < items) return;  // not this thread's last micro-batch
+    if (thread == 0 && extras.update) {
+      commit_.WaitFor(items);  // every gradient (and loss share) is in
+      extras.update(LossSum());
+    }
+    if (thread == k - 1 && extras.next) extras.next();
   });
+  return LossSum();
+}
+
+template <typename T>
+double DataParallelStep<T>::LossSum() const {
   double loss = 0;
   for (double share : losses_) loss += share;  // micro-batch order, whatever k is
   return loss;
