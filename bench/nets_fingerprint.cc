@@ -46,6 +46,19 @@ sweep::JobConfig Theory(int threads) {
   return c;
 }
 
+// The mamba variants whose float paths differ from the default shape's: the LTI ablation
+// (selective false), no convolution, a paired prompt, and E = 42 and n = 20 (the scan's
+// generic float path: E not a multiple of 8 channels is not chunked).
+sweep::JobConfig MambaVariant(const std::string& variant, int threads) {
+  sweep::JobConfig c = Net("mamba", sweep::Dtype::kFloat32, threads);
+  c.steps = 12, c.batch = 24, c.D = 32;
+  if (variant == "lti") c.selective = false;
+  if (variant == "noconv") c.conv = 0;
+  if (variant == "paired") c.format = sweep::PromptFormat::kPaired;
+  if (variant == "generic") c.D = 21, c.n = 20;
+  return c;
+}
+
 uint64_t Mix(uint64_t h, double v) {
   h ^= std::bit_cast<uint64_t>(v);
   return h * 0x100000001b3ULL;  // FNV-1a step over whole words
@@ -60,6 +73,9 @@ int main(int argc, char** argv) {
     const std::string t = " threads " + std::to_string(k);
     jobs.push_back({"mamba float32" + t, Net("mamba", sweep::Dtype::kFloat32, k)});
     jobs.push_back({"mamba float64" + t, Net("mamba", sweep::Dtype::kFloat64, k)});
+    for (const char* v : {"lti", "noconv", "paired", "generic"}) {
+      jobs.push_back({std::string("mamba ") + v + t, MambaVariant(v, k)});
+    }
     jobs.push_back({"transformer float32" + t, Net("transformer", sweep::Dtype::kFloat32, k)});
     jobs.push_back({"mamba-theory" + t, Theory(k)});
   }

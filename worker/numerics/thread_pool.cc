@@ -69,4 +69,9 @@ void OrderedCommit::Commit(int item, const std::function<void()>& f) {
   cv_.notify_all();
 }
 
+void OrderedCommit::WaitFor(int count) {
+  std::unique_lock<std::mutex> lock(mu_);
+  cv_.wait(lock, [&] { return next_ >= count; });
+}
+
 }  // namespace sweep::numerics

@@ -56,6 +56,8 @@ class OrderedCommit {
  public:
   void Reset() { next_ = 0; }
   void Commit(int item, const std::function<void()>& f);
+  // Waits until items 0..count-1 have committed.
+  void WaitFor(int count);
 
  private:
   std::mutex mu_;

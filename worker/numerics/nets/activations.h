@@ -77,8 +77,9 @@ void SiluForwardKeep(const Eigen::Ref<const Mat<T>>& x, Mat<T>& y, Mat<T>& sig) 
 }
 // d/dx [x s(x)] = s (1 + x (1 - s)).
 template <typename T>
-void SiluBackwardFromSigmoid(const Eigen::Ref<const Mat<T>>& x, const Mat<T>& sig,
-                             const Mat<T>& dy, Eigen::Ref<Mat<T>> dx) {
+void SiluBackwardFromSigmoid(const Eigen::Ref<const Mat<T>>& x,
+                             const Eigen::Ref<const Mat<T>>& sig,
+                             const Eigen::Ref<const Mat<T>>& dy, Eigen::Ref<Mat<T>> dx) {
   dx.array() = dy.array() * sig.array() * (T(1) + x.array() * (T(1) - sig.array()));
 }
 
@@ -132,6 +133,81 @@ void SoftplusKeepSigmoid(const Eigen::Ref<const Mat<T>>& x, Mat<T>& y, Mat<T>& s
     t.array() = (-x.array().abs()).exp();
     y.array() = x.array().max(T(0)) + t.array().log1p();
     sig.array() = (x.array() >= T(0)).select(T(1), t.array()) / (T(1) + t.array());
+  }
+}
+
+namespace detail {
+
+// SoftplusKeepSigmoid's operations on v = x + bias (HasBias) or v = x, in place of x.
+template <bool HasBias>
+void SoftplusColumnInPlace(Eigen::Index rows, float* __restrict io,
+                           const float* __restrict bias, float* __restrict s) {
+  for (Eigen::Index r = 0; r < rows; ++r) {
+    const float v = HasBias ? io[r] + bias[r] : io[r];
+    const int32_t neg = std::bit_cast<int32_t>(v) >> 31;
+    const float t = ExpOne(-std::abs(v));
+    const float inv = 1.0f / (1.0f + t);
+    const float v_plus = std::bit_cast<float>(std::bit_cast<int32_t>(v) & ~neg);
+    const float t_or_1 = std::bit_cast<float>((std::bit_cast<int32_t>(t) & neg) |
+                                              (std::bit_cast<int32_t>(1.0f) & ~neg));
+    io[r] = v_plus + Log1pUnit(t);
+    s[r] = t_or_1 * inv;
+  }
+}
+
+}  // namespace detail
+
+// The mixer's Delta in place: x <- softplus(x + bias) over the rows of x (a block of the
+// mixer's stacked [Delta; B; C], bias (rows) or null), keeping sigmoid(x + bias) in sig.
+// For float the bias add, softplus and sigmoid run in one pass with the floats of a
+// separate bias add and SoftplusKeepSigmoid; double computes SoftplusKeepSigmoid into a
+// fresh matrix and copies it back (Eigen's double exp and log1p give bits that depend on
+// where an element sits in the destination, so the destination stays what it was).
+template <typename T>
+void SoftplusBiasInPlace(Eigen::Ref<Mat<T>> x, const T* bias, Mat<T>& sig) {
+  sig.resize(x.rows(), x.cols());
+  if constexpr (std::is_same_v<T, float>) {
+    for (Eigen::Index c = 0; c < x.cols(); ++c) {
+      if (bias != nullptr) {
+        detail::SoftplusColumnInPlace<true>(x.rows(), x.col(c).data(), bias, sig.col(c).data());
+      } else {
+        detail::SoftplusColumnInPlace<false>(x.rows(), x.col(c).data(), nullptr,
+                                             sig.col(c).data());
+      }
+    }
+  } else {
+    if (bias != nullptr) {
+      x.colwise() += Eigen::Map<const Vec<T>>(bias, x.rows());
+    }
+    Mat<T> y;
+    SoftplusKeepSigmoid<T>(x, y, sig);
+    x = y;
+  }
+}
+
+// The mixer's gate: sig = sigmoid(z) and yg = y (.) SiLU(z) = y (.) (z sig) in one pass
+// for float, with the floats of SiluForwardKeep followed by the product; SiLU(z) itself
+// is not stored (the backward pass recomputes z sig, the same float).
+template <typename T>
+void GateForward(const Eigen::Ref<const Mat<T>>& z, const Mat<T>& y, Mat<T>& yg, Mat<T>& sig) {
+  yg.resize(z.rows(), z.cols());
+  sig.resize(z.rows(), z.cols());
+  if constexpr (std::is_same_v<T, float>) {
+    const Eigen::Index rows = z.rows();
+    for (Eigen::Index c = 0; c < z.cols(); ++c) {
+      const float* __restrict in = z.col(c).data();
+      const float* __restrict yc = y.col(c).data();
+      float* __restrict s = sig.col(c).data();
+      float* __restrict out = yg.col(c).data();
+      for (Eigen::Index r = 0; r < rows; ++r) {
+        s[r] = 1.0f / (1.0f + ExpOne(-in[r]));
+        out[r] = yc[r] * (in[r] * s[r]);
+      }
+    }
+  } else {
+    Mat<T> gate;
+    SiluForwardKeep<T>(z, gate, sig);
+    yg.array() = y.array() * gate.array();
   }
 }
 

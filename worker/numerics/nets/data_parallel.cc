@@ -33,6 +33,12 @@ void DataParallelStep<T>::RunMicroBatch(int item, Replica& r, const PromptBatch&
                                         PromptFormat format, int d_model) {
   const int first = item * kMicroBatch;
   const int count = std::min(kMicroBatch, prompts.count - first);
+  if (!r.weights_current) {  // the replica's thread copies its weights: not a serial step
+    const auto& master = model_.params().all();
+    auto& p = r.model->params().all();
+    for (size_t i = 0; i < master.size(); ++i) p[i].w = master[i].w;
+    r.weights_current = true;
+  }
   SlicePrompts(prompts, first, count, r.prompts);
   const SeqShape seq = BuildTokens(r.prompts, format, d_model, r.tokens);
   r.model->params().ZeroGrad();
@@ -47,18 +53,27 @@ void DataParallelStep<T>::RunMicroBatch(int item, Replica& r, const PromptBatch&
 }
 
 template <typename T>
-double DataParallelStep<T>::Run(const PromptBatch& prompts, PromptFormat format, int d_model) {
-  const auto& master = model_.params().all();
-  for (Replica& r : replicas_) {
-    auto& p = r.model->params().all();
-    for (size_t i = 0; i < master.size(); ++i) p[i].w = master[i].w;
-  }
+double DataParallelStep<T>::Run(const PromptBatch& prompts, PromptFormat format, int d_model,
+                                const Extras& extras) {
+  for (Replica& r : replicas_) r.weights_current = false;
   const int items = MicroBatches(prompts.count);
   losses_.assign(items, 0.0);
   commit_.Reset();
+  const int k = pool_.size();  // <= items: every thread has a micro-batch
   pool_.ParallelFor(items, [&](int item, int thread) {
     RunMicroBatch(item, replicas_[thread], prompts, format, d_model);
+    if (item + k < items) return;  // not this thread's last micro-batch
+    if (thread == 0 && extras.update) {
+      commit_.WaitFor(items);  // every gradient (and loss share) is in
+      extras.update(LossSum());
+    }
+    if (thread == k - 1 && extras.next) extras.next();
   });
+  return LossSum();
+}
+
+template <typename T>
+double DataParallelStep<T>::LossSum() const {
   double loss = 0;
   for (double share : losses_) loss += share;  // micro-batch order, whatever k is
   return loss;

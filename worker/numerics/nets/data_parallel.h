@@ -3,13 +3,15 @@
 //
 // The batch is cut into micro-batches of kMicroBatch prompts, a partition fixed by the
 // batch size alone. Each micro-batch runs forward and backward on a replica of the model
-// (one replica per thread, weights copied from the model at the start of the step), its
+// (one replica per thread; its thread copies the weights from the model before its first
+// micro-batch of the step, so the copies run in parallel), its
 // loss is its share of the batch mean, and its gradient lands in the replica's own
 // buffers. The replicas' gradients are then added into the model's, one micro-batch at a
 // time in micro-batch order (OrderedCommit). Threads only decide who computes which
 // micro-batch, so every float of the step is the same for k = 1, 2, 3, ...
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -32,22 +34,36 @@ class DataParallelStep {
   DataParallelStep(const DataParallelStep&) = delete;
   DataParallelStep& operator=(const DataParallelStep&) = delete;
 
+  // Work that a step does besides the forward and backward passes, run inside the
+  // parallel part so that it is not serial: `update` (the loss, clipping and Adam) on
+  // the calling thread as soon as every micro-batch's gradient is in the model, while
+  // `next` (drawing the next step's prompts) runs on the pool's last thread after its
+  // own micro-batches. With one thread: update, then next. Either may be empty. `next`
+  // must not touch the model, `update` not what `next` writes.
+  struct Extras {
+    std::function<void(double loss)> update;
+    std::function<void()> next;
+  };
+
   // Forward and backward of the whole batch: returns the mean squared loss over every
   // read position (prompt_tokens.h) and ADDS its gradient into the model's parameters'
   // gradients (the caller zeroes them). d_model is the model's x width.
-  double Run(const PromptBatch& prompts, PromptFormat format, int d_model);
+  double Run(const PromptBatch& prompts, PromptFormat format, int d_model,
+             const Extras& extras = {});
 
   int threads() const { return pool_.size(); }
 
  private:
   struct Replica {
     std::unique_ptr<SequenceModel<T>> model;
+    bool weights_current = false;  // copied from the model in this step (by its thread)
     PromptBatch prompts;
     Mat<T> tokens;
     RowVec<T> pred, dpred;
   };
   void RunMicroBatch(int item, Replica& r, const PromptBatch& prompts, PromptFormat format,
                      int d_model);
+  double LossSum() const;
 
   SequenceModel<T>& model_;
   ThreadPool pool_;

@@ -7,7 +7,7 @@
 // float rounding even for x = -87), e^r by its Taylor polynomial to degree 7 on
 // |r| <= 0.35 (truncation < 5e-9), times 2^n built from the exponent bits. Every
 // multiply-add is an explicit fused std::fma (one rounding, one instruction with FMA;
-// the build does not contract a * b + c on its own), which halves the polynomial's
+// not left to GCC's own contraction of a * b + c), which halves the polynomial's
 // instructions (results version 4, docs/science.md section 5). Relative error <= 2e-7
 // (a few float ulps; tests/worker/numerics/nets/fast_exp_test.cc), i.e. float rounding,
 // not a model change. Scalar and vector code run the same operations: the same bits

@@ -14,8 +14,8 @@ namespace sweep::numerics::nets {
 // residual rescaling, as Mamba does).
 template <typename T>
 MambaMixer<T>::MambaMixer(ParamSet<T>& params, const std::string& prefix, const MixerShape& shape,
-                          int num_layers, std::mt19937_64& rng)
-    : shape_(shape) {
+                          int num_layers, std::mt19937_64& rng, MixerGradBuffers<T>* shared)
+    : shape_(shape), grads_(shared != nullptr ? shared : &own_grads_) {
   const int D = shape.D, E = shape.E, n = shape.n;
   W_xz_ = Linear<T>(params, prefix + "W_xz", "", D, 2 * E);
   FillUniform(W_xz_.weight(), 1.0 / std::sqrt(D), rng);
@@ -49,35 +49,35 @@ MambaMixer<T>::MambaMixer(ParamSet<T>& params, const std::string& prefix, const 
 }
 
 // Delta = softplus(W_dt a + b_dt) (keeping its derivative), B = W_B a, C = W_C a; the
-// three products as one GEMM with the stacked weights (rows of dbc_: Delta's
-// pre-activation, then B, then C).
+// three products as one GEMM with the stacked weights. dbc_ holds the GEMM's output,
+// Delta's pre-activation in its first E rows, and the bias add and softplus turn those
+// rows into Delta in place: the scan reads Delta, B and C as blocks of dbc_.
 template <typename T>
 void MambaMixer<T>::ComputeDeltaBC() {
   const int E = shape_.E, n = shape_.n, cols = int(a_.cols());
+  dbc_.resize(E + 2 * n, cols);
   if (shape_.selective) {
     W_dbc_.resize(E + 2 * n, E);
     W_dbc_.topRows(E) = W_dt_.weight()->w;
     W_dbc_.middleRows(E, n) = W_B_.weight()->w;
     W_dbc_.bottomRows(n) = W_C_.weight()->w;
-    dbc_.resize(E + 2 * n, cols);
     dbc_.noalias() = W_dbc_ * a_;
-    dbc_.topRows(E).colwise() += b_dt_->w.col(0);
-    B_ = dbc_.middleRows(E, n);
-    C_ = dbc_.bottomRows(n);
+    SoftplusBiasInPlace<T>(dbc_.topRows(E), b_dt_->w.data(), sig_);
   } else {
-    dbc_ = b_dt_->w.col(0).replicate(1, cols);
-    B_ = B_vec_->w.col(0).replicate(1, cols);
-    C_ = C_vec_->w.col(0).replicate(1, cols);
+    dbc_.topRows(E) = b_dt_->w.col(0).replicate(1, cols);
+    dbc_.middleRows(E, n) = B_vec_->w.col(0).replicate(1, cols);
+    dbc_.bottomRows(n) = C_vec_->w.col(0).replicate(1, cols);
+    SoftplusBiasInPlace<T>(dbc_.topRows(E), nullptr, sig_);
   }
-  SoftplusKeepSigmoid<T>(dbc_.topRows(E), delta_, sig_);
 }
 
 template <typename T>
 void MambaMixer<T>::Forward(const Mat<T>& U, SeqShape seq, Mat<T>& out) {
   const int E = shape_.E;
+  const int n = shape_.n;
   seq_ = seq;
-  U_ = U;
-  W_xz_.Forward(U, xz_);
+  if (&U != &U_) U_ = U;
+  W_xz_.Forward(U_, xz_);
   if (shape_.conv > 0) {
     conv_.Forward(xz_.topRows(E), seq, a_conv_);
   } else {
@@ -85,68 +85,77 @@ void MambaMixer<T>::Forward(const Mat<T>& U, SeqShape seq, Mat<T>& out) {
   }
   SiluForwardKeep<T>(a_conv_, a_, sig_a_);
   ComputeDeltaBC();
-  scan_.Forward(a_, delta_, B_, C_, seq, y_);
-  SiluForwardKeep<T>(xz_.bottomRows(E), gate_, sig_z_);
-  yg_.resize(E, y_.cols());
-  yg_.array() = y_.array() * gate_.array();
+  scan_.Forward(a_, dbc_.topRows(E), dbc_.middleRows(E, n), dbc_.bottomRows(n), seq, y_);
+  GateForward<T>(xz_.bottomRows(E), y_, yg_, sig_z_);
   W_out_.Forward(yg_, out);
 }
 
-// From the scan's ddelta, dB, dC (members) to the parameters and da_: softplus' = the
-// kept sigmoid; the stacked gradient [dDelta_pre; dB; dC] goes through one GEMM for the
-// three weight gradients and one for da += [W_dt; W_B; W_C]^T (.).
+// From the scan's gradients in ddbc ([dDelta_pre; dB; dC]: the scan has multiplied
+// dDelta by softplus' = the kept sigmoid) to the parameters and da: one GEMM for the
+// three weight gradients and one for da += [W_dt; W_B; W_C]^T ddbc.
 template <typename T>
 void MambaMixer<T>::BackwardDeltaBC() {
-  const int E = shape_.E, n = shape_.n, cols = int(a_.cols());
+  const int E = shape_.E, n = shape_.n;
+  Mat<T>& ddbc = grads_->ddbc;
+  b_dt_->g.col(0) += ddbc.topRows(E).rowwise().sum();
   if (shape_.selective) {
-    ddbc_.resize(E + 2 * n, cols);
-    ddbc_.topRows(E).array() = sig_.array() * ddelta_.array();
-    ddbc_.middleRows(E, n) = dB_;
-    ddbc_.bottomRows(n) = dC_;
-    b_dt_->g.col(0) += ddbc_.topRows(E).rowwise().sum();
-    gW_.resize(E + 2 * n, E);
-    gW_.noalias() = ddbc_ * a_.transpose();
-    W_dt_.weight()->g += gW_.topRows(E);
-    W_B_.weight()->g += gW_.middleRows(E, n);
-    W_C_.weight()->g += gW_.bottomRows(n);
-    da_.noalias() += W_dbc_.transpose() * ddbc_;
+    Mat<T>& gW = grads_->gW;
+    gW.resize(E + 2 * n, E);
+    gW.noalias() = ddbc * a_.transpose();
+    W_dt_.weight()->g += gW.topRows(E);
+    W_B_.weight()->g += gW.middleRows(E, n);
+    W_C_.weight()->g += gW.bottomRows(n);
+    grads_->da.noalias() += W_dbc_.transpose() * ddbc;
   } else {
-    b_dt_->g.col(0) += (sig_.array() * ddelta_.array()).matrix().rowwise().sum();
-    B_vec_->g.col(0) += dB_.rowwise().sum();
-    C_vec_->g.col(0) += dC_.rowwise().sum();
+    B_vec_->g.col(0) += ddbc.middleRows(E, n).rowwise().sum();
+    C_vec_->g.col(0) += ddbc.bottomRows(n).rowwise().sum();
   }
 }
 
+namespace {
+
+// The gate's backward over `cols` columns: yg = y (.) SiLU(z), SiLU(z) = z sig, so
+// dz = SiLU'(z) (.) dyg (.) y and, in place of dyg, dy = dyg (.) SiLU(z). xz and dxz
+// point at [a; z] and [da; dz] columns (2E rows), the others at E-row columns.
 template <typename T>
-void MambaMixer<T>::Backward(const Mat<T>& dout, Mat<T>& dU) {
-  const int E = shape_.E, cols = int(dout.cols());
-  W_out_.Backward(yg_, dout, &dyg_);
-  // yg = y (.) SiLU(z): dy = dyg (.) gate, dz = SiLU'(z) (.) dyg (.) y, in one pass.
-  dy_.resize(E, cols);
-  dxz_.resize(2 * E, cols);
+void GateBackward(int E, int cols, T* __restrict dyg, const T* __restrict y,
+                  const T* __restrict xz, const T* __restrict sig, T* __restrict dxz) {
   for (int c = 0; c < cols; ++c) {
-    const T* __restrict dyg = dyg_.col(c).data();
-    const T* __restrict gate = gate_.col(c).data();
-    const T* __restrict y = y_.col(c).data();
-    const T* __restrict z = xz_.col(c).data() + E;
-    const T* __restrict sig = sig_z_.col(c).data();
-    T* __restrict dy = dy_.col(c).data();
-    T* __restrict dz = dxz_.col(c).data() + E;
+    const long o = long(c) * E, o2 = 2 * long(c) * E + E;
     for (int e = 0; e < E; ++e) {
-      dy[e] = dyg[e] * gate[e];
-      dz[e] = dyg[e] * y[e] * sig[e] * (T(1) + z[e] * (T(1) - sig[e]));
+      const T d = dyg[o + e];
+      dxz[o2 + e] = d * y[o + e] * sig[o + e] * (T(1) + xz[o2 + e] * (T(1) - sig[o + e]));
+      dyg[o + e] = d * (xz[o2 + e] * sig[o + e]);
     }
   }
-  scan_.Backward(dy_, da_, ddelta_, dB_, dC_);
+}
+
+}  // namespace
+
+template <typename T>
+void MambaMixer<T>::Backward(const Mat<T>& dout, Mat<T>& dU) {
+  const int E = shape_.E, n = shape_.n, cols = int(dout.cols());
+  MixerGradBuffers<T>& g = *grads_;
+  W_out_.Backward(yg_, dout, &g.dyg);
+  // yg = y (.) SiLU(z), SiLU(z) = z sig: dz = SiLU'(z) (.) dyg (.) y and, in place of
+  // dyg, dy = dyg (.) SiLU(z), in one pass over a sequence's columns right before the
+  // scan reads its dy (still in cache then).
+  g.dxz.resize(2 * E, cols);
+  const typename SelectiveScan<T>::SequenceHook gate_backward = [&](int col0, int len) {
+    GateBackward(E, len, g.dyg.col(col0).data(), y_.col(col0).data(), xz_.col(col0).data(),
+                 sig_z_.col(col0).data(), g.dxz.col(col0).data());
+  };
+  g.ddbc.resize(E + 2 * n, cols);
+  scan_.BackwardInto(g.dyg, g.da, g.ddbc.topRows(E), g.ddbc.middleRows(E, n),
+                     g.ddbc.bottomRows(n), &sig_, &gate_backward);
   BackwardDeltaBC();
-  da_conv_.resize(E, cols);
-  SiluBackwardFromSigmoid<T>(a_conv_, sig_a_, da_, da_conv_);
+  SiluBackwardFromSigmoid<T>(a_conv_, sig_a_, g.da, g.da);  // in place: elementwise
   if (shape_.conv > 0) {
-    conv_.Backward(xz_.topRows(E), da_conv_, seq_, dxz_.topRows(E));
+    conv_.Backward(xz_.topRows(E), g.da, seq_, g.dxz.topRows(E));
   } else {
-    dxz_.topRows(E) = da_conv_;
+    g.dxz.topRows(E) = g.da;
   }
-  W_xz_.Backward(U_, dxz_, &dU);
+  W_xz_.Backward(U_, g.dxz, &dU);
 }
 
 template class MambaMixer<float>;

@@ -25,16 +25,31 @@ struct MixerShape {
   bool selective = true;
 };
 
+// The buffers of one mixer's backward pass, which only live during it. The layers of a
+// model run their backward passes one after another, so they can share one set
+// (MambaModel does): one layer's gradients in cache instead of L layers' worth.
+template <typename T>
+struct MixerGradBuffers {
+  // dyg: the gradient of y (.) SiLU(z), then in place that of y; dxz: [da_pre; dz];
+  // da: the gradient of a, then in place that of the conv's output; ddbc: the gradient
+  // of the stacked [Delta_pre; B; C]; gW: that of the stacked weights.
+  Mat<T> dyg, dxz, da, ddbc, gW;
+};
+
 template <typename T>
 class MambaMixer {
  public:
   // Creates and initialises the parameters (see docs/checkpoints.md for the scheme).
+  // `shared` (may be null: the mixer then owns its own) holds the backward pass's
+  // buffers; it must outlive the mixer, and mixers sharing it must not run at once.
   MambaMixer(ParamSet<T>& params, const std::string& prefix, const MixerShape& shape,
-             int num_layers, std::mt19937_64& rng);
+             int num_layers, std::mt19937_64& rng, MixerGradBuffers<T>* shared = nullptr);
   MambaMixer(const MambaMixer&) = delete;
   MambaMixer& operator=(const MambaMixer&) = delete;
 
+  // U may be input() itself (written there by the caller): then it is not copied.
   void Forward(const Mat<T>& U, SeqShape seq, Mat<T>& out);
+  Mat<T>& input() { return U_; }
   // Uses the activations of the last Forward; accumulates parameter gradients.
   void Backward(const Mat<T>& dout, Mat<T>& dU);
 
@@ -55,11 +70,15 @@ class MambaMixer {
   // three), and the backward pass's two products are one each too.
   Mat<T> W_dbc_;
   // Activations kept for Backward, all (rows, cols). xz_ is [a_pre; z] (2E rows): the
-  // conv and the gate read its blocks in place.
-  Mat<T> U_, xz_, a_conv_, a_, dbc_, delta_, sig_, B_, C_, y_, gate_, yg_;
+  // conv and the gate read its blocks in place. dbc_ is [Delta; B; C] (E + 2n rows):
+  // the GEMM's output with softplus applied in place to the first E rows, which the scan
+  // reads as blocks. SiLU(z) is not kept: z sig_z_ gives the same floats again.
+  Mat<T> U_, xz_, a_conv_, a_, dbc_, sig_, y_, yg_;
   Mat<T> sig_a_, sig_z_;  // sigmoid(x) of the two SiLUs (activations.h: SiluForwardKeep)
-  // Backward's buffers, members so that a step allocates (and page-faults) nothing.
-  Mat<T> dyg_, dy_, dxz_, da_, ddelta_, dB_, dC_, ddbc_, gW_, da_conv_;
+  // Backward's buffers: members (a step allocates and page-faults nothing), shared
+  // between the layers of a model.
+  MixerGradBuffers<T> own_grads_;
+  MixerGradBuffers<T>* grads_ = &own_grads_;
 };
 
 extern template class MambaMixer<float>;

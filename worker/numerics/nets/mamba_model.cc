@@ -18,7 +18,8 @@ MambaModel<T>::MambaModel(const ModelShape& shape, std::mt19937_64& rng) : Seque
     const std::string prefix = "layers." + std::to_string(l) + ".";
     norms_.emplace_back(p, prefix + "norm", shape.D, Norm<T>::Kind::kRms);
     mixers_.push_back(
-        std::make_unique<MambaMixer<T>>(p, prefix + "mixer.", shape.mixer, shape.L, rng));
+        std::make_unique<MambaMixer<T>>(p, prefix + "mixer.", shape.mixer, shape.L, rng,
+                                        &mixer_grads_));
   }
   norm_f_ = Norm<T>(p, "norm_f", shape.D, Norm<T>::Kind::kRms);
   readout_ = Linear<T>(p, "readout.weight", "readout.bias", shape.D, 1);
@@ -30,8 +31,9 @@ void MambaModel<T>::Forward(const Mat<T>& tokens, SeqShape seq, RowVec<T>& pred)
   tokens_ = tokens;
   in_proj_.Forward(tokens, h_);
   for (size_t l = 0; l < mixers_.size(); ++l) {
-    norms_[l].Forward(h_, hn_);
-    mixers_[l]->Forward(hn_, seq, m_);
+    Mat<T>& hn = mixers_[l]->input();
+    norms_[l].Forward(h_, hn);
+    mixers_[l]->Forward(hn, seq, m_);
     h_ += m_;
   }
   norm_f_.Forward(h_, hf_);

@@ -25,12 +25,15 @@ class MambaModel final : public SequenceModel<T> {
  private:
   Linear<T> in_proj_, readout_;
   std::vector<Norm<T>> norms_;
+  MixerGradBuffers<T> mixer_grads_;  // the backward buffers all mixers share
   std::vector<std::unique_ptr<MambaMixer<T>>> mixers_;
   Norm<T> norm_f_;
   Mat<T> tokens_, hf_;
   // Per-step temporaries kept as members: allocating them per call made glibc map and
   // the kernel fault in fresh pages every micro-batch.
-  Mat<T> h_, hn_, m_, out_, dout_, dhf_, dh_, dhn_, dx_;
+  // Each mixer's input (the normed h) is written into the mixer (MambaMixer::input()),
+  // which keeps it for its backward pass: no copy.
+  Mat<T> h_, m_, out_, dout_, dhf_, dh_, dhn_, dx_;
 };
 
 extern template class MambaModel<float>;

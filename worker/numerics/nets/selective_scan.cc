@@ -17,9 +17,10 @@ namespace {
 //   ds_k <- ds_k (.) exp(Delta A_k)          (carried one step back).
 // The two dot products keep kLanes partial sums, so GCC vectorises the loop over e
 // without reassociating (no -ffast-math); __restrict removes its aliasing checks. Every
-// a * b + c of the scan is an explicit std::fma: one instruction and one rounding where
-// the separate multiply and add were two of each (the build does not contract them on
-// its own); results version 4 (docs/science.md section 5).
+// a * b + c of the scan is an explicit std::fma: one instruction and one rounding, and
+// not left to GCC, which contracts a * b + c where it sees fit (-ffp-contract=fast is
+// its default for C++; docs/performance.md); results version 4 (docs/science.md
+// section 5).
 constexpr int kLanes = 8;
 // The chunked float backward keeps a chunk's per-column state on the stack up to this n
 // (the default n is 16; `n` goes up to 1024, docs/sweep-format.md): larger n takes the
@@ -152,8 +153,11 @@ inline void StateColumnFused(int E, const float* __restrict A2, const float* __r
 struct ChunkArgs {
   int T, n, E, e0;
   const float *A, *A2, *Dw;                   // (E, n) col-major; (E)
-  const float *a, *delta, *B, *C, *dy;        // column t of the sequence at a + t * rows
+  const float *a, *delta, *B, *C, *dy;        // column t of the sequence at a + t * rows,
+  long ld_delta, ld_B, ld_C;                  // or at x + t * ld_x for these three
   float *da, *ddelta, *gA, *Dg;               // outputs (gA (E, n), Dg (E) accumulate)
+  long ld_ddelta;                             // ddelta's column t at ddelta + t * ld_ddelta
+  const float* scale;                         // null, or ddelta's factor (E, cols)
   float *S, *Dc, *acc_c, *acc_b;              // scratch [t][k][lane]
 };
 
@@ -202,6 +206,26 @@ inline void ReverseStep(int n, const float* __restrict dy, const float* __restri
   }
 }
 
+// The end of a reverse step for a chunk: the D gradient, ddelta (times `scale` unless
+// null) and da of step t. A function of its own so that every pointer is __restrict: with
+// the outputs as plain pointers into the caller's matrices the compiler ran this as
+// scalar code (a fifth of BackwardChunk's time).
+inline void StepOutputs(const float* __restrict dy, const float* __restrict a,
+                        const float* __restrict dl, const float* __restrict du,
+                        const float* __restrict dd, const float* __restrict Dw,
+                        const float* __restrict scale, float* __restrict Dg,
+                        float* __restrict ddelta, float* __restrict da) {
+  for (int j = 0; j < kLanes; ++j) {
+    Dg[j] = std::fma(dy[j], a[j], Dg[j]);
+    da[j] = std::fma(du[j], dl[j], dy[j] * Dw[j]);
+  }
+  if (scale != nullptr) {
+    for (int j = 0; j < kLanes; ++j) ddelta[j] = scale[j] * std::fma(du[j], a[j], dd[j]);
+  } else {
+    for (int j = 0; j < kLanes; ++j) ddelta[j] = std::fma(du[j], a[j], dd[j]);  // u = Delta a
+  }
+}
+
 inline void BackwardChunk(const ChunkArgs& g) {
   constexpr int L = kLanes;
   const int T = g.T, n = g.n, E = g.E, e0 = g.e0;
@@ -216,40 +240,37 @@ inline void BackwardChunk(const ChunkArgs& g) {
   const long nL = long(n) * L;
   // Replay: s_t = exp(Delta_t A) s_{t-1} + Delta_t a_t B_t, as the forward pass computes it.
   for (int t = 0; t < T; ++t) {
-    const float* dl = g.delta + long(t) * E + e0;
+    const float* dl = g.delta + t * g.ld_delta + e0;
     const float* a = g.a + long(t) * E + e0;
     alignas(32) float u[L];
     for (int j = 0; j < L; ++j) u[j] = dl[j] * a[j];
     float* st = g.S + t * nL;
     if (t > 0) {
-      ReplayStep<true>(n, A2c, dl, u, g.B + long(t) * n, st - nL, st, g.Dc + t * nL);
+      ReplayStep<true>(n, A2c, dl, u, g.B + t * g.ld_B, st - nL, st, g.Dc + t * nL);
     } else {
-      ReplayStep<false>(n, A2c, dl, u, g.B + long(t) * n, nullptr, st, g.Dc + t * nL);
+      ReplayStep<false>(n, A2c, dl, u, g.B + t * g.ld_B, nullptr, st, g.Dc + t * nL);
     }
   }
   alignas(32) float Dg[L], Dw[L];
   for (int j = 0; j < L; ++j) Dg[j] = g.Dg[e0 + j], Dw[j] = g.Dw[e0 + j];
   for (int t = T - 1; t >= 0; --t) {
-    const float* dl = g.delta + long(t) * E + e0;
+    const float* dl = g.delta + t * g.ld_delta + e0;
     const float* a = g.a + long(t) * E + e0;
     const float* dyt = g.dy + long(t) * E + e0;
+    const float* Bt = g.B + t * g.ld_B;
+    const float* Ct = g.C + t * g.ld_C;
     alignas(32) float u[L], du[L] = {}, dd[L] = {}, dy[L];
     for (int j = 0; j < L; ++j) u[j] = dl[j] * a[j], dy[j] = dyt[j];
     const float* st = g.S + t * nL;
     if (t > 0) {
-      ReverseStep<true>(n, dy, u, dl, g.B + long(t) * n, g.C + long(t) * n, st, st - nL,
+      ReverseStep<true>(n, dy, u, dl, Bt, Ct, st, st - nL,
                         g.Dc + t * nL, Ac, ds, gAc, g.acc_c + t * nL, g.acc_b + t * nL, du, dd);
     } else {  // s_{-1} = 0: nothing flows further back
-      ReverseStep<false>(n, dy, u, dl, g.B + long(t) * n, g.C + long(t) * n, st, nullptr,
+      ReverseStep<false>(n, dy, u, dl, Bt, Ct, st, nullptr,
                          nullptr, Ac, ds, gAc, g.acc_c + t * nL, g.acc_b + t * nL, du, dd);
     }
-    float* dat = g.da + long(t) * E + e0;
-    float* ddt = g.ddelta + long(t) * E + e0;
-    for (int j = 0; j < L; ++j) {
-      Dg[j] = std::fma(dy[j], a[j], Dg[j]);
-      ddt[j] = std::fma(du[j], a[j], dd[j]);  // u = Delta a
-      dat[j] = std::fma(du[j], dl[j], dy[j] * Dw[j]);
-    }
+    StepOutputs(dy, a, dl, du, dd, Dw, g.scale == nullptr ? nullptr : g.scale + long(t) * E + e0,
+                Dg, g.ddelta + t * g.ld_ddelta + e0, g.da + long(t) * E + e0);
   }
   for (int k = 0; k < n; ++k) {
     for (int j = 0; j < L; ++j) g.gA[k * E + e0 + j] = gAc[k][j];
@@ -269,9 +290,9 @@ SelectiveScan<T>::SelectiveScan(ParamSet<T>& params, const std::string& prefix, 
 }
 
 template <typename T>
-void SelectiveScan<T>::Forward(const Mat<T>& a, const Mat<T>& delta, const Mat<T>& B,
-                               const Mat<T>& C, SeqShape shape, Mat<T>& y) {
-  a_ = &a, delta_ = &delta, B_ = &B, C_ = &C, shape_ = shape;
+void SelectiveScan<T>::Forward(ConstCols<T> a, ConstCols<T> delta, ConstCols<T> B,
+                               ConstCols<T> C, SeqShape shape, Mat<T>& y) {
+  a_ = ViewOf(a), delta_ = ViewOf(delta), B_ = ViewOf(B), C_ = ViewOf(C), shape_ = shape;
   A_ = -A_log_->w.array().exp();
   if constexpr (std::is_same_v<T, float>) A2_ = A_ * T(1.44269504088896341);  // log2 e
   y.resize(E_, a.cols());
@@ -315,8 +336,8 @@ void SelectiveScan<T>::DecayBlock(const Eigen::Ref<const Vec<T>>& delta_t, Out& 
 // decay_: the same addresses whatever g is, so Eigen's double exp peels the same elements).
 template <typename T>
 void SelectiveScan<T>::RecomputeStates(int col0, int T_len, int k0, int g) {
-  const Mat<T>& delta = *delta_;
-  const Mat<T>& B = *B_;
+  const auto delta = delta_.map();
+  const auto B = B_.map();
   const Vec<T> zero = Vec<T>::Zero(E_);
   for (int t = 0; t < T_len; ++t) {
     const int c = col0 + t;
@@ -343,10 +364,10 @@ void SelectiveScan<T>::RecomputeStates(int col0, int T_len, int k0, int g) {
 // order of additions as one pass over all columns.
 template <typename T>
 void SelectiveScan<T>::BackwardSequence(const Mat<T>& dy, int col0, int T_len, int k0, int g,
-                                        Mat<T>& ddelta, Mat<T>& dB, Mat<T>& dC) {
-  const Mat<T>& delta = *delta_;
-  const Mat<T>& B = *B_;
-  const Mat<T>& C = *C_;
+                                        Cols<T>& ddelta, Cols<T>& dB, Cols<T>& dC) {
+  const auto delta = delta_.map();
+  const auto B = B_.map();
+  const auto C = C_.map();
   ds_.setZero(E_ * n_);
   for (int t = T_len - 1; t >= 0; --t) {
     const int c = col0 + t;
@@ -380,20 +401,29 @@ void SelectiveScan<T>::BackwardSequence(const Mat<T>& dy, int col0, int T_len, i
 template <typename T>
 void SelectiveScan<T>::Backward(const Mat<T>& dy, Mat<T>& da, Mat<T>& ddelta, Mat<T>& dB,
                                 Mat<T>& dC) {
+  const Eigen::Index cols = a_.cols;
+  ddelta.resize(E_, cols);
+  dB.resize(n_, cols);
+  dC.resize(n_, cols);
+  BackwardInto(dy, da, ddelta, dB, dC, nullptr);
+}
+
+template <typename T>
+void SelectiveScan<T>::BackwardInto(const Mat<T>& dy, Mat<T>& da, Cols<T> ddelta, Cols<T> dB,
+                                    Cols<T> dC, const Mat<T>* ddelta_scale,
+                                    const SequenceHook* before_sequence) {
   constexpr double kGroupBytes = 384 * 1024;
-  const Mat<T>& a = *a_;
-  const Mat<T>& delta = *delta_;
-  const int cols = a.cols(), T_len = shape_.T;
+  const auto a = a_.map();
+  const auto delta = delta_.map();
+  const int cols = int(a.cols()), T_len = shape_.T;
   if constexpr (std::is_same_v<T, float>) {
-    if (E_ % kLanes == 0 && n_ <= kMaxChunkStates) {
-      BackwardChunked(dy, da, ddelta, dB, dC);
+    if (E_ % kLanes == 0 && n_ <= kMaxChunkStates && a_.stride == E_) {
+      BackwardChunked(dy, da, ddelta, dB, dC, ddelta_scale, before_sequence);
       return;
     }
   }
   da.resize(E_, cols);
-  ddelta.setZero(E_, cols);
-  dB.resize(n_, cols);
-  dC.resize(n_, cols);
+  ddelta.setZero();
   states_.resize(E_ * n_, T_len);
   decay_.resize(E_ * n_, T_len);
   u_seq_.resize(E_, T_len);
@@ -403,6 +433,7 @@ void SelectiveScan<T>::Backward(const Mat<T>& dy, Mat<T>& da, Mat<T>& ddelta, Ma
   const int group = std::clamp(static_cast<int>(kGroupBytes / per_column), 1, n_);
   for (int b = 0; b < shape_.batch; ++b) {
     const int col0 = b * T_len;
+    if (before_sequence != nullptr) (*before_sequence)(col0, T_len);
     u_seq_.array() = delta.middleCols(col0, T_len).array() * a.middleCols(col0, T_len).array();
     du_seq_.setZero();
     for (int k0 = 0; k0 < n_; k0 += group) {
@@ -418,6 +449,7 @@ void SelectiveScan<T>::Backward(const Mat<T>& dy, Mat<T>& da, Mat<T>& ddelta, Ma
           dy.col(c).array() * D_->w.col(0).array() + du_seq_.col(t).array() * delta.col(c).array();
     }
   }
+  if (ddelta_scale != nullptr) ddelta.array() = ddelta_scale->array() * ddelta.array();
   // A = -exp(A_log): dA/dA_log = A.
   A_log_->g.array() += gA_.array() * A_.array();
 }
@@ -425,26 +457,27 @@ void SelectiveScan<T>::Backward(const Mat<T>& dy, Mat<T>& da, Mat<T>& ddelta, Ma
 // float with E a multiple of kLanes: per sequence, BackwardChunk on every chunk of
 // channels, then dC and dB of every step from the chunks' lane sums.
 template <typename T>
-void SelectiveScan<T>::BackwardChunked(const Mat<T>& dy, Mat<T>& da, Mat<T>& ddelta, Mat<T>& dB,
-                                       Mat<T>& dC) {
+void SelectiveScan<T>::BackwardChunked(const Mat<T>& dy, Mat<T>& da, Cols<T>& ddelta,
+                                       Cols<T>& dB, Cols<T>& dC, const Mat<T>* ddelta_scale,
+                                       const SequenceHook* before_sequence) {
   if constexpr (std::is_same_v<T, float>) {
-    const int cols = int(a_->cols()), T_len = shape_.T;
+    const int cols = int(a_.cols), T_len = shape_.T;
     da.resize(E_, cols);
-    ddelta.resize(E_, cols);
-    dB.resize(n_, cols);
-    dC.resize(n_, cols);
     gA_.setZero(E_, n_);
     const long scratch = long(T_len) * n_ * kLanes;
     chunk_.resize(4 * scratch);
     float* S = chunk_.data();
     for (int b = 0; b < shape_.batch; ++b) {
       const long col0 = long(b) * T_len;
+      if (before_sequence != nullptr) (*before_sequence)(int(col0), T_len);
       std::fill(S + 2 * scratch, S + 4 * scratch, 0.0f);
       for (int e0 = 0; e0 < E_; e0 += kLanes) {
         ChunkArgs g{T_len, n_, E_, e0, A_.data(), A2_.data(), D_->w.data(),
-                    a_->data() + col0 * E_, delta_->data() + col0 * E_,
-                    B_->data() + col0 * n_, C_->data() + col0 * n_, dy.data() + col0 * E_,
-                    da.data() + col0 * E_, ddelta.data() + col0 * E_, gA_.data(), D_->g.data(),
+                    a_.col(col0), delta_.col(col0), B_.col(col0), C_.col(col0),
+                    dy.data() + col0 * E_, delta_.stride, B_.stride, C_.stride,
+                    da.data() + col0 * E_, ddelta.data() + col0 * ddelta.outerStride(),
+                    gA_.data(), D_->g.data(), long(ddelta.outerStride()),
+                    ddelta_scale == nullptr ? nullptr : ddelta_scale->data() + col0 * E_,
                     S, S + scratch, S + 2 * scratch, S + 3 * scratch};
         BackwardChunk(g);
       }

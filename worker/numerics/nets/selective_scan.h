@@ -15,12 +15,22 @@
 // floats as the column-group form.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
 #include "worker/numerics/nets/tensor.h"
 
 namespace sweep::numerics::nets {
+
+// The scan's inputs and outputs may be row blocks of larger matrices: the mixer keeps
+// Delta, B and C as the rows of one (E + 2n, cols) matrix, the output of their stacked
+// GEMM, and their gradients likewise (mamba_mixer.h). Columns are contiguous, spaced by
+// an outer stride; binding a Mat or such a block makes no copy.
+template <typename T>
+using ConstCols = Eigen::Ref<const Mat<T>, 0, Eigen::OuterStride<>>;
+template <typename T>
+using Cols = Eigen::Ref<Mat<T>, 0, Eigen::OuterStride<>>;
 
 template <typename T>
 class SelectiveScan {
@@ -29,30 +39,53 @@ class SelectiveScan {
   // A_log[e, k] = log(k + 1) (S4D-real init, docs/science.md section 3), D = 1.
   SelectiveScan(ParamSet<T>& params, const std::string& prefix, int E, int n);
 
-  void Forward(const Mat<T>& a, const Mat<T>& delta, const Mat<T>& B, const Mat<T>& C,
+  // Keeps pointers to a, delta, B and C for Backward: they must stay alive and unchanged
+  // until then (a Mat or a row block of one, never a temporary expression).
+  void Forward(ConstCols<T> a, ConstCols<T> delta, ConstCols<T> B, ConstCols<T> C,
                SeqShape shape, Mat<T>& y);
-  // Uses the inputs of the last Forward. Overwrites da, ddelta, dB, dC; accumulates the
-  // gradients of A_log and D.
+  // Uses the inputs of the last Forward. Overwrites da, ddelta, dB, dC (sized here);
+  // accumulates the gradients of A_log and D.
   void Backward(const Mat<T>& dy, Mat<T>& da, Mat<T>& ddelta, Mat<T>& dB, Mat<T>& dC);
+  // The same into caller-sized blocks (ddelta (E, cols), dB and dC (n, cols)), and with
+  // ddelta_scale (E, cols) not null, ddelta multiplied by it elementwise as it is written:
+  // the gradient of Delta's pre-activation when Delta = f(pre) and ddelta_scale = f'(pre),
+  // with the floats of a separate product ddelta_scale (.) ddelta. With before_sequence
+  // not null, before_sequence(col0, len) runs right before the scan reads the columns
+  // [col0, col0 + len) of dy (one sequence), sequence after sequence: a caller that writes dy
+  // there (the mixer) hands it over while it is still in cache.
+  using SequenceHook = std::function<void(int col0, int len)>;
+  void BackwardInto(const Mat<T>& dy, Mat<T>& da, Cols<T> ddelta, Cols<T> dB, Cols<T> dC,
+                    const Mat<T>* ddelta_scale, const SequenceHook* before_sequence = nullptr);
 
  private:
+  // An input of the last Forward: (rows, cols) columns spaced by `stride` scalars.
+  struct View {
+    const T* data = nullptr;
+    Eigen::Index rows = 0, cols = 0, stride = 0;
+    Eigen::Map<const Mat<T>, 0, Eigen::OuterStride<>> map() const {
+      return {data, rows, cols, Eigen::OuterStride<>(stride)};
+    }
+    const T* col(Eigen::Index c) const { return data + c * stride; }
+  };
+  static View ViewOf(const ConstCols<T>& m) {
+    return {m.data(), m.rows(), m.cols(), m.outerStride()};
+  }
+
   void RecomputeStates(int col0, int T_len, int k0, int g);
   template <typename Out>
   void DecayBlock(const Eigen::Ref<const Vec<T>>& delta_t, Out& decay) const;
-  void BackwardSequence(const Mat<T>& dy, int col0, int T_len, int k0, int g, Mat<T>& ddelta,
-                        Mat<T>& dB, Mat<T>& dC);
+  void BackwardSequence(const Mat<T>& dy, int col0, int T_len, int k0, int g, Cols<T>& ddelta,
+                        Cols<T>& dB, Cols<T>& dC);
   // float, E a multiple of 8: channel chunks (selective_scan.cc, BackwardChunk).
-  void BackwardChunked(const Mat<T>& dy, Mat<T>& da, Mat<T>& ddelta, Mat<T>& dB, Mat<T>& dC);
+  void BackwardChunked(const Mat<T>& dy, Mat<T>& da, Cols<T>& ddelta, Cols<T>& dB, Cols<T>& dC,
+                       const Mat<T>* ddelta_scale, const SequenceHook* before_sequence);
 
   Param<T>* A_log_ = nullptr;
   Param<T>* D_ = nullptr;
   int E_ = 0;
   int n_ = 0;
   SeqShape shape_;
-  const Mat<T>* a_ = nullptr;  // inputs of the last Forward, owned by the caller
-  const Mat<T>* delta_ = nullptr;
-  const Mat<T>* B_ = nullptr;
-  const Mat<T>* C_ = nullptr;
+  View a_, delta_, B_, C_;  // inputs of the last Forward, owned by the caller
   Mat<T> A_;            // (E, n) = -exp(A_log)
   Mat<T> A2_;           // (E, n) = A log2 e (float: the decays are 2^(Delta A2))
   Mat<T> states_;       // (E * n, T): s_t of one sequence

@@ -46,27 +46,44 @@ CurriculumStage CurriculumAt(const TrainOptions& o, int step) {
 
 namespace {
 
-// Buffers reused across steps: no allocation once the first step has sized them.
+// Buffers reused across steps: no allocation once the first step has sized them. Two
+// prompt batches: a step trains on one while the next step's prompts are drawn into the
+// other (DataParallelStep::Extras).
 struct StepState {
-  PromptBatch prompts;
+  PromptBatch prompts[2];
+  int current = 0;
 };
 
 // Forward, loss, backward (in micro-batches on the job's threads), clipping and the Adam
-// update of one step on st.prompts. Returns an empty string, or the divergence message
-// (the update is then skipped).
+// update of one step on the current prompts; the next step's prompts (if `draw_next`)
+// are drawn meanwhile, in the same order of draws as one batch per step at its top.
+// Returns an empty string, or the divergence message (the update is then skipped).
 template <typename T>
 std::string Step(SequenceModel<T>& model, DataParallelStep<T>& pass, Adam<T>& adam,
-                 const TrainOptions& o, int step, StepState& st, double& loss) {
+                 const TrainOptions& o, int step, const BatchSource& source, bool draw_next,
+                 StepState& st, double& loss) {
   model.params().ZeroGrad();
-  loss = pass.Run(st.prompts, o.format, o.d);
-  if (!std::isfinite(loss)) return DivergenceMessage(step, loss);
-  const double norm = ClipGradNorm(model.params(), o.clip);
-  if (!std::isfinite(norm)) {
-    return absl::StrCat("diverged at step ", step, ": gradient norm ",
-                        std::isnan(norm) ? "nan" : "inf");
+  std::string divergence;
+  typename DataParallelStep<T>::Extras extras;
+  extras.update = [&](double step_loss) {
+    if (!std::isfinite(step_loss)) {
+      divergence = DivergenceMessage(step, step_loss);
+      return;
+    }
+    const double norm = ClipGradNorm(model.params(), o.clip);
+    if (!std::isfinite(norm)) {
+      divergence = absl::StrCat("diverged at step ", step, ": gradient norm ",
+                                std::isnan(norm) ? "nan" : "inf");
+      return;
+    }
+    adam.Step(ScheduledLr(o.lr, step, o.steps, o.warmup, o.cosine));
+  };
+  if (draw_next) {
+    extras.next = [&] { source(CurriculumAt(o, step + 1), o.batch, st.prompts[1 - st.current]); };
   }
-  adam.Step(ScheduledLr(o.lr, step, o.steps, o.warmup, o.cosine));
-  return "";
+  loss = pass.Run(st.prompts[st.current], o.format, o.d, extras);
+  st.current = 1 - st.current;
+  return divergence;
 }
 
 }  // namespace
@@ -84,9 +101,9 @@ absl::StatusOr<TrainOutcome> Train(SequenceModel<T>& model, const TrainOptions& 
     if (hooks.stop.stop_requested()) {
       return absl::CancelledError(absl::StrCat("training cancelled at step ", step));
     }
-    source(CurriculumAt(o, step), o.batch, st.prompts);
+    if (step == 0) source(CurriculumAt(o, 0), o.batch, st.prompts[st.current]);
     double loss = 0;
-    out.divergence = Step(model, pass, adam, o, step, st, loss);
+    out.divergence = Step(model, pass, adam, o, step, source, step + 1 < o.steps, st, loss);
     if (!out.divergence.empty()) break;
     out.steps_done = step + 1;
     loss_sum += loss, ++loss_count;

@@ -49,7 +49,9 @@ struct CurriculumStage {
 CurriculumStage CurriculumAt(const TrainOptions& options, int step);
 
 // Fills `prompts` with `count` fresh prompts for the stage (called once per step, in
-// order, so a deterministic source gives a deterministic run).
+// order, so a deterministic source gives a deterministic run). With threads > 1 the call
+// for step s + 1 runs on one of the job's threads while step s updates the model: a
+// source must not touch the model (calls never overlap each other).
 using BatchSource = std::function<void(const CurriculumStage&, int count, PromptBatch&)>;
 
 struct TrainOutcome {
