@@ -30,6 +30,8 @@ sweep::JobConfig Net(const std::string& model, sweep::Dtype dtype, int threads) 
   c.d = 16, c.r = 8, c.N = 40, c.link = "h2", c.tau = 0.1, c.seed = 1;
   c.format = sweep::PromptFormat::kInterleaved;
   c.steps = 24, c.batch = 64, c.eval_tasks = 200, c.eval_lengths = {10, 20, 40};
+  // The training defaults before defaults version 2, so that hashes compare across it.
+  c.lr = 1e-3, c.schedule = sweep::Schedule::kConstant, c.curriculum = false;
   c.dtype = dtype, c.threads = threads;
   if (dtype == sweep::Dtype::kFloat64) c.D = 32, c.batch = 20, c.steps = 12;
   return c;

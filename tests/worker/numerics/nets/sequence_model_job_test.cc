@@ -23,6 +23,7 @@ JobConfig SmallJob(ModelKind model) {
   c.format = PromptFormat::kInterleaved, c.eval_tasks = 400;
   for (int n = 0; n <= c.N; ++n) c.eval_lengths.push_back(n);
   c.steps = 300, c.batch = 32, c.lr = 3e-3;
+  c.schedule = Schedule::kConstant, c.curriculum = false;  // as before defaults version 2
   c.L = 2, c.D = 32, c.n = 8, c.expand = 2, c.H = 4;
   return c;
 }
