@@ -17,7 +17,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/exec_keys.h"
-#include "common/link_expr.h"
+#include "common/job_keys_derived.h"
 #include "common/status.h"
 #include "openssl/evp.h"
 
@@ -339,75 +339,6 @@ absl::Status SetField(const KeyDef& k, const json& v, JobConfig& c) {
   return std::visit([&](auto member) { return ReadValue(k, v, c.*member); }, k.field);
 }
 
-// The N/8, N/4, N/2, N lengths of paired prompts, rounded, >= 1, deduplicated.
-std::vector<int> PairedLengths(int N) {
-  std::vector<int> out;
-  for (int div : {8, 4, 2, 1}) {
-    int n = std::max(1, int(std::lround(double(N) / div)));
-    if (out.empty() || out.back() != n) out.push_back(n);
-  }
-  return out;
-}
-
-void FillDerived(const json& partial, uint8_t model, JobConfig& c) {
-  if (!partial.contains("r")) c.r = std::min(8, c.d);
-  // The transformer learns h2 in context only with paired tokens, mamba best with
-  // interleaved ones at r = 8 (docs/figure1.md, explorations 4, 11 and 15).
-  if (!(model & kSeq) || !partial.contains("format")) {
-    c.format = (model & kMamba) ? PromptFormat::kInterleaved : PromptFormat::kPaired;
-  }
-  // A short warm-up of the learning rate, never longer than a tenth of the run.
-  if (!(model & kSeq)) {
-    c.warmup = 0;
-  } else if (!partial.contains("warmup")) {
-    c.warmup = std::min(200, c.steps / 10);
-  }
-  if (!partial.contains("eval_lengths")) {
-    c.eval_lengths.clear();
-    if (c.format == PromptFormat::kInterleaved) {
-      for (int n = 0; n <= c.N; ++n) c.eval_lengths.push_back(n);
-    } else {
-      c.eval_lengths = PairedLengths(c.N);
-    }
-  }
-}
-
-absl::Status CheckCrossKeys(uint8_t model, const JobConfig& c) {
-  if (c.r > c.d) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("r: ", c.r, " > d = ", c.d, " (r must be <= d)"));
-  }
-  if (c.eval_lengths.back() > c.N) {
-    return absl::InvalidArgumentError(absl::StrCat("eval_lengths: ", c.eval_lengths.back(),
-                                                   " > N = ", c.N, " (entries must lie in 0..N)"));
-  }
-  if ((model & kTransformer) && c.D % c.H != 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("H: D = ", c.D, " is not divisible by H = ", c.H, " (heads split D evenly)"));
-  }
-  if ((model & kExec) && !IsExecName(c.exec)) {
-    return absl::InvalidArgumentError(
-        c.exec.empty()
-            ? std::string(
-                  "exec: required for model exec (a name in the worker's --allow-exec list)")
-            : absl::StrCat(
-                  "exec: bad name ", Dump(json(c.exec.substr(0, kMaxExecNameBytes))), " (1..",
-                  kMaxExecNameBytes,
-                  " bytes of letters, digits, '_', '.', '-', not starting with '.' or '-')"));
-  }
-  if ((model & kSeq) && c.warmup > c.steps) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("warmup: ", c.warmup, " > steps = ", c.steps, " (warmup must be <= steps)"));
-  }
-  return ParseLink(c.link).status();
-}
-
-// Whitespace carries no meaning in a link, so it must not split one job into two hashes.
-void NormalizeLink(JobConfig& c) {
-  auto is_space = [](char ch) { return std::isspace(static_cast<unsigned char>(ch)) != 0; };
-  c.link.erase(std::remove_if(c.link.begin(), c.link.end(), is_space), c.link.end());
-}
-
 // Whether a used key is part of the job's identity (curriculum_* only matter when on).
 bool Active(const KeyDef& k, uint8_t model, const JobConfig& c) {
   if (!(k.models & model)) return false;
@@ -491,6 +422,7 @@ absl::StatusOr<uint8_t> ReadModel(const json& partial, JobConfig& c) {
 }  // namespace
 
 absl::StatusOr<JobConfig> ResolveJobConfig(const json& given) {
+  using keys_internal::CheckCrossKeys, keys_internal::FillDerived, keys_internal::NormalizeLink;
   if (!given.is_object()) {
     return absl::InvalidArgumentError(
         absl::StrCat("config: expected an object, got ", Describe(given)));
@@ -516,9 +448,9 @@ absl::StatusOr<JobConfig> ResolveJobConfig(const json& given) {
     // Values of keys this model ignores are still checked: a bad value is a typo somewhere.
     SWEEP_RETURN_IF_ERROR(SetField(*k, value, c));
   }
-  FillDerived(partial, model, c);
+  FillDerived(partial, c);
   NormalizeLink(c);
-  SWEEP_RETURN_IF_ERROR(CheckCrossKeys(model, c));
+  SWEEP_RETURN_IF_ERROR(CheckCrossKeys(c));
   ResetInactive(model, c);
   return c;
 }

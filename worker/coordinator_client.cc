@@ -27,6 +27,25 @@ std::vector<sweep::Lease> LeasesOf(const Reply& resp, int max_jobs) {
   return out;
 }
 
+// What a lease request says about the worker: its id, how many jobs it takes and what
+// fits (cores, executables). Shared by LeaseJob and the lease inside a report.
+void FillLeaseRequest(const std::string& worker_id, int max_jobs, const LeaseFit& fit,
+                      v1::LeaseJobRequest& req) {
+  req.set_worker_id(worker_id);
+  req.set_max_jobs(max_jobs);
+  req.set_free_cores(fit.free_cores);
+  req.set_total_cores(fit.total_cores);
+  for (const std::string& name : fit.exec_names) req.add_exec_names(name);
+}
+
+v1::ReportResultRequest ReportRequest(int64_t job_id, int attempt, const JobReport& report) {
+  v1::ReportResultRequest req;
+  req.set_job_id(job_id);
+  req.set_attempt(attempt);
+  *req.mutable_report() = wire::ToProto(report);
+  return req;
+}
+
 }  // namespace
 
 using wire::FromGrpcStatus;
@@ -73,12 +92,8 @@ absl::StatusOr<std::vector<sweep::Lease>> CoordinatorClient::LeaseMany(
   AddSession(ctx);
   std::stop_callback cancel(stop, [&ctx] { ctx.TryCancel(); });
   v1::LeaseJobRequest req;
-  req.set_worker_id(worker_id);
+  FillLeaseRequest(worker_id, max_jobs, fit, req);
   req.set_wait_ms(std::min(wait, rpc::kLeaseWait).count());
-  req.set_free_cores(fit.free_cores);
-  req.set_total_cores(fit.total_cores);
-  for (const std::string& name : fit.exec_names) req.add_exec_names(name);
-  req.set_max_jobs(max_jobs);
   v1::LeaseJobResponse resp;
   absl::Status s = FromGrpcStatus(stub_->LeaseJob(&ctx, req, &resp));
   if (!s.ok()) return s;
@@ -107,10 +122,7 @@ absl::Status CoordinatorClient::Report(int64_t job_id, int attempt, const JobRep
   grpc::ClientContext ctx;
   rpc::SetDeadline(ctx, rpc::RpcKind::kReport);
   AddSession(ctx);
-  v1::ReportResultRequest req;
-  req.set_job_id(job_id);
-  req.set_attempt(attempt);
-  *req.mutable_report() = wire::ToProto(report);
+  const v1::ReportResultRequest req = ReportRequest(job_id, attempt, report);
   v1::ReportResultResponse resp;
   return FromGrpcStatus(stub_->ReportResult(&ctx, req, &resp));
 }
@@ -120,16 +132,8 @@ absl::StatusOr<std::vector<sweep::Lease>> CoordinatorClient::ReportAndLease(
   grpc::ClientContext ctx;
   rpc::SetDeadline(ctx, rpc::RpcKind::kReport);
   AddSession(ctx);
-  v1::ReportResultRequest req;
-  req.set_job_id(job_id);
-  req.set_attempt(attempt);
-  *req.mutable_report() = wire::ToProto(report);
-  v1::LeaseJobRequest* next = req.mutable_next();
-  next->set_worker_id(report.worker_id);
-  next->set_max_jobs(max_jobs);
-  next->set_free_cores(fit.free_cores);
-  next->set_total_cores(fit.total_cores);
-  for (const std::string& name : fit.exec_names) next->add_exec_names(name);
+  v1::ReportResultRequest req = ReportRequest(job_id, attempt, report);
+  FillLeaseRequest(report.worker_id, max_jobs, fit, *req.mutable_next());
   v1::ReportResultResponse resp;
   absl::Status s = FromGrpcStatus(stub_->ReportResult(&ctx, req, &resp));
   if (!s.ok()) return s;

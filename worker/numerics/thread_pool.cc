@@ -59,14 +59,28 @@ void ThreadPool::ParallelFor(int count, const std::function<void(int, int)>& fn)
   fn_ = nullptr;
 }
 
-void OrderedCommit::Commit(int item, const std::function<void()>& f) {
+void OrderedCommit::Reset() {
+  std::lock_guard<std::mutex> lock(mu_);
+  next_ = 0;
+  ready_.clear();
+}
+
+void OrderedCommit::Offer(int item, std::function<void()> f) {
   std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait(lock, [&] { return next_ == item; });
-  lock.unlock();
-  f();  // only item `item` may run now: the others wait for next_ to reach them
-  lock.lock();
-  ++next_;
-  cv_.notify_all();
+  if (ready_.size() <= size_t(item)) ready_.resize(item + 1);
+  ready_[item] = std::move(f);
+  if (committing_) return;  // that thread runs this commit when its turn comes
+  committing_ = true;
+  while (size_t(next_) < ready_.size() && ready_[next_]) {
+    std::function<void()> commit = std::move(ready_[next_]);
+    ready_[next_] = nullptr;
+    lock.unlock();
+    commit();  // one committer at a time (committing_), in item order
+    lock.lock();
+    ++next_;
+    cv_.notify_all();
+  }
+  committing_ = false;
 }
 
 void OrderedCommit::WaitFor(int count) {

@@ -48,21 +48,25 @@ class ThreadPool {
   const std::function<void(int, int)>* fn_ = nullptr;
 };
 
-// Runs commits in item order 0, 1, 2, ... whichever thread reaches its commit first:
-// Commit(i, f) waits until items 0..i-1 have committed, runs f, and lets item i + 1 go.
-// With ParallelFor's interleaved items, thread w commits item i while the others compute,
-// so a fixed-order sum costs almost no waiting.
+// Runs commits in item order 0, 1, 2, ... without making a thread wait for its turn:
+// Offer(i, f) records that item i is done and its commit is f; whichever thread finds the
+// next item in order offered runs its commit (the offering thread, or the one committing
+// at that moment, which goes on with it). So the sum over items has a fixed order while
+// a thread that finishes early starts its next item instead of waiting. f must keep
+// what it reads unchanged until it has run (WaitFor(i + 1)).
 class OrderedCommit {
  public:
-  void Reset() { next_ = 0; }
-  void Commit(int item, const std::function<void()>& f);
+  void Reset();
+  void Offer(int item, std::function<void()> f);
   // Waits until items 0..count-1 have committed.
   void WaitFor(int count);
 
  private:
   std::mutex mu_;
   std::condition_variable cv_;
-  int next_ = 0;
+  int next_ = 0;                             // the next item to commit
+  bool committing_ = false;                  // a thread is running commits now
+  std::vector<std::function<void()>> ready_;  // offered, not yet committed (by item)
 };
 
 }  // namespace sweep::numerics

@@ -25,6 +25,11 @@ DataParallelStep<T>::DataParallelStep(SequenceModel<T>& model, int threads, int 
   for (Replica& r : replicas_) {
     std::mt19937_64 unused(0);  // the weights are overwritten from the model every step
     r.model = MakeModel<T>(model.shape(), unused);
+    for (auto& set : r.done) {
+      for (const Param<T>& p : r.model->params().all()) {
+        set.push_back(Mat<T>::Zero(p.g.rows(), p.g.cols()));
+      }
+    }
   }
 }
 
@@ -45,17 +50,26 @@ void DataParallelStep<T>::RunMicroBatch(int item, Replica& r, const PromptBatch&
   r.model->Forward(r.tokens, seq, r.pred);
   losses_[item] = SquaredLoss(r.pred, r.prompts, format, r.dpred, prompts.count);
   r.model->Backward(r.dpred);
+  const int slot = r.finished++ % 2;
+  if (r.done_item[slot] >= 0) commit_.WaitFor(r.done_item[slot] + 1);  // the set is free
+  std::vector<Mat<T>>& done = r.done[slot];
   auto& mine = r.model->params().all();
-  auto& total = model_.params().all();
-  commit_.Commit(item, [&] {
-    for (size_t i = 0; i < total.size(); ++i) total[i].g += mine[i].g;
+  for (size_t i = 0; i < mine.size(); ++i) done[i].swap(mine[i].g);
+  r.done_item[slot] = item;
+  commit_.Offer(item, [this, &done] {
+    auto& total = model_.params().all();
+    for (size_t i = 0; i < total.size(); ++i) total[i].g += done[i];
   });
 }
 
 template <typename T>
 double DataParallelStep<T>::Run(const PromptBatch& prompts, PromptFormat format, int d_model,
                                 const Extras& extras) {
-  for (Replica& r : replicas_) r.weights_current = false;
+  for (Replica& r : replicas_) {
+    r.weights_current = false;
+    r.finished = 0;
+    r.done_item[0] = r.done_item[1] = -1;
+  }
   const int items = MicroBatches(prompts.count);
   losses_.assign(items, 0.0);
   commit_.Reset();

@@ -2,8 +2,10 @@
 // and the order of every sum do not depend on k), the micro-batched step computes the
 // whole batch's loss and gradient, and the pool runs every item once on its fixed thread.
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <random>
+#include <thread>
 #include <vector>
 
 #include "common/job_keys.h"
@@ -119,10 +121,39 @@ TEST(ThreadPoolTest, OrderedCommitRunsInItemOrder) {
     // Later items finish their work first; the commits must still come in item order.
     volatile double sink = 0;
     for (int i = 0; i < (40 - item) * 2000; ++i) sink = sink + std::sqrt(double(i));
-    commit.Commit(item, [&] { order.push_back(item); });
+    commit.Offer(item, [&order, item] { order.push_back(item); });
   });
+  commit.WaitFor(40);
   ASSERT_EQ(order.size(), 40u);
   for (int i = 0; i < 40; ++i) EXPECT_EQ(order[i], i);
+}
+
+// A thread whose micro-batch is done goes on with its next one while an earlier item is
+// still running: thread 1 offers items 1 and 3 before item 0 is offered (with a commit
+// that made it wait its turn, it would still be stuck at item 1). Commits keep item order.
+TEST(ThreadPoolTest, OfferDoesNotWaitForEarlierItems) {
+  ThreadPool pool(2);
+  OrderedCommit commit;
+  for (int round = 0; round < 2; ++round) {  // Reset makes it reusable per step
+    commit.Reset();
+    std::vector<int> order;
+    std::atomic<int> offered_by_1{0};
+    bool saw_both = false;
+    pool.ParallelFor(4, [&](int item, int thread) {
+      if (item == 0) {
+        const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+        while (offered_by_1.load() < 2 && std::chrono::steady_clock::now() < deadline) {
+          std::this_thread::yield();
+        }
+        saw_both = offered_by_1.load() == 2;
+      }
+      commit.Offer(item, [&order, item] { order.push_back(item); });
+      if (thread == 1) offered_by_1.fetch_add(1);
+    });
+    commit.WaitFor(4);
+    EXPECT_TRUE(saw_both) << "round " << round;
+    EXPECT_EQ(order, (std::vector<int>{0, 1, 2, 3})) << "round " << round;
+  }
 }
 
 }  // namespace
