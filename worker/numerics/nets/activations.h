@@ -230,15 +230,24 @@ void GeluForward(const Mat<T>& x, Mat<T>& y) {
       T(0.5) * x.array() * (T(1) + (c * (x.array() + T(0.044715) * x.array().cube())).tanh());
 }
 
+// `th` is scratch for tanh of the inner term (sized here): a caller that keeps it across
+// steps saves an allocation of x's size per call.
 template <typename T>
-void GeluBackward(const Mat<T>& x, const Mat<T>& dy, Mat<T>& dx) {
+void GeluBackward(const Mat<T>& x, const Mat<T>& dy, Mat<T>& dx,
+                  Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic>& th) {
   const T c = T(0.7978845608028654);
-  const Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic> th =
-      (c * (x.array() + T(0.044715) * x.array().cube())).tanh();
+  th.resize(x.rows(), x.cols());
+  th = (c * (x.array() + T(0.044715) * x.array().cube())).tanh();
   dx.resize(x.rows(), x.cols());
   dx.array() =
       dy.array() * (T(0.5) * (T(1) + th) + T(0.5) * x.array() * (T(1) - th.square()) * c *
                                                (T(1) + T(3 * 0.044715) * x.array().square()));
+}
+
+template <typename T>
+void GeluBackward(const Mat<T>& x, const Mat<T>& dy, Mat<T>& dx) {
+  Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic> th;
+  GeluBackward(x, dy, dx, th);
 }
 
 }  // namespace sweep::numerics::nets

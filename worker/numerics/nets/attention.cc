@@ -75,10 +75,11 @@ void CausalSelfAttention<T>::ScoreGradient(const Mat<T>& P, Mat<T>& dP) const {
 
 template <typename T>
 void CausalSelfAttention<T>::Backward(const Mat<T>& dout, Mat<T>& dX) {
-  Mat<T> dctx;
+  Mat<T>& dctx = dctx_;
+  Mat<T>& dqkv = dqkv_;
+  Mat<T>& dP = dP_;
   W_o_.Backward(ctx_, dout, &dctx);
-  Mat<T> dqkv(3 * D_, dout.cols());
-  Mat<T> dP;
+  dqkv.resize(3 * D_, dout.cols());  // every block is written below
   const int T_len = seq_.T;
   for (int b = 0; b < seq_.batch; ++b) {
     for (int h = 0; h < H_; ++h) {

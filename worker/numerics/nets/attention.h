@@ -39,6 +39,7 @@ class CausalSelfAttention {
   Linear<T> W_qkv_, W_o_;
   Mat<T> X_, qkv_, ctx_;
   Mat<T> P_;  // (T, T) scratch: column t = weights of query t (one head at a time)
+  Mat<T> dctx_, dqkv_, dP_;  // Backward's scratch, kept: no allocation per call
 };
 
 extern template class CausalSelfAttention<float>;

@@ -42,7 +42,9 @@ template <typename T>
 void TransformerModel<T>::Forward(const Mat<T>& tokens, SeqShape seq, RowVec<T>& pred) {
   seq_ = seq;
   tokens_ = tokens;
-  Mat<T> h, x, y;
+  Mat<T>& h = h_;
+  Mat<T>& x = x_;
+  Mat<T>& y = y_;
   in_proj_.Forward(tokens, h);
   for (int b = 0; b < seq.batch; ++b) h.middleCols(b * seq.T, seq.T) += pos_emb_->w.leftCols(seq.T);
   for (Block& blk : blocks_) {
@@ -56,27 +58,27 @@ void TransformerModel<T>::Forward(const Mat<T>& tokens, SeqShape seq, RowVec<T>&
     h += y;
   }
   ln_f_.Forward(h, hf_);
-  Mat<T> out;
-  readout_.Forward(hf_, out);
-  pred = out.row(0);
+  readout_.Forward(hf_, out_);
+  pred = out_.row(0);
 }
 
 template <typename T>
 void TransformerModel<T>::Backward(const RowVec<T>& dpred) {
-  Mat<T> dout = dpred;
-  Mat<T> dhf, dh, d1, d2, dx;
-  readout_.Backward(hf_, dout, &dhf);
-  ln_f_.Backward(dhf, dh);
+  dout_ = dpred;
+  // Each buffer keeps one shape (D or 4D rows), so none is reallocated within a step.
+  Mat<T>& dh = dh_;
+  readout_.Backward(hf_, dout_, &dhf_);
+  ln_f_.Backward(dhf_, dh);
   for (size_t l = blocks_.size(); l-- > 0;) {
     Block& blk = blocks_[l];
-    blk.W_2.Backward(blk.post_gelu, dh, &d1);
-    GeluBackward(blk.pre_gelu, d1, d2);
-    blk.W_1.Backward(blk.ln2_out, d2, &d1);
-    blk.ln2.Backward(d1, dx);
-    dh += dx;
-    blk.attn->Backward(dh, d1);
-    blk.ln1.Backward(d1, dx);
-    dh += dx;
+    blk.W_2.Backward(blk.post_gelu, dh, &dpost_);          // 4D rows
+    GeluBackward(blk.pre_gelu, dpost_, dpre_, gelu_th_);  // 4D rows
+    blk.W_1.Backward(blk.ln2_out, dpre_, &dD_);            // D rows
+    blk.ln2.Backward(dD_, dx_);
+    dh += dx_;
+    blk.attn->Backward(dh, dD_);
+    blk.ln1.Backward(dD_, dx_);
+    dh += dx_;
   }
   for (int b = 0; b < seq_.batch; ++b) {
     pos_emb_->g.leftCols(seq_.T) += dh.middleCols(b * seq_.T, seq_.T);

@@ -38,6 +38,11 @@ class TransformerModel final : public SequenceModel<T> {
   Norm<T> ln_f_;
   SeqShape seq_;
   Mat<T> tokens_, hf_;
+  // Scratch of Forward and Backward, kept so that a step allocates nothing: at the
+  // default shape each is 0.2-0.7 MB, which malloc would map and unmap (and the kernel
+  // fault in again) on every call.
+  Mat<T> h_, x_, y_, out_, dout_, dhf_, dh_, dD_, dx_, dpost_, dpre_;
+  Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic> gelu_th_;
 };
 
 extern template class TransformerModel<float>;
