@@ -10,8 +10,9 @@
 
 namespace sweep::keys_internal {
 
-// Fills the keys whose default depends on the model or on other keys (r, format, warmup,
-// eval_lengths), each only where `partial` leaves it out; `c` holds the partial's values.
+// Fills the keys whose default depends on the model or on other keys (r, format, lr,
+// warmup, eval_lengths), each only where `partial` leaves it out; `c` holds the partial's
+// values.
 void FillDerived(const nlohmann::json& partial, JobConfig& c);
 
 // Removes whitespace from the link: it carries no meaning there, so it must not split one

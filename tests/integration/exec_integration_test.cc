@@ -102,9 +102,18 @@ TEST(ExecIntegrationTest, BadProgramsFailTheirJobsAndNothingStoredChanges) {
   ASSERT_EQ(c.Sweep({"status", "1", "--wait"}, 60).exit_code, 0);
   const std::string before = c.Sweep({"results", "1", "--format", "csv"}).out;
 
+  // Only `slow` runs into its 2 s timeout; the others get 120 s, so that `flood` reaches
+  // the stdout limit first even on a loaded machine (16 MB through a pipe in 2 s is not
+  // a given when the test runs next to builds).
   const std::string bad = c.WriteFile("bad.yaml", R"(name: bad
-base: {model: exec, d: 4, N: 4, timeout: 2}
-grid: {exec: [chatty, flood, crash, slow, nobody]}
+base: {model: exec, d: 4, N: 4}
+grid: {exec: [chatty, flood, crash, slow, nobody], timeout: [2, 120]}
+exclude:
+  - {exec: slow, timeout: 120}
+  - {exec: chatty, timeout: 2}
+  - {exec: flood, timeout: 2}
+  - {exec: crash, timeout: 2}
+  - {exec: nobody, timeout: 2}
 )");
   ASSERT_EQ(c.Sweep({"submit", bad}).exit_code, 0);
   // Four fail; `nobody` is allowed by no worker and waits in the queue.
