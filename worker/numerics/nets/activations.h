@@ -244,10 +244,4 @@ void GeluBackward(const Mat<T>& x, const Mat<T>& dy, Mat<T>& dx,
                                                (T(1) + T(3 * 0.044715) * x.array().square()));
 }
 
-template <typename T>
-void GeluBackward(const Mat<T>& x, const Mat<T>& dy, Mat<T>& dx) {
-  Eigen::Array<T, Eigen::Dynamic, Eigen::Dynamic> th;
-  GeluBackward(x, dy, dx, th);
-}
-
 }  // namespace sweep::numerics::nets

@@ -50,12 +50,12 @@ void DataParallelStep<T>::RunMicroBatch(int item, Replica& r, const PromptBatch&
   r.model->Forward(r.tokens, seq, r.pred);
   losses_[item] = SquaredLoss(r.pred, r.prompts, format, r.dpred, prompts.count);
   r.model->Backward(r.dpred);
-  const int slot = r.finished++ % 2;
-  if (r.done_item[slot] >= 0) commit_.WaitFor(r.done_item[slot] + 1);  // the set is free
-  std::vector<Mat<T>>& done = r.done[slot];
+  const int k = pool_.size();
+  const int before = item - 2 * k;  // the item that last used this set, this step
+  if (before >= 0) commit_.WaitFor(before + 1);  // its gradient is in: the set is free
+  std::vector<Mat<T>>& done = r.done[(item / k) % 2];
   auto& mine = r.model->params().all();
   for (size_t i = 0; i < mine.size(); ++i) done[i].swap(mine[i].g);
-  r.done_item[slot] = item;
   commit_.Offer(item, [this, &done] {
     auto& total = model_.params().all();
     for (size_t i = 0; i < total.size(); ++i) total[i].g += done[i];
@@ -65,11 +65,7 @@ void DataParallelStep<T>::RunMicroBatch(int item, Replica& r, const PromptBatch&
 template <typename T>
 double DataParallelStep<T>::Run(const PromptBatch& prompts, PromptFormat format, int d_model,
                                 const Extras& extras) {
-  for (Replica& r : replicas_) {
-    r.weights_current = false;
-    r.finished = 0;
-    r.done_item[0] = r.done_item[1] = -1;
-  }
+  for (Replica& r : replicas_) r.weights_current = false;
   const int items = MicroBatches(prompts.count);
   losses_.assign(items, 0.0);
   commit_.Reset();

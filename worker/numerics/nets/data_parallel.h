@@ -61,10 +61,9 @@ class DataParallelStep {
     Mat<T> tokens;
     RowVec<T> pred, dpred;
     // Gradients of finished micro-batches until committed (swapped with the model's, no
-    // copy): two sets, used in turn; done_item: the micro-batch each holds, or -1.
+    // copy): two sets, used in turn. A thread's items are i, i + k, i + 2k, ..., so item
+    // `item` uses set (item / k) % 2, which last held item - 2k.
     std::vector<Mat<T>> done[2];
-    int done_item[2] = {-1, -1};
-    int finished = 0;  // micro-batches this replica finished in this step
   };
   void RunMicroBatch(int item, Replica& r, const PromptBatch& prompts, PromptFormat format,
                      int d_model);

@@ -118,7 +118,8 @@ TEST(LayerGradientTest, Activations) {
   };
   auto grad = [&] {
     SiluBackward(hs.X->w, hs.R, d1);
-    GeluBackward(hs.X->w, hs.R, d2);
+    Eigen::Array<double, Eigen::Dynamic, Eigen::Dynamic> th;
+    GeluBackward(hs.X->w, hs.R, d2, th);
     d3 = hs.R.array() * hs.X->w.unaryExpr([](double v) { return Sigmoid(v); }).array();
     hs.X->g = d1 + 0.5 * d2 + 0.25 * d3;
   };
