@@ -64,6 +64,7 @@ void AddPlotCommand(CLI::App& app, CliArgs& args) {
       ->capture_default_str();
   plot->add_flag("--logx", args.logx, "logarithmic x axis (base 2)");
   plot->add_flag("--logy", args.logy, "logarithmic y axis");
+  plot->add_option("--ylim", args.ylim, "fixed y axis ends LO:HI (either may be empty)");
   plot->add_option("--size", args.size, "WIDTHxHEIGHT in pixels")->capture_default_str();
   plot->add_option("--title", args.title, "figure title (default: the sweep and the metric)");
   plot->add_option("--script", args.script, "also save the gnuplot script, data inline");
@@ -80,6 +81,7 @@ absl::StatusOr<PlotArgs> MakePlotArgs(const CliArgs& args) {
   SWEEP_RETURN_IF_ERROR(ParseSize(args.size, &o.width, &o.height));
   o.logx = args.logx;
   o.logy = args.logy;
+  if (!args.ylim.empty()) SWEEP_RETURN_IF_ERROR(ParseYLim(args.ylim, &o.ymin, &o.ymax));
   o.title = args.title;
   return p;
 }

@@ -37,7 +37,7 @@ struct CliArgs {
   std::string prompts;  // predict PROMPTS.json (the checkpoint file is `file`)
   // plot (the output file is `out`; see client/plot.h)
   std::string plot_x = "n", plot_y = "nmse", color, facet, band = "se", size = "900x600";
-  std::string script, title;
+  std::string script, title, ylim;
   bool logx = false, logy = false;
   std::string kinds = "error,lost";  // retry --kind
   bool fit = false;              // results --fit (client/fit.h)

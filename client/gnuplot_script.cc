@@ -43,7 +43,8 @@ size_t CountLegendRows(const Figure& fig) {
   return rows;
 }
 
-// One y range for every panel, so that panels compare by eye (the point of facets).
+// One y range for every panel, so that panels compare by eye (the point of facets). An
+// end fixed by --ylim is kept as given; the other comes from the data.
 std::string SharedYRange(const Figure& fig) {
   double lo = std::numeric_limits<double>::infinity(), hi = -lo;
   for (const Panel& panel : fig.panels) {
@@ -57,15 +58,22 @@ std::string SharedYRange(const Figure& fig) {
       }
     }
   }
-  if (!(lo <= hi)) return "";
+  if (fig.ymin) lo = *fig.ymin;
+  if (fig.ymax) hi = *fig.ymax;
+  if (!(lo <= hi)) {  // no data point, or every point beyond the one fixed end
+    if (!fig.ymin && !fig.ymax) return "";
+    return absl::StrCat("set yrange [", fig.ymin ? Num(*fig.ymin) : "*", ":",
+                        fig.ymax ? Num(*fig.ymax) : "*", "]\n");
+  }
   // Headroom at the top for the legend (top right), so that it rarely covers a line.
   const double legend = 0.08 * static_cast<double>(CountLegendRows(fig) + 1);
   if (fig.logy) {
-    return absl::StrCat("set yrange [", Num(lo / 1.25), ":",
-                        Num(hi * std::pow(hi / lo * 1.5, legend)), "]\n");
+    return absl::StrCat("set yrange [", Num(fig.ymin ? lo : lo / 1.25), ":",
+                        Num(fig.ymax ? hi : hi * std::pow(hi / lo * 1.5, legend)), "]\n");
   }
   const double span = hi > lo ? hi - lo : std::max(std::abs(hi), 1e-3);
-  return absl::StrCat("set yrange [", Num(lo - 0.04 * span), ":", Num(hi + legend * span), "]\n");
+  return absl::StrCat("set yrange [", Num(fig.ymin ? lo : lo - 0.04 * span), ":",
+                      Num(fig.ymax ? hi : hi + legend * span), "]\n");
 }
 
 // One x range for every panel, padded so that the error bars at the first and last x are

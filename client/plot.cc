@@ -8,6 +8,7 @@
 #include <set>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
@@ -156,6 +157,8 @@ absl::StatusOr<Figure> Assemble(std::vector<Item> items, const PlotOptions& o,
   Figure fig;
   fig.logx = o.logx;
   fig.logy = o.logy;
+  fig.ymin = o.ymin;
+  fig.ymax = o.ymax;
   fig.title = o.title.empty() ? absl::StrCat(title, ": ", what) : o.title;
   fig.x_label = o.x == "n" ? "context length n" : o.x;
   fig.y_label = absl::StrCat(o.y, " (", BandText(o.band), ")");
@@ -238,6 +241,31 @@ absl::Status ParseSize(const std::string& text, int* width, int* height) {
       "--size: \"", text, "\" is not WIDTHxHEIGHT in pixels, each 100 to 10000 (e.g. 900x600)"));
 }
 
+absl::Status ParseYLim(const std::string& text, std::optional<double>* lo,
+                       std::optional<double>* hi) {
+  const size_t colon = text.find(':');
+  auto bad = [&](const std::string& why) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("--ylim: \"", text, "\" ", why, " (LO:HI, e.g. 0:1.2 or :1.2)"));
+  };
+  if (colon == std::string::npos) return bad("has no ':'");
+  auto end = [&](const std::string& part, std::optional<double>* v) -> absl::Status {
+    v->reset();
+    if (part.empty()) return absl::OkStatus();
+    double d = 0;
+    if (!absl::SimpleAtod(part, &d) || !std::isfinite(d)) {
+      return bad(absl::StrCat("has \"", part, "\", not a finite number"));
+    }
+    *v = d;
+    return absl::OkStatus();
+  };
+  if (absl::Status s = end(text.substr(0, colon), lo); !s.ok()) return s;
+  if (absl::Status s = end(text.substr(colon + 1), hi); !s.ok()) return s;
+  if (!*lo && !*hi) return bad("fixes neither end");
+  if (*lo && *hi && !(**lo < **hi)) return bad("is not LO < HI");
+  return absl::OkStatus();
+}
+
 absl::StatusOr<Band> ParseBand(const std::string& text) {
   if (text == "se") return Band::kSe;
   if (text == "ci") return Band::kCi;
@@ -277,6 +305,9 @@ absl::Status CheckPlotOptions(const PlotOptions& o) {
   };
   if (o.x != "n") {
     if (absl::Status s = check_all("--x", {o.x}); !s.ok()) return s;
+  }
+  if (o.logy && ((o.ymin && *o.ymin <= 0) || (o.ymax && *o.ymax <= 0))) {
+    return absl::InvalidArgumentError("--ylim: a log y axis (--logy) needs ends above 0");
   }
   if (absl::Status s = check_all("--color", o.color); !s.ok()) return s;
   return check_all("--facet", o.facet);

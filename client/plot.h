@@ -6,6 +6,7 @@
 // Backend and runs gnuplot.
 #pragma once
 
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -26,6 +27,7 @@ struct PlotOptions {
   std::vector<std::string> facet;  // one panel per distinct value of these keys
   Band band = Band::kSe;
   bool logx = false, logy = false;
+  std::optional<double> ymin, ymax;  // --ylim: fixed ends of the y axis; unset: from the data
   int width = 900, height = 600;  // pixels (PDF: 100 pixels per inch)
   std::string title;              // empty: `sweep ID "NAME"` plus what it shows
 };
@@ -49,6 +51,7 @@ struct Panel {
 struct Figure {
   std::string title, x_label, y_label, legend_title;
   bool logx = false, logy = false;
+  std::optional<double> ymin, ymax;  // set: that end of the y axis, whatever the data
   bool categorical_x = false;  // x values are not all numbers: evenly spaced, labelled
   bool error_bars = true;      // false for --band none
   std::vector<Panel> panels;
@@ -58,6 +61,10 @@ struct Figure {
 absl::StatusOr<std::vector<std::string>> ParseKeyList(const std::string& flag,
                                                       const std::string& text);
 absl::Status ParseSize(const std::string& text, int* width, int* height);
+// "LO:HI", either end may be empty (":1.5" fixes only the top); LO < HI when both are
+// given. INVALID_ARGUMENT naming --ylim. Whether LO suits a log axis is CheckPlotOptions'.
+absl::Status ParseYLim(const std::string& text, std::optional<double>* lo,
+                       std::optional<double>* hi);
 absl::StatusOr<Band> ParseBand(const std::string& text);
 
 // Checks --x/--y/--color/--facet against the key registry before any query: unknown keys

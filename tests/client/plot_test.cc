@@ -220,6 +220,32 @@ TEST(PlotScriptTest, OneDataBlockAndOnePlotElementPerLine) {
   EXPECT_THAT(script, HasSubstr("set output \"o.svg\""));
 }
 
+TEST(PlotScriptTest, YLimFixesTheEndsItNamesAndLeavesTheOtherToTheData) {
+  PlotOptions o = ByModelPerD();
+  ASSERT_THAT(ParseYLim("0:1", &o.ymin, &o.ymax), IsOk());
+  absl::StatusOr<Figure> fig = FigureFromCurves(Curves(), o, "t");
+  ASSERT_THAT(fig, IsOk());
+  EXPECT_THAT(GnuplotScript(*fig, "set terminal svg", "o.svg"), HasSubstr("set yrange [0:1]\n"));
+  // Only the top: the bottom still comes from the data: the lowest bar end (0.05 - one
+  // standard error 0.1) less 4% of the span (2.05).
+  ASSERT_THAT(ParseYLim(":2", &o.ymin, &o.ymax), IsOk());
+  EXPECT_FALSE(o.ymin.has_value());
+  fig = FigureFromCurves(Curves(), o, "t");
+  ASSERT_THAT(fig, IsOk());
+  const std::string script = GnuplotScript(*fig, "set terminal svg", "o.svg");
+  EXPECT_THAT(script, HasSubstr(":2]\n"));
+  EXPECT_THAT(script, HasSubstr("set yrange [-0.132:2]"));
+  for (const char* bad : {"1", "a:2", "2:1", "1:1", ":", "0:inf"}) {
+    EXPECT_THAT(ParseYLim(bad, &o.ymin, &o.ymax),
+                StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--ylim")))
+        << bad;
+  }
+  o.logy = true;
+  ASSERT_THAT(ParseYLim("0:1", &o.ymin, &o.ymax), IsOk());
+  EXPECT_THAT(CheckPlotOptions(o),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("--logy")));
+}
+
 TEST(PlotScriptTest, TerminalByExtension) {
   EXPECT_THAT(GnuplotTerminal("a.png", 900, 600), IsOk());
   EXPECT_THAT(*GnuplotTerminal("a.PNG", 900, 600), HasSubstr("pngcairo size 900,600"));
