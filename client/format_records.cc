@@ -124,10 +124,12 @@ std::string FormatWorkers(const std::vector<WorkerRecord>& workers, TimePoint no
     // The SLURM array task as squeue and scancel write it ("1234_2"), blank outside SLURM.
     rows.push_back({w.worker_id, w.host, w.slurm.Label(), absl::StrCat(w.slots),
                     absl::StrCat(w.running), absl::StrCat(w.completed),
-                    absl::StrCat(idle.count(), "s ago"), w.build_version});
+                    absl::StrCat(idle.count(), "s ago"), w.build_version,
+                    absl::StrJoin(w.exec_names, ",")});  // blank: it runs no exec job
   }
-  return RenderTable(
-      {"worker_id", "host", "slurm", "slots", "running", "completed", "last_seen", "build"}, rows);
+  return RenderTable({"worker_id", "host", "slurm", "slots", "running", "completed", "last_seen",
+                      "build", "exec"},
+                     rows);
 }
 
 }  // namespace sweep::client

@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/display_text.h"
+#include "common/exec_keys.h"
 #include "common/limits.h"
 #include "nlohmann/json.hpp"
 
@@ -60,6 +61,21 @@ absl::Status CheckWorkerHello(const WorkerHello& hello) {
   if (hello.slots < 1 || hello.slots > limits::kMaxSlots) {
     return absl::InvalidArgumentError(
         absl::StrCat("slots: ", hello.slots, " (must be 1..", limits::kMaxSlots, ")"));
+  }
+  return CheckExecNames(hello.exec_names);
+}
+
+absl::Status CheckExecNames(const std::vector<std::string>& names) {
+  if (names.size() > kMaxExecNamesPerWorker) {
+    return absl::InvalidArgumentError(absl::StrCat("exec_names: ", names.size(), " names (at most ",
+                                                   kMaxExecNamesPerWorker, ")"));
+  }
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (!IsExecName(names[i])) {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "exec_names[", i, "]: not a valid exec name (1..", kMaxExecNameBytes,
+          " bytes of letters, digits, '_', '.', '-', not starting with '.' or '-')"));
+    }
   }
   return absl::OkStatus();
 }

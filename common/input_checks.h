@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "common/job_result.h"
@@ -19,8 +20,14 @@ namespace sweep {
 // format characters (it is printed by `sweep workers` and written in logs).
 absl::Status CheckWorkerId(std::string_view field, std::string_view worker_id);
 
-// worker_id as above, host and build_version at most 256 bytes, slots in 1..kMaxSlots.
+// worker_id as above, host and build_version at most 256 bytes, slots in 1..kMaxSlots,
+// exec_names as CheckExecNames.
 absl::Status CheckWorkerHello(const WorkerHello& hello);
+
+// A worker's exec names (registration and lease requests, docs/exec.md): at most
+// kMaxExecNamesPerWorker, each a valid exec name (common/exec_keys.h); INVALID_ARGUMENT
+// naming `exec_names[i]` otherwise.
+absl::Status CheckExecNames(const std::vector<std::string>& names);
 
 // 0 <= step, 0 <= total, and step <= total once a total is known (total > 0).
 absl::Status CheckProgress(int64_t step, int64_t total);

@@ -165,6 +165,7 @@ struct WorkerHello {
   int slots = 1;
   std::string build_version;
   SlurmTask slurm{};  // empty unless started by SLURM
+  std::vector<std::string> exec_names = {};  // the exec programs it allows (docs/exec.md)
 };
 
 // The coordinator's answer to a heartbeat on a lease.
@@ -239,6 +240,7 @@ struct WorkerRecord {
   int64_t running = 0;    // jobs it holds now
   int64_t completed = 0;  // results it reported
   SlurmTask slurm{};      // as the worker registered it; empty outside SLURM
+  std::vector<std::string> exec_names = {};  // as registered, in its order (docs/exec.md)
   bool operator==(const WorkerRecord&) const = default;
 
   // The row a registration stores (times and counters are the store's).
@@ -249,6 +251,7 @@ struct WorkerRecord {
     w.slots = hello.slots;
     w.build_version = hello.build_version;
     w.slurm = hello.slurm;
+    w.exec_names = hello.exec_names;
     return w;
   }
 };

@@ -149,6 +149,7 @@ v1::WorkerRecord ToProto(const WorkerRecord& w) {
   p.set_running(w.running);
   p.set_completed(w.completed);
   if (!w.slurm.empty()) SetSlurm(w.slurm, p.mutable_slurm());
+  for (const std::string& name : w.exec_names) p.add_exec_names(name);
   return p;
 }
 
@@ -161,7 +162,8 @@ WorkerRecord FromProto(const v1::WorkerRecord& p) {
                       FromUnixMillis(p.last_seen_at_ms()),
                       p.running(),
                       p.completed(),
-                      SlurmFromProto(p.slurm())};
+                      SlurmFromProto(p.slurm()),
+                      std::vector<std::string>(p.exec_names().begin(), p.exec_names().end())};
 }
 
 v1::SubmitSweepResponse ToProto(const SubmitOutcome& o) {
@@ -212,12 +214,14 @@ v1::RegisterWorkerRequest ToProto(const WorkerHello& h) {
   p.set_slots(h.slots);
   p.set_build_version(h.build_version);
   if (!h.slurm.empty()) SetSlurm(h.slurm, p.mutable_slurm());
+  for (const std::string& name : h.exec_names) p.add_exec_names(name);
   return p;
 }
 
 WorkerHello FromProto(const v1::RegisterWorkerRequest& p) {
   return WorkerHello{p.worker_id(), p.host(), p.slots(), p.build_version(),
-                     SlurmFromProto(p.slurm())};
+                     SlurmFromProto(p.slurm()),
+                     std::vector<std::string>(p.exec_names().begin(), p.exec_names().end())};
 }
 
 }  // namespace sweep::wire

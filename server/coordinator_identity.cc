@@ -2,6 +2,7 @@
 // role; a worker's identity is the session secret issued here at registration. Every
 // later worker call names its session, and the service derives the worker id from it.
 #include "absl/strings/str_cat.h"
+#include "common/input_checks.h"
 #include "common/secret.h"
 #include "common/status.h"
 #include "server/coordinator.h"
@@ -12,6 +13,7 @@ namespace sweep::server {
 
 absl::StatusOr<std::string> Coordinator::RegisterSession(const WorkerHello& hello,
                                                          const std::string& presented_secret) {
+  SWEEP_RETURN_IF_ERROR(CheckWorkerHello(hello));  // as RegisterWorker; the service checks too
   const WorkerRecord w = WorkerRecord::FromHello(hello);
   const std::string secret = RandomHex(32);
   const std::string presented_hash = presented_secret.empty() ? "" : SecretHash(presented_secret);

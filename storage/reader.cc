@@ -8,6 +8,7 @@
 #include "storage/reader_impl.h"
 #include "storage/results_query.h"
 #include "storage/schema.h"
+#include "storage/store_internal.h"
 #include "storage/sqlite.h"
 #include "storage/transaction.h"
 
@@ -216,18 +217,21 @@ absl::StatusOr<std::vector<CurveGroup>> Reader::Curves(const ResultsQuery& q) {
 
 absl::StatusOr<std::vector<WorkerRecord>> Reader::ListWorkers(const std::string& after_worker_id,
                                                               int64_t limit) {
-  // Files before schema version 3 have no SLURM columns: their workers read as outside SLURM.
-  constexpr int kFirstSlurmVersion = 3;
+  // Files before schema version 3 have no SLURM columns: their workers read as outside
+  // SLURM; before version 8 no exec names: they read as allowing none.
+  constexpr int kFirstSlurmVersion = 3, kFirstExecNamesVersion = 8;
   const char* slurm = impl_->schema_version < kFirstSlurmVersion
                           ? "'', '', ''"
                           : "w.slurm_job_id, w.slurm_array_job_id, w.slurm_array_task_id";
+  const char* exec =
+      impl_->schema_version < kFirstExecNamesVersion ? ", ''" : ", w.exec_names";
   SWEEP_ASSIGN_OR_RETURN(Statement * st,
                          impl_->conn->Cached(absl::StrCat(
                              "SELECT w.worker_id, w.host, w.slots, w.build_version,"
                              " w.registered_at, w.last_seen_at, w.completed, (SELECT count(*)"
                              " FROM jobs j WHERE j.state = 'running' AND j.lease_owner ="
                              " w.worker_id), ",
-                             slurm, " FROM workers w WHERE w.worker_id > ?1",
+                             slurm, exec, " FROM workers w WHERE w.worker_id > ?1",
                              " ORDER BY w.worker_id LIMIT ?2")));
   st->Bind(1, after_worker_id).Bind(2, limit);
   std::vector<WorkerRecord> out;
@@ -236,7 +240,8 @@ absl::StatusOr<std::vector<WorkerRecord>> Reader::ListWorkers(const std::string&
     if (!row) break;
     out.push_back(WorkerRecord{st->Text(0), st->Text(1), static_cast<int>(st->Int(2)), st->Text(3),
                                FromUnixMillis(st->Int(4)), FromUnixMillis(st->Int(5)), st->Int(7),
-                               st->Int(6), SlurmTask{st->Text(8), st->Text(9), st->Text(10)}});
+                               st->Int(6), SlurmTask{st->Text(8), st->Text(9), st->Text(10)},
+                               storage::internal::SplitExecNames(st->Text(11))});
   }
   st->Reset();
   return out;

@@ -186,7 +186,14 @@ DROP INDEX jobs_by_config_hash;
 CREATE INDEX jobs_by_config_hash ON jobs(config_hash);
 )sql";
 
-constexpr std::array<const char*, 7> kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6, kV7};
+// Version 8: the exec programs a worker allows (sweep-worker --allow-exec NAME=PATH,
+// docs/exec.md), as registered: ",name1,name2," ('' for none), so `sweep workers` shows
+// which worker can run which `exec` job.
+constexpr const char* kV8 = R"sql(
+ALTER TABLE workers ADD COLUMN exec_names TEXT NOT NULL DEFAULT '';
+)sql";
+
+constexpr std::array<const char*, 8> kMigrations = {kV1, kV2, kV3, kV4, kV5, kV6, kV7, kV8};
 
 }  // namespace
 

@@ -178,14 +178,15 @@ absl::Status Store::RegisterWorker(const WorkerRecord& worker, TimePoint now) {
   SWEEP_ASSIGN_OR_RETURN(
       Statement * st,
       conn_->Cached("INSERT INTO workers(worker_id, host, slots, build_version, registered_at,"
-                    " last_seen_at, slurm_job_id, slurm_array_job_id, slurm_array_task_id)"
-                    " VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8) ON CONFLICT(worker_id) DO"
-                    " UPDATE SET host = ?2, slots = ?3, build_version = ?4, last_seen_at = ?5,"
-                    " slurm_job_id = ?6, slurm_array_job_id = ?7, slurm_array_task_id = ?8"));
+                    " last_seen_at, slurm_job_id, slurm_array_job_id, slurm_array_task_id,"
+                    " exec_names) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9)"
+                    " ON CONFLICT(worker_id) DO UPDATE SET host = ?2, slots = ?3,"
+                    " build_version = ?4, last_seen_at = ?5, slurm_job_id = ?6,"
+                    " slurm_array_job_id = ?7, slurm_array_task_id = ?8, exec_names = ?9"));
   st->Bind(1, worker.worker_id).Bind(2, worker.host).Bind(3, worker.slots);
   st->Bind(4, worker.build_version).Bind(5, ToUnixMillis(now));
   st->Bind(6, worker.slurm.job_id).Bind(7, worker.slurm.array_job_id);
-  st->Bind(8, worker.slurm.array_task_id);
+  st->Bind(8, worker.slurm.array_task_id).Bind(9, internal::JoinExecNames(worker.exec_names));
   SWEEP_RETURN_IF_ERROR(st->Run());
   return txn.Commit();
 }

@@ -1,6 +1,8 @@
 #include "storage/store_internal.h"
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "common/status.h"
 
 namespace sweep::storage::internal {
@@ -119,6 +121,15 @@ absl::StatusOr<int64_t> CancelSweep(Connection& conn, int64_t sweep_id, TimePoin
                                  "cancel_requested", "",
                                  absl::StrCat(std::string(why), cancelled, " queued jobs cancelled")));
   return cancelled;
+}
+
+std::string JoinExecNames(const std::vector<std::string>& names) {
+  if (names.empty()) return "";
+  return absl::StrCat(",", absl::StrJoin(names, ","), ",");
+}
+
+std::vector<std::string> SplitExecNames(const std::string& stored) {
+  return absl::StrSplit(stored, ',', absl::SkipEmpty());
 }
 
 }  // namespace sweep::storage::internal

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "common/clock.h"
@@ -55,5 +56,10 @@ absl::StatusOr<LeaseRow> LoadLeaseRow(Connection& conn, int64_t job_id);
 // INVALID_ARGUMENT for an empty worker_id: the owner check is half of the fencing, so it
 // is refused here and callers need no check of their own.
 absl::Status CheckCurrent(const LeaseRow& row, int attempt, const std::string& worker_id);
+
+// Exec names as stored (workers.exec_names) and matched by the lease query: ",a,b,", or
+// "" for none; names hold no comma (common/exec_keys.h). Split reads either back.
+std::string JoinExecNames(const std::vector<std::string>& names);
+std::vector<std::string> SplitExecNames(const std::string& stored);
 
 }  // namespace sweep::storage::internal

@@ -2,7 +2,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "common/exec_keys.h"
+#include "common/input_checks.h"
 #include "common/status.h"
 #include "storage/fault_point.h"
 #include "storage/store.h"
@@ -62,20 +62,8 @@ absl::Status EndLease(Connection& conn, int64_t job_id, std::string_view state,
 // them: a name that could never match is the worker's mistake, said at once. (A plain
 // string function keeps a virtual table such as json_each out of the lease statement.)
 absl::StatusOr<std::string> ExecNamesList(const std::vector<std::string>& names) {
-  if (names.size() > kMaxExecNamesPerWorker) {
-    return absl::InvalidArgumentError(absl::StrCat("exec_names: ", names.size(), " names (at most ",
-                                                   kMaxExecNamesPerWorker, ")"));
-  }
-  std::string list = ",";
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (!IsExecName(names[i])) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          "exec_names[", i, "]: not a valid exec name (1..", kMaxExecNameBytes,
-          " bytes of letters, digits, '_', '.', '-', not starting with '.' or '-')"));
-    }
-    absl::StrAppend(&list, names[i], ",");
-  }
-  return list;
+  SWEEP_RETURN_IF_ERROR(CheckExecNames(names));
+  return internal::JoinExecNames(names);
 }
 
 }  // namespace

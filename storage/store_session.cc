@@ -3,6 +3,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/status.h"
 #include "storage/store.h"
+#include "storage/store_internal.h"
 #include "storage/transaction.h"
 
 namespace sweep::storage {
@@ -61,15 +62,17 @@ absl::StatusOr<bool> Store::RegisterSession(const WorkerRecord& worker,
       Statement * st,
       conn_->Cached("INSERT INTO workers(worker_id, host, slots, build_version, registered_at,"
                     " last_seen_at, session_hash, slurm_job_id, slurm_array_job_id,"
-                    " slurm_array_task_id) VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9)"
+                    " slurm_array_task_id, exec_names)"
+                    " VALUES (?1, ?2, ?3, ?4, ?5, ?5, ?6, ?7, ?8, ?9, ?10)"
                     " ON CONFLICT(worker_id) DO UPDATE SET host = ?2, slots = ?3,"
                     " build_version = ?4, last_seen_at = ?5, session_hash = ?6,"
-                    " slurm_job_id = ?7, slurm_array_job_id = ?8, slurm_array_task_id = ?9"));
+                    " slurm_job_id = ?7, slurm_array_job_id = ?8, slurm_array_task_id = ?9,"
+                    " exec_names = ?10"));
   st->Bind(1, worker.worker_id).Bind(2, worker.host).Bind(3, worker.slots);
   st->Bind(4, worker.build_version).Bind(5, ToUnixMillis(now));
   st->Bind(6, keep ? row.session_hash : new_hash);
   st->Bind(7, worker.slurm.job_id).Bind(8, worker.slurm.array_job_id);
-  st->Bind(9, worker.slurm.array_task_id);
+  st->Bind(9, worker.slurm.array_task_id).Bind(10, internal::JoinExecNames(worker.exec_names));
   SWEEP_RETURN_IF_ERROR(st->Run());
   SWEEP_RETURN_IF_ERROR(txn.Commit());
   return !keep;

@@ -136,6 +136,13 @@ class ExecRunner final : public JobRunner {
 
 }  // namespace
 
+std::vector<std::string> ExecNames(const ExecAllowlist& allow) {
+  std::vector<std::string> names;
+  names.reserve(allow.size());
+  for (const auto& [name, path] : allow) names.push_back(name);
+  return names;
+}
+
 absl::StatusOr<ExecAllowlist> ParseAllowExec(const std::vector<std::string>& entries) {
   ExecAllowlist allow;
   if (entries.size() > kMaxExecNamesPerWorker) {

@@ -30,6 +30,9 @@ using ExecAllowlist = std::map<std::string, std::string>;
 // INVALID_ARGUMENT naming the entry otherwise.
 absl::StatusOr<ExecAllowlist> ParseAllowExec(const std::vector<std::string>& entries);
 
+// The allowlist's names, in order: what a worker registers and asks leases with.
+std::vector<std::string> ExecNames(const ExecAllowlist& allow);
+
 struct ExecRunnerOptions {
   // Where each job's working directory is made; empty: the system's temp directory.
   std::string workdir_root;

@@ -89,7 +89,7 @@ absl::StatusOr<std::optional<sweep::Lease>> Worker::LeaseWithinCores(int& cores)
   }
   std::optional<LeaseFit> fit = cores_.WaitForFree(stop_.get_token());
   if (!fit) return std::optional<sweep::Lease>();
-  for (const auto& [name, path] : options_.allow_exec) fit->exec_names.push_back(name);
+  fit->exec_names = ExecNames(options_.allow_exec);
   // This slot and every slot queued behind it: one call and one commit for all of them.
   const int want = std::min(options_.slots, 1 + waiting_to_lease_.load());
   auto leases = client_.LeaseMany(worker_id_, rpc::kLeaseWait, want, stop_.get_token(), *fit);
@@ -116,7 +116,8 @@ bool Worker::RegisterUntilOk() {
   rpc::Backoff backoff(options_.backoff);
   while (!stop_.stop_requested()) {
     auto ttl = client_.Register(
-        WorkerHello{worker_id_, HostName(), options_.slots, BuildVersion(), options_.slurm});
+        WorkerHello{worker_id_, HostName(), options_.slots, BuildVersion(), options_.slurm,
+                    ExecNames(options_.allow_exec)});
     if (ttl.ok()) {
       lease_ttl_ms_ = ttl->count();
       heartbeat_ms_ = options_.heartbeat.count() > 0 ? options_.heartbeat.count()

@@ -179,8 +179,7 @@ absl::Status Worker::ReportAsking(const sweep::Lease& lease, const JobReport& re
       stop_.stop_requested()) {
     return client_.Report(lease.job_id, lease.attempt, report);
   }
-  LeaseFit fit{free, cores_.total()};
-  for (const auto& [name, path] : options_.allow_exec) fit.exec_names.push_back(name);
+  LeaseFit fit{free, cores_.total(), ExecNames(options_.allow_exec)};
   // This slot and every slot queued for the lock, as LeaseWithinCores asks.
   const int want = std::min(options_.slots, 1 + waiting_to_lease_.load());
   auto leases = client_.ReportAndLease(lease.job_id, lease.attempt, report, want, fit);

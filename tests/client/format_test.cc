@@ -185,15 +185,19 @@ TEST(FormatTest, DoublesAndKeyCells) {
   EXPECT_EQ(KeyCell("true"), "true");
 }
 
-TEST(FormatTest, WorkersTableShowsTheSlurmArrayTaskOfEachWorker) {
+TEST(FormatTest, WorkersTableShowsTheSlurmArrayTaskAndExecProgramsOfEachWorker) {
   const TimePoint now = FromUnixMillis(100'000);
-  WorkerRecord slurm{"vm-1-a", "node7", 2, "v", now, now, 1, 4, SlurmTask{"1236", "1234", "2"}};
+  WorkerRecord slurm{"vm-1-a", "node7", 2,  "v", now, now, 1, 4, SlurmTask{"1236", "1234", "2"},
+                     {"ridge", "gp.v2"}};
   WorkerRecord plain{"vm-2-b", "laptop", 1, "v", now, now, 0, 0, {}};
   const std::string table = FormatWorkers({slurm, plain}, now);
   EXPECT_THAT(table, ::testing::HasSubstr("slurm"));
   // squeue's and scancel's spelling of an array task, on the worker's own row.
   EXPECT_THAT(table, ::testing::ContainsRegex("vm-1-a +node7 +1234_2 +2 "));
   EXPECT_THAT(table, ::testing::ContainsRegex("vm-2-b +laptop +1 "));
+  // The exec programs each worker allows, last; blank for one that runs none.
+  EXPECT_THAT(table, ::testing::ContainsRegex("vm-1-a .* v +ridge,gp.v2\n"));
+  EXPECT_THAT(table, ::testing::ContainsRegex("vm-2-b .* v *\n"));
 }
 
 // Stored text reaches the terminal escaped: a worker id with an escape sequence and an

@@ -9,7 +9,12 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <string>
 #include <thread>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_split.h"
 
 #include "tests/integration/cluster.h"
 
@@ -53,6 +58,15 @@ TEST(ExecIntegrationTest, OnlyAWorkerThatAllowsTheProgramRunsItsJobsAndRerunsAre
   auto counts = c.Counts();
   ASSERT_TRUE(counts.ok());
   EXPECT_EQ(counts->results, kExecJobs + kKrrJobs);
+  // `sweep workers` says which of the two workers allows the program: one row names it.
+  CommandResult workers = c.Sweep({"workers"});
+  ASSERT_EQ(workers.exit_code, 0) << workers.err;
+  EXPECT_THAT(workers.out, HasSubstr("exec"));
+  size_t rows_naming_it = 0;
+  for (absl::string_view line : absl::StrSplit(workers.out, '\n')) {
+    if (absl::EndsWith(absl::StripTrailingAsciiWhitespace(line), " icl-ridge")) ++rows_naming_it;
+  }
+  EXPECT_EQ(rows_naming_it, 1u) << workers.out;
 
   // The exec results aggregate like the built-in ones: per-model rows with nmse columns,
   // and the quadratic features learn the even link h2 in context where linear ones cannot.

@@ -172,6 +172,9 @@ TEST(ConvertTest, WorkerRecordRoundTrip) {
   EXPECT_EQ(back.running, 2);
   EXPECT_EQ(back.completed, 9);
   EXPECT_TRUE(back.slurm.empty());
+  EXPECT_TRUE(back.exec_names.empty());
+  w.exec_names = {"icl-ridge"};
+  EXPECT_EQ(FromProto(ToProto(w)).exec_names, w.exec_names);
   w.slurm = SlurmTask{"1236", "1234", "2"};
   EXPECT_EQ(FromProto(ToProto(w)).slurm, w.slurm);
 }
@@ -228,6 +231,9 @@ TEST(ConvertTest, SubmitOutcomeAndHelloRoundTrip) {
   EXPECT_TRUE(hb.slurm.empty());
   h.slurm = SlurmTask{"41", "40", "1"};
   EXPECT_EQ(FromProto(ToProto(h)).slurm, h.slurm);
+  EXPECT_TRUE(hb.exec_names.empty());
+  h.exec_names = {"icl-ridge", "gp"};
+  EXPECT_EQ(FromProto(ToProto(h)).exec_names, h.exec_names);
 }
 
 TEST(ConvertTest, CheckpointRoundTripKeepsBinaryBytes) {

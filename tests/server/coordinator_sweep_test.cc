@@ -270,6 +270,33 @@ TEST_F(CoordinatorTest, WorkersKeepTheSlurmArrayTaskTheyRegisteredWith) {
   EXPECT_EQ((*workers)[1].slurm.Label(), "1234_2");
 }
 
+// docs/exec.md: `sweep workers` shows which worker may run which exec program. Both ways
+// of registering (in-process, and the gRPC service's session) keep the names; a bad name
+// is refused naming it and changes nothing stored.
+TEST_F(CoordinatorTest, WorkersKeepTheExecProgramsTheyRegisteredWith) {
+  WorkerHello hello{"w-exec", "h", 2, "abc123", {}, {"ridge", "gp.v2"}};
+  ASSERT_THAT(coord_->RegisterWorker(hello), IsOk());
+  ASSERT_THAT(coord_->RegisterSession(WorkerHello{"w-none", "h", 1, "abc123"}, ""), IsOk());
+  auto workers = coord_->ListWorkers();
+  ASSERT_THAT(workers, IsOk());
+  ASSERT_EQ(workers->size(), 2u);
+  EXPECT_EQ((*workers)[0].exec_names, hello.exec_names);
+  EXPECT_TRUE((*workers)[1].exec_names.empty());
+
+  WorkerHello bad = hello;
+  bad.exec_names = {"ridge", "../bin/sh"};
+  EXPECT_THAT(coord_->RegisterWorker(bad),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("exec_names[1]")));
+  EXPECT_THAT(coord_->RegisterSession(bad, ""),
+              StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr("exec_names[1]")));
+  // A session re-registration with other names replaces them.
+  ASSERT_THAT(coord_->RegisterSession(WorkerHello{"w-exec", "h", 2, "abc123", {}, {"gp.v3"}}, ""),
+              IsOk());
+  workers = coord_->ListWorkers();
+  ASSERT_THAT(workers, IsOk());
+  EXPECT_EQ((*workers)[0].exec_names, std::vector<std::string>{"gp.v3"});
+}
+
 TEST_F(CoordinatorTest, CleanShutdownLeavesNoWal) {
   Submit(3, "r1");
   sweep::Lease lease = MustLease("w1");

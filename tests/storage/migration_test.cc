@@ -106,6 +106,7 @@ TEST_F(MigrationTest, ReaderListsWorkersOfAVersion1FileAsOutsideSlurm) {
   ASSERT_EQ(workers->size(), 1u);
   EXPECT_EQ((*workers)[0].worker_id, "w1");
   EXPECT_TRUE((*workers)[0].slurm.empty());
+  EXPECT_TRUE((*workers)[0].exec_names.empty());  // no exec_names column before version 8
 }
 
 TEST_F(MigrationTest, StoreUpgradesVersion1AndKeepsData) {
